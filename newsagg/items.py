@@ -1,0 +1,37 @@
+"""The article record. Field order is the CSV column order and is fixed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class ArticleItem:
+    """One article of one aggregator site, keyed by (site, source_slug, article_id)."""
+
+    url: str
+    site: str
+    source_slug: str
+    source: str | None = None
+    article_id: str = ""
+    title: str | None = None
+    published_at: str | None = None
+    published_raw: str | None = None
+    body: str | None = None
+    original_url: str | None = None
+    language: str = "fr"
+    word_count: int = 0
+    crawled_at: str | None = None
+    fingerprint: str | None = None
+    near_duplicate_of: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.site, self.source_slug, self.article_id)
+
+
+#: The fixed field order (CSV columns follow it).
+FIELDS: list[str] = [f.name for f in fields(ArticleItem)]
+
+#: Version of the record schema, written to manifests.
+SCHEMA_VERSION = 1

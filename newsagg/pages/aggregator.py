@@ -1,0 +1,348 @@
+"""Page objects for the aggregator template shared by maghress, djazairess, turess.
+
+A page object turns a response into links (home, listings) or one article
+item. Extraction leans on the template's text anchors (ANATOMY.md): the
+byline ``Publié dans <Source> le DD - MM - YYYY``, the source-link sentence
+``Cliquez ici pour lire l'article depuis sa source.`` and the report-image
+modal. Class names (``span.articletitle`` ...) are never required.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from scrapy.http import Response, TextResponse
+
+from newsagg.dates import parse_date, to_date
+from newsagg.items import ArticleItem
+from newsagg.pages.blocks import Block, linearize
+from newsagg.text import (
+    clean_title,
+    is_label_line,
+    is_modal_text,
+    is_source_link_text,
+    normalize_ws,
+)
+from newsagg.urls import PageRef, classify
+
+_BYLINE_START = re.compile(r"\bPubli[ée]e?\s+dans\s+", re.I)
+# The byline date: DD - MM - YYYY, optionally a time and an explicit zone.
+_BYLINE_DATE = (
+    r"\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}"
+    r"(?:\s*(?:à|a|,)?\s*\d{1,2}\s*[hH:]\s*(?:\d{2})?(?::\d{2})?"
+    r"(?:\s*(?:GMT|UTC|Z)\b)?(?:\s*[+-]\d{1,2}(?::?\d{2})?)?)?"
+)
+_BYLINE_DATED = re.compile(
+    rf"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>{_BYLINE_DATE})(?P<rest>.*)$", re.I
+)
+_BYLINE_OTHER_DATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>.*\d.*)$", re.I)
+_BYLINE_NODATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+)$", re.I)
+_NEXT_TEXT = re.compile(r"^(?:suivant|suivante|page suivante|next|»|›|>|>>|suivant\s*[»›>])$", re.I)
+_SITE_NAMES = ("Maghress", "Djazairess", "Turess", "maghress.com", "djazairess.com", "turess.com")
+
+
+@dataclass
+class Byline:
+    """The parsed ``Publié dans ... le ...`` line."""
+
+    source: str
+    date_raw: str | None
+    rest: str = ""  # text glued after the date in one block (inline markup)
+
+
+def parse_byline(text: str) -> Byline | None:
+    """Split a byline into source name and date text; None when *text* is not one."""
+    m = _BYLINE_START.search(text)
+    if not m:
+        return None
+    line = normalize_ws(text[m.start():])
+    for rx in (_BYLINE_DATED, _BYLINE_OTHER_DATE):
+        hit = rx.match(line)
+        if hit:
+            source = hit.group("source").strip(" ,;:-")
+            date = normalize_ws(hit.group("date")).strip(" ,;.")
+            rest = hit.groupdict().get("rest") or ""
+            if rx is _BYLINE_OTHER_DATE and len(date) > 60:
+                break  # a sentence, not a date: fall back to "no date"
+            return Byline(source, date or None, normalize_ws(rest))
+    hit = _BYLINE_NODATE.match(line)
+    if hit and len(hit.group("source")) <= 80:
+        return Byline(hit.group("source").strip(" ,;:-."), None)
+    return None
+
+
+@dataclass
+class Link:
+    """A link found on a page, classified, with the text around it."""
+
+    ref: PageRef
+    text: str = ""
+    rel: str = ""
+    day: dt.date | None = None  # a date shown next to the link (listings)
+
+
+@dataclass
+class LinkPage:
+    """Any page seen as links: home, listing, or the chrome of an article."""
+
+    response: TextResponse
+    base_url: str
+    tz: str = "Africa/Casablanca"
+    now: dt.datetime | None = None
+    _links: list[Link] | None = field(default=None, repr=False)
+
+    def links(self, with_dates: bool = False) -> list[Link]:
+        """Every on-site link of the page, classified and canonical."""
+        if self._links is not None:
+            return self._links
+        out = []
+        for a in self.response.xpath("//a[@href]"):
+            href = (a.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+                continue
+            try:
+                url = self.response.urljoin(href)
+            except ValueError:
+                continue
+            ref = classify(url, self.base_url)
+            if ref.kind == "other":
+                continue
+            text = normalize_ws(" ".join(a.xpath(".//text()").getall()))
+            link = Link(ref, text, (a.attrib.get("rel") or "").lower())
+            if with_dates and ref.kind == "article":
+                link.day = self._date_near(a.root)
+            out.append(link)
+        self._links = out
+        return out
+
+    def article_links(self) -> list[PageRef]:
+        """Canonical article refs, each once, in page order."""
+        seen: dict[str, PageRef] = {}
+        for link in self.links():
+            if link.ref.kind == "article":
+                seen.setdefault(link.ref.url, link.ref)
+        return list(seen.values())
+
+    def listing_links(self) -> list[PageRef]:
+        """Canonical listing refs (first pages and paginated ones), each once."""
+        seen: dict[str, PageRef] = {}
+        for link in self.links():
+            if link.ref.kind == "listing":
+                seen.setdefault(link.ref.url, link.ref)
+        return list(seen.values())
+
+    def _date_near(self, a_el) -> dt.date | None:
+        """The date shown in the listing entry that holds link *a_el*.
+
+        The entry is the largest ancestor holding no other article link.
+        """
+        entry = None
+        el = a_el.getparent()
+        own = a_el.get("href")
+        for _ in range(6):
+            if el is None:
+                break
+            hrefs = {h for h in el.xpath(".//a/@href") if h != own and "/fr/" in h and re.search(r"/\d+(?:[?#]|$)", h)}
+            if hrefs:
+                break
+            entry = el
+            el = el.getparent()
+        if entry is None:
+            return None
+        link_text = normalize_ws(" ".join(a_el.itertext()))
+        text = normalize_ws(" ".join(entry.itertext())).replace(link_text, " ", 1)
+        if not re.search(r"\d", text):
+            return None
+        iso = parse_date(text[:120], tz=self.tz, now=self.now)
+        return to_date(iso) if iso else None
+
+
+@dataclass
+class ListingPage(LinkPage):
+    """A source listing page: its articles (with listed dates) and the next page."""
+
+    slug: str = ""
+    page: int = 1
+
+    def entries(self) -> list[Link]:
+        """Article links of this listing's source, first occurrence, with dates."""
+        seen: dict[str, Link] = {}
+        for link in self.links(with_dates=True):
+            if link.ref.kind == "article" and link.ref.slug == self.slug:
+                if link.ref.url not in seen or (link.day and not seen[link.ref.url].day):
+                    seen[link.ref.url] = link
+        return list(seen.values())
+
+    def next_page(self) -> PageRef | None:
+        """The next listing page: rel=next / "Suivant" link, else page+1, else the nearest higher page."""
+        own = [l for l in self.links() if l.ref.kind == "listing" and l.ref.slug == self.slug]
+        for link in own:
+            if ("next" in link.rel.split() or _NEXT_TEXT.match(link.text)) and link.ref.page > self.page:
+                return link.ref
+        higher = sorted({l.ref.page: l.ref for l in own if l.ref.page > self.page}.items())
+        return higher[0][1] if higher else None
+
+
+@dataclass
+class ArticlePage(LinkPage):
+    """An article page of the template -> ArticleItem (or None when no article is found)."""
+
+    site: str = ""
+    slug: str = ""
+    article_id: str = ""
+    canonical_url: str = ""
+    why_not: str = ""  # set when to_item() returns None
+
+    def to_item(self, crawled_at: str | None = None) -> ArticleItem | None:
+        """Extract the article; None (with ``why_not`` set) when the anchors are missing."""
+        blocks = linearize(self.response.selector.root)
+        pick = _pick_byline(blocks)
+        if pick is None:
+            self.why_not = "no_byline"
+            return None
+        at, byline = pick
+        title = self._title(blocks, at, byline)
+        body, original = self._body(blocks, at, byline)
+        return ArticleItem(
+            url=self.canonical_url,
+            site=self.site,
+            source_slug=self.slug,
+            source=byline.source or None,
+            article_id=self.article_id,
+            title=title or None,
+            published_at=None,
+            published_raw=byline.date_raw,
+            body="\n\n".join(body) or None,
+            original_url=original,
+            crawled_at=crawled_at,
+        )
+
+    # -- parts ---------------------------------------------------------------
+
+    def _is_site_nav(self, block: Block) -> bool:
+        """An all-link block pointing at site pages (ticker, related articles,
+        listings). An all-link subheading pointing at a tag page is text."""
+        for h in block.hrefs:
+            try:
+                kind = classify(self.response.urljoin(h), self.base_url).kind
+            except ValueError:
+                continue
+            if kind in ("article", "listing", "home"):
+                return True
+        return False
+
+    def _doc_title(self) -> str:
+        return clean_title(" ".join(self.response.xpath("//title//text()").getall()), _SITE_NAMES)
+
+    def _title(self, blocks: list[Block], at: int, byline: Byline) -> str:
+        head = blocks[at].text
+        cut = _BYLINE_START.search(head)
+        if cut and cut.start() > 0:
+            # Inline markup glued the title to the byline: the title is before it.
+            before = normalize_ws(head[: cut.start()])
+            if before and not is_modal_text(before):
+                return clean_title(before, _SITE_NAMES)
+        doc_title = self._doc_title()
+        candidates = []
+        for b in reversed(blocks[max(0, at - 12):at]):
+            if b.chrome or b.all_link and self.canonical_url not in _abs(self.response, b.hrefs):
+                continue
+            if is_modal_text(b.text) or is_label_line(b.text) or len(b.text) < 2:
+                continue
+            candidates.append(b.text)
+        if doc_title:
+            for c in candidates:
+                if clean_title(c, _SITE_NAMES) == doc_title:
+                    return doc_title
+        if candidates:
+            return clean_title(candidates[0], _SITE_NAMES)
+        return doc_title
+
+    def _body(self, blocks: list[Block], at: int, byline: Byline) -> tuple[list[str], str | None]:
+        paras: list[str] = []
+        if byline.rest:
+            paras.append(byline.rest)
+        original = None
+        link_run = 0
+        for b in blocks[at + 1:]:
+            if is_source_link_text(b.text) or _ends_with_source_link(b.text):
+                original = _first_offsite(self.response, b.hrefs, self.base_url)
+                head = _before_source_link(b.text)
+                if head:
+                    paras.append(head)
+                break
+            if _BYLINE_START.match(b.text) and parse_byline(b.text):
+                break  # the next article's byline (a listing-like page)
+            if is_modal_text(b.text):
+                continue
+            # Without a source link, the body ends where page chrome starts:
+            # a sidebar/share/footer block, a widget label, or a run of links.
+            if b.chrome or is_label_line(b.text) or b.text.startswith("©"):
+                if paras:
+                    break
+                continue
+            if b.all_link and self._is_site_nav(b):
+                link_run += 1
+                if paras and link_run >= 2:
+                    break
+                continue
+            link_run = 0
+            paras.append(b.text)
+        return paras, original
+
+
+def _pick_byline(blocks: list[Block]) -> tuple[int, Byline] | None:
+    """The article's byline: of all byline-shaped blocks, the one with most text after it."""
+    found = []
+    for i, b in enumerate(blocks):
+        if "ubli" in b.text and not b.all_link:
+            by = parse_byline(b.text)
+            if by:
+                found.append((i, by))
+    if len(found) <= 1:
+        return found[0] if found else None
+
+    def weight(item: tuple[int, Byline]) -> int:
+        i, _ = item
+        n = 0
+        for b in blocks[i + 1:]:
+            if _BYLINE_START.match(b.text) or is_source_link_text(b.text):
+                break
+            if not b.chrome and not b.all_link:
+                n += len(b.text)
+        return n
+
+    return max(found, key=weight)
+
+
+def _ends_with_source_link(text: str) -> bool:
+    return bool(re.search(r"cliquez ici pour lire l.article depuis sa source\.?\s*$", text, re.I))
+
+
+def _before_source_link(text: str) -> str:
+    m = re.search(r"cliquez ici pour lire l.article depuis sa source\.?\s*$", text, re.I)
+    return normalize_ws(text[: m.start()]) if m else ""
+
+
+def _abs(response: Response, hrefs: list[str]) -> list[str]:
+    out = []
+    for h in hrefs:
+        try:
+            out.append(classify(response.urljoin(h), response.url).url)
+        except ValueError:
+            continue
+    return out
+
+
+def _first_offsite(response: Response, hrefs: list[str], base_url: str) -> str | None:
+    """The source link's target (the newspaper's own page); never crawled."""
+    for h in hrefs:
+        try:
+            url = response.urljoin(h)
+        except ValueError:
+            continue
+        if url.startswith(("http://", "https://")):
+            return url
+    return None

@@ -1,0 +1,244 @@
+"""Page chrome shared by every page kind, and the HTML "nastiness" helpers.
+
+Chrome = header/nav, ticker, report-image modal, "Les plus lus" sidebar,
+share widgets, footer. Every random choice is drawn from the page's own RNG
+(``Ctx.rng``), so a page is a pure function of (corpus, page, Host header).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from urllib.parse import quote
+
+from .generator import Corpus
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+MONTHS_ABBR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+MODAL_THANKS = "Merci d'avoir signalé!"
+MODAL_NOTICE = "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes."
+SOURCE_LINK = "Cliquez ici pour lire l'article depuis sa source."
+
+_ROLES = ("header", "nav", "ticker", "modal", "main", "sidebar", "share", "footer", "list", "pager", "date")
+_ENTITIES = {"'": "&#39;", "\u2019": "&rsquo;", "é": "&eacute;", "è": "&egrave;", "à": "&agrave;",
+             "«": "&laquo;", "»": "&raquo;", '"': "&quot;", "ç": "&#231;", "ô": "&ocirc;"}
+_ENTITY_TABLE = str.maketrans(_ENTITIES)
+# French typography puts a (non-breaking) space before these and after «.
+_TIGHT = {":", ";", "?", "!", "»"}
+_NBSPS = ("&nbsp;", "\u00a0", "\u202f", "&#160;")
+
+
+@dataclass
+class Ctx:
+    """Everything a renderer needs for one page."""
+
+    corpus: Corpus
+    host: str  # from the request's Host header: absolute links use it
+    rng: random.Random
+    edition: int  # snapshot for ticker/sidebar (an old article page keeps its own)
+    bare: bool = False  # no telling class names anywhere on the page
+    classes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for role in _ROLES:
+            self.classes[role] = _meaningless(self.rng) if self.bare else role
+
+    def cls(self, role: str) -> str:
+        return self.classes[role]
+
+    def absolute(self, path: str) -> str:
+        return f"http://{self.host}{path}"
+
+
+def _meaningless(rng: random.Random) -> str:
+    return rng.choice(("c", "x-", "b", "r", "col-", "w")) + format(rng.randrange(16, 4096), "x")
+
+
+def french_date(dt: datetime, form: int) -> str:
+    """A listing date in one of four French forms (``24 avril 2019`` ...)."""
+    day = "1er" if dt.day == 1 and form in (0, 1) else str(dt.day)
+    if form == 0:
+        return f"{day} {MONTHS[dt.month - 1]} {dt.year}"
+    if form == 1:
+        return f"{WEEKDAYS[dt.weekday()]} {day} {MONTHS[dt.month - 1]} {dt.year}"
+    if form == 2:
+        return f"{dt.day:02d}/{dt.month:02d}/{dt.year}"
+    return f"{dt.day} {MONTHS_ABBR[dt.month - 1]} {dt.year}"
+
+
+# --- text -> HTML with the nastiness real pages have --------------------------
+
+def esc(text: str, rng: random.Random, entity_rate: float = 0.0) -> str:
+    """HTML-escape; sometimes spell characters as named/numeric entities."""
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text, quote=False)
+    if entity_rate and rng.random() < entity_rate:
+        text = text.translate(_ENTITY_TABLE)
+    return text
+
+
+def inline_html(text: str, rng: random.Random, *, nasty: float = 1.0, links: bool = True) -> str:
+    """Render one whitespace-normalised text run as HTML whose text collapses back to it.
+
+    Spaces may become ``&nbsp;`` / U+00A0 / U+202F (before ``: ; ? !``),
+    newlines with indentation or comments; words may be wrapped in ``<b>``,
+    ``<i>`` or ``<a>``. Never adds or removes a word boundary.
+    """
+    tokens = text.split(" ")
+    out: list[str] = []
+    k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        if k:
+            prev = tokens[k - 1]
+            r = rng.random()
+            if (tok in _TIGHT or prev == "«") and r < 0.7 * nasty:
+                out.append(rng.choice(_NBSPS))
+            elif r < 0.04 * nasty:
+                out.append("\n" + " " * rng.choice((4, 8, 12)))
+            elif r < 0.05 * nasty:
+                out.append(" <!-- pub -->\n ")
+            elif r < 0.06 * nasty:
+                out.append("  ")
+            else:
+                out.append(" ")
+        r = rng.random()
+        if r < 0.05 * nasty and k + 1 < len(tokens) and tokens[k + 1] not in _TIGHT:
+            # Two words inside one inline element: the space stays inside it.
+            pair = f"{esc(tok, rng, 0.2 * nasty)} {esc(tokens[k + 1], rng, 0.2 * nasty)}"
+            out.append(_wrap(pair, rng, links, tok))
+            k += 2
+            continue
+        word = esc(tok, rng, 0.25 * nasty)
+        out.append(_wrap(word, rng, links, tok) if r < 0.08 * nasty and tok.isalpha() else word)
+        k += 1
+    return "".join(out)
+
+
+def _wrap(inner: str, rng: random.Random, links: bool, word: str) -> str:
+    r = rng.random()
+    if links and r < 0.3 and word.isalpha():
+        return f'<a href="/fr/tag/{quote(word.lower())}">{inner}</a>'
+    if r < 0.65:
+        return f"<b>{inner}</b>"
+    return f"<i>{inner}</i>" if r < 0.85 else f"<strong>{inner}</strong>"
+
+
+def spaced(rng: random.Random, nasty: float = 1.0) -> str:
+    """A space that may be a non-breaking one or a line break with indentation."""
+    r = rng.random()
+    if r < 0.15 * nasty:
+        return "&nbsp;"
+    return "\n        " if r < 0.25 * nasty else " "
+
+
+# --- links ------------------------------------------------------------------
+
+def href(ctx: Ctx, path: str, where: str = "list", messy: bool = True) -> str:
+    """An attribute-ready href to *path*: relative or absolute, maybe tracked or with a fragment."""
+    rng = ctx.rng
+    raw_amp = False
+    if messy:
+        r = rng.random()
+        if r < 0.12:
+            path += f"?utm_source={ctx.corpus.site}&utm_medium={where}&utm_campaign=fil"
+            raw_amp = rng.random() < 0.2  # some pages do not escape & in attributes
+        elif r < 0.18:
+            path += "#comments"
+        elif r < 0.21:
+            path += "?utm_source=ticker#comments"
+    out = escape(ctx.absolute(path) if rng.random() < 0.3 else path)
+    return out.replace("&amp;", "&") if raw_amp else out
+
+
+def article_link(ctx: Ctx, i: int, where: str, prefix: str = "") -> str:
+    title = ctx.corpus.title(i)
+    return f'<a href="{href(ctx, ctx.corpus.path(i), where)}">{prefix}{esc(title, ctx.rng, 0.1)}</a>'
+
+
+# --- chrome -----------------------------------------------------------------
+
+def head(ctx: Ctx, title: str, charset_meta: str | None, lang: str = "fr") -> str:
+    meta = ""
+    if charset_meta:
+        meta = (f'<meta charset="{charset_meta}">' if ctx.rng.random() < 0.5 else
+                f'<meta http-equiv="Content-Type" content="text/html; charset={charset_meta}">')
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n{meta}\n<title>{escape(title)}</title>\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<style>.{ctx.cls("modal").split()[0]}{{display:none}}</style>\n'
+            '<script>window.dataLayer = window.dataLayer || [];</script>\n</head>\n<body>\n')
+
+
+def header(ctx: Ctx) -> str:
+    c = ctx.corpus
+    links = [f'<a href="{href(ctx, "/fr/", messy=False)}">Accueil</a>']
+    links += [f'<a href="{href(ctx, f"/fr/{s.slug}", messy=False)}">{esc(s.name, ctx.rng, 0.2)}</a>'
+              for s in c.sources]
+    links += ['<a href="/fr/tag/economie">Économie</a>', '<a href="/fr/tag/sport">Sport</a>',
+              '<a href="/fr/contact">Contact</a>', '<a href="/fr/recherche?q=maroc">Recherche</a>',
+              '<a href="/">العربية</a>', f'<a href="/{c.sources[0].slug}">النسخة العربية</a>']
+    return (f'<div class="{ctx.cls("header")}"><a href="/fr/"><img src="/img/logo.png" alt="{c.site_name}"></a>\n'
+            f'<form action="/fr/recherche" method="get"><input name="q" placeholder="Rechercher"></form>\n'
+            f'<div class="{ctx.cls("nav")}">' + " | ".join(links) + "</div></div>\n")
+
+
+def ticker(ctx: Ctx) -> str:
+    """~15 latest headlines of the snapshot; the first prefixed like ``18 décembre.. ``."""
+    latest = ctx.corpus.latest(15, ctx.edition)
+    dt = ctx.corpus.local_datetime(latest[0])
+    prefix = f"{dt.day} {MONTHS[dt.month - 1]}.. "
+    items = [article_link(ctx, i, "ticker", prefix if n == 0 else "") for n, i in enumerate(latest)]
+    return f'<div class="{ctx.cls("ticker")}"><marquee>' + "\n    ".join(items) + "</marquee></div>\n"
+
+
+def modal(ctx: Ctx) -> str:
+    """The report-image modal: hidden by CSS, present in every page's markup."""
+    return (f'<div class="{ctx.cls("modal")}" id="reportModal" aria-hidden="true">'
+            f'<div><div><p>{escape(MODAL_THANKS, quote=False)}</p>\n'
+            f'<p>{escape(MODAL_NOTICE, quote=False)}</p>\n<button>Fermer</button></div></div></div>\n')
+
+
+def sidebar(ctx: Ctx, dead: str | None = None) -> str:
+    """"Les plus lus": 5 links to articles of the snapshot, one maybe to a page that 404s."""
+    n = ctx.corpus.snapshot_size(ctx.edition)
+    picks = [ctx.rng.randrange(n) for _ in range(5)]
+    items = [f"<li>{article_link(ctx, i, 'mostread')}</li>" for i in picks]
+    if dead:
+        items[ctx.rng.randrange(5)] = f'<li><a href="{href(ctx, dead, "mostread")}">Article retiré</a></li>'
+    return (f'<div class="{ctx.cls("sidebar")}"><h3>Les plus lus</h3>\n<ul>\n' + "\n".join(items) + "\n</ul></div>\n")
+
+
+def share(ctx: Ctx, path: str, title: str = "") -> str:
+    url = quote(ctx.absolute(path), safe="")
+    return (f'<div class="{ctx.cls("share")}"><span>Partager</span>\n'
+            f'<a href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a>\n'
+            f'<a href="https://twitter.com/intent/tweet?url={url}&amp;text={quote(title)}">Twitter</a>\n'
+            f'<a href="https://api.whatsapp.com/send?text={url}">WhatsApp</a></div>\n')
+
+
+def footer(ctx: Ctx, extra: str = "") -> str:
+    name = ctx.corpus.site_name
+    return (f'<div class="{ctx.cls("footer")}">{extra}<a href="/fr/contact">Contact</a> · '
+            f'<a href="https://www.facebook.com/{name.lower()}">Facebook</a> · <a href="/">Version arabe</a>\n'
+            f"<p>© 2025 {name} — Tous droits réservés.</p></div>\n"
+            '<script>(function(){var s=document.createElement("script");s.src="/js/stats.js";})();</script>\n'
+            "</body>\n</html>\n")
+
+
+def page(ctx: Ctx, title: str, main: str, share_path: str, *, charset_meta: str | None = "utf-8",
+         dead: str | None = None, footer_extra: str = "") -> str:
+    """A full page: head, header, ticker, modal, main, sidebar, share, footer."""
+    parts = [head(ctx, title, charset_meta), header(ctx), ticker(ctx), modal(ctx)]
+    if ctx.bare:
+        parts.append(f'<table class="{ctx.cls("main")}" width="100%"><tr><td valign="top">{main}</td>\n'
+                     f'<td valign="top">{sidebar(ctx, dead)}</td></tr></table>\n')
+    else:
+        parts.append(f'<div class="{ctx.cls("main")}">\n{main}</div>\n{sidebar(ctx, dead)}')
+    parts.append(share(ctx, share_path, title))
+    parts.append(footer(ctx, footer_extra))
+    return "".join(parts)

@@ -1,0 +1,148 @@
+"""Article pages in three markup variants: semantic, legacy spans, bare.
+
+The visible text of title, byline and paragraphs collapses (all whitespace
+runs, nbsp included, to one ASCII space) to exactly the ground truth; what
+surrounds it (scripts, images, comments, inline tags) must not add text.
+"""
+
+from __future__ import annotations
+
+import random
+from html import escape
+
+from . import chrome
+from .chrome import Ctx, esc, inline_html, spaced
+from .generator import Article
+
+_SCRIPT = ('<script type="text/javascript">\n  var googletag = googletag || {};\n'
+           '  googletag.cmd = [];  /* Publicité : ne pas supprimer */\n'
+           '  document.write("<div id=\\"pub\\">Publicité</div>");\n</script>')
+
+
+def _img(rng: random.Random) -> str:
+    alt = rng.choice(("Photo d'illustration", "Le ministre lors de la conférence", "DR", "Image : MAP"))
+    return f'<img src="/img/{rng.randrange(10**6)}.jpg" alt="{escape(alt)}" width="600">'
+
+
+def _byline(ctx: Ctx, art: Article, link: bool) -> str:
+    """``Publié dans <Source> le <date>`` with whitespace and entity noise."""
+    rng = ctx.rng
+    name = esc(art.source.name, rng, 0.3)
+    if link:
+        name = f'<a href="{chrome.href(ctx, "/fr/" + art.source.slug, messy=False)}">{name}</a>'
+    text = f"Publi{'&eacute;' if rng.random() < 0.2 else 'é'} dans{spaced(rng, 0.3)}{name}"
+    if art.published_raw is not None:
+        date = art.published_raw.replace(" ", "&nbsp;" if rng.random() < 0.15 else " ")
+        text += f"{spaced(rng)}le{spaced(rng)}{date}"
+    return text
+
+
+def _source_link(ctx: Ctx, art: Article) -> str:
+    if art.original_url is None:
+        return ""
+    text = chrome.SOURCE_LINK if ctx.rng.random() < 0.85 else chrome.SOURCE_LINK.replace("'", "\u2019")
+    return f'<a href="{escape(art.original_url)}" target="_blank" rel="nofollow">{escape(text, quote=False)}</a>'
+
+
+def _extras(rng: random.Random, k: int) -> str:
+    """Non-text things between paragraphs: image, inline script, comment (or nothing)."""
+    r = rng.random()
+    if r < 0.12:
+        return _img(rng)
+    if r < 0.2:
+        return _SCRIPT
+    if r < 0.28:
+        return f"<!-- paragraphe {k} -->"
+    return ""
+
+
+def _is_subheading(para: str) -> bool:
+    return len(para) < 60 and not para.endswith((".", "!", "?", "»"))
+
+
+def semantic(ctx: Ctx, art: Article) -> str:
+    """``<article><h1>…</h1><p class="byline">…</p><p>…</p>…</article>``."""
+    rng = ctx.rng
+    out = [f'<article class="post">\n<h1 class="entry-title">{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n',
+           f'<p class="byline">{_byline(ctx, art, link=True)}</p>\n', _img(rng) if rng.random() < 0.5 else ""]
+    for k, para in enumerate(art.paragraphs):
+        out.append(_extras(rng, k))
+        body = inline_html(para, rng)
+        if _is_subheading(para):
+            out.append(f"<h2>{body}</h2>\n" if rng.random() < 0.5 else f"<p><strong>{body}</strong></p>\n")
+        else:
+            out.append(f"<p>\n    {body}\n</p>\n" if rng.random() < 0.2 else f"<p>{body}</p>\n")
+    if rng.random() < 0.5:
+        out.append(_SCRIPT + "\n")
+    link = _source_link(ctx, art)
+    if link:
+        out.append(f'<p class="source">{link}</p>\n')
+    out.append("</article>\n")
+    return "".join(out)
+
+
+def legacy(ctx: Ctx, art: Article) -> str:
+    """The old template: ``span.articletitle``, ``span.articlenewspaper``, ``span.articlecontent``."""
+    rng = ctx.rng
+    segs = []
+    for k, para in enumerate(art.paragraphs):
+        body = inline_html(para, rng)
+        if _is_subheading(para):
+            body = f"<b>{body}</b>"
+        segs.append(_extras(rng, k) + body)
+    content = ""
+    for k, seg in enumerate(segs):
+        if k:
+            content += rng.choice(("<br>", "<br>", "<br>\n", "<br><br>", "<br />\n<br />\n  "))
+        content += seg
+    link = _source_link(ctx, art)
+    return (f'<div class="article_block">\n<span class="articletitle">{inline_html(art.title, rng, nasty=0.5, links=False)}'
+            f'</span><br>\n<span class="articlenewspaper">{_byline(ctx, art, link=False)}</span><br><br>\n'
+            f'<span class="articlecontent">{content}</span>\n'
+            + (f"<br><br>{link}\n" if link else "") + "</div>\n")
+
+
+def bare(ctx: Ctx, art: Article) -> str:
+    """Nested divs/tds with meaningless classes; nothing tells title from body but the layout."""
+    rng = ctx.rng
+    cls = lambda: chrome._meaningless(rng)  # noqa: E731 - fresh nonsense each time
+    title = inline_html(art.title, rng, nasty=0.5, links=False)
+    title = f"<div><b>{title}</b></div>" if rng.random() < 0.5 else f"<font size=5>{title}</font>"
+    out = [f'<div class="{cls()}"><div class="{cls()}">{title}</div>\n',
+           f'<div class="{cls()}">{_byline(ctx, art, link=rng.random() < 0.5)}</div>\n']
+    as_divs = rng.random() < 0.5
+    out.append(f'<div class="{cls()}"><table><tr><td class="{cls()}">\n')
+    for k, para in enumerate(art.paragraphs):
+        extra = _extras(rng, k)
+        body = inline_html(para, rng)
+        if as_divs:
+            out.append(f"{extra}<div class=\"{cls()}\">{body}</div>\n")
+        else:
+            out.append((rng.choice(("<br>", "<br><br>", "<br>\n")) if k else "") + extra + body)
+    out.append("\n</td></tr></table></div>\n")
+    link = _source_link(ctx, art)
+    if link:
+        out.append(f'<div class="{cls()}">{link}</div>\n')
+    out.append("</div>\n")
+    return "".join(out)
+
+
+RENDERERS = {"semantic": semantic, "legacy": legacy, "bare": bare}
+
+
+def render_article(ctx: Ctx, art: Article, dead: str | None) -> str:
+    """The full HTML text of an article page (chrome + the article in its variant)."""
+    main = RENDERERS[art.variant](ctx, art)
+    meta = art.encoding if art.declaration in ("meta", "both") else None
+    printable = f'<a href="/fr/print/{art.source.slug}/{art.article_id}">Imprimer</a> · '
+    return chrome.page(ctx, f"{art.title} - {ctx.corpus.site_name}", main, art.path, charset_meta=meta,
+                       dead=dead, footer_extra=printable)
+
+
+def render_print(ctx: Ctx, art: Article) -> str:
+    """The printable copy under /fr/print/ (forbidden by robots.txt: a polite crawler never sees it)."""
+    paras = "".join(f"<p>{escape(p, quote=False)}</p>\n" for p in art.paragraphs)
+    return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>{escape(art.title)} - '
+            f'{ctx.corpus.site_name}</title></head>\n<body onload="window.print()">\n<h1>{escape(art.title)}</h1>\n'
+            f'<p>Publié dans {escape(art.source.name)}'
+            + (f" le {art.published_raw}" if art.published_raw else "") + f"</p>\n{paras}</body></html>\n")

@@ -1,0 +1,1 @@
+"""One spider per site; all share newsagg.spiders.base.AggregatorSpider."""

@@ -1,0 +1,176 @@
+"""Pure text functions: whitespace, boilerplate, word counts, fingerprints.
+
+Everything here takes and returns plain strings so it can be tested with
+tables of real strings and reused by the replica's ground truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Every Unicode space (nbsp, narrow nbsp, thin space, ...), tabs, newlines
+# and zero-width characters collapse to one ASCII space.
+_WS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_ZW = re.compile(r"[\u200c\u200d\u2060\u00ad]")
+
+
+def normalize_ws(text: str | None) -> str:
+    """Collapse all whitespace runs (incl. non-breaking) to one space and strip."""
+    if not text:
+        return ""
+    return _WS.sub(" ", _ZW.sub("", text)).strip()
+
+
+def _fold(text: str) -> str:
+    """Lower-case, accent-free, apostrophe-normalised form for comparisons."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("`", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return normalize_ws(text).casefold()
+
+
+# --- boilerplate --------------------------------------------------------------
+
+#: Sentences of the "report image" modal, present on every page.
+MODAL_SENTENCES = (
+    "Merci d'avoir signalé!",
+    "Merci d'avoir signalé !",
+    "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
+)
+#: The line that links to the newspaper's own page.
+SOURCE_LINK_SENTENCE = "Cliquez ici pour lire l'article depuis sa source."
+
+_MODAL_RE = re.compile(
+    r"merci d'avoir signal[eé]\s*!|cette image sera automatiquement bloqu[eé]e apr[eè]s "
+    r"qu'elle soit signal[eé]e par plusieurs personnes\.?",
+    re.I,
+)
+_SOURCE_LINK_RE = re.compile(r"cliquez ici pour lire l'article depuis sa source\.?", re.I)
+
+# Whole lines that are widget or navigation labels, never article text.
+_LABEL_LINES = {
+    _fold(s)
+    for s in (
+        "Partager",
+        "Partager sur Facebook",
+        "Partager sur Twitter",
+        "Partager sur X",
+        "Partager sur WhatsApp",
+        "Partager sur LinkedIn",
+        "Envoyer par e-mail",
+        "Imprimer",
+        "Tweet",
+        "Facebook",
+        "Twitter",
+        "WhatsApp",
+        "LinkedIn",
+        "Email",
+        "Les plus lus",
+        "Les plus lues",
+        "Plus lus",
+        "Articles similaires",
+        "Lire aussi",
+        "Signaler une image",
+        "Signaler",
+        "Commentaires",
+        "Accueil",
+        "Suivant",
+        "Précédent",
+        "Page suivante",
+    )
+}
+
+
+def is_modal_text(text: str) -> bool:
+    """True when *text* is made only of the report-image modal's sentences."""
+    rest = _MODAL_RE.sub("", _fold(text).replace("'", "'"))
+    return bool(normalize_ws(text)) and not rest.strip(" .!")
+
+
+def is_source_link_text(text: str) -> bool:
+    """True when *text* is the 'Cliquez ici pour lire l'article depuis sa source.' line."""
+    f = _fold(text)
+    return bool(f) and not _SOURCE_LINK_RE.sub("", f).strip(" .")
+
+
+def is_label_line(text: str) -> bool:
+    """True for share-button, sidebar and navigation labels standing alone."""
+    return _fold(text).strip(" :.|»«›‹>") in _LABEL_LINES
+
+
+def strip_boilerplate_sentences(text: str) -> str:
+    """Remove modal and source-link sentences glued into a paragraph.
+
+    Only the exact sentences go: the word "signalé" in a real sentence stays.
+    """
+    out = text
+    for rx in (_MODAL_RE, _SOURCE_LINK_RE):
+        # Match against an accent-insensitive view but cut the original
+        # string: find spans on the folded string only when lengths agree.
+        if not rx.search(_fold(out)):
+            continue
+        out = _cut_sentences(out, rx)
+    return normalize_ws(out)
+
+
+def _cut_sentences(text: str, rx: re.Pattern[str]) -> str:
+    # NFKD folding changes lengths, so match on a char-for-char casefold of the
+    # original with apostrophes normalised (same length), accents kept; the
+    # regexes accept both accented and plain letters.
+    view = "".join(c.lower() if len(c.lower()) == 1 else c for c in text.replace("\u2019", "'"))
+    spans = [m.span() for m in rx.finditer(view)]
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
+def clean_paragraphs(paragraphs: list[str], ticker: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Normalise paragraphs and drop boilerplate ones.
+
+    Dropped: empty lines, modal text, the source-link line, share/nav labels,
+    and lines equal to a ticker headline (*ticker* holds headlines as found).
+    Boilerplate sentences glued inside a paragraph are cut out of it.
+    """
+    folded_ticker = {_fold(t) for t in ticker}
+    out: list[str] = []
+    for para in paragraphs:
+        p = normalize_ws(para)
+        if not p or is_modal_text(p) or is_source_link_text(p) or is_label_line(p):
+            continue
+        if folded_ticker and _fold(p) in folded_ticker:
+            continue
+        p = strip_boilerplate_sentences(p)
+        if p:
+            out.append(p)
+    return out
+
+
+def clean_title(title: str | None, site_names: tuple[str, ...] = ()) -> str:
+    """Normalise a title and strip a trailing site-name suffix (' - Maghress')."""
+    t = normalize_ws(title)
+    for name in site_names:
+        t = re.sub(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", "", t, flags=re.I)
+    if is_modal_text(t) or is_source_link_text(t):
+        return ""
+    return t
+
+
+# --- measures ----------------------------------------------------------------
+
+_WORD = re.compile(r"\w+(?:['\u2019\-]\w+)*")
+
+
+def word_count(body: str | None) -> int:
+    """Number of words: runs of letters/digits, apostrophe- or hyphen-joined."""
+    return len(_WORD.findall(body or ""))
+
+
+def normalize_for_fingerprint(title: str | None, body: str | None) -> str:
+    """The text a fingerprint is taken of: folded title and body, words only."""
+    return " ".join(_WORD.findall(_fold(f"{title or ''}\n{body or ''}")))
+
+
+def fingerprint(title: str | None, body: str | None) -> str:
+    """SHA-1 hex digest of the normalised title + body (exact-republication key)."""
+    return hashlib.sha1(normalize_for_fingerprint(title, body).encode("utf-8")).hexdigest()

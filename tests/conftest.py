@@ -1,0 +1,44 @@
+"""Shared fixtures: replica servers (real HTTP on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
+
+
+def _handle(server: ReplicaServer) -> SimpleNamespace:
+    corpus, base = server.corpus, server.base_url
+    return SimpleNamespace(base_url=base, corpus=corpus, server=server, truth=expected_records(corpus, base),
+                           republication_groups=republication_groups(corpus, base))
+
+
+@pytest.fixture(scope="session")
+def replica():
+    """The default replica: maghress, 240 articles, seed 7, built-in faults (500 once)."""
+    server = ReplicaServer(Corpus("maghress", n_articles=240, seed=7))
+    server.start()
+    try:
+        yield _handle(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def make_replica():
+    """Factory: ``make_replica(site=..., n_articles=..., seed=..., edition=1, faults=None)``; stopped at teardown."""
+    servers: list[ReplicaServer] = []
+
+    def make(site: str = "maghress", n_articles: int = 60, seed: int = 1, edition: int = 1, faults=None,
+             per_page: int = 10) -> SimpleNamespace:
+        server = ReplicaServer(Corpus(site, n_articles=n_articles, seed=seed, edition=edition, per_page=per_page),
+                               faults=faults)
+        server.start()
+        servers.append(server)
+        return _handle(server)
+
+    yield make
+    for server in servers:
+        server.stop()

@@ -1,0 +1,67 @@
+"""Spider arguments arrive as strings and are validated in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from newsagg.args import ArgumentError, CrawlArgs
+from newsagg.spiders.maghress import MaghressSpider
+
+LIVE = "https://www.maghress.com"
+
+
+def test_defaults_are_the_live_site():
+    a = CrawlArgs.parse({}, LIVE)
+    assert (a.base_url, a.sources, a.max_pages, a.since, a.until, a.urls, a.render, a.full) == (
+        LIVE, None, None, None, None, (), "auto", False)
+
+
+def test_all_arguments_typed():
+    a = CrawlArgs.parse(
+        {"base_url": "http://127.0.0.1:8000/fr/", "sources": "h24info, LeMatin,h24info", "max_pages": "3",
+         "since": "2024-01-01", "until": "2024-12-31", "render": "NEVER", "full": "1", "_job": "abc",
+         "urls": "/fr/h24info/12?utm_source=x,http://127.0.0.1:8000/fr/lematin/2016#c"}, LIVE)
+    assert a.base_url == "http://127.0.0.1:8000"
+    assert a.sources == ("h24info", "lematin")
+    assert a.max_pages == 3 and a.full is True and a.render == "never" and a.job == "abc"
+    assert (a.since, a.until) == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert a.urls == ("http://127.0.0.1:8000/fr/h24info/12", "http://127.0.0.1:8000/fr/lematin/2016")
+
+
+@pytest.mark.parametrize(
+    "raw, needle",
+    [
+        ({"max_pages": "0"}, "max_pages"),
+        ({"max_pages": "two"}, "max_pages"),
+        ({"since": "24/04/2019"}, "since"),
+        ({"since": "2024-02-01", "until": "2024-01-01"}, "after until"),
+        ({"base_url": "ftp://x"}, "base_url"),
+        ({"base_url": "http://127.0.0.1:8000/ar/"}, "base_url"),
+        ({"base_url": "http://127.0.0.1:99999"}, "base_url"),
+        ({"sources": "h24-info"}, "sources"),
+        ({"render": "sometimes"}, "render"),
+        ({"full": "maybe"}, "full"),
+        ({"urls": "https://www.h24info.ma/x"}, "urls"),
+        ({"urls": "/fr/contact"}, "urls"),
+        ({"max_page": "2"}, "unknown spider argument"),
+    ],
+)
+def test_bad_values_have_clear_errors(raw, needle):
+    with pytest.raises(ArgumentError, match=needle):
+        CrawlArgs.parse(raw, LIVE)
+
+
+def test_spider_validates_and_accepts_scrapyd_job():
+    spider = MaghressSpider(base_url="http://127.0.0.1:8000", _job="0f1e", max_pages="2")
+    assert spider.args.job == "0f1e" and spider.args.max_pages == 2
+    assert spider.allowed_domains == ["127.0.0.1"]
+    with pytest.raises(ArgumentError):
+        MaghressSpider(max_pages="-1")
+
+
+def test_window():
+    a = CrawlArgs.parse({"since": "2024-01-01", "until": "2024-01-31"}, LIVE)
+    assert a.in_window(dt.date(2024, 1, 15)) and not a.in_window(dt.date(2023, 12, 31))
+    assert a.in_window(None)
