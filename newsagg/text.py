@@ -14,6 +14,8 @@ import unicodedata
 # and zero-width characters collapse to one ASCII space.
 _WS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _ZW = re.compile(r"[\u200c\u200d\u2060\u00ad]")
+# Combining marks (accents after NFKD decomposition).
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def normalize_ws(text: str | None) -> str:
@@ -26,7 +28,8 @@ def normalize_ws(text: str | None) -> str:
 def _fold(text: str) -> str:
     """Lower-case, accent-free, apostrophe-normalised form for comparisons."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("`", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():
+        text = _COMBINING.sub("", text)
     return normalize_ws(text).casefold()
 
 
@@ -81,21 +84,29 @@ _LABEL_LINES = {
     )
 }
 
+_LABEL_MAX = max(len(s) for s in _LABEL_LINES) + 8
+
 
 def is_modal_text(text: str) -> bool:
     """True when *text* is made only of the report-image modal's sentences."""
-    rest = _MODAL_RE.sub("", _fold(text).replace("'", "'"))
+    if len(text) > 200 or "ignal" not in text.lower():  # cheap filter: long paragraphs are never modal
+        return False
+    rest = _MODAL_RE.sub("", _fold(text))
     return bool(normalize_ws(text)) and not rest.strip(" .!")
 
 
 def is_source_link_text(text: str) -> bool:
     """True when *text* is the 'Cliquez ici pour lire l'article depuis sa source.' line."""
+    if len(text) > 80 or "ource" not in text:
+        return False
     f = _fold(text)
     return bool(f) and not _SOURCE_LINK_RE.sub("", f).strip(" .")
 
 
 def is_label_line(text: str) -> bool:
     """True for share-button, sidebar and navigation labels standing alone."""
+    if len(text) > _LABEL_MAX:
+        return False
     return _fold(text).strip(" :.|»«›‹>") in _LABEL_LINES
 
 
@@ -104,6 +115,9 @@ def strip_boilerplate_sentences(text: str) -> str:
 
     Only the exact sentences go: the word "signalé" in a real sentence stays.
     """
+    low = text.lower()
+    if "ignal" not in low and "cliquez" not in low:
+        return normalize_ws(text)
     out = text
     for rx in (_MODAL_RE, _SOURCE_LINK_RE):
         # Match against an accent-insensitive view but cut the original

@@ -26,9 +26,7 @@ def replica():
         server.stop()
 
 
-@pytest.fixture
-def make_replica():
-    """Factory: ``make_replica(site=..., n_articles=..., seed=..., edition=1, faults=None)``; stopped at teardown."""
+def _factory():
     servers: list[ReplicaServer] = []
 
     def make(site: str = "maghress", n_articles: int = 60, seed: int = 1, edition: int = 1, faults=None,
@@ -39,6 +37,22 @@ def make_replica():
         servers.append(server)
         return _handle(server)
 
+    return make, servers
+
+
+@pytest.fixture
+def make_replica():
+    """Factory: ``make_replica(site=..., n_articles=..., seed=..., edition=1, faults=None)``; stopped at teardown."""
+    make, servers = _factory()
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def make_replica_module():
+    """Like ``make_replica``, for replicas shared by the tests of one module."""
+    make, servers = _factory()
     yield make
     for server in servers:
         server.stop()

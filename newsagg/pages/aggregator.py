@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urljoin
 
 from scrapy.http import Response, TextResponse
 
@@ -102,12 +104,8 @@ class LinkPage:
             href = (a.attrib.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 continue
-            try:
-                url = self.response.urljoin(href)
-            except ValueError:
-                continue
-            ref = classify(url, self.base_url)
-            if ref.kind == "other":
+            ref = resolve(self.response, href, self.base_url)
+            if ref is None or ref.kind == "other":
                 continue
             text = normalize_ws(" ".join(a.xpath(".//text()").getall()))
             link = Link(ref, text, (a.attrib.get("rel") or "").lower())
@@ -225,11 +223,8 @@ class ArticlePage(LinkPage):
         """An all-link block pointing at site pages (ticker, related articles,
         listings). An all-link subheading pointing at a tag page is text."""
         for h in block.hrefs:
-            try:
-                kind = classify(self.response.urljoin(h), self.base_url).kind
-            except ValueError:
-                continue
-            if kind in ("article", "listing", "home"):
+            ref = resolve(self.response, h, self.base_url)
+            if ref is not None and ref.kind in ("article", "listing", "home"):
                 return True
         return False
 
@@ -247,7 +242,7 @@ class ArticlePage(LinkPage):
         doc_title = self._doc_title()
         candidates = []
         for b in reversed(blocks[max(0, at - 12):at]):
-            if b.chrome or b.all_link and self.canonical_url not in _abs(self.response, b.hrefs):
+            if b.chrome or b.all_link and self.canonical_url not in _abs(self.response, b.hrefs, self.base_url):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or len(b.text) < 2:
                 continue
@@ -326,13 +321,34 @@ def _before_source_link(text: str) -> str:
     return normalize_ws(text[: m.start()]) if m else ""
 
 
-def _abs(response: Response, hrefs: list[str]) -> list[str]:
+def resolve(response: Response, href: str, base_url: str) -> PageRef | None:
+    """Classify a link of *response*; None for an unusable href.
+
+    Root-relative and absolute hrefs do not depend on the page URL, and pages
+    repeat the same nav/ticker links, so those are cached.
+    """
+    if href.startswith(("/", "http://", "https://")) and not href.startswith("//"):
+        return _resolve_cached(base_url, href)
+    try:
+        return classify(response.urljoin(href), base_url)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _resolve_cached(base_url: str, href: str) -> PageRef | None:
+    try:
+        return classify(urljoin(base_url + "/", href), base_url)
+    except ValueError:
+        return None
+
+
+def _abs(response: Response, hrefs: list[str], base_url: str) -> list[str]:
     out = []
     for h in hrefs:
-        try:
-            out.append(classify(response.urljoin(h), response.url).url)
-        except ValueError:
-            continue
+        ref = resolve(response, h, base_url)
+        if ref is not None:
+            out.append(ref.url)
     return out
 
 

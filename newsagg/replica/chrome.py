@@ -46,7 +46,7 @@ class Ctx:
 
     def __post_init__(self) -> None:
         for role in _ROLES:
-            self.classes[role] = _meaningless(self.rng) if self.bare else role
+            self.classes[role] = meaningless(self.rng) if self.bare else role
 
     def cls(self, role: str) -> str:
         return self.classes[role]
@@ -55,7 +55,8 @@ class Ctx:
         return f"http://{self.host}{path}"
 
 
-def _meaningless(rng: random.Random) -> str:
+def meaningless(rng: random.Random) -> str:
+    """A class name that says nothing (``c3f``, ``x-1a0``)."""
     return rng.choice(("c", "x-", "b", "r", "col-", "w")) + format(rng.randrange(16, 4096), "x")
 
 

@@ -150,18 +150,18 @@ class Corpus:
             ramadan = _minutes(_RAMADAN)
             ramadan_idx = bisect_left(ts, ramadan)
             ramadan_idx = min(ramadan_idx, n - 1)
-            ts[ramadan_idx] = ramadan  # neighbours are within minutes: order is kept
+            ts[ramadan_idx] = ramadan  # ts[idx-1] < ramadan <= ts[idx+1]: order is kept
         src = array("B", (bisect_right(cum_scaled, b >> 31 & 0xFFFF) for b in draws))
         flags = array("H", (_flags_from_bits(b >> 47) for b in draws))
         del draws
         # Every source gets a few articles, so every listing exists and paginates.
-        counts = [0] * S
+        counts, minimum = [0] * S, min(4, n // S)
         for s in src:
             counts[s] += 1
         for s in range(S):
-            while counts[s] < min(4, n // S):
+            while counts[s] < minimum:
                 k = rng.randrange(n)
-                if counts[src[k]] > 4:
+                if counts[src[k]] > minimum:
                     counts[src[k]] -= 1
                     src[k] = s
                     counts[s] += 1

@@ -105,7 +105,10 @@ def legacy(ctx: Ctx, art: Article) -> str:
 def bare(ctx: Ctx, art: Article) -> str:
     """Nested divs/tds with meaningless classes; nothing tells title from body but the layout."""
     rng = ctx.rng
-    cls = lambda: chrome._meaningless(rng)  # noqa: E731 - fresh nonsense each time
+
+    def cls() -> str:  # fresh nonsense each time
+        return chrome.meaningless(rng)
+
     title = inline_html(art.title, rng, nasty=0.5, links=False)
     title = f"<div><b>{title}</b></div>" if rng.random() < 0.5 else f"<font size=5>{title}</font>"
     out = [f'<div class="{cls()}"><div class="{cls()}">{title}</div>\n',

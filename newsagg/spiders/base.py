@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from newsagg.args import CrawlArgs
+from newsagg.args import ArgumentError, CrawlArgs
 from newsagg.failures import failure_reason
 from newsagg.pages.aggregator import ArticlePage, LinkPage, ListingPage
 from newsagg.profiles import apply_runtime_settings
@@ -37,7 +37,11 @@ class AggregatorSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args)
-        self.args = CrawlArgs.parse(kwargs, SITES[self.site].root)
+        try:
+            self.args = CrawlArgs.parse(kwargs, SITES[self.site].root)
+        except ArgumentError as exc:
+            self.logger.error("Bad spider argument: %s", exc)
+            raise
         self.base_url = self.args.base_url
         self.tz = SITES[self.site].tz
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]

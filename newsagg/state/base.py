@@ -1,0 +1,141 @@
+"""The incremental-state backend interface.
+
+A backend remembers, per site, which articles earlier runs *stored* (written
+to a dataset file that was closed and committed) so a scheduled run requests
+and emits only what is new. Keys are ``(site, source_slug, article_id)``;
+content is also indexed by fingerprint (exact republications) and, when near-
+duplicate detection is on, by a 64-bit SimHash (near-duplicates across runs).
+
+Life of a run (``run_id`` = Scrapyd ``_job`` or a generated id)::
+
+    state = open_state(settings, site)        # open(site): lock / recover
+    state.known_keys(keys)                    # spider: skip stored articles
+    state.claim(key, fp, url, run_id)         # pipeline: reserve; False = taken
+    ...feeds written and closed...
+    state.commit(run_id)                      # claims -> stored, atomically
+    # or state.release(run_id) when the run failed
+    state.close()
+
+Two kinds of entries: *stored* (committed by a finished run: they are in a
+closed dataset file) and *claimed* (reserved by a live run, not yet in a
+closed file). Lookups (``known_keys``, ``is_known``, ``fingerprint_owner``,
+``stored_simhashes``) see stored entries only; ``claim`` is the one
+atomic check-and-set that sees both, so concurrent writers (issue 7,
+distributed mode) never emit the same article twice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+
+from scrapy.utils.misc import load_object
+
+#: (site, source_slug, article_id)
+Key = tuple[str, str, str]
+
+#: NEWSAGG_STATE_BACKEND value -> class path.
+BACKENDS = {
+    "sqlite": "newsagg.state.sqlite.SQLiteState",
+    "redis": "newsagg.state.redis.RedisState",
+}
+
+
+class StateError(RuntimeError):
+    """The state cannot be used for this run."""
+
+
+class StateLocked(StateError):
+    """Another run holds this site's state exclusively (the SQLite backend's
+    per-site lock). The run must stop without touching the state."""
+
+
+class StateBackend(ABC):
+    """One site's crawl state. Not thread-safe; one instance per run.
+
+    Subclasses take the crawler settings in ``__init__`` and do no I/O before
+    :meth:`open`.
+    """
+
+    #: The NEWSAGG_STATE_BACKEND name.
+    name: str = ""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.site: str | None = None
+
+    @abstractmethod
+    def open(self, site: str) -> None:
+        """Open (create) the state of *site*.
+
+        Raises :class:`StateLocked` when another run owns it exclusively. A
+        backend that can tell that earlier runs are dead (SQLite: it holds the
+        site lock) drops their uncommitted claims here.
+        """
+
+    @abstractmethod
+    def known_keys(self, keys: Iterable[Key]) -> set[Key]:
+        """The subset of *keys* stored by earlier runs (batched lookup)."""
+
+    def is_known(self, key: Key) -> bool:
+        """True when *key* was stored by an earlier (committed) run."""
+        return key in self.known_keys([key])
+
+    @abstractmethod
+    def fingerprint_owner(self, fingerprint: str) -> str | None:
+        """URL of a stored article with this content fingerprint, else None."""
+
+    @abstractmethod
+    def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
+              simhash: int | None = None, refresh: bool = False) -> bool:
+        """Atomically reserve *key* and *fingerprint* for *run_id*.
+
+        Returns False when the key or the fingerprint is already stored or
+        claimed by any run (this one included). With ``refresh=True`` (a
+        ``full=1`` re-crawl) stored entries do not block: only claims of other
+        live runs do, and the commit overwrites the stored entry. *simhash*
+        (64-bit, unsigned) is kept for near-duplicate lookups of later runs.
+        """
+
+    @abstractmethod
+    def commit(self, run_id: str) -> int:
+        """Mark every claim of *run_id* stored and record the run as committed,
+        in one atomic step; returns the number of entries committed. Called
+        only once all of the run's dataset files are written and closed."""
+
+    @abstractmethod
+    def is_committed(self, run_id: str) -> bool:
+        """True once :meth:`commit` of *run_id* completed (crash recovery)."""
+
+    @abstractmethod
+    def release(self, run_id: str) -> int:
+        """Drop the uncommitted claims of *run_id* (failed or dead run)."""
+
+    @abstractmethod
+    def stored_simhashes(self) -> Iterator[tuple[int, str]]:
+        """``(simhash, url)`` of stored articles that have one, oldest first."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release locks and connections. Idempotent."""
+
+    def count(self) -> int:
+        """Number of stored entries (diagnostics, tests). Optional."""
+        raise NotImplementedError
+
+
+def backend_class(name: str) -> type[StateBackend]:
+    """The backend class registered under *name*."""
+    try:
+        path = BACKENDS[name]
+    except KeyError:
+        raise StateError(f"NEWSAGG_STATE_BACKEND={name!r}: expected one of {', '.join(BACKENDS)}") from None
+    return load_object(path)
+
+
+def open_state(settings, site: str) -> StateBackend:
+    """Build the backend named by ``NEWSAGG_STATE_BACKEND`` ("sqlite" by
+    default) and open *site* with it (may raise :class:`StateLocked`)."""
+    backend = backend_class(settings.get("NEWSAGG_STATE_BACKEND") or "sqlite")(settings)
+    backend.open(site)
+    return backend

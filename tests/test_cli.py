@@ -1,0 +1,67 @@
+"""`scrapy crawl` as a user runs it: a real subprocess against a real replica."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.crawling import compare_with_truth, read_csv, read_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRAPY = [sys.executable, "-m", "scrapy.cmdline"]
+
+
+def scrapy_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["SCRAPY_SETTINGS_MODULE"] = "newsagg.settings"
+    return env
+
+
+def run_scrapy(args: list[str], cwd: Path, timeout: int = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(SCRAPY + args, cwd=cwd, env=scrapy_env(), capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def small(make_replica_module):
+    return make_replica_module(site="djazairess", n_articles=60, seed=3)
+
+
+def test_crawl_with_O_writes_exact_jsonl_only(small, tmp_path):
+    out = tmp_path / "out.jsonl"
+    proc = run_scrapy(["crawl", "djazairess", "-a", f"base_url={small.base_url}", "-O", str(out)], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    problems = compare_with_truth(read_jsonl(out), small.truth, small.republication_groups)
+    assert not problems, "\n".join(problems[:20])
+    assert not (tmp_path / "data").exists(), "-O must not also write the default feeds"
+    assert "newsagg crawl summary" in proc.stderr
+    assert "politeness limits lifted" in proc.stderr
+
+
+def test_crawl_without_O_leaves_csv_and_jsonl_dataset(small, tmp_path):
+    proc = run_scrapy(["crawl", "djazairess", "-a", f"base_url={small.base_url}", "-a", "max_pages=1"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    files = sorted((tmp_path / "data" / "djazairess").iterdir())
+    csvs = [f for f in files if f.suffix == ".csv"]
+    jsonls = [f for f in files if f.suffix == ".jsonl"]
+    assert len(csvs) == 1 and len(jsonls) == 1, files
+    items = read_jsonl(jsonls[0])
+    assert items and len(read_csv(csvs[0])) == len(items)
+    assert all(json.dumps(i, ensure_ascii=False) for i in items)
+
+
+def test_bad_argument_fails_with_clear_message(tmp_path):
+    proc = run_scrapy(["crawl", "maghress", "-a", "max_pages=zero", "-a", "base_url=http://127.0.0.1:9"], tmp_path,
+                      timeout=60)
+    assert proc.returncode != 0
+    assert "Bad spider argument: max_pages='zero': expected a whole number >= 1" in proc.stderr
+
+
+def test_list_shows_the_three_spiders(tmp_path):
+    proc = run_scrapy(["list"], tmp_path, timeout=60)
+    assert proc.stdout.split() == ["djazairess", "maghress", "turess"]
