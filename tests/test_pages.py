@@ -135,3 +135,45 @@ def test_listing_next_by_rel_and_path_shape():
     <a rel="next" href="/fr/lematin/page/6">Suivant &raquo;</a></body></html>"""
     page = ListingPage(response(html, url=f"{BASE}/fr/lematin/page/5"), BASE, slug="lematin", page=5)
     assert page.next_page().url == f"{BASE}/fr/lematin/page/6"
+
+
+TABLE_LAYOUT = """<html><head><meta charset="utf-8"><title>Djazairess</title></head><body>
+<table width="100%"><tr><td colspan="2"><h1><a href="/fr/">Djazairess</a></h1></td></tr>
+<tr><td width="70%">
+  <table><tr><td><h2>Sonatrach : un nouveau contrat gazier signé avec l'Italie</h2></td></tr>
+  <tr><td><small>Publié dans <a href="/fr/elwatan">El Watan</a> le 05 - 01 - 2022 à 18h40</small></td></tr>
+  <tr><td><p>Le groupe a annoncé mercredi la signature d'un accord.</p>
+  <p>Les volumes livrés augmenteront de 20% dès l'été, selon le communiqué.</p></td></tr>
+  <tr><td><a href="https://www.elwatan-dz.com/economie/x">Cliquez ici pour lire l'article depuis sa source.</a></td></tr></table>
+</td><td><b>Les plus lus</b><br><a href="/fr/tsa/1">Un titre</a><br><a href="/fr/tsa/2">Un autre</a></td></tr></table>
+<div>Merci d'avoir signalé!<br>Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.</div>
+<div><a href="/fr/elwatan/10">Fil 1</a> | <a href="/fr/elwatan/11">Fil 2</a></div></body></html>"""
+
+
+def test_table_layout_with_modal_and_ticker_at_the_bottom():
+    resp = response(TABLE_LAYOUT.encode(), url=f"{BASE}/fr/elwatan/123")
+    page = ArticlePage(resp, BASE, "Africa/Algiers", site="djazairess", slug="elwatan", article_id="123",
+                       canonical_url=f"{BASE}/fr/elwatan/123")
+    item = BoilerplatePipeline().process_item(page.to_item())
+    assert item.title == "Sonatrach : un nouveau contrat gazier signé avec l'Italie"
+    assert (item.source, item.published_raw) == ("El Watan", "05 - 01 - 2022 à 18h40")
+    assert item.body == ("Le groupe a annoncé mercredi la signature d'un accord.\n\n"
+                         "Les volumes livrés augmenteront de 20% dès l'été, selon le communiqué.")
+    assert item.original_url == "https://www.elwatan-dz.com/economie/x"
+
+
+INLINE_GLUED = """<html><body><div class="content"><span class="articletitle">Tunis : la saison touristique démarre</span>
+<span class="articlenewspaper">Publié dans La Presse le 12 - 06 - 2023</span>
+<span class="articlecontent">Les premiers vols sont arrivés.<br>Les hôteliers sont optimistes.</span>
+<a href="https://lapresse.tn/1">Cliquez ici pour lire l'article depuis sa source.</a></div></body></html>"""
+
+
+def test_legacy_spans_without_br_between_them():
+    resp = response(INLINE_GLUED.encode(), url=f"{BASE}/fr/lapresse/9")
+    page = ArticlePage(resp, BASE, "Africa/Tunis", site="turess", slug="lapresse", article_id="9",
+                       canonical_url=f"{BASE}/fr/lapresse/9")
+    item = BoilerplatePipeline().process_item(page.to_item())
+    assert item.title == "Tunis : la saison touristique démarre"
+    assert (item.source, item.published_raw) == ("La Presse", "12 - 06 - 2023")
+    assert item.body == "Les premiers vols sont arrivés.\n\nLes hôteliers sont optimistes."
+    assert item.original_url == "https://lapresse.tn/1"
