@@ -117,17 +117,16 @@ class LinkPage:
 
     def article_links(self) -> list[PageRef]:
         """Canonical article refs, each once, in page order."""
-        seen: dict[str, PageRef] = {}
-        for link in self.links():
-            if link.ref.kind == "article":
-                seen.setdefault(link.ref.url, link.ref)
-        return list(seen.values())
+        return self._refs("article")
 
     def listing_links(self) -> list[PageRef]:
         """Canonical listing refs (first pages and paginated ones), each once."""
+        return self._refs("listing")
+
+    def _refs(self, kind: str) -> list[PageRef]:
         seen: dict[str, PageRef] = {}
         for link in self.links():
-            if link.ref.kind == "listing":
+            if link.ref.kind == kind:
                 seen.setdefault(link.ref.url, link.ref)
         return list(seen.values())
 

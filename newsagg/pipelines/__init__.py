@@ -26,3 +26,14 @@ def drop(stats, reason: str, message: str, log_level: str | None = None) -> Coun
     """
     inc(stats, drop_key(reason))
     return CountedDrop(reason, message, log_level)
+
+
+class StatsPipeline:
+    """Base for pipelines that only need the crawl's stats collector."""
+
+    def __init__(self, stats=None):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)

@@ -6,24 +6,18 @@ import logging
 
 from newsagg.dates import date_status, parse_date
 from newsagg.items import ArticleItem
+from newsagg.pipelines import StatsPipeline
 from newsagg.sites import SITES
 from newsagg.stats import PREFIX, inc
 
 logger = logging.getLogger(__name__)
 
 
-class DatePipeline:
+class DatePipeline(StatsPipeline):
     """Fill ``published_at`` from ``published_raw``; count missing/impossible dates.
 
     An article without a usable date is kept with ``published_at`` null.
     """
-
-    def __init__(self, stats=None):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
         site = SITES.get(item.site)

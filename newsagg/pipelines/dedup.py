@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from newsagg.items import ArticleItem
-from newsagg.pipelines import drop
+from newsagg.pipelines import StatsPipeline, drop
 
 logger = logging.getLogger(__name__)
 
 
-class DedupPipeline:
+class DedupPipeline(StatsPipeline):
     """Drops a second item with the same (site, source_slug, article_id)
     (``duplicate_key``) and a republication of the same title + body under
     another key (``duplicate_content``). Memory: one key and one digest per
@@ -18,13 +18,9 @@ class DedupPipeline:
     """
 
     def __init__(self, stats=None):
-        self.stats = stats
+        super().__init__(stats)
         self.keys: set[tuple[str, str, str]] = set()
         self.fingerprints: dict[str, str] = {}
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
         if item.key in self.keys:

@@ -5,20 +5,13 @@ from __future__ import annotations
 import logging
 
 from newsagg.items import ArticleItem
-from newsagg.pipelines import drop
+from newsagg.pipelines import StatsPipeline, drop
 
 logger = logging.getLogger(__name__)
 
 
-class ValidationPipeline:
+class ValidationPipeline(StatsPipeline):
     """An item without title or body is dropped (``invalid_no_title`` / ``invalid_no_body``)."""
-
-    def __init__(self, stats=None):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
         if not item.title:
