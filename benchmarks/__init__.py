@@ -1,0 +1,1 @@
+"""newsagg's benchmark suite: ``python -m benchmarks`` (see benchmarks/README.md)."""

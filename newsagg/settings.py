@@ -29,6 +29,30 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 
+# --- failures (newsagg/middlewares/; README "Failures and resuming") --------
+# A page given up after retries is counted (newsagg/pages_failed/<reason>)
+# and summarised: a warning, not an error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+NEWSAGG_RETRY_AFTER_MAX = 60  # s: longest Retry-After waited for (longer ones wait this long)
+NEWSAGG_FALLBACK_ENCODING = "windows-1252"  # pages wrongly declared UTF-8 (the sites' legacy charset)
+NEWSAGG_MAX_TAG_RUN = 256  # runs of this many empty opening tags are flattened (0: off)
+# JOBDIR resume: seen requests saved on a clean stop only; a JOBDIR left by a
+# killed run is reset (newsagg/dupefilter.py, README "Failures and resuming").
+DUPEFILTER_CLASS = "newsagg.dupefilter.ResumableDupeFilter"
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsagg.middlewares.retry.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newsagg.middlewares.redirect.GuardedRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsagg.middlewares.redirect.GuardedMetaRefreshMiddleware": 580,
+    # Responses pass middlewares from high to low numbers: these three see
+    # the final answer (after redirects and retries).
+    "newsagg.middlewares.content.ContentGuardMiddleware": 540,
+    "newsagg.middlewares.charset.CharsetMiddleware": 530,
+    "newsagg.middlewares.nesting.NestingMiddleware": 520,
+}
+
 # No listening ports during scheduled runs: the telnet console and Scrapy
 # 2.19's RemoteControl extension both open one by default.
 TELNETCONSOLE_ENABLED = False
@@ -51,10 +75,18 @@ ITEM_PIPELINES = {
     "newsagg.pipelines.validate.ValidationPipeline": 300,
     "newsagg.pipelines.window.WindowPipeline": 400,
     "newsagg.pipelines.dedup.DedupPipeline": 500,
+    "newsagg.pipelines.neardup.NearDupPipeline": 600,  # annotates near_duplicate_of
+    "newsagg.pipelines.state.StatePipeline": 900,  # last: claims what will be written
 }
 
 EXTENSIONS = {
     "newsagg.extensions.summary.CrawlSummary": 900,
+    # Feeds: dataset feeds under Scrapyd too, per-source files (newsagg/extensions/feeds.py)
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newsagg.extensions.feeds.DatasetFeedExporter": 0,
+    # Incremental state + crash-safe publication of the run's files, and its manifest
+    "newsagg.extensions.state.CrawlState": 10,
+    "newsagg.extensions.manifest.RunManifest": 20,
 }
 NEWSAGG_SUMMARY_ENABLED = True
 
@@ -64,14 +96,94 @@ FEED_EXPORT_FIELDS = FIELDS
 FEED_STORE_EMPTY = True
 FEED_EXPORTERS = {
     "jsonl": "scrapy.exporters.JsonLinesItemExporter",
+    "csv": "newsagg.exporters.csv.SafeCsvItemExporter",  # BOM option, formula neutralisation
+    "parquet": "newsagg.exporters.parquet.ParquetItemExporter",
 }
-# Written when no FEEDS/-o/-O is given: a plain `scrapy crawl maghress`
-# leaves a CSV and a JSONL dataset named by start time.
+# Every local feed is written as <name>.part and renamed when complete.
+FEED_STORAGES = {
+    "": "newsagg.exporters.storage.PartFileStorage",
+    "file": "newsagg.exporters.storage.PartFileStorage",
+}
+NEWSAGG_CSV_BOM = False  # True: UTF-8 BOM first, for Excel
+NEWSAGG_CSV_NEUTRALIZE = True  # ' before cells starting with = + - @ TAB CR (README "Scheduled runs")
+NEWSAGG_PARQUET_ROW_GROUP = 5000  # rows buffered per Parquet row group (bounds memory)
+# Written when no FEEDS/-o/-O is given: a plain `scrapy crawl maghress` (and
+# a Scrapyd job, NEWSAGG_SCRAPYD_DATASET) adds CSV + JSONL + Parquet files and
+# a manifest to NEWSAGG_DATA_DIR/<spider>/, named <site>-<UTC start>-<run tag>.
+# "newsagg_dataset" marks them as the dataset the incremental state follows.
 NEWSAGG_DATA_DIR = "data"
+_dataset_feed = {"uri_params": "newsagg.exporters.storage.dataset_uri_params", "newsagg_dataset": True}
 NEWSAGG_DEFAULT_FEEDS = {
-    "data/%(name)s/%(name)s-%(time)s.csv": {"format": "csv"},
-    "data/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines"},
+    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.csv": {"format": "csv", **_dataset_feed},
+    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.jsonl": {"format": "jsonlines", **_dataset_feed},
+    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.parquet": {"format": "parquet", **_dataset_feed},
+}
+NEWSAGG_SCRAPYD_DATASET = True  # Scrapyd job: dataset feeds next to Scrapyd's items_dir feed
+NEWSAGG_SPLIT_BY_SOURCE = False  # True: one dataset file set per source (per run) instead of one per run
+NEWSAGG_MANIFEST_ENABLED = True  # <stem>.manifest.json beside the dataset files
+
+# --- incremental state (newsagg/state, README "Scheduled runs") ---------------
+NEWSAGG_STATE_ENABLED = "auto"  # auto: on when the run writes dataset feeds; True/False force it
+NEWSAGG_STATE_BACKEND = "sqlite"  # or "redis" (distributed mode)
+NEWSAGG_STATE_DIR = None  # default <NEWSAGG_DATA_DIR>/state: <site>.sqlite3, <site>.lock, commit journals
+NEWSAGG_STATE_KNOWN_PAGES = 1  # stop a source's pagination after this many all-known listing pages
+# --- near-duplicates (newsagg/pipelines/neardup.py) ---------------------------
+NEWSAGG_NEARDUP_ENABLED = True
+NEWSAGG_NEARDUP_THRESHOLD = 0.5  # estimated Jaccard similarity of 5-word shingles
+
+# --- distributed mode (newsagg/distributed; README "Running on several machines")
+# The <site>_worker spiders share one request frontier, request dupefilter
+# and incremental state in Redis (scrapy-redis); they switch the mode on
+# (newsagg.distributed.profile forces the Redis scheduler and state backend).
+SPIDER_MODULES = SPIDER_MODULES + ["newsagg.distributed.spiders"]
+REDIS_URL = "redis://127.0.0.1:6379/0"
+NEWSAGG_DISTRIBUTED = False  # True in a worker (set by the profile)
+NEWSAGG_REDIS_PREFIX = "newsagg"  # every Redis key of newsagg starts with it
+# A worker whose heartbeat stops for LEASE_TTL seconds counts as dead: its
+# in-flight requests and uncommitted claims go back to the others.
+NEWSAGG_DISTRIBUTED_LEASE_TTL = 30
+NEWSAGG_DISTRIBUTED_LEASE_INTERVAL = 5
+NEWSAGG_DISTRIBUTED_SETTINGS = {
+    # Seconds a worker waits for work before it stops (scrapy-redis); keep
+    # it above the lease TTL so survivors pick up a dead worker's requests.
+    "MAX_IDLE_TIME_BEFORE_CLOSE": 60,
 }
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# --- JavaScript pages: Chromium through scrapy-playwright (newsagg/rendering) --
+# Spider argument render=auto|always|never. The handler passes plain requests
+# to Scrapy's HTTP handler and starts Playwright + Chromium only on the first
+# page that needs a browser.
+DOWNLOAD_HANDLERS = {
+    "http": "newsagg.rendering.handler.RenderingDownloadHandler",
+    "https": "newsagg.rendering.handler.RenderingDownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES |= {  # |=: keeps the failure middlewares above
+    "newsagg.rendering.middleware.RenderMiddleware": 950,  # render=always; newsagg/rendered/<why> stats
+}
+# The browser: env NEWSAGG_CHROMIUM wins over this setting (the machine knows
+# where its browser is; settings travel with the project). "playwright" = the
+# browser `playwright install chromium` downloaded.
+NEWSAGG_CHROMIUM_PATH = "/usr/bin/chromium"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {  # executable_path is added from NEWSAGG_CHROMIUM_PATH
+    "headless": True,
+    "timeout": 30_000,
+    "args": [
+        "--no-sandbox",  # Chromium refuses to run as root with its sandbox
+        "--headless", "--disable-gpu", "--disable-dev-shm-usage",
+        # No update/sync/telemetry traffic (floods a closed network with refused connections).
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--disable-quic",
+    ],
+}
+PLAYWRIGHT_ABORT_REQUEST = "newsagg.rendering.browser.abort_heavy_request"  # no images, media, fonts
+PLAYWRIGHT_MAX_CONTEXTS = 2  # the current context + one being retired
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # open tabs at once (2 cores)
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000  # ms
+NEWSAGG_RENDER_CONTEXT_PAGES = 100  # pages per browser context before a fresh one (bounds memory)
+NEWSAGG_RENDER_CONTEXT_KWARGS = {"service_workers": "block"}
+NEWSAGG_RENDER_WAIT_TIMEOUT = 15.0  # s: longest wait for the content (byline, listing links)
+NEWSAGG_RENDER_IDLE_GRACE = 1.0  # s: wait after the network went idle without the content

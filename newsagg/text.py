@@ -14,6 +14,10 @@ import unicodedata
 # and zero-width characters collapse to one ASCII space.
 _WS = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _ZW = re.compile(r"[\u200c\u200d\u2060\u00ad]")
+# The characters of _WS/_ZW that str.isspace() does not cover. Without them,
+# str.split() splits on exactly what \s matches (checked over all code points
+# in tests/test_fast_paths.py), so the fast path below gives the same result.
+_NOT_ISSPACE = re.compile(r"[\u200b\ufeff\u200c\u200d\u2060\u00ad]")
 # Combining marks (accents after NFKD decomposition).
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -22,6 +26,8 @@ def normalize_ws(text: str | None) -> str:
     """Collapse all whitespace runs (incl. non-breaking) to one space and strip."""
     if not text:
         return ""
+    if text.isascii() or not _NOT_ISSPACE.search(text):
+        return " ".join(text.split())  # hot path (every block, link and paragraph): ~4x faster
     return _WS.sub(" ", _ZW.sub("", text)).strip()
 
 

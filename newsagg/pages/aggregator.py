@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
 
+from lxml import etree
 from scrapy.http import Response, TextResponse
 
 from newsagg.dates import parse_date, to_date
@@ -75,14 +76,41 @@ def parse_byline(text: str) -> Byline | None:
     return None
 
 
-@dataclass
 class Link:
-    """A link found on a page, classified, with the text around it."""
+    """A link found on a page, classified, with the text around it.
 
-    ref: PageRef
-    text: str = ""
-    rel: str = ""
-    day: dt.date | None = None  # a date shown next to the link (listings)
+    ``text`` is computed on first use from the ``<a>`` element: only listing
+    pagination reads it, and most pages have dozens of links.
+    """
+
+    __slots__ = ("ref", "rel", "day", "_text", "_el")
+
+    def __init__(self, ref: PageRef, text: str | None = None, rel: str = "", day: dt.date | None = None,
+                 el=None):
+        self.ref, self.rel = ref, rel
+        self.day = day  # a date shown next to the link (listings)
+        self._text, self._el = text, el
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = normalize_ws(" ".join(_TEXT_NODES(self._el))) if self._el is not None else ""
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value
+
+    def _key(self):
+        return (self.ref, self.text, self.rel, self.day)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Link) and self._key() == other._key()
+
+    __hash__ = None  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return f"Link(ref={self.ref!r}, text={self.text!r}, rel={self.rel!r}, day={self.day!r})"
 
 
 @dataclass
@@ -100,17 +128,23 @@ class LinkPage:
         if self._links is not None:
             return self._links
         out = []
-        for a in self.response.xpath("//a[@href]"):
-            href = (a.attrib.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+        # Plain lxml elements, not parsel selectors: same nodes in the same
+        # (document) order as //a[@href], without a Selector per link.
+        root = self.response.selector.root
+        below: dict | None = _article_hrefs_below(root) if with_dates else None
+        for a in root.iter("a"):
+            href = a.get("href")
+            if href is None:
+                continue
+            href = href.strip()
+            if not href or href.startswith(_SKIP_HREFS):
                 continue
             ref = resolve(self.response, href, self.base_url)
             if ref is None or ref.kind == "other":
                 continue
-            text = normalize_ws(" ".join(a.xpath(".//text()").getall()))
-            link = Link(ref, text, (a.attrib.get("rel") or "").lower())
-            if with_dates and ref.kind == "article":
-                link.day = self._date_near(a.root)
+            link = Link(ref, None, (a.get("rel") or "").lower(), el=a)
+            if below is not None and ref.kind == "article":
+                link.day = self._date_near(a, below)
             out.append(link)
         self._links = out
         return out
@@ -130,19 +164,22 @@ class LinkPage:
                 seen.setdefault(link.ref.url, link.ref)
         return list(seen.values())
 
-    def _date_near(self, a_el) -> dt.date | None:
+    def _date_near(self, a_el, below: dict | None = None) -> dt.date | None:
         """The date shown in the listing entry that holds link *a_el*.
 
-        The entry is the largest ancestor holding no other article link.
+        The entry is the largest ancestor (up to 6 levels) holding no other
+        article link. *below*: :func:`_article_hrefs_below` of the page.
         """
+        if below is None:
+            below = _article_hrefs_below(a_el.getroottree().getroot())
         entry = None
         el = a_el.getparent()
         own = a_el.get("href")
         for _ in range(6):
             if el is None:
                 break
-            hrefs = {h for h in el.xpath(".//a/@href") if h != own and "/fr/" in h and re.search(r"/\d+(?:[?#]|$)", h)}
-            if hrefs:
+            hrefs = below.get(el, ())
+            if len(hrefs) > 1 or (hrefs and own not in hrefs):
                 break
             entry = el
             el = el.getparent()
@@ -285,6 +322,29 @@ class ArticlePage(LinkPage):
             link_run = 0
             paras.append(b.text)
         return paras, original
+
+
+_SKIP_HREFS = ("javascript:", "mailto:", "tel:", "#")
+_TEXT_NODES = etree.XPath(".//text()")
+_ARTICLE_HREF = re.compile(r"/\d+(?:[?#]|$)")
+
+
+def _article_hrefs_below(root) -> dict:
+    """Element -> set of the article-like hrefs of the ``<a>`` elements under it.
+
+    One pass over the page instead of an XPath query per ancestor of every
+    listing link (``_date_near``). Elements without such links are absent.
+    """
+    below: dict = {}
+    for a in root.iter("a"):
+        h = a.get("href")
+        if h is None or "/fr/" not in h or not _ARTICLE_HREF.search(h):
+            continue
+        el = a.getparent()
+        while el is not None:
+            below.setdefault(el, set()).add(h)
+            el = el.getparent()
+    return below
 
 
 def _pick_byline(blocks: list[Block]) -> tuple[int, Byline] | None:

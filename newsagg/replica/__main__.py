@@ -1,7 +1,8 @@
 """CLI: ``python -m newsagg.replica serve|truth|info|urls``.
 
 serve  prints exactly one line ``READY http://127.0.0.1:PORT`` once listening,
-       then serves until SIGTERM/SIGINT.
+       then serves until SIGTERM/SIGINT. ``--faults all|mode,...`` applies
+       fault modes (newsagg.replica.faults.MODES) to pages listed on stderr.
 truth  writes the expected records (JSONL) for a base URL.
 info   prints counts (articles, sources, pages, variants, encodings, ...) as JSON.
 urls   prints every article URL (one per line) for a base URL.
@@ -15,6 +16,7 @@ import signal
 import sys
 import threading
 
+from . import js
 from .faults import FaultPlan
 from .generator import Corpus
 from .server import ReplicaServer
@@ -27,14 +29,34 @@ def _corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--edition", type=int, default=1, help="2+ adds newer articles on top of edition 1")
     p.add_argument("--per-page", type=int, default=10, help="articles per listing page")
+    p.add_argument("--js", action="store_true", help="JavaScript variants: scripted listings and article bodies (js.py)")
+    p.add_argument("--js-rate", type=float, default=0.15, help="with --js: share of articles whose body is scripted")
 
 
 def _corpus(a: argparse.Namespace) -> Corpus:
-    return Corpus(a.site, n_articles=a.articles, seed=a.seed, edition=a.edition, per_page=a.per_page)
+    return Corpus(a.site, n_articles=a.articles, seed=a.seed, edition=a.edition, per_page=a.per_page,
+                  js=a.js, js_rate=a.js_rate)
+
+
+def _fault_plan(a: argparse.Namespace, corpus: Corpus) -> FaultPlan | None:
+    """``--no-faults``: none; ``--faults all|mode,mode``: those modes; default: the built-in 500-once pages."""
+    if a.no_faults:
+        return FaultPlan.none()
+    if not a.faults:
+        return None
+    modes = "all" if a.faults == "all" else [m.strip() for m in a.faults.split(",") if m.strip()]
+    try:
+        plan = FaultPlan.for_modes(corpus, modes, per_mode=a.fault_pages)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+    for mode, keys in plan.assigned.items():  # stderr: stdout is the READY line only
+        print(f"FAULT {mode} {' '.join(keys)}", file=sys.stderr, flush=True)
+    return plan
 
 
 def cmd_serve(a: argparse.Namespace) -> int:
-    server = ReplicaServer(_corpus(a), host=a.host, port=a.port, faults=FaultPlan.none() if a.no_faults else None)
+    corpus = _corpus(a)
+    server = ReplicaServer(corpus, host=a.host, port=a.port, faults=_fault_plan(a, corpus))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -63,7 +85,11 @@ def cmd_truth(a: argparse.Namespace) -> int:
 
 
 def cmd_info(a: argparse.Namespace) -> int:
-    print(json.dumps(_corpus(a).info(), ensure_ascii=False, indent=1))
+    corpus = _corpus(a)
+    info = corpus.info()
+    if corpus.js:  # scripted listings and articles (js.py)
+        info["js"] = {"listing_sources": js.js_sources(corpus), "articles": len(js.js_articles(corpus))}
+    print(json.dumps(info, ensure_ascii=False, indent=1))
     return 0
 
 
@@ -82,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 = any free port")
     p.add_argument("--no-faults", action="store_true", help="no 500-once pages")
+    p.add_argument("--faults", metavar="all|MODE,MODE",
+                   help="fault modes of newsagg.replica.faults.MODES on chosen pages (listed on stderr)")
+    p.add_argument("--fault-pages", type=int, default=2, help="article pages per fault mode (default 2)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("truth", help="write the expected records as JSONL")
     _corpus_args(p)

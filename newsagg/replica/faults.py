@@ -20,16 +20,27 @@ Adding a fault (e.g. a truncated body)::
 A handler gets the raw ``asyncio.StreamWriter`` and may write anything, sleep,
 or ``ctx.writer.transport.abort()`` (connection reset). It returns True to keep
 the connection alive for the next request, False to have it closed.
+
+The catalogue of faults a real site throws (:data:`MODES`: 5xx once/twice,
+429 + Retry-After, slow, reset, truncated, oversized, redirect loop, offsite
+redirect, non-HTML, garbage, wrong charset, deep nesting, unclosed HTML) is
+applied to deterministically chosen pages with :meth:`FaultPlan.for_modes`
+(``python -m newsagg.replica serve --faults all``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
+import re
+import socket
+import struct
+import time
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 if TYPE_CHECKING:
-    import asyncio
-
     from .generator import Corpus
 
 
@@ -46,6 +57,7 @@ class FaultContext:
     normal: Callable[[], tuple[int, str, bytes]]  # (status, content type, body) of the real page
     respond: Callable[[], Awaitable[bool]]  # send the real page; returns keep-alive
     send: Callable[[int, str, bytes], Awaitable[bool]]  # well-formed response with any status/body
+    plan: "FaultPlan | None" = None  # the plan that chose this fault (its knobs: other_host, slow_seconds, ...)
 
 
 Handler = Callable[[FaultContext], Awaitable[bool]]
@@ -71,6 +83,258 @@ async def error_once(ctx: FaultContext) -> bool:
     return await ctx.send(500, "text/html; charset=utf-8", body)
 
 
+# --- the catalogue of real-site faults --------------------------------------
+
+_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+async def raw_response(ctx: FaultContext, status: int, headers: list[tuple[str, str]], body: bytes = b"",
+                       length: int | None = None, keep: bool | None = None) -> bool:
+    """Write a response by hand: any status, extra headers, and a Content-Length
+    that may differ from the body sent (``length=None``: the body's; -1: none)."""
+    keep = ctx.keep_alive if keep is None else keep
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}", f"Date: {formatdate(usegmt=True)}",
+             "Server: newsagg-replica", *(f"{k}: {v}" for k, v in headers)]
+    if length != -1:
+        lines.append(f"Content-Length: {len(body) if length is None else length}")
+    lines.append(f"Connection: {'keep-alive' if keep else 'close'}")
+    ctx.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    if ctx.method != "HEAD":
+        ctx.writer.write(body)
+    await ctx.writer.drain()
+    return keep
+
+
+def _error_page(status: int) -> bytes:
+    return (f"<!DOCTYPE html><html><head><title>{status}</title></head><body><h1>{status} "
+            f"{_REASONS.get(status, '')}</h1></body></html>\n").encode()
+
+
+def _knob(ctx: FaultContext, name: str):
+    return getattr(ctx.plan or _DEFAULT_KNOBS, name)
+
+
+for _status in (500, 502, 503):
+    def _make(status: int) -> Handler:
+        async def status_error(ctx: FaultContext) -> bool:
+            return await ctx.send(status, "text/html; charset=utf-8", _error_page(status))
+        status_error.__doc__ = f"HTTP {status} with a small error page."
+        return status_error
+    register(f"status_{_status}")(_make(_status))
+
+
+@register("status_429")
+async def status_429(ctx: FaultContext) -> bool:
+    """HTTP 429 with ``Retry-After: <plan.retry_after>`` (seconds)."""
+    return await raw_response(ctx, 429, [("Content-Type", "text/html; charset=utf-8"),
+                                         ("Retry-After", str(_knob(ctx, "retry_after")))], _error_page(429))
+
+
+@register("slow")
+async def slow(ctx: FaultContext) -> bool:
+    """Answer only after ``plan.slow_seconds`` (beyond the client's download timeout)."""
+    await asyncio.sleep(_knob(ctx, "slow_seconds"))
+    try:
+        return await ctx.respond()
+    except ConnectionError:
+        return False  # the client gave up long ago
+
+
+@register("reset")
+async def reset(ctx: FaultContext) -> bool:
+    """Headers and half the body, then a TCP reset (RST, not FIN)."""
+    _, ctype, body = ctx.normal()
+    await raw_response(ctx, 200, [("Content-Type", ctype)], body[: len(body) // 2], length=len(body), keep=False)
+    await asyncio.sleep(0.1)  # let the first half arrive before the RST
+    sock = ctx.writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    ctx.writer.transport.abort()
+    return False
+
+
+@register("truncated")
+async def truncated(ctx: FaultContext) -> bool:
+    """Content-Length of the whole page, two thirds of it sent, then a clean close."""
+    _, ctype, body = ctx.normal()
+    await raw_response(ctx, 200, [("Content-Type", ctype)], body[: len(body) * 2 // 3], length=len(body), keep=False)
+    return False
+
+
+async def _stream_oversized(ctx: FaultContext, declare: bool) -> bool:
+    _, ctype, body = ctx.normal()
+    size = max(_knob(ctx, "oversize_bytes"), len(body) + 1)
+    await raw_response(ctx, 200, [("Content-Type", ctype)], b"", length=size if declare else -1, keep=False)
+    if ctx.method == "HEAD":
+        return False
+    pad = b"<!-- " + b"x" * 65_000 + b" -->\n"
+    try:
+        ctx.writer.write(body)
+        sent = len(body)
+        while sent < size:  # the client hangs up once it has seen enough
+            chunk = pad[: size - sent]
+            ctx.writer.write(chunk)
+            sent += len(chunk)
+            await ctx.writer.drain()
+    except ConnectionError:
+        pass
+    return False
+
+
+@register("too_large")
+async def too_large(ctx: FaultContext) -> bool:
+    """A page of ``plan.oversize_bytes`` (over ``DOWNLOAD_MAXSIZE``), declared in Content-Length."""
+    return await _stream_oversized(ctx, declare=True)
+
+
+@register("too_large_undeclared")
+async def too_large_undeclared(ctx: FaultContext) -> bool:
+    """The same oversized page without Content-Length (ends with the connection)."""
+    return await _stream_oversized(ctx, declare=False)
+
+
+@register("redirect_loop")
+async def redirect_loop(ctx: FaultContext) -> bool:
+    """``/a`` -> ``/a?loop=1`` -> ``/a`` -> ...: a two-step redirect cycle."""
+    path = ctx.target.split("?", 1)[0]
+    location = path if "loop=1" in ctx.target else f"{path}?loop=1"
+    return await raw_response(ctx, 302, [("Location", location), ("Content-Type", "text/html")], b"")
+
+
+@register("redirect_offsite")
+async def redirect_offsite(ctx: FaultContext) -> bool:
+    """301 to the same path on ``plan.other_host`` (another host)."""
+    location = _knob(ctx, "other_host").rstrip("/") + ctx.target
+    return await raw_response(ctx, 301, [("Location", location), ("Content-Type", "text/html")], b"")
+
+
+@register("not_html")
+async def not_html(ctx: FaultContext) -> bool:
+    """200 with a PDF (``application/pdf``) where the page should be."""
+    body = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    return await ctx.send(200, "application/pdf", body)
+
+
+@register("garbage")
+async def garbage(ctx: FaultContext) -> bool:
+    """200 ``text/html`` whose body is random bytes (deterministic per page)."""
+    rng = random.Random(f"garbage:{ctx.key}")
+    return await ctx.send(200, "text/html; charset=utf-8", rng.randbytes(rng.randint(2048, 8192)))
+
+
+_META_CHARSET = re.compile(rb"(<meta[^>]*charset=[\"']?)([\w-]+)", re.I)
+
+
+def lie_about_charset(ctype: str, body: bytes) -> tuple[str, bytes]:
+    """Declare the other charset (UTF-8 <-> windows-1252) in the header and in any ``<meta>``."""
+    lie = "utf-8" if "1252" in ctype else "windows-1252"
+    return f"text/html; charset={lie}", _META_CHARSET.sub(lambda m: m.group(1) + lie.encode(), body, count=1)
+
+
+@register("wrong_charset")
+async def wrong_charset(ctx: FaultContext) -> bool:
+    """The real bytes, declared in the wrong charset (header and ``<meta>`` both lie)."""
+    status, ctype, body = ctx.normal()
+    return await ctx.send(status, *lie_about_charset(ctype, body))
+
+
+@register("deep_nesting")
+async def deep_nesting(ctx: FaultContext) -> bool:
+    """The page wrapped in ``plan.nesting_depth`` unclosed ``div/span/font`` levels
+    (a broken template loop), deeper than libxml2's parser limit."""
+    status, ctype, body = ctx.normal()
+    wrap = b"\n".join([b'<div class="wrap"><span><font>'] * (_knob(ctx, "nesting_depth") // 3))
+    return await ctx.send(status, ctype, re.sub(rb"(<body[^>]*>)", lambda m: m.group(1) + wrap, body, count=1))
+
+
+_OPTIONAL_END = re.compile(rb"</(?:p|li|td|th|tr|tbody|thead|dt|dd|option|b|i|em|strong|font)>|</body>|</html>", re.I)
+
+
+@register("unclosed_html")
+async def unclosed_html(ctx: FaultContext) -> bool:
+    """The page without optional end tags (``</p>``, ``</li>``, ``</td>`` ...), unclosed
+    inline tags (``<b>``, ``<i>``, ``<font>`` ...) and no ``</body></html>``."""
+    status, ctype, body = ctx.normal()
+    return await ctx.send(status, ctype, _OPTIONAL_END.sub(b"", body))
+
+
+@register("robots_extra")
+async def robots_extra(ctx: FaultContext) -> bool:
+    """robots.txt with the plan's extra ``Disallow`` lines (``plan.robots_disallow``)."""
+    _, ctype, body = ctx.normal()
+    extra = "".join(f"Disallow: {p}\n" for p in _knob(ctx, "robots_disallow"))
+    return await ctx.send(200, ctype, body + extra.encode())
+
+
+_SOURCE_LINK = re.compile(rb"""(<a\s[^>]*href=["'])([^"']*)(["'][^>]*>\s*Cliquez ici pour lire)""")
+
+
+def foreign_source_link(other_host: str, key: str) -> str:
+    """Where ``foreign_links`` points an article's source link."""
+    return f"{other_host.rstrip('/')}/source{key}"
+
+
+@register("foreign_links")
+async def foreign_links(ctx: FaultContext) -> bool:
+    """The real page plus article-, listing- and home-shaped links to ``plan.other_host``;
+    an article's source link ("Cliquez ici ...") points there too
+    (:func:`foreign_source_link`)."""
+    status, ctype, body = ctx.normal()
+    other = _knob(ctx, "other_host").rstrip("/")
+    block = (f'<div class="partners"><a href="{other}{ctx.key}">{ctx.key}</a> <a href="{other}/fr/">Accueil</a> '
+             f'<a href="{other}/fr/lematin">Le Matin</a> <a href="{other}/fr/lematin/2016?page=2">2016</a></div>\n')
+    body = _SOURCE_LINK.sub(lambda m: m.group(1) + foreign_source_link(other, ctx.key).encode() + m.group(3), body,
+                            count=1)
+    return await ctx.send(status, ctype, body.replace(b"</body>", block.encode() + b"</body>", 1))
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A fault mode: which handler, on how many requests of a page, and what a crawler can do about it."""
+
+    handler: str
+    times: int | None  # first N requests of the page; None: every request
+    recoverable: bool  # can a crawler still get the exact article?
+    reason: str | None  # newsagg/pages_failed/<reason> counting an unrecoverable page
+    listing: bool = False  # also fault one listing page (only for recoverable modes)
+    doc: str = ""
+
+
+#: The fault modes of ``for_modes`` / ``serve --faults`` (README "Failures and resuming").
+MODES: dict[str, Mode] = {
+    "status_500_once": Mode("status_500", 1, True, None, True, "500 once, then OK: retried"),
+    "status_500_twice": Mode("status_500", 2, True, None, True, "500 twice, then OK: retried"),
+    "status_502_once": Mode("status_502", 1, True, None, True, "502 once, then OK: retried"),
+    "status_502_twice": Mode("status_502", 2, True, None, True, "502 twice, then OK: retried"),
+    "status_503_once": Mode("status_503", 1, True, None, True, "503 once, then OK: retried"),
+    "status_503_twice": Mode("status_503", 2, True, None, True, "503 twice, then OK: retried"),
+    "status_429": Mode("status_429", 1, True, None, True, "429 + Retry-After once: retried after the delay"),
+    "status_429_always": Mode("status_429", None, False, "http_429", False,
+                              "429 + Retry-After every time: retried (delay capped), then given up"),
+    "slow_once": Mode("slow", 1, True, None, False, "no answer within the download timeout once: retried"),
+    "slow": Mode("slow", None, False, "timeout", False, "never answers in time: retried, then given up"),
+    "reset_once": Mode("reset", 1, True, None, False, "connection reset mid-body once: retried"),
+    "reset": Mode("reset", None, False, "connection_reset", False, "reset mid-body every time"),
+    "truncated_once": Mode("truncated", 1, True, None, False, "body shorter than Content-Length once: retried"),
+    "truncated": Mode("truncated", None, False, "truncated", False, "body shorter than Content-Length every time"),
+    "too_large": Mode("too_large", None, False, "too_large", False, "over DOWNLOAD_MAXSIZE (declared): not retried"),
+    "too_large_undeclared": Mode("too_large_undeclared", None, False, "too_large", False,
+                                 "over DOWNLOAD_MAXSIZE, no Content-Length: cut off, not retried"),
+    "redirect_loop": Mode("redirect_loop", None, False, "redirect_loop", False, "a -> a?loop=1 -> a"),
+    "redirect_offsite": Mode("redirect_offsite", None, False, "offsite_redirect", False,
+                             "redirect to another host: never followed"),
+    "not_html": Mode("not_html", None, False, "not_html", False, "a PDF (application/pdf)"),
+    "garbage": Mode("garbage", None, False, "garbage", False, "random bytes served as text/html"),
+    "wrong_charset": Mode("wrong_charset", None, True, None, False,
+                          "header and <meta> declare the wrong charset: fixed by UTF-8 validity + fallback"),
+    "deep_nesting": Mode("deep_nesting", None, True, None, False,
+                         "9000 unclosed wrapper elements (over the parser's depth limit): flattened"),
+    "unclosed_html": Mode("unclosed_html", None, True, None, False, "optional and inline end tags missing"),
+}
+
+
 @dataclass
 class Rule:
     """Apply *fault* to the first *times* requests of a key (None: to every request)."""
@@ -87,10 +351,23 @@ Matcher = Callable[[str, int], "str | None"]
 
 @dataclass
 class FaultPlan:
-    """Which fault (if any) a request gets: exact-key rules first, then matchers in order."""
+    """Which fault (if any) a request gets: exact-key rules first, then matchers in order.
+
+    The knobs below are read by the fault handlers (tests lower them to stay fast).
+    """
 
     rules: dict[str, Rule] = field(default_factory=dict)
     matchers: list[Matcher] = field(default_factory=list)
+    other_host: str = "http://other-host.invalid"  # where offsite redirects / foreign links point
+    slow_seconds: float = 20.0  # "slow": above the local profile's 15 s DOWNLOAD_TIMEOUT
+    retry_after: int = 1  # Retry-After of a 429, seconds
+    oversize_bytes: int = 9 * 1024 * 1024  # "too_large": above the 8 MiB DOWNLOAD_MAXSIZE
+    nesting_depth: int = 9000  # "deep_nesting": elements, well over libxml2's 2048 (huge tree: more)
+    robots_disallow: list[str] = field(default_factory=list)  # "robots_extra"
+    #: Mode -> page keys it was applied to (filled by :meth:`for_modes`).
+    assigned: dict[str, list[str]] = field(default_factory=dict)
+    #: (key, count, monotonic time, fault or None) of every request to a key with a rule.
+    events: list[tuple[str, int, float, str | None]] = field(default_factory=list)
 
     def add(self, key: str, fault: str, times: int | None = 1) -> "FaultPlan":
         """Fault the page *key* (canonical path, e.g. ``/fr/lematin/2016``); chainable."""
@@ -107,13 +384,21 @@ class FaultPlan:
     def fault_for(self, path: str, request_count: int) -> str | None:
         """The fault for the *request_count*-th request of page *path*, or None."""
         rule = self.rules.get(path)
-        if rule is not None and rule.applies(request_count):
-            return rule.fault
+        if rule is not None:
+            fault = rule.fault if rule.applies(request_count) else None
+            self.events.append((path, request_count, time.monotonic(), fault))
+            if fault:
+                return fault
         for matcher in self.matchers:
             fault = matcher(path, request_count)
             if fault:
                 return fault
         return None
+
+    def keys(self, modes: "list[str] | None" = None, recoverable: bool | None = None) -> list[str]:
+        """Page keys assigned to *modes* (default: all), optionally only (un)recoverable ones."""
+        return [k for m, ks in self.assigned.items() if (modes is None or m in modes)
+                and (recoverable is None or MODES[m].recoverable == recoverable) for k in ks]
 
     @classmethod
     def none(cls) -> "FaultPlan":
@@ -127,3 +412,48 @@ class FaultPlan:
         for key in corpus.error_once_paths:
             plan.add(key, "error_once", times=1)
         return plan
+
+    @classmethod
+    def for_modes(cls, corpus: "Corpus", modes: "list[str] | str", per_mode: int = 2, **knobs) -> "FaultPlan":
+        """Apply each mode of *modes* (names from :data:`MODES`, or ``"all"``) to
+        *per_mode* article pages (plus one listing page for the recoverable
+        5xx/429 modes), chosen deterministically from the corpus's seed.
+
+        Pages are distinct across modes and never members of a republication or
+        near-duplicate pair (so losing one leaves the ground truth of the others
+        unchanged). ``assigned`` records the choice; *knobs* set the plan's
+        fields (``slow_seconds=...``).
+        """
+        names = list(MODES) if modes == "all" or modes == ["all"] else list(modes)
+        unknown = [m for m in names if m not in MODES]
+        if unknown:
+            raise KeyError(f"unknown fault mode(s) {unknown}; known: {', '.join(MODES)}")
+        plan = cls(**knobs)
+        rng = random.Random(f"{corpus.seed}:{corpus.site}:fault-modes")
+        paired = {p for pair in corpus.republication_pairs() + corpus.near_duplicate_pairs() for p in pair}
+        skip = paired | set(corpus.error_once_paths)
+        pool = [i for i in range(len(corpus)) if corpus.path(i) not in skip]
+        rng.shuffle(pool)
+        listings = [corpus.listing_path(s, n) for s in corpus.sources
+                    for n in range(2, corpus.listing_page_count(s.slug) + 1)]
+        listings = [p for p in listings if p not in skip]
+        rng.shuffle(listings)
+        for name in names:
+            mode = MODES[name]
+            if name == "wrong_charset":  # both directions: a windows-1252 page first, then a UTF-8 one
+                for n, enc in enumerate(("windows-1252", "utf-8")[:per_mode]):
+                    k = next((j for j, i in enumerate(pool) if j >= n and corpus.flags(i)["encoding"] == enc), n)
+                    pool.insert(n, pool.pop(k))
+            if len(pool) < per_mode:
+                raise ValueError(f"corpus too small for {len(names)} fault modes x {per_mode} pages")
+            keys = [corpus.path(pool.pop(0)) for _ in range(per_mode)]
+            if mode.listing and listings:
+                keys.append(listings.pop())
+            for key in keys:
+                plan.add(key, mode.handler, times=mode.times)
+            plan.assigned[name] = keys
+        return plan
+
+
+#: Knob defaults for handlers called without a plan in their context.
+_DEFAULT_KNOBS = FaultPlan()

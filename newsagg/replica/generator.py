@@ -89,7 +89,7 @@ class Corpus:
     """
 
     def __init__(self, site: str = "maghress", n_articles: int = 240, seed: int = 1,
-                 edition: int = 1, per_page: int = 10):
+                 edition: int = 1, per_page: int = 10, js: bool = False, js_rate: float = 0.15):
         if site not in SITES:
             raise ValueError(f"unknown site {site!r}; one of {sorted(SITES)}")
         if n_articles < 12:
@@ -97,6 +97,10 @@ class Corpus:
         if edition < 1 or per_page < 1:
             raise ValueError("edition and per_page must be >= 1")
         self.site, self.n_articles, self.seed, self.edition, self.per_page = site, n_articles, seed, edition, per_page
+        # JavaScript variants (replica/js.py): off by default, so pages and truths stay as they were.
+        if not 0.0 <= js_rate <= 1.0:
+            raise ValueError("js_rate must be between 0 and 1")
+        self.js, self.js_rate = js, js_rate
         self.site_name = bank.SITE_NAMES[site]
         self.tz = ZoneInfo(SITES[site].tz)
         self._key = f"{seed}:{site}"

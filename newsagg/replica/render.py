@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import chrome
+from . import chrome, js
 from .chrome import Ctx
 from .generator import Corpus
 from .render_article import render_article, render_print
@@ -26,6 +26,7 @@ _ARTICLE = re.compile(r"^/fr/([a-z0-9]+)/(\d+)$")
 _LISTING = re.compile(r"^/fr/([a-z0-9]+)$")
 _LISTING_PAGE = re.compile(r"^/fr/([a-z0-9]+)/page/(\d+)$")
 _PRINT = re.compile(r"^/fr/print/([a-z0-9]+)/(\d+)$")
+_FEED = re.compile(r"^/fr/([a-z0-9]+)/feed\.json$")
 _RESERVED = {"contact", "recherche", "tag", "print"}
 
 
@@ -79,7 +80,22 @@ def resolve(corpus: Corpus, target: str) -> Route:
         return _listing_route(corpus, src, page)
     if (m := _LISTING_PAGE.match(path)) and (src := corpus.source(m[1])) and src.pagination == "path":
         return _listing_route(corpus, src, int(m[2]))
+    if corpus.js and (feed := _feed_route(corpus, path, parts.query)):
+        return feed
     return Route("notfound", path)
+
+
+def _feed_route(corpus: Corpus, path: str, query: str) -> Route | None:
+    """``/fr/<slug>/feed.json?page=N`` of a scripted ``feed`` listing (js.py)."""
+    m = _FEED.match(path)
+    src = corpus.source(m[1]) if m else None
+    if src is None or js.listing_mode(corpus, src) != js.FEED:
+        return None
+    values = parse_qs(query).get("page") or ["1"]
+    page = int(values[0]) if values[0].isdigit() else 0
+    if not 1 <= page <= corpus.listing_page_count(src.slug):
+        return None
+    return Route("feed", js.feed_path(src.slug, page), src.slug, page)
 
 
 def _listing_route(corpus: Corpus, src, page: int) -> Route:
@@ -106,7 +122,8 @@ def render(corpus: Corpus, route: Route, host: str) -> Response:
         i, dead = route.number, None
         if i % 17 == 3:  # a few "les plus lus" links point to removed articles
             dead = corpus.dead_paths[(i // 17) % len(corpus.dead_paths)]
-        ctype, body = encode(render_article(ctx, art, dead), art.encoding, art.declaration)
+        html = js.render_js_article(ctx, art, dead) if js.is_js_article(corpus, i) else render_article(ctx, art, dead)
+        ctype, body = encode(html, art.encoding, art.declaration)
         return Response(200, ctype, body)
     ctx = Ctx(corpus, host, random.Random(f"{key}:page:{route.key}"), corpus.edition)
     if route.kind == "print":
@@ -114,7 +131,11 @@ def render(corpus: Corpus, route: Route, host: str) -> Response:
     elif route.kind == "home":
         html = render_home(ctx)
     elif route.kind == "listing":
-        html = render_listing(ctx, corpus.source(route.slug), route.number)
+        src = corpus.source(route.slug)
+        mode = js.listing_mode(corpus, src)
+        html = js.render_js_listing(ctx, src, route.number, mode) if mode else render_listing(ctx, src, route.number)
+    elif route.kind == "feed":
+        return Response(200, "application/json", js.render_feed(ctx, corpus.source(route.slug), route.number))
     elif route.kind == "arabic":
         html = _arabic(corpus)
     elif route.kind in ("contact", "search", "tag"):

@@ -194,7 +194,7 @@ class ReplicaServer:
         fault = self.faults.fault_for(route.key, count)
         if fault is None:
             return await respond()
-        ctx = FaultContext(method, target, route.key, count, keep, writer, normal, respond, send)
+        ctx = FaultContext(method, target, route.key, count, keep, writer, normal, respond, send, plan=self.faults)
         return await HANDLERS[fault](ctx)
 
     def _page(self, route: Route, host: str) -> Response:

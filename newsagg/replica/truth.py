@@ -7,6 +7,8 @@ a blank line, ``word_count``/``fingerprint`` from :mod:`newsagg.text`.
 
 from __future__ import annotations
 
+import weakref
+
 from newsagg.items import FIELDS
 from newsagg.text import fingerprint, normalize_ws, word_count
 
@@ -21,6 +23,7 @@ def record(corpus: Corpus, i: int, base_url: str) -> dict:
     art = corpus.article(i)
     title = normalize_ws(art.title)
     body = "\n\n".join(normalize_ws(p) for p in art.paragraphs)
+    earlier = _rewritten_from(corpus).get(art.path)
     rec = {
         "url": f"{base_url.rstrip('/')}{art.path}",
         "site": corpus.site,
@@ -35,9 +38,22 @@ def record(corpus: Corpus, i: int, base_url: str) -> dict:
         "language": "fr",
         "word_count": word_count(body),
         "fingerprint": fingerprint(title, body),
-        "near_duplicate_of": None,
+        # The later article of a planted rewrite points to the earlier one
+        # (a crawl may link a pair the other way round: newsagg.pipelines.neardup.align_links).
+        "near_duplicate_of": f"{base_url.rstrip('/')}{earlier}" if earlier else None,
     }
     return {k: rec[k] for k in TRUTH_FIELDS}
+
+
+_REWRITES: "weakref.WeakKeyDictionary[Corpus, dict[str, str]]" = weakref.WeakKeyDictionary()
+
+
+def _rewritten_from(corpus: Corpus) -> dict[str, str]:
+    """later path -> earlier path of the planted near-duplicate pairs (cached per corpus)."""
+    found = _REWRITES.get(corpus)
+    if found is None:
+        found = _REWRITES[corpus] = {later: earlier for earlier, later in corpus.near_duplicate_pairs()}
+    return found
 
 
 def expected_records(corpus: Corpus, base_url: str) -> list[dict]:

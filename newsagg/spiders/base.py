@@ -18,6 +18,7 @@ from newsagg.args import ArgumentError, CrawlArgs
 from newsagg.failures import failure_reason
 from newsagg.pages.aggregator import ArticlePage, LinkPage, ListingPage
 from newsagg.profiles import apply_runtime_settings
+from newsagg.rendering.policy import RenderPolicy
 from newsagg.sites import SITES
 from newsagg.stats import PAGES, PREFIX, fail_key, inc
 from newsagg.urls import PageRef, classify, listing_url
@@ -34,6 +35,8 @@ class AggregatorSpider(scrapy.Spider):
     """
 
     site: ClassVar[str] = ""
+    #: Set by newsagg.extensions.state on an incremental run (not full=1): a StateGate.
+    incremental_state: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args)
@@ -45,6 +48,7 @@ class AggregatorSpider(scrapy.Spider):
         self.base_url = self.args.base_url
         self.tz = SITES[self.site].tz
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        self.rendering = RenderPolicy(self, self.args.render)  # which pages go through Chromium
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -79,7 +83,11 @@ class AggregatorSpider(scrapy.Spider):
 
     def follow_articles(self, refs) -> list[scrapy.Request]:
         """Requests for in-scope article links (ticker, sidebar, listings)."""
-        return [self.article_request(r) for r in refs if self.args.wants_source(r.slug)]
+        return [self.article_request(r) for r in refs if self.args.wants_source(r.slug) and not self.already_stored(r)]
+
+    def already_stored(self, ref: PageRef) -> bool:
+        """True when an earlier run stored this article (incremental state): not requested again."""
+        return self.incremental_state is not None and self.incremental_state.skip(ref)
 
     # -- callbacks ---------------------------------------------------------
 
@@ -114,6 +122,12 @@ class AggregatorSpider(scrapy.Spider):
         page_no: int = response.meta["newsagg_page_no"]
         page = ListingPage(response, self.base_url, self.tz, slug=ref.slug or "", page=ref.page)
         entries = page.entries()
+        rendering = self.rendering.listing(response, page)
+        if isinstance(rendering, scrapy.Request):  # no article links: again, through the browser
+            yield rendering
+            return
+        if rendering:  # render=never: counted as not rendered, crawled as it is
+            inc(self.crawler.stats, fail_key(rendering))
         if not entries:
             inc(self.crawler.stats, f"{PREFIX}/listings/empty")
             self.logger.info("Listing page without articles: %s", response.url)
@@ -122,6 +136,11 @@ class AggregatorSpider(scrapy.Spider):
         nxt = page.next_page()
         if nxt is None:
             return
+        # Not when resuming an interrupted JOBDIR crawl (newsagg.dupefilter): its
+        # pagination was cut short, so a page of stored articles proves nothing.
+        if self.incremental_state is not None and not getattr(self.crawler, "newsagg_resumed", False) \
+                and self.incremental_state.stop_listing(ref, [e.ref for e in entries], response.url):
+            return  # only already-stored articles here (counted: newsagg/listings/stopped_known)
         if self.args.max_pages and page_no >= self.args.max_pages:
             inc(self.crawler.stats, f"{PREFIX}/listings/stopped_max_pages")
             return
@@ -144,12 +163,18 @@ class AggregatorSpider(scrapy.Spider):
         if response.meta.get("newsagg_follow", True):
             yield from self.follow_articles(page.article_links())
         if item is None:
-            inc(self.crawler.stats, fail_key(f"no_article_{page.why_not}"))
-            self.logger.warning("No article found (%s): %s", page.why_not, response.url)
+            outcome = self.rendering.article(response, page.why_not)  # browser request, or the reason
+            if isinstance(outcome, scrapy.Request):
+                yield outcome
+                return
+            inc(self.crawler.stats, fail_key(outcome))
+            self.logger.warning("No article found (%s): %s", outcome, response.url)
             return
         yield item
 
     def on_error(self, failure):
+        if self.rendering.on_error(failure):  # browser fetches: render_unavailable/_timeout/_error
+            return
         reason = failure_reason(failure)
         inc(self.crawler.stats, fail_key(reason))
         request = failure.request

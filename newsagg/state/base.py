@@ -3,8 +3,9 @@
 A backend remembers, per site, which articles earlier runs *stored* (written
 to a dataset file that was closed and committed) so a scheduled run requests
 and emits only what is new. Keys are ``(site, source_slug, article_id)``;
-content is also indexed by fingerprint (exact republications) and, when near-
-duplicate detection is on, by a 64-bit SimHash (near-duplicates across runs).
+content is also indexed by fingerprint (exact republications), and each entry
+may carry the near-duplicate pipeline's MinHash signature (opaque ``bytes``)
+so later runs can annotate rewrites of articles stored long ago.
 
 Life of a run (``run_id`` = Scrapyd ``_job`` or a generated id)::
 
@@ -19,7 +20,7 @@ Life of a run (``run_id`` = Scrapyd ``_job`` or a generated id)::
 Two kinds of entries: *stored* (committed by a finished run: they are in a
 closed dataset file) and *claimed* (reserved by a live run, not yet in a
 closed file). Lookups (``known_keys``, ``is_known``, ``fingerprint_owner``,
-``stored_simhashes``) see stored entries only; ``claim`` is the one
+``stored_signatures``) see stored entries only; ``claim`` is the one
 atomic check-and-set that sees both, so concurrent writers (issue 7,
 distributed mode) never emit the same article twice.
 """
@@ -59,6 +60,9 @@ class StateBackend(ABC):
 
     #: The NEWSAGG_STATE_BACKEND name.
     name: str = ""
+    #: True when an open backend excludes every other run of the site (a lock):
+    #: then any other run's leftovers (claims, commit journals) are dead.
+    exclusive: bool = False
 
     def __init__(self, settings):
         self.settings = settings
@@ -87,15 +91,23 @@ class StateBackend(ABC):
 
     @abstractmethod
     def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
-              simhash: int | None = None, refresh: bool = False) -> bool:
+              signature: bytes | None = None, refresh: bool = False) -> bool:
         """Atomically reserve *key* and *fingerprint* for *run_id*.
 
         Returns False when the key or the fingerprint is already stored or
         claimed by any run (this one included). With ``refresh=True`` (a
         ``full=1`` re-crawl) stored entries do not block: only claims of other
-        live runs do, and the commit overwrites the stored entry. *simhash*
-        (64-bit, unsigned) is kept for near-duplicate lookups of later runs.
+        live runs do, and the commit overwrites the stored entry. *signature*
+        (opaque bytes from :mod:`newsagg.pipelines.neardup`) is stored with the
+        entry for the near-duplicate lookups of later runs.
         """
+
+    def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
+        """Remember that *key* republishes content that is stored (or claimed
+        by *run_id*) under another key, so later runs need not fetch it: after
+        the run's commit ``is_known(key)`` is True; ``fingerprint_owner`` still
+        names the original. Optional: the default forgets it (the republication
+        is then fetched, and dropped, again by later runs)."""
 
     @abstractmethod
     def commit(self, run_id: str) -> int:
@@ -112,8 +124,8 @@ class StateBackend(ABC):
         """Drop the uncommitted claims of *run_id* (failed or dead run)."""
 
     @abstractmethod
-    def stored_simhashes(self) -> Iterator[tuple[int, str]]:
-        """``(simhash, url)`` of stored articles that have one, oldest first."""
+    def stored_signatures(self) -> Iterator[tuple[bytes, str]]:
+        """``(signature, url)`` of stored articles that have one, oldest first."""
 
     @abstractmethod
     def close(self) -> None:

@@ -1,0 +1,255 @@
+"""Processes of a benchmark: the replica server and one crawler run.
+
+The replica runs as its own process (``python -m newsagg.replica serve``) so it
+does not share the crawler's GIL; each crawler runs as ``python -m scrapy
+crawl|runspider`` with the same concurrency settings. Measured per run: wall
+and crawl time, the crawler's CPU seconds (``os.wait4`` rusage of the child),
+its peak RSS (VmHWM written by :mod:`benchmarks.statscollector`, else the
+highest RSS seen by polling), and the replica's CPU seconds during the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+SPIDERS_DIR = Path(__file__).resolve().parent / "spiders"
+MB = 1024 * 1024
+
+
+# --- the replica ----------------------------------------------------------------
+
+@dataclass
+class Replica:
+    """A running replica server process."""
+
+    site: str
+    articles: int
+    seed: int
+    base_url: str
+    proc: subprocess.Popen = field(repr=False)
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system)."""
+        try:
+            t = psutil.Process(self.proc.pid).cpu_times()
+            return t.user + t.system
+        except psutil.Error:
+            return float("nan")
+
+
+@contextmanager
+def serve_replica(articles: int, seed: int = 1, site: str = "maghress",
+                  startup_timeout: float = 120.0) -> Iterator[Replica]:
+    """Serve a replica of *articles* articles in a separate process (no fault pages:
+    every run sees the same site); stopped on exit."""
+    cmd = [sys.executable, "-m", "newsagg.replica", "serve", "--site", site, "--articles", str(articles),
+           "--seed", str(seed), "--port", "0", "--no-faults"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    timer = threading.Timer(startup_timeout, proc.kill)
+    timer.start()
+    try:
+        line = proc.stdout.readline().strip() if proc.stdout else ""
+    finally:
+        timer.cancel()
+    if not line.startswith("READY "):
+        proc.kill()
+        proc.wait()
+        raise RuntimeError(f"replica did not start ({' '.join(cmd)}): {line!r}")
+    try:
+        yield Replica(site, articles, seed, line.split(" ", 1)[1], proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- crawler runs ---------------------------------------------------------------
+
+#: The crawlers compared, as scrapy command lines (after ``python -m scrapy``).
+def crawler_args(name: str, base_url: str, out: Path) -> list[str]:
+    """``scrapy`` arguments of crawler *name* (ceiling, newsagg, peer) against *base_url*."""
+    if name == "ceiling":
+        return ["runspider", str(SPIDERS_DIR / "ceiling.py"), "-a", f"base_url={base_url}"]
+    if name == "newsagg":
+        # The real spider, every pipeline of settings.py, both feeds.
+        return ["crawl", "maghress", "-a", f"base_url={base_url}",
+                "-O", str(out / "items.csv"), "-O", str(out / "items.jsonl")]
+    if name == "peer":
+        return ["runspider", str(SPIDERS_DIR / "peer.py"), "-a", f"base_url={base_url}",
+                "-O", str(out / "items.jsonl")]
+    raise ValueError(f"unknown crawler {name!r}")
+
+
+ARTICLE_STAT = {"newsagg": "newsagg/pages/article", "ceiling": "bench/pages/article", "peer": "bench/pages/article"}
+
+
+def common_settings() -> dict[str, str]:
+    """Settings every crawler gets with ``-s``: newsagg's loopback profile
+    (concurrency 32, no delay, no AutoThrottle), applied identically to all."""
+    from scrapy.utils.project import get_project_settings
+
+    local = get_project_settings().getdict("NEWSAGG_LOCAL_SETTINGS")
+    return {k: str(v) for k, v in sorted(local.items())}
+
+
+@dataclass
+class CrawlRun:
+    """One crawler run and what it measured."""
+
+    crawler: str
+    label: str
+    returncode: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    replica_cpu_s: float
+    stats: dict = field(repr=False)
+    out_dir: Path
+    feed_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def crawl_s(self) -> float:
+        """Engine start to close (Scrapy's elapsed_time_seconds): no interpreter start-up."""
+        return float(self.stats.get("elapsed_time_seconds") or self.wall_s)
+
+    @property
+    def pages(self) -> int:
+        return int(self.stats.get("response_received_count", 0))
+
+    @property
+    def article_pages(self) -> int:
+        return int(self.stats.get(ARTICLE_STAT.get(self.crawler, "bench/pages/article"), 0))
+
+    @property
+    def items(self) -> int:
+        return int(self.stats.get("item_scraped_count", 0))
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.crawl_s if self.crawl_s else 0.0
+
+    @property
+    def articles_per_s(self) -> float:
+        return self.article_pages / self.crawl_s if self.crawl_s else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.stats.get("finish_reason") == "finished"
+
+
+def _poll_rss(pid: int, stop: threading.Event, peak: list[int], every: float = 0.2) -> None:
+    try:
+        proc = psutil.Process(pid)
+        while not stop.is_set():
+            peak[0] = max(peak[0], proc.memory_info().rss)
+            stop.wait(every)
+    except psutil.Error:
+        pass
+
+
+def run_crawler(name: str, replica: Replica, out_dir: Path, label: str = "",
+                settings: dict[str, str] | None = None, timeout: float = 4 * 3600) -> CrawlRun:
+    """Run crawler *name* against *replica* in a subprocess and measure it.
+
+    Logs go to ``out_dir/crawl.log``, final stats to ``out_dir/stats.json``,
+    feeds to ``out_dir/items.*``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stats_file = out_dir / "stats.json"
+    stats_file.unlink(missing_ok=True)
+    all_settings = {
+        **common_settings(),
+        "LOG_LEVEL": "INFO",
+        "LOG_FILE": str(out_dir / "crawl.log"),
+        "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
+        "NEWSAGG_BENCH_STATS_FILE": str(stats_file),
+        **(settings or {}),
+    }
+    cmd = [sys.executable, "-m", "scrapy", *crawler_args(name, replica.base_url, out_dir)]
+    for key, value in all_settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    (out_dir / "command.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+
+    replica_cpu0 = replica.cpu_seconds()
+    t0 = time.perf_counter()
+    with open(out_dir / "stderr.log", "wb") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+    stop, peak = threading.Event(), [0]
+    poller = threading.Thread(target=_poll_rss, args=(proc.pid, stop, peak), daemon=True)
+    poller.start()
+    watchdog = threading.Timer(timeout, proc.kill)
+    watchdog.start()
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        watchdog.cancel()
+        stop.set()
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    replica_cpu = replica.cpu_seconds() - replica_cpu0
+    poller.join(1)
+
+    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
+    rss = stats.get("bench/peak_rss_bytes") or peak[0]
+    feeds = {}
+    for path in sorted(out_dir.glob("items.*")):
+        feeds[path.suffix.lstrip(".")] = count_records(path)
+    return CrawlRun(name, label or name, proc.returncode, wall, usage.ru_utime + usage.ru_stime,
+                    rss / MB, replica_cpu, stats, out_dir, feeds)
+
+
+def count_records(path: Path) -> int:
+    """Records in a feed file: JSON lines, or CSV rows after the header (bodies span lines)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        if path.suffix == ".csv":
+            return max(0, sum(1 for _ in csv.reader(fh)) - 1)
+        return sum(1 for line in fh if line.strip())
+
+
+# --- misc -----------------------------------------------------------------------
+
+def median(values) -> float:
+    values = [v for v in values if v == v]  # drop NaN
+    return statistics.median(values) if values else float("nan")
+
+
+def machine() -> dict[str, str]:
+    """Cores, memory, CPU model, OS, Python and Scrapy versions."""
+    import scrapy
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": str(os.cpu_count()),
+        "memory": f"{psutil.virtual_memory().total / 1024**3:.1f} GiB",
+        "cpu": model or platform.processor() or "?",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "scrapy": scrapy.__version__,
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }

@@ -1,0 +1,1 @@
+"""Benchmark sections: one module each, defining ``SECTION`` (see benchmarks/registry.py)."""

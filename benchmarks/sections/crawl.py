@@ -1,0 +1,178 @@
+"""Ceiling vs newsagg vs peer on one replica: pages/s, articles/s, CPU, peak RSS.
+
+Each round runs the three crawlers one after the other (order reversed every
+other round, so a slow drift of the machine's load hits all of them alike);
+the table shows the median of the rounds. Checks: every run finishes, all
+crawlers fetch the same pages, every article page is seen, newsagg writes
+exactly the ground truth's records (field by field, first run, replicas up to
+``--verify-max`` articles) and each feed holds every item.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from benchmarks.harness import CrawlRun, common_settings, median
+from benchmarks.registry import Context, Result, Section, Target
+
+CRAWLERS = ("ceiling", "newsagg", "peer")
+
+
+def add_arguments(parser) -> None:
+    g = parser.add_argument_group("crawl section")
+    g.add_argument("--verify-max", type=int, default=20000,
+                   help="compare newsagg's records with the ground truth field by field up to this "
+                        "replica size (default 20000)")
+
+
+def _truth(ctx: Context, articles: int, base_url: str):
+    from newsagg.replica import Corpus, expected_records, republication_groups
+
+    corpus = Corpus("maghress", n_articles=articles, seed=ctx.opts.seed)
+    return expected_records(corpus, base_url), republication_groups(corpus, base_url)
+
+
+def _read_jsonl(path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _quality(newsagg: CrawlRun, peer: CrawlRun | None, truth: list[dict], groups: list[list[str]]) -> tuple[list[str], list[str]]:
+    """(notes, problems) from comparing the feeds with the ground truth."""
+    from newsagg.items import FIELDS
+    from newsagg.text import normalize_ws
+
+    notes, problems = [], []
+    expected = {t["url"]: t for t in truth}
+    in_group = {u for g in groups for u in g}
+    want = len(truth) - sum(len(g) - 1 for g in groups)
+    items = _read_jsonl(newsagg.out_dir / "items.jsonl")
+    by_url = {it["url"]: it for it in items}
+    exact = sum(1 for u, it in by_url.items() if u in expected
+                and all(it.get(f) == expected[u].get(f) for f in FIELDS if f != "crawled_at"))
+    missing = sorted(u for u in expected if u not in by_url and u not in in_group)
+    notes.append(f"newsagg vs ground truth: {exact}/{want} records exact, {len(items)} written"
+                 + (f", missing: {', '.join(missing[:3])}" if missing else ""))
+    if exact != want or len(items) != want:
+        problems.append(f"newsagg wrote {len(items)} records, {exact} exact; ground truth has {want}"
+                        + (f" (missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''})" if missing else ""))
+    if peer is not None and (peer.out_dir / "items.jsonl").exists():
+        pitems = _read_jsonl(peer.out_dir / "items.jsonl")
+        title_ok = body_ok = 0
+        for it in pitems:
+            t = expected.get(it["url"])
+            if t is None:
+                continue
+            title_ok += normalize_ws(it.get("title")) == t["title"]
+            body_ok += normalize_ws(it.get("body")) == normalize_ws(t["body"])
+        notes.append(f"peer (trafilatura) vs ground truth: title exact {title_ok}/{len(truth)}, "
+                     f"body exact (whitespace-insensitive) {body_ok}/{len(truth)}")
+    return notes, problems
+
+
+def _checks(run: CrawlRun, articles: int, expected_items: int) -> list[str]:
+    p = []
+    if not run.ok:
+        p.append(f"{run.label}: exit {run.returncode}, finish_reason {run.stats.get('finish_reason')!r} "
+                 f"(log: {run.out_dir / 'crawl.log'})")
+    if run.article_pages != articles:
+        p.append(f"{run.label}: {run.article_pages} article pages, the replica has {articles}")
+    if run.crawler == "newsagg" and run.items != expected_items:
+        p.append(f"{run.label}: {run.items} items, ground truth {expected_items}")
+    if run.crawler == "peer":
+        expected = run.article_pages - int(run.stats.get("bench/peer/no_extraction", 0))
+        if run.items != expected:
+            p.append(f"{run.label}: {run.items} items for {expected} extracted pages")
+    for fmt, n in run.feed_lines.items():
+        if n != run.items:
+            p.append(f"{run.label}: {fmt} feed holds {n} records, {run.items} items scraped")
+    return p
+
+
+def run(ctx: Context) -> Result:
+    opts = ctx.opts
+    n, rounds = opts.articles, opts.runs
+    runs: dict[str, list[CrawlRun]] = {c: [] for c in CRAWLERS}
+    problems: list[str] = []
+    notes: list[str] = []
+    ctx.log(f"[crawl] replica of {n} articles, {rounds} round(s) of {', '.join(CRAWLERS)}")
+    with ctx.replica(n) as rep:
+        from newsagg.replica import Corpus
+
+        expected_items = n - len(Corpus("maghress", n_articles=n, seed=opts.seed).republication_pairs())
+        for r in range(rounds):
+            order = CRAWLERS if r % 2 == 0 else tuple(reversed(CRAWLERS))
+            for name in order:
+                result = ctx.crawl(name, rep, f"crawl-{n}/{name}-{r + 1}")
+                problems += _checks(result, n, expected_items)
+                runs[name].append(result)
+            if r == 0 and n <= opts.verify_max:
+                truth, groups = _truth(ctx, n, rep.base_url)
+                q_notes, q_problems = _quality(runs["newsagg"][0], runs["peer"][0], truth, groups)
+                notes += q_notes
+                problems += q_problems
+            if not opts.keep_output and not problems:  # feeds of a failed check stay for a look
+                for name in CRAWLERS:
+                    for path in runs[name][-1].out_dir.glob("items.*"):
+                        path.unlink()
+
+    pages = {c: [x.pages for x in runs[c]] for c in CRAWLERS}
+    if len({p for c in CRAWLERS for p in pages[c]}) > 1:
+        problems.append(f"crawlers fetched different page counts: {pages}")
+
+    def med(c: str, attr: str) -> float:
+        return median(getattr(x, attr) for x in runs[c])
+
+    cols = [("pages", "pages", "{:>7.0f}"), ("article_pages", "art.pages", "{:>9.0f}"),
+            ("items", "items", "{:>7.0f}"), ("crawl_s", "crawl s", "{:>8.1f}"),
+            ("pages_per_s", "pages/s", "{:>8.1f}"), ("articles_per_s", "articles/s", "{:>10.1f}"),
+            ("cpu_s", "CPU s", "{:>7.1f}"), ("peak_rss_mb", "peak RSS MB", "{:>11.1f}"),
+            ("replica_cpu_s", "replica CPU s", "{:>13.1f}")]
+    header = f"{'crawler':<8} " + " ".join(f"{h:>{len(fmt.format(0))}}" for _a, h, fmt in cols)
+    lines = [
+        f"Crawl: maghress replica, {n:,} articles (seed {opts.seed}), {med('newsagg', 'pages'):,.0f} pages; "
+        f"median of {rounds} run(s) per crawler, order alternating per round",
+        "Every crawler: " + " ".join(f"{k}={v}" for k, v in common_settings().items()) + ", LOG_LEVEL=INFO",
+        "ceiling = bare Scrapy spider following the same links, no extraction; newsagg = scrapy crawl "
+        "maghress, every pipeline, CSV + JSONL feeds; peer = same links, trafilatura "
+        "bare_extraction(with_metadata) per article, JSONL feed",
+        "",
+        header,
+        "-" * len(header),
+    ]
+    data: dict = {"articles": n, "rounds": rounds, "median": {}, "runs": {}}
+    for c in CRAWLERS:
+        lines.append(f"{c:<8} " + " ".join(fmt.format(med(c, a)) for a, _h, fmt in cols))
+        data["median"][c] = {a: round(med(c, a), 3) for a, _h, _f in cols}
+        data["runs"][c] = [{a: round(getattr(x, a), 3) for a, _h, _f in cols} for x in runs[c]]
+
+    ratio_pages = med("newsagg", "pages_per_s") / med("ceiling", "pages_per_s")
+    ratio_articles = med("newsagg", "articles_per_s") / med("peer", "articles_per_s")
+    per_round_pages = [a.pages_per_s / b.pages_per_s for a, b in zip(runs["newsagg"], runs["ceiling"])]
+    per_round_articles = [a.articles_per_s / b.articles_per_s for a, b in zip(runs["newsagg"], runs["peer"])]
+    lines += [
+        "",
+        f"newsagg/ceiling pages/s    {ratio_pages:5.2f}  (per round: {' '.join(f'{x:.2f}' for x in per_round_pages)})"
+        "  target >= 0.90",
+        f"newsagg/peer articles/s    {ratio_articles:5.2f}  (per round: "
+        f"{' '.join(f'{x:.2f}' for x in per_round_articles)})  target >= 2.00",
+        f"newsagg/ceiling CPU s      {med('newsagg', 'cpu_s') / med('ceiling', 'cpu_s'):5.2f}",
+    ]
+    data["ratios"] = {"newsagg/ceiling pages/s": round(ratio_pages, 3),
+                      "newsagg/peer articles/s": round(ratio_articles, 3)}
+    lines += notes
+    # The rss section reuses newsagg's runs at this size.
+    ctx.shared.setdefault("newsagg_runs", {})[n] = runs["newsagg"]
+    targets = [
+        Target(f"newsagg >= 0.90 x ceiling pages/s ({n:,} articles)", f"{ratio_pages:.2f}", ">= 0.90",
+               ratio_pages >= 0.90),
+        Target("newsagg >= 2 x peer articles/s", f"{ratio_articles:.2f}", ">= 2.00", ratio_articles >= 2.0),
+    ]
+    if not opts.keep_output and not problems:
+        shutil.rmtree(ctx.workdir / f"crawl-{n}", ignore_errors=True)
+    return Result("\n".join(lines), data, targets, problems, notes)
+
+
+SECTION = Section("crawl", "Crawl throughput: ceiling vs newsagg vs peer", run, order=10,
+                  add_arguments=add_arguments)

@@ -1,0 +1,47 @@
+"""A stats collector for benchmark runs: Scrapy's default one, plus a JSON dump.
+
+Set with ``-s STATS_CLASS=benchmarks.statscollector.JsonStatsCollector -s
+NEWSAGG_BENCH_STATS_FILE=path``. At close it adds the process's peak RSS
+(``bench/peak_rss_bytes``: VmHWM of /proc/self/status, i.e. of this process
+image only; ``ru_maxrss`` would also count the benchmark runner that forked
+it) and its CPU time, then writes every stat as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+from pathlib import Path
+
+from scrapy.statscollectors import MemoryStatsCollector
+
+
+def peak_rss_bytes() -> int | None:
+    """This process's peak resident set size (Linux VmHWM), None elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+class JsonStatsCollector(MemoryStatsCollector):
+    """MemoryStatsCollector that also writes the final stats to ``NEWSAGG_BENCH_STATS_FILE``."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.path = crawler.settings.get("NEWSAGG_BENCH_STATS_FILE") or ""
+
+    def _persist_stats(self, stats) -> None:
+        super()._persist_stats(stats)
+        if not self.path:
+            return
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        stats["bench/peak_rss_bytes"] = peak_rss_bytes()
+        stats["bench/cpu_seconds_at_close"] = round(ru.ru_utime + ru.ru_stime, 3)
+        stats["bench/pid"] = os.getpid()
+        Path(self.path).write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")

@@ -1,0 +1,116 @@
+"""A run's liveness lease: a Redis key with a TTL, refreshed by a daemon thread.
+
+A worker that dies (SIGKILL, lost machine) stops refreshing; once the TTL
+lapses any other worker may treat the run as dead and reclaim its work (its
+in-flight requests and its uncommitted claims). A thread rather than a
+reactor timer keeps the lease alive while the reactor is busy parsing.
+
+The RedisState backend and the worker's scheduler both hold the lease of the
+same run id; :func:`hold` shares one thread per (Redis server, run) with a
+reference count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_leases: dict[tuple, "Lease"] = {}
+
+
+def _server_id(server) -> tuple:
+    kw = server.connection_pool.connection_kwargs
+    return (kw.get("host"), kw.get("port"), kw.get("db"), kw.get("path"))
+
+
+class Lease:
+    """Keep ``key`` set (value ``run_id``) with ``ttl`` seconds to live,
+    refreshing it every ``interval`` seconds; callbacks added with
+    :meth:`on_tick` run in the thread after each refresh."""
+
+    def __init__(self, server, key: str, run_id: str, ttl: float, interval: float | None = None):
+        if ttl <= 0:
+            raise ValueError("lease ttl must be > 0")
+        self.server, self.key, self.run_id = server, key, run_id
+        self.ttl = max(1, int(round(ttl)))
+        self.interval = interval if interval and interval > 0 else max(0.2, ttl / 3)
+        self.lost = 0  # refreshes that found the key gone (run was presumed dead)
+        self._ticks: list[Callable[[], None]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._refs = 0
+
+    def on_tick(self, fn: Callable[[], None]) -> None:
+        """Run *fn* in the lease thread after every refresh (e.g. the reaper)."""
+        self._ticks.append(fn)
+
+    def refresh(self) -> bool:
+        """Set the key again; False (and a logged error) when it had vanished."""
+        existed = self.server.set(self.key, self.run_id, ex=self.ttl, xx=True)
+        if existed:
+            return True
+        self.server.set(self.key, self.run_id, ex=self.ttl)
+        if self._thread is not None and self._refs:
+            self.lost += 1
+            logger.error("Run %s: liveness lease %s had expired (heartbeat starved for > %ss); other "
+                         "workers may have reclaimed this run's work. Items written twice are removed "
+                         "by `merge`.", self.run_id, self.key, self.ttl)
+        return False
+
+    def start(self) -> None:
+        self.server.set(self.key, self.run_id, ex=self.ttl)
+        self._thread = threading.Thread(target=self._run, name=f"lease-{self.run_id}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - Redis briefly away: retry next tick
+                logger.warning("Run %s: lease refresh failed", self.run_id, exc_info=True)
+                continue
+            for fn in list(self._ticks):
+                try:
+                    fn()
+                except Exception:  # noqa: BLE001 - a failing callback must not stop the heartbeat
+                    logger.warning("Run %s: lease callback %r failed", self.run_id, fn, exc_info=True)
+
+    def stop(self, delete: bool = True) -> None:
+        """Stop refreshing; with *delete*, remove the key (a clean exit)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=max(5.0, self.interval * 2))
+        if delete:
+            try:
+                self.server.delete(self.key)
+            except Exception:  # noqa: BLE001
+                logger.warning("Run %s: could not delete lease %s", self.run_id, self.key, exc_info=True)
+
+
+def hold(server, key: str, run_id: str, ttl: float, interval: float | None = None) -> Lease:
+    """Start (or share) the lease of *run_id*; pair with :func:`release`."""
+    ident = (_server_id(server), key)
+    with _lock:
+        lease = _leases.get(ident)
+        if lease is None:
+            lease = Lease(server, key, run_id, ttl, interval)
+            lease.start()
+            _leases[ident] = lease
+        lease._refs += 1
+        return lease
+
+
+def release(lease: Lease, delete: bool = True) -> None:
+    """Drop one reference; the last one stops the thread (and deletes the key)."""
+    with _lock:
+        lease._refs -= 1
+        if lease._refs > 0:
+            return
+        for ident, other in list(_leases.items()):
+            if other is lease:
+                del _leases[ident]
+    lease.stop(delete=delete)

@@ -1,0 +1,53 @@
+"""scrapy-redis' scheduler with an atomic enqueue and the reliable queue.
+
+Identical to ``scrapy_redis.scheduler.Scheduler`` (shared frontier in a
+Redis sorted set, shared ``RFPDupeFilter``, ``SCHEDULER_PERSIST``) except:
+
+- the dupefilter check and the push are one Lua script, so a worker killed
+  between the two cannot leave a request "seen" but never queued;
+- pops go through :class:`~newsagg.distributed.queue.ReliablePriorityQueue`,
+  which records them in the run's in-flight set until the run commits;
+- on open, work held by dead runs is returned to the frontier.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy_redis.scheduler import Scheduler
+
+from newsagg.distributed.recovery import reap_dead_runs
+
+logger = logging.getLogger(__name__)
+
+
+class ReliableScheduler(Scheduler):
+    """See module docstring. ``close`` never flushes the shared frontier while
+    other workers may still use it (``SCHEDULER_PERSIST`` is forced on)."""
+
+    def open(self, spider):
+        super().open(spider)
+        runs, requests = reap_dead_runs(self.server, spider.settings, spider.name, spider.site)
+        if runs:
+            logger.warning("Recovered %d dead run(s): %d request(s) back in the frontier", runs, requests)
+            if self.stats:
+                self.stats.inc_value("newsagg/distributed/requeued", requests)
+
+    def enqueue_request(self, request):
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.queue.push(request, fingerprint, self.df.key):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self):
+        request = self.queue.pop()
+        if request and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def close(self, reason):
+        # Other workers share the frontier: never flush it here.
+        return None

@@ -1,0 +1,137 @@
+"""A dupefilter whose JOBDIR memory is only trusted after a clean stop.
+
+Scrapy's ``RFPDupeFilter`` appends every request's fingerprint to
+``JOBDIR/requests.seen`` as the request is scheduled. After a SIGKILL (OOM
+killer, host reboot, a second Ctrl-C) that file remembers requests whose
+items never reached a closed feed file, and the disk queue's bookkeeping
+(``requests.queue/active.json``, written on close only) no longer matches its
+files: a resumed run would skip those articles for good, or read a queue
+that is not one.
+
+:class:`ResumableDupeFilter` keeps fingerprints in memory and writes
+``requests.seen`` only when the scheduler closes cleanly (a first Ctrl-C /
+SIGTERM: Scrapy finishes the requests in progress and saves its queue). A
+marker file ``newsagg.running`` lives in JOBDIR from the start of a run until
+its feeds are closed (and the incremental state committed). A run that finds
+the marker knows its predecessor died uncleanly: it discards the untrustworthy
+``requests.seen`` and ``requests.queue`` and starts discovery again from the
+home page; the incremental state (issue 3) then skips what earlier runs
+stored, and feed files of the dead run were never published (``*.part``).
+
+Stats: ``newsagg/resume/resumed`` (a clean JOBDIR was picked up),
+``newsagg/resume/unclean`` (the previous run died; its JOBDIR was reset).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.dupefilters import RFPDupeFilter
+from scrapy.utils.job import job_dir
+
+from newsagg.stats import PREFIX, inc
+
+logger = logging.getLogger(__name__)
+
+MARKER = "newsagg.running"
+SEEN = "requests.seen"
+_SIZE_BYTES = 2  # requests.seen format of Scrapy's RFPDupeFilter: 2-byte length + fingerprint
+
+
+def read_fingerprints(data: bytes) -> set[bytes]:
+    """Fingerprints of a ``requests.seen`` file (a truncated last record is ignored)."""
+    out, pos = set(), 0
+    while pos + _SIZE_BYTES <= len(data):
+        size = int.from_bytes(data[pos:pos + _SIZE_BYTES], "big")
+        pos += _SIZE_BYTES
+        if pos + size > len(data):
+            break
+        out.add(data[pos:pos + size])
+        pos += size
+    return out
+
+
+class ResumableDupeFilter(RFPDupeFilter):
+    """``RFPDupeFilter`` that persists its fingerprints atomically on a clean close
+    only and resets a JOBDIR left behind by a run that died (module doc)."""
+
+    def __init__(self, path: str | None = None, debug: bool = False, *, fingerprinter=None, crawler=None):
+        super().__init__(None, debug, fingerprinter=fingerprinter)  # no append-as-you-go file
+        self.jobdir = Path(path) if path else None
+        self.crawler = crawler
+        self.resumed = False
+        self.unclean = False
+        if self.jobdir is not None:
+            self._open_jobdir()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        df = cls(job_dir(crawler.settings), crawler.settings.getbool("DUPEFILTER_DEBUG"),
+                 fingerprinter=crawler.request_fingerprinter, crawler=crawler)
+        if df.jobdir is not None:
+            # The marker goes once the run's files are closed (and the state
+            # committed): after the feed exporter, or at spider close without feeds.
+            crawler.signals.connect(df._spider_closed, signal=signals.spider_closed)
+            crawler.signals.connect(df._feeds_closed, signal=signals.feed_exporter_closed)
+        return df
+
+    # -- JOBDIR --------------------------------------------------------------
+
+    def _open_jobdir(self) -> None:
+        """Called before the scheduler opens its disk queue (Scheduler.from_crawler)."""
+        assert self.jobdir is not None
+        self.jobdir.mkdir(parents=True, exist_ok=True)
+        marker, seen = self.jobdir / MARKER, self.jobdir / SEEN
+        if marker.exists():
+            self.unclean = True
+            logger.warning(
+                "JOBDIR %s: the previous run did not stop cleanly (%s). Its request queue and seen requests "
+                "cannot be trusted: they are discarded and discovery starts again from the home page "
+                "(articles stored by earlier runs are skipped by the incremental state).",
+                self.jobdir, marker.read_text(encoding="utf-8", errors="replace").strip() or "killed")
+            seen.unlink(missing_ok=True)
+            shutil.rmtree(self.jobdir / "requests.queue", ignore_errors=True)
+        elif seen.exists():
+            self._fingerprints.update(read_fingerprints(seen.read_bytes()))
+            self.resumed = True
+            logger.info("JOBDIR %s: resuming a cleanly stopped crawl (%d requests seen)", self.jobdir,
+                        len(self._fingerprints))
+        marker.write_text(f"pid {os.getpid()} started {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n",
+                          encoding="utf-8")
+
+    def open(self):
+        if self.crawler is not None:
+            if self.unclean:
+                inc(self.crawler.stats, f"{PREFIX}/resume/unclean")
+            if self.resumed:
+                inc(self.crawler.stats, f"{PREFIX}/resume/resumed")
+                self.crawler.newsagg_resumed = True
+        return super().open()
+
+    def close(self, reason: str) -> None:
+        """Scheduler closing (its queue is being saved): persist the fingerprints."""
+        if self.jobdir is None:
+            return
+        seen = self.jobdir / SEEN
+        tmp = seen.with_name(SEEN + ".tmp")
+        with tmp.open("wb") as fh:
+            fh.write(b"".join(len(fp).to_bytes(_SIZE_BYTES, "big") + fp for fp in self._fingerprints))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, seen)
+
+    def _finished(self) -> None:
+        if self.jobdir is not None:
+            (self.jobdir / MARKER).unlink(missing_ok=True)
+
+    def _spider_closed(self, spider, reason):
+        if self.crawler is None or not self.crawler.settings.getdict("FEEDS"):
+            self._finished()
+
+    def _feeds_closed(self):
+        self._finished()

@@ -1,0 +1,1 @@
+"""Feed exporters and storage for research-grade dataset files (CSV, JSONL, Parquet)."""

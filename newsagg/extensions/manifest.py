@@ -1,0 +1,143 @@
+"""A manifest JSON per run, beside its dataset files.
+
+``<site>-<run start>-<tag>.manifest.json`` in the directory of the run's
+dataset files (feeds with the ``newsagg_dataset`` option), written as
+``.part`` and published together with the files by
+:class:`newsagg.extensions.state.CrawlState` (atomically, after the feeds
+closed and the state committed). Content: run id (Scrapyd's ``_job`` when
+given), spider, site, arguments, start/end (UTC), finish reason, items
+written, per-source counts, drops by reason, earliest/latest
+``published_at``, schema version, state summary, and per file: name (relative
+to the manifest, absolute when elsewhere), format, source, rows, bytes and
+sha256. ``NEWSAGG_MANIFEST_ENABLED = False`` turns it off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from newsagg.exporters.storage import PendingFile, dataset_stem
+from newsagg.items import SCHEMA_VERSION
+from newsagg.stats import ITEMS_DROPPED
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+
+
+def _instant(value: str) -> dt.datetime:
+    """Sort key of a ``published_at``: its instant; a date alone counts as its start (UTC)."""
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+class RunManifest:
+    """Collects per-item facts during the run; writes the manifest at the end."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.per_source: Counter[str] = Counter()
+        self.earliest: tuple[dt.datetime, str] | None = None
+        self.latest: tuple[dt.datetime, str] | None = None
+        self.reason: str | None = None
+        crawler.newsagg_manifest = self
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NEWSAGG_MANIFEST_ENABLED", True):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item, spider):
+        self.per_source[getattr(item, "source_slug", None) or ""] += 1
+        published = getattr(item, "published_at", None)
+        if published:
+            try:
+                key = (_instant(published), published)
+            except ValueError:
+                return
+            if self.earliest is None or key < self.earliest:
+                self.earliest = key
+            if self.latest is None or key > self.latest:
+                self.latest = key
+
+    def spider_closed(self, spider, reason):
+        self.reason = reason
+
+    def build(self, state, path: Path) -> dict:
+        """The manifest of the run (*state*: the CrawlState extension)."""
+        run, spider, stats = state.run, self.crawler.spider, self.crawler.stats.get_stats()
+        args = getattr(spider, "args", None)
+        arguments = {}
+        if args is not None:
+            arguments = {f.name: _jsonable(getattr(args, f.name)) for f in dataclasses.fields(args)
+                         if f.name not in ("extra", "job")}
+        files = []
+        for f in run.files:
+            if f.status != "closed":
+                continue
+            try:
+                name = str(f.final.resolve().relative_to(path.parent.resolve()))
+            except ValueError:
+                name = str(f.final.resolve())
+            files.append({"name": name, "format": f.format, "source": f.source, "rows": f.rows,
+                          "bytes": f.size, "sha256": f.sha256})
+        drops = {k[len(ITEMS_DROPPED) + 1:]: v for k, v in sorted(stats.items()) if k.startswith(ITEMS_DROPPED + "/")}
+        backend = state.backend
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "schema_version": SCHEMA_VERSION,
+            "run_id": run.run_id,
+            "scrapyd_job": getattr(args, "job", None),
+            "spider": spider.name,
+            "site": getattr(spider, "site", None),
+            "arguments": arguments,
+            "started_at": run.started.isoformat(),
+            "finished_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "finish_reason": self.reason or state.reason,
+            "items_written": sum(self.per_source.values()),
+            "per_source": dict(sorted(self.per_source.items())),
+            "items_dropped": drops,
+            "requests": stats.get("downloader/request_count", 0),
+            "published_at": {"earliest": self.earliest[1] if self.earliest else None,
+                             "latest": self.latest[1] if self.latest else None},
+            "state": None if backend is None else {
+                "backend": backend.name, "full": state.full, "marked_stored": state.claimed,
+                "skipped_already_stored": stats.get("newsagg/skipped/already_stored", 0)},
+            "files": files,
+        }
+
+    def write_part(self, state) -> PendingFile | None:
+        """Write the manifest as ``.part`` beside the dataset files; None without dataset files."""
+        dataset = [f for f in state.run.files if f.dataset and f.status == "closed"]
+        if not dataset:
+            return None
+        site = getattr(self.crawler.spider, "site", None) or self.crawler.spider.name
+        stem = dataset_stem(site, state.run.stamp, state.run.tag)
+        path = dataset[0].final.parent / f"{stem}.manifest.json"
+        pending = PendingFile(path)
+        data = json.dumps(self.build(state, path), ensure_ascii=False, indent=1) + "\n"
+        pending.write(data.encode("utf-8"))
+        logger.info("Manifest: %s", path)
+        return pending

@@ -1,0 +1,43 @@
+"""Redirects that may not loop nor leave the configured host.
+
+Scrapy's redirect middlewares would hand a redirect loop (``a -> b -> a``) to
+the dupefilter, which silently drops the second ``a``, and its offsite
+filter silently drops a redirect to another host: either way the page is lost
+without a trace. These subclasses fail the page instead, with a stat reason
+(``redirect_loop``, ``offsite_redirect``) the spider's errback counts.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urldefrag, urlsplit
+
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.http import Request
+
+from newsagg.failures import PageFailed
+
+
+def same_site(url: str, origin: str) -> bool:
+    """Same host name and same explicit port (``http`` -> ``https`` on default ports is allowed)."""
+    a, b = urlsplit(url), urlsplit(origin)
+    return (a.hostname or "").lower() == (b.hostname or "").lower() and a.port == b.port
+
+
+class _Guard:
+    def _redirect(self, redirected: Request, request: Request, reason):
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        origin = chain[0]
+        target = urldefrag(redirected.url)[0]
+        if not same_site(redirected.url, origin):
+            raise PageFailed("offsite_redirect", f"{origin} redirects ({reason}) to another host: {redirected.url}")
+        if target in {urldefrag(u)[0] for u in chain}:
+            raise PageFailed("redirect_loop", f"{origin} redirects ({reason}) in a loop: {' -> '.join(chain)} -> {target}")
+        return super()._redirect(redirected, request, reason)
+
+
+class GuardedRedirectMiddleware(_Guard, RedirectMiddleware):
+    """RedirectMiddleware (3xx + Location) failing loops and offsite redirects."""
+
+
+class GuardedMetaRefreshMiddleware(_Guard, MetaRefreshMiddleware):
+    """MetaRefreshMiddleware (``<meta http-equiv=refresh>``) failing loops and offsite redirects."""

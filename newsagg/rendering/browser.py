@@ -1,0 +1,65 @@
+"""Which Chromium to launch, and what it may download.
+
+The browser is Debian's Chromium (``apt-get install -y chromium``) by default;
+``playwright install chromium`` needs internet access, which our machines do
+not have. The path comes from, first match wins:
+
+1. the environment variable ``NEWSAGG_CHROMIUM`` (the machine's browser: CI,
+   Scrapyd hosts and laptops differ, while settings travel with the project);
+2. the setting ``NEWSAGG_CHROMIUM_PATH`` (default ``/usr/bin/chromium``).
+
+The value ``playwright`` means the browser downloaded by
+``playwright install chromium`` (no ``executable_path``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+ENV_VAR = "NEWSAGG_CHROMIUM"
+SETTING = "NEWSAGG_CHROMIUM_PATH"
+PLAYWRIGHT_OWN = "playwright"
+
+#: Resource types never fetched while rendering: the text does not need them.
+BLOCKED_RESOURCES = frozenset({"image", "media", "font"})
+
+FIX_HINT = (
+    "install Chromium (Debian/Ubuntu, also offline mirrors: `apt-get install -y chromium`, "
+    "or `./run setup` as root), or on a machine with internet `playwright install chromium` "
+    f"and {ENV_VAR}={PLAYWRIGHT_OWN}; or point {ENV_VAR} (env) / {SETTING} (setting) at a Chromium binary"
+)
+
+
+def chromium_path(settings) -> tuple[str, str]:
+    """(path, where it came from): the env var wins over the setting."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return env, f"env {ENV_VAR}"
+    return (settings.get(SETTING) or PLAYWRIGHT_OWN).strip(), f"setting {SETTING}"
+
+
+def missing_executable(path: str) -> str | None:
+    """Why *path* cannot be launched (None when it looks launchable)."""
+    if path == PLAYWRIGHT_OWN:
+        return None  # Playwright reports a missing download itself at launch
+    resolved = path if os.sep in path else shutil.which(path)
+    if not resolved or not os.path.isfile(resolved):
+        return f"no Chromium executable at {path!r}"
+    if not os.access(resolved, os.X_OK):
+        return f"{path!r} is not executable"
+    return None
+
+
+def launch_options(settings, path: str) -> dict:
+    """``PLAYWRIGHT_LAUNCH_OPTIONS`` with the chosen executable."""
+    options = dict(settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
+    options.pop("executable_path", None)
+    if path != PLAYWRIGHT_OWN:
+        options["executable_path"] = path
+    return options
+
+
+def abort_heavy_request(request) -> bool:
+    """``PLAYWRIGHT_ABORT_REQUEST``: skip images, media and fonts while rendering."""
+    return request.resource_type in BLOCKED_RESOURCES

@@ -1,0 +1,162 @@
+"""scrapy-playwright's download handler, started only when a page needs a browser.
+
+Installed for http/https (``DOWNLOAD_HANDLERS``): requests without
+``meta["playwright"]`` go to Scrapy's HTTP/1.1 handler untouched. Unlike the
+stock handler, nothing is started when the engine starts: the Playwright
+driver and Chromium are launched on the first page that needs them, so a
+crawl without JavaScript pages never runs a browser.
+
+- Browser: ``NEWSAGG_CHROMIUM`` (env) / ``NEWSAGG_CHROMIUM_PATH`` (see
+  browser.py), with ``PLAYWRIGHT_LAUNCH_OPTIONS`` (headless, sandbox flags).
+- No browser (missing binary, failed launch): ONE error naming the fix; every
+  page that needed the browser then fails fast with :class:`RenderUnavailable`
+  (counted ``render_unavailable`` by the spider); plain pages go on.
+- Memory: a browser context serves ``NEWSAGG_RENDER_CONTEXT_PAGES`` pages, then
+  a fresh one takes over and the old one is closed once its pages are done
+  (``PLAYWRIGHT_MAX_CONTEXTS`` >= 2 leaves room for that hand-over). Pages are
+  closed after each request, also on errors (``playwright_include_page`` is
+  never set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from contextlib import suppress
+
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.utils.reactor import is_asyncio_reactor_installed
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+from newsagg.stats import PREFIX, inc
+
+from . import RenderUnavailable
+from .browser import FIX_HINT, chromium_path, launch_options, missing_executable
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_PREFIX = "newsagg-"
+
+
+class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    """Lazy scrapy-playwright handler on the system's Chromium (see module doc)."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.chromium, self.chromium_from = chromium_path(crawler.settings)
+        self._unavailable: str | None = None
+        self._plain_only = not is_asyncio_reactor_installed()
+        if self._plain_only:
+            # Playwright needs the asyncio reactor; without it, plain HTTP still works.
+            HTTP11DownloadHandler.__init__(self, crawler=crawler)
+            self._unavailable = "Scrapy is not running the asyncio reactor (TWISTED_REACTOR)"
+            return
+        super().__init__(crawler)
+        self.config.launch_options = launch_options(crawler.settings, self.chromium)
+        self.context_pages = max(1, crawler.settings.getint("NEWSAGG_RENDER_CONTEXT_PAGES", 100))
+        self.context_kwargs = crawler.settings.getdict("NEWSAGG_RENDER_CONTEXT_KWARGS")
+        self._start_lock = asyncio.Lock()
+        self._ready = False
+        self._generation = 0
+        self._served = 0
+        self._inflight: Counter[str] = Counter()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def _maybe_launch_in_thread(self) -> None:
+        """Engine started: launch nothing (see :meth:`_ensure_browser`)."""
+
+    def _engine_started(self):  # the same hook for older Scrapy versions
+        return None
+
+    async def _ensure_browser(self) -> None:
+        """Start the Playwright driver and Chromium once, on the first rendered page."""
+        if self._ready:
+            return
+        async with self._start_lock:
+            if self._ready:
+                return
+            if self._unavailable is None:
+                problem = missing_executable(self.chromium)
+                if problem is None:
+                    try:
+                        await self._launch()
+                        await self._maybe_launch_browser()
+                    except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
+                        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                        problem = f"Chromium {self.chromium!r} did not start: {first}"
+                        await self._stop_quietly()
+                if problem is None:
+                    self._ready = True
+                    inc(self.stats, f"{PREFIX}/render/browser_launches")
+                    logger.info("Chromium started for rendering: %s (%s), version %s",
+                                self.chromium, self.chromium_from, self.browser.version)
+                    return
+                self._give_up(problem)
+            raise RenderUnavailable(self._unavailable)
+
+    def _give_up(self, problem: str) -> None:
+        self._unavailable = problem
+        inc(self.stats, f"{PREFIX}/render/unavailable")
+        logger.error(
+            "Browser rendering unavailable: %s (from %s). Fix: %s. Pages that need a browser are "
+            "counted as newsagg/pages_failed/render_unavailable; the rest of the crawl goes on.",
+            problem, self.chromium_from, FIX_HINT)
+
+    async def _stop_quietly(self) -> None:
+        with suppress(Exception):
+            await self._close()
+        self.browser_provider = None
+
+    async def close(self) -> None:
+        if self._plain_only:
+            await HTTP11DownloadHandler.close(self)
+            return
+        await super().close()
+
+    # -- requests ------------------------------------------------------------
+
+    async def download_request(self, request, spider=None):
+        if self._plain_only:
+            if request.meta.get("playwright"):
+                raise RenderUnavailable(self._unavailable)
+            return await HTTP11DownloadHandler.download_request(self, request)
+        return await super().download_request(request)
+
+    async def _download_request(self, request, spider=None):
+        if self._unavailable is not None:
+            raise RenderUnavailable(self._unavailable)
+        await self._ensure_browser()
+        name = self._assign_context(request)
+        try:
+            return await super()._download_request(request, spider)
+        finally:
+            if name is not None:
+                await self._release_context(name)
+
+    def _assign_context(self, request) -> str | None:
+        """The current recycled context (None: the request named its own)."""
+        if request.meta.get("playwright_context"):
+            return None
+        if self._served >= self.context_pages:
+            self._generation += 1
+            self._served = 0
+        self._served += 1
+        name = f"{CONTEXT_PREFIX}{self._generation}"
+        request.meta["playwright_context"] = name
+        request.meta.setdefault("playwright_context_kwargs", dict(self.context_kwargs))
+        self._inflight[name] += 1
+        return name
+
+    async def _release_context(self, name: str) -> None:
+        """Close a retired context once its last page is done (frees the renderer's memory)."""
+        self._inflight[name] -= 1
+        if self._inflight[name] > 0 or name == f"{CONTEXT_PREFIX}{self._generation}":
+            return
+        del self._inflight[name]
+        wrapper = self.context_wrappers.get(name)
+        if wrapper is not None:
+            with suppress(Exception):
+                await wrapper.context.close()
+            inc(self.stats, f"{PREFIX}/render/contexts_recycled")

@@ -1,0 +1,138 @@
+"""The spider's side of rendering: which pages go through the browser.
+
+``render=auto`` (default): a listing page without article links of its source
+outside page chrome, or an article page without the byline anchor, is fetched
+again through Chromium; every other page stays plain HTTP. ``always``: every
+page through the browser (see middleware.py). ``never``: no browser; such
+pages are counted as ``newsagg/pages_failed/needs_render``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from scrapy import Request
+from scrapy.http import Response
+from scrapy_playwright.page import PageMethod
+
+from newsagg.pages.aggregator import ListingPage, resolve
+from newsagg.pages.blocks import _is_chrome
+from newsagg.stats import fail_key, inc
+
+from . import RenderUnavailable
+from .wait import ARTICLE_READY, LISTING_READY, listing_arg, remove_ad_slots, wait_for_content
+
+logger = logging.getLogger(__name__)
+
+NEEDS_RENDER = "needs_render"
+
+
+def render_meta(kind: str, slug: str | None, why: str, settings) -> dict:
+    """Request meta sending a page through Chromium, waiting for its content."""
+    meta = {
+        "playwright": True,
+        "newsagg_render": why,
+        # The content wait below decides when the page is ready.
+        "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
+    }
+    wait = {"timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000,
+            "grace_ms": settings.getfloat("NEWSAGG_RENDER_IDLE_GRACE") * 1000}
+    methods = []
+    if kind == "article":
+        methods.append(PageMethod(wait_for_content, ARTICLE_READY, **wait))
+    elif kind == "listing" and slug:
+        methods.append(PageMethod(wait_for_content, LISTING_READY, listing_arg(slug), **wait))
+    methods.append(PageMethod(remove_ad_slots))
+    meta["playwright_page_methods"] = methods
+    return meta
+
+
+def wait_result(meta: dict) -> str | None:
+    """What the content wait of a rendered request found (``wait.FOUND`` ...), if it ran."""
+    for method in meta.get("playwright_page_methods") or ():
+        if isinstance(method, PageMethod) and method.method is wait_for_content:
+            return method.result
+    return None
+
+
+def has_main_article_links(page: ListingPage) -> bool:
+    """True when the listing shows an article of its source outside page chrome.
+
+    The ticker and "les plus lus" sidebar link articles of any source, so a
+    scripted listing still has a few same-source links in its static chrome.
+    """
+    if not page.entries():
+        return False
+    for a in page.response.xpath("//a[@href]"):
+        ref = resolve(page.response, (a.attrib.get("href") or "").strip(), page.base_url)
+        if ref is None or ref.kind != "article" or ref.slug != page.slug:
+            continue
+        el = a.root
+        while el is not None and not _is_chrome(el):
+            el = el.getparent()
+        if el is None:
+            return True
+    return False
+
+
+class RenderPolicy:
+    """Decides, per page, whether the spider fetches it again through the browser."""
+
+    def __init__(self, spider, mode: str):
+        self.spider = spider
+        self.mode = mode
+
+    @property
+    def _stats(self):
+        crawler = getattr(self.spider, "crawler", None)
+        return crawler.stats if crawler is not None else None
+
+    def listing(self, response: Response, page: ListingPage) -> Request | str | None:
+        """For a parsed listing: a browser request, ``needs_render`` (count it), or None (fine)."""
+        if has_main_article_links(page):
+            return None
+        return self._rerender(response, "listing_no_links")
+
+    def article(self, response: Response, why_not: str) -> Request | str:
+        """For an article page without an article: a browser request, or the reason to count."""
+        if why_not == "no_byline":
+            outcome = self._rerender(response, "article_no_anchors")
+            if outcome is not None:
+                return outcome
+        return f"no_article_{why_not}"
+
+    def _rerender(self, response: Response, why: str) -> Request | str | None:
+        if response.meta.get("newsagg_render") or self.mode == "always":
+            return None  # it came through the browser already: judged as it is
+        if self.mode == "never":
+            logger.info("Not rendered (render=never, %s): %s", why, response.url)
+            return NEEDS_RENDER
+        request = response.request
+        meta = {k: v for k, v in request.meta.items() if k.startswith("newsagg_")}
+        meta.update(render_meta(meta.get("newsagg_kind", ""), getattr(meta.get("newsagg_ref"), "slug", None),
+                                why, self.spider.crawler.settings))
+        logger.debug("Rendering %s (%s)", response.url, why)
+        # Same URL again: dont_filter, or the dupefilter drops it.
+        return request.replace(url=response.url, meta=meta, dont_filter=True)
+
+    def on_error(self, failure) -> bool:
+        """Count a failed browser fetch (``render_unavailable/_timeout/_error``); False: not ours."""
+        request = getattr(failure, "request", None)
+        if request is None or not request.meta.get("newsagg_render"):
+            return False
+        exc = failure.value
+        if isinstance(exc, RenderUnavailable):
+            reason = "render_unavailable"  # the handler logged the one error naming the fix
+            logger.info("Not rendered (no browser): %s", request.url)
+        elif isinstance(exc, PlaywrightTimeout):
+            reason = "render_timeout"
+        elif isinstance(exc, PlaywrightError):
+            reason = "render_error"
+        else:
+            return False  # HTTP errors, robots.txt ...: the spider's usual reasons
+        inc(self._stats, fail_key(reason))
+        if reason != "render_unavailable":
+            logger.warning("Render failed [%s] %s: %s", reason, request.url, str(exc).splitlines()[0])
+        return True

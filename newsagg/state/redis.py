@@ -1,0 +1,283 @@
+"""The Redis backend of the incremental state (distributed mode, issue 7).
+
+Several workers on several machines share one site's state; every check-and-
+set is one Lua script, so two workers can never both claim an article:
+
+- ``claim``   reserves the key *and* the content fingerprint for a run, unless
+  either is stored or claimed (by any run) - so an article, or a
+  republication of it, is emitted by exactly one worker;
+- ``commit``  turns all of a run's claims into stored entries and records the
+  run as committed, in one step, after the run's files are closed;
+- ``release`` drops a run's claims (failed run, or a dead one: see below).
+
+A run's claims are protected by its liveness lease (``<prefix>:run:<id>:alive``,
+refreshed by a heartbeat thread while the run lives; see
+:mod:`newsagg.distributed.lease`). When a run dies without committing, its
+lease lapses and :meth:`RedisState.open` (or any worker's reaper) releases its
+claims, so the articles it never got into a closed file are emitted again by
+someone else. Keys (``<prefix>:state:<site>:...``): ``keys`` / ``fps`` (hash:
+stored key or fingerprint -> URL), ``claimed_keys`` / ``claimed_fps`` (hash ->
+run id), ``run:<id>:claims`` (hash: key -> JSON), ``runs`` (set: runs holding
+claims), ``committed`` (hash: run id -> time), ``sigs`` (hash: URL -> near-
+duplicate signature) with ``sig_order`` (list of those URLs, oldest first).
+
+Settings: ``REDIS_URL`` (or ``NEWSAGG_STATE_REDIS_URL``), ``REDIS_PARAMS``,
+``NEWSAGG_REDIS_PREFIX``, ``NEWSAGG_DISTRIBUTED_LEASE_TTL``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from newsagg.distributed import lease as leases
+from newsagg.distributed.keys import RunKeys, prefix_of
+from newsagg.state.base import Key, StateBackend, StateError
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class StateKeys:
+    """Key names of one site's state."""
+
+    prefix: str
+    site: str
+
+    def _k(self, name: str) -> str:
+        return f"{self.prefix}:state:{self.site}:{name}"
+
+    keys = property(lambda self: self._k("keys"))
+    fps = property(lambda self: self._k("fps"))
+    claimed_keys = property(lambda self: self._k("claimed_keys"))
+    claimed_fps = property(lambda self: self._k("claimed_fps"))
+    runs = property(lambda self: self._k("runs"))
+    committed = property(lambda self: self._k("committed"))
+    sigs = property(lambda self: self._k("sigs"))
+    sig_order = property(lambda self: self._k("sig_order"))
+
+    def claims(self, run_id: str) -> str:
+        return self._k(f"run:{run_id}:claims")
+
+
+def key_field(key: Key) -> str:
+    """Hash field of an article key (the site is in the hash's name)."""
+    _site, slug, article_id = key
+    return f"{slug}/{article_id}"
+
+
+# KEYS: keys fps claimed_keys claimed_fps run_claims runs alive
+# ARGV: field fp run_id refresh payload ttl
+_CLAIM = """
+if ARGV[4] ~= '1' then
+  if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+  if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
+if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], ARGV[2], ARGV[3]) end
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[5])
+redis.call('SADD', KEYS[6], ARGV[3])
+redis.call('SET', KEYS[7], ARGV[3], 'EX', ARGV[6])
+return 1
+"""
+
+# KEYS: keys fps claimed_keys claimed_fps run_claims runs committed sigs sig_order
+# ARGV: run_id now
+_COMMIT = """
+local entries = redis.call('HGETALL', KEYS[5])
+local n = 0
+for i = 1, #entries, 2 do
+  local field = entries[i]
+  local c = cjson.decode(entries[i + 1])
+  redis.call('HSET', KEYS[1], field, c.url)
+  if c.fp ~= '' then redis.call('HSET', KEYS[2], c.fp, c.url) end
+  if c.sig ~= '' and redis.call('HSET', KEYS[8], c.url, c.sig) == 1 then redis.call('RPUSH', KEYS[9], c.url) end
+  if redis.call('HGET', KEYS[3], field) == ARGV[1] then redis.call('HDEL', KEYS[3], field) end
+  if c.fp ~= '' and redis.call('HGET', KEYS[4], c.fp) == ARGV[1] then redis.call('HDEL', KEYS[4], c.fp) end
+  n = n + 1
+end
+redis.call('DEL', KEYS[5])
+redis.call('SREM', KEYS[6], ARGV[1])
+redis.call('HSET', KEYS[7], ARGV[1], ARGV[2])
+return n
+"""
+
+# KEYS: claimed_keys claimed_fps run_claims runs alive
+# ARGV: run_id only_if_dead
+_RELEASE = """
+if ARGV[2] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then return -1 end
+local entries = redis.call('HGETALL', KEYS[3])
+local n = 0
+for i = 1, #entries, 2 do
+  local field = entries[i]
+  local c = cjson.decode(entries[i + 1])
+  if redis.call('HGET', KEYS[1], field) == ARGV[1] then redis.call('HDEL', KEYS[1], field) end
+  if c.fp ~= '' and redis.call('HGET', KEYS[2], c.fp) == ARGV[1] then redis.call('HDEL', KEYS[2], c.fp) end
+  n = n + 1
+end
+redis.call('DEL', KEYS[3])
+redis.call('SREM', KEYS[4], ARGV[1])
+return n
+"""
+
+
+def connect(settings):
+    """A Redis client for the state: ``NEWSAGG_STATE_REDIS_URL`` or scrapy-redis'
+    ``REDIS_URL``/``REDIS_PARAMS``."""
+    from scrapy_redis.connection import get_redis_from_settings
+
+    url = settings.get("NEWSAGG_STATE_REDIS_URL")
+    if url:
+        import redis
+
+        return redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=30, retry_on_timeout=True)
+    return get_redis_from_settings(settings)
+
+
+def release_run(server, keys: StateKeys, run_id: str, *, only_if_dead: bool = False,
+                prefix: str | None = None) -> int:
+    """Drop the uncommitted claims of *run_id*; -1 when *only_if_dead* and
+    the run's lease is still alive."""
+    alive = RunKeys(prefix or keys.prefix, run_id).alive
+    script = server.register_script(_RELEASE)
+    return int(script(keys=[keys.claimed_keys, keys.claimed_fps, keys.claims(run_id), keys.runs, alive],
+                      args=[run_id, "1" if only_if_dead else "0"]))
+
+
+class RedisState(StateBackend):
+    """Shared, atomic crawl state in Redis (see module docstring). Never
+    raises :class:`StateLocked`: concurrent runs are the point."""
+
+    name = "redis"
+    exclusive = False
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.prefix = prefix_of(settings)
+        self.ttl = max(1, int(settings.getfloat("NEWSAGG_DISTRIBUTED_LEASE_TTL", 30)))
+        self.interval = settings.getfloat("NEWSAGG_DISTRIBUTED_LEASE_INTERVAL", 0) or None
+        self.server = None
+        self.keys: StateKeys | None = None
+        self._leases: dict[str, leases.Lease] = {}
+        self._scripts: dict[str, object] = {}
+
+    # -- life ----------------------------------------------------------------
+
+    def open(self, site: str) -> None:
+        import redis
+
+        self.site = site
+        self.keys = StateKeys(self.prefix, site)
+        self.server = connect(self.settings)
+        try:
+            self.server.ping()
+        except redis.exceptions.RedisError as exc:
+            raise StateError(f"Redis state unreachable ({exc}); check REDIS_URL") from exc
+        self._scripts = {name: self.server.register_script(src)
+                         for name, src in (("claim", _CLAIM), ("commit", _COMMIT))}
+        released = self.reap()
+        if released:
+            logger.warning("Redis state %s: released %d claim(s) of dead run(s)", site, released)
+
+    def reap(self) -> int:
+        """Release the claims of runs whose lease has lapsed; returns how many."""
+        total = 0
+        for raw in self.server.smembers(self._k.runs):
+            run_id = raw.decode()
+            if self.server.exists(RunKeys(self.prefix, run_id).alive):
+                continue
+            n = release_run(self.server, self._k, run_id, only_if_dead=True)
+            if n > 0:
+                logger.warning("Run %s is dead (lease expired): released its %d claim(s)", run_id, n)
+                total += n
+        return total
+
+    def close(self) -> None:
+        for lease in self._leases.values():
+            leases.release(lease)
+        self._leases.clear()
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+    @property
+    def _k(self) -> StateKeys:
+        if self.keys is None or self.server is None:
+            raise StateError("state not open")
+        return self.keys
+
+    def _hold_lease(self, run_id: str) -> None:
+        if run_id not in self._leases:
+            self._leases[run_id] = leases.hold(self.server, RunKeys(self.prefix, run_id).alive, run_id,
+                                               self.ttl, self.interval)
+
+    # -- lookups (stored entries only) ---------------------------------------
+
+    def known_keys(self, keys: Iterable[Key]) -> set[Key]:
+        keys = list(keys)
+        out: set[Key] = set()
+        for i in range(0, len(keys), _BATCH):
+            chunk = keys[i:i + _BATCH]
+            found = self.server.hmget(self._k.keys, [key_field(k) for k in chunk])
+            out.update(k for k, v in zip(chunk, found) if v is not None)
+        return out
+
+    def fingerprint_owner(self, fingerprint: str) -> str | None:
+        if not fingerprint:
+            return None
+        url = self.server.hget(self._k.fps, fingerprint)
+        return url.decode() if url is not None else None
+
+    def stored_signatures(self) -> Iterator[tuple[bytes, str]]:
+        start = 0
+        while True:
+            urls = self.server.lrange(self._k.sig_order, start, start + _BATCH - 1)
+            if urls:
+                for url, sig in zip(urls, self.server.hmget(self._k.sigs, urls)):
+                    if sig is not None:
+                        yield base64.b64decode(sig), url.decode()
+            if len(urls) < _BATCH:
+                return
+            start += _BATCH
+
+    def count(self) -> int:
+        return int(self.server.hlen(self._k.keys))
+
+    # -- writes ----------------------------------------------------------------
+
+    def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
+              signature: bytes | None = None, refresh: bool = False) -> bool:
+        self._hold_lease(run_id)
+        payload = json.dumps({"fp": fingerprint or "", "url": url,
+                              "sig": base64.b64encode(signature).decode() if signature else ""})
+        k, run = self._k, RunKeys(self.prefix, run_id)
+        ok = self._scripts["claim"](
+            keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, run.alive],
+            args=[key_field(key), fingerprint or "", run_id, "1" if refresh else "0", payload, self.ttl])
+        return bool(ok)
+
+    def commit(self, run_id: str) -> int:
+        k = self._k
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        return int(self._scripts["commit"](
+            keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, k.committed, k.sigs,
+                  k.sig_order],
+            args=[run_id, now]))
+
+    def is_committed(self, run_id: str) -> bool:
+        return bool(self.server.hexists(self._k.committed, run_id))
+
+    def release(self, run_id: str) -> int:
+        return max(0, release_run(self.server, self._k, run_id))
+
+    def claimed_by(self, run_id: str) -> int:
+        """Uncommitted claims of *run_id* (diagnostics, tests)."""
+        return int(self.server.hlen(self._k.claims(run_id)))

@@ -1,0 +1,193 @@
+"""SQLite state backend: one database per site under ``NEWSAGG_STATE_DIR``.
+
+``<state_dir>/<site>.sqlite3`` (WAL mode) holds the *stored* entries and the
+committed run ids; ``<site>.lock`` is an ``fcntl`` lock held for the whole run,
+so two runs of the same site never share the state: the second one gets
+:class:`~newsagg.state.base.StateLocked`. Because of that lock, claims need
+no persistence: they live in memory until :meth:`SQLiteState.commit` writes
+them in one transaction (a killed run's claims vanish with its process).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from newsagg.state.base import Key, StateBackend, StateError, StateLocked
+from newsagg.urls import SLUG_RE
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stored (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    site TEXT NOT NULL,
+    source_slug TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    fingerprint TEXT,
+    url TEXT NOT NULL,
+    signature BLOB,
+    run_id TEXT NOT NULL,
+    stored_at TEXT NOT NULL,
+    UNIQUE (site, source_slug, article_id)
+);
+CREATE INDEX IF NOT EXISTS stored_fingerprint ON stored (fingerprint);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    committed_at TEXT NOT NULL,
+    entries INTEGER NOT NULL
+);
+"""
+
+
+def state_dir(settings) -> Path:
+    """``NEWSAGG_STATE_DIR``, by default ``<NEWSAGG_DATA_DIR>/state`` (``data/state``)."""
+    return Path(settings.get("NEWSAGG_STATE_DIR") or Path(settings.get("NEWSAGG_DATA_DIR") or "data") / "state")
+
+
+class SQLiteState(StateBackend):
+    """Stdlib ``sqlite3`` backend; exclusive per site (see module docstring)."""
+
+    name = "sqlite"
+    exclusive = True
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.dir = state_dir(settings)
+        self.db: sqlite3.Connection | None = None
+        self._lock_fh = None
+        # In-memory claims: key -> (fingerprint, url, signature, run_id, refresh)
+        self._claims: dict[Key, tuple[str, str, bytes | None, str, bool]] = {}
+        self._claimed_fps: dict[str, Key] = {}
+        self._aliases: dict[Key, tuple[str, str, str]] = {}  # key -> (fingerprint, url, run_id)
+
+    # -- life cycle ----------------------------------------------------------
+
+    def open(self, site: str) -> None:
+        if not SLUG_RE.fullmatch(site or ""):
+            raise StateError(f"bad site name {site!r}")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        lock_path = self.dir / f"{site}.lock"
+        fh = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip()
+            fh.close()
+            raise StateLocked(f"state of {site!r} is locked by another run ({holder or 'unknown'}): {lock_path}") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        self._lock_fh = fh
+        self.site = site
+        try:
+            self.db = sqlite3.connect(self.dir / f"{site}.sqlite3", isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit survives a power cut too (one fsync per run commit).
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            self.close()
+            raise StateError(f"cannot open state database in {self.dir}: {exc}") from exc
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        if self._lock_fh is not None:
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None
+        self._claims.clear()
+        self._claimed_fps.clear()
+        self._aliases.clear()
+
+    def _conn(self) -> sqlite3.Connection:
+        if self.db is None:
+            raise StateError("state is not open")
+        return self.db
+
+    # -- lookups (stored entries) --------------------------------------------
+
+    def known_keys(self, keys: Iterable[Key]) -> set[Key]:
+        db = self._conn()
+        found = set()
+        for key in set(keys):
+            row = db.execute("SELECT 1 FROM stored WHERE site=? AND source_slug=? AND article_id=?", key).fetchone()
+            if row:
+                found.add(key)
+        return found
+
+    def fingerprint_owner(self, fingerprint: str) -> str | None:
+        row = self._conn().execute(
+            "SELECT url FROM stored WHERE fingerprint=? ORDER BY seq LIMIT 1", (fingerprint,)).fetchone()
+        return row[0] if row else None
+
+    def stored_signatures(self) -> Iterator[tuple[bytes, str]]:
+        cur = self._conn().execute("SELECT signature, url FROM stored WHERE signature IS NOT NULL ORDER BY seq")
+        yield from cur
+
+    def count(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM stored").fetchone()[0]
+
+    # -- claims and commits --------------------------------------------------
+
+    def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
+              signature: bytes | None = None, refresh: bool = False) -> bool:
+        if key in self._claims or fingerprint in self._claimed_fps:
+            return False
+        if not refresh and (self.is_known(key) or self.fingerprint_owner(fingerprint) is not None):
+            return False
+        self._claims[key] = (fingerprint, url, signature, run_id, refresh)
+        self._claimed_fps[fingerprint] = key
+        return True
+
+    def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
+        if key not in self._claims:
+            self._aliases[key] = (fingerprint, url, run_id)
+
+    def commit(self, run_id: str) -> int:
+        db = self._conn()
+        mine = [(k, v) for k, v in self._claims.items() if v[3] == run_id]
+        aliases = [(k, v) for k, v in self._aliases.items() if v[2] == run_id and k not in self._claims]
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(
+                "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (site, source_slug, article_id) DO UPDATE SET fingerprint=excluded.fingerprint,"
+                " url=excluded.url, signature=excluded.signature, run_id=excluded.run_id, stored_at=excluded.stored_at",
+                [(*k, fp, url, sig, run_id, now) for k, (fp, url, sig, _, _) in mine])
+            # After the claims (higher seq): fingerprint_owner keeps naming the original.
+            db.executemany(
+                "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
+                " VALUES (?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (site, source_slug, article_id) DO NOTHING",
+                [(*k, fp, url, run_id, now) for k, (fp, url, _) in aliases])
+            db.execute("INSERT OR REPLACE INTO runs (run_id, committed_at, entries) VALUES (?, ?, ?)",
+                       (run_id, now, len(mine)))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        self.release(run_id)
+        return len(mine)
+
+    def is_committed(self, run_id: str) -> bool:
+        return self._conn().execute("SELECT 1 FROM runs WHERE run_id=?", (run_id,)).fetchone() is not None
+
+    def release(self, run_id: str) -> int:
+        for key in [k for k, v in self._aliases.items() if v[2] == run_id]:
+            del self._aliases[key]
+        mine = [k for k, v in self._claims.items() if v[3] == run_id]
+        for key in mine:
+            fp = self._claims.pop(key)[0]
+            self._claimed_fps.pop(fp, None)
+        return len(mine)

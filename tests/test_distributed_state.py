@@ -1,0 +1,163 @@
+"""The Redis backend of the incremental state, against a real redis-server.
+
+Claims are atomic across instances (and threads), stored entries block later
+runs, commit/release move claims as one step, and the claims of a run whose
+liveness lease lapsed are released by the next opener.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+import redis
+from scrapy.settings import Settings
+
+from newsagg.distributed.keys import RunKeys
+from newsagg.distributed.redis_server import RedisServer, redis_server_binary
+from newsagg.state import open_state
+from newsagg.state.redis import RedisState, StateKeys
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    if redis_server_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server missing: ./run setup installs it")
+        pytest.skip("redis-server not installed (./run setup installs it as root)")
+    with RedisServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def settings(redis_url):
+    redis.Redis.from_url(redis_url).flushdb()
+    return Settings({"REDIS_URL": redis_url, "NEWSAGG_STATE_BACKEND": "redis",
+                     "NEWSAGG_DISTRIBUTED_LEASE_TTL": 2, "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL": 0.3})
+
+
+@pytest.fixture
+def states(settings):
+    opened = []
+
+    def make(site="maghress") -> RedisState:
+        st = open_state(settings, site)
+        opened.append(st)
+        return st
+
+    yield make
+    for st in opened:
+        st.close()
+
+
+K1, K2, K3 = ("maghress", "h24info", "1"), ("maghress", "lematin", "1"), ("maghress", "h24info", "2")
+
+
+def test_open_state_picks_redis_backend(states):
+    st = states()
+    assert isinstance(st, RedisState) and st.site == "maghress" and not st.exclusive
+    assert st.count() == 0
+
+
+def test_claim_blocks_key_and_fingerprint_for_every_run(states):
+    a, b = states(), states()
+    assert a.claim(K1, "fp1", "u1", "runA")
+    assert not a.claim(K1, "fp9", "u1", "runA"), "same key twice in one run"
+    assert not b.claim(K1, "fp2", "u1", "runB"), "key claimed by another live run"
+    assert not b.claim(K2, "fp1", "u2", "runB"), "republication (same fingerprint) of a claimed article"
+    assert b.claim(K3, "fp3", "u3", "runB")
+    # Claims are not stored: lookups see committed entries only.
+    assert a.known_keys([K1, K3]) == set() and a.fingerprint_owner("fp1") is None
+
+
+def test_commit_stores_and_blocks_later_runs(states):
+    a = states()
+    assert a.claim(K1, "fp1", "http://x/fr/h24info/1", "runA", signature=b"\x00\x01sig")
+    assert a.claim(K3, "fp3", "http://x/fr/h24info/2", "runA")
+    assert not a.is_committed("runA")
+    assert a.commit("runA") == 2
+    assert a.is_committed("runA") and a.claimed_by("runA") == 0
+    b = states()
+    assert b.known_keys([K1, K2, K3]) == {K1, K3}
+    assert b.is_known(K1) and not b.is_known(K2)
+    assert b.fingerprint_owner("fp1") == "http://x/fr/h24info/1"
+    assert not b.claim(K1, "fpX", "u", "runB"), "stored key"
+    assert not b.claim(K2, "fp1", "u", "runB"), "stored content under another key"
+    assert list(b.stored_signatures()) == [(b"\x00\x01sig", "http://x/fr/h24info/1")]
+    assert b.count() == 2
+    # full=1: stored entries do not block, live claims still do.
+    assert b.claim(K1, "fp1b", "http://x/fr/h24info/1", "runB", refresh=True)
+    c = states()
+    assert not c.claim(K1, "fp1b", "u", "runC", refresh=True)
+    assert b.commit("runB") == 1 and c.fingerprint_owner("fp1b") == "http://x/fr/h24info/1"
+    assert len(list(c.stored_signatures())) == 1
+
+
+def test_release_frees_claims(states):
+    a, b = states(), states()
+    assert a.claim(K1, "fp1", "u1", "runA")
+    assert a.release("runA") == 1
+    assert b.claim(K1, "fp1", "u1", "runB")
+    assert a.commit("runA") == 0  # nothing left to commit
+    assert b.commit("runB") == 1 and b.is_known(K1)
+
+
+def test_claims_are_atomic_under_contention(states):
+    """Eight threads, each its own backend and run, race for the same 200 articles."""
+    backends = [states() for _ in range(8)]
+    won: dict[str, list] = {}
+    barrier = threading.Barrier(len(backends))
+
+    def race(i: int, st: RedisState) -> None:
+        barrier.wait()
+        won[f"run{i}"] = [n for n in range(200)
+                          if st.claim(("maghress", "s", str(n)), f"fp{n % 150}", f"u{n}", f"run{i}")]
+
+    threads = [threading.Thread(target=race, args=(i, st)) for i, st in enumerate(backends)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    claimed = sorted(n for ns in won.values() for n in ns)
+    # 200 keys but only 150 distinct fingerprints: exactly 150 claims overall.
+    assert len(claimed) == 150 and len(set(claimed)) == 150
+    assert len({n % 150 for n in claimed}) == 150
+
+
+def test_dead_runs_claims_are_released_on_open(states, settings):
+    """A run killed before committing: its lease lapses, the next open frees its claims."""
+    server = redis.Redis.from_url(settings["REDIS_URL"])
+    dead = states()
+    assert dead.claim(K1, "fp1", "u1", "runDead")
+    alive = states()
+    assert alive.claim(K3, "fp3", "u3", "runAlive")
+    assert server.exists(RunKeys("newsagg", "runDead").alive)
+    # Simulate SIGKILL: the heartbeat stops (thread gone), the key expires.
+    for lease in dead._leases.values():
+        lease._stop.set()
+    dead._leases.clear()
+    deadline = time.monotonic() + 15
+    while server.exists(RunKeys("newsagg", "runDead").alive) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not server.exists(RunKeys("newsagg", "runDead").alive), "lease should lapse after its TTL"
+    newcomer = states()  # open() reaps
+    assert newcomer.claim(K1, "fp1", "u1", "runNew"), "the dead run's claim was released"
+    assert not newcomer.claim(K3, "fp3", "u3", "runNew"), "a live run's claim is kept"
+    assert server.hlen(StateKeys("newsagg", "maghress").claims("runDead")) == 0
+
+
+def test_sites_are_separate(states):
+    a, b = states("maghress"), states("turess")
+    assert a.claim(K1, "fp1", "u1", "runA") and a.commit("runA") == 1
+    assert b.claim(("turess", "h24info", "1"), "fp1", "u1", "runB")
+    assert not b.is_known(("maghress", "h24info", "1")) and b.count() == 0
+
+
+def test_unreachable_redis_is_a_state_error(redis_url):
+    from newsagg.state import StateError
+
+    with pytest.raises(StateError, match="unreachable"):
+        open_state(Settings({"REDIS_URL": "redis://127.0.0.1:1/0", "NEWSAGG_STATE_BACKEND": "redis",
+                             "REDIS_PARAMS": {"socket_connect_timeout": 1}}), "maghress")

@@ -1,0 +1,206 @@
+"""Research-grade files: spreadsheet-safe CSV, UTF-8 JSONL, typed Parquet, and
+file names that page content cannot steer."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+import pytest_twisted
+import scrapy
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from newsagg.exporters.csv import FORMULA_CHARS, SafeCsvItemExporter, neutralize_cell, unescape_cell
+from newsagg.exporters.parquet import ParquetItemExporter, parquet_schema
+from newsagg.exporters.storage import UnsafeName, dataset_stem, dataset_uri_params, run_tag, safe_slug
+from newsagg.items import FIELDS, SCHEMA_VERSION, ArticleItem
+from tests.crawling import SPIDERS, project_settings
+
+TRICKY = ["=HYPERLINK(\"http://evil\",\"x\")", "+33 1 23", "-5 %", "@SUM(A1)", "\tTab", "\rCR", "'=already",
+          "''+twice", "'plain quote", "normal", "", "ligne 1\nligne 2", 'des "guillemets", et, virgules', "é ü ‘’ «»"]
+
+
+def item(i: int, **kw) -> ArticleItem:
+    base = dict(url=f"http://x/fr/h24info/{i}", site="maghress", source_slug="h24info", source="H24 Info",
+                article_id=str(i), title=f"Titre {i}", published_at="2024-03-10T08:15:00+01:00",
+                published_raw="10 - 03 - 2024 à 08h15", body="Un.\n\nDeux.", original_url=None, word_count=2,
+                crawled_at="2025-01-01T00:00:00+00:00", fingerprint=f"fp{i}")
+    base.update(kw)
+    return ArticleItem(**base)
+
+
+def export(cls, items, **settings) -> bytes:
+    crawler = get_crawler(settings_dict={"FEED_EXPORT_ENCODING": "utf-8", **settings})
+    buf = io.BytesIO()
+    exporter = build_from_crawler(cls, crawler, buf, fields_to_export=FIELDS, encoding="utf-8")
+    exporter.start_exporting()
+    for it in items:
+        exporter.export_item(it)
+    exporter.finish_exporting()
+    return buf.getvalue()
+
+
+# --- CSV ----------------------------------------------------------------------------
+
+def test_formula_rule_is_one_apostrophe_and_reversible():
+    for text in TRICKY:
+        out = neutralize_cell(text)
+        starts_formula = text.lstrip("'").startswith(FORMULA_CHARS)
+        assert out == ("'" + text if starts_formula else text)
+        assert unescape_cell(out) == text
+    assert neutralize_cell(-5) == -5 and neutralize_cell(None) is None  # only text
+
+
+def test_csv_neutralises_and_reads_back_with_csv_and_arrow():
+    items = [item(i, title=t, body=t or None, source=t) for i, t in enumerate(TRICKY)]
+    raw = export(SafeCsvItemExporter, items)
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert list(rows[0]) == FIELDS
+    for it, row in zip(items, rows):
+        for f in FIELDS:
+            want = "" if getattr(it, f) is None else str(getattr(it, f))
+            assert unescape_cell(row[f]) == want, (f, row[f])
+            # What a spreadsheet sees: never a formula.
+            assert not row[f].startswith(FORMULA_CHARS), (f, row[f])
+    # Arrow (the engine pandas can use) reads the same cells, newlines and quotes included.
+    table = pacsv.read_csv(io.BytesIO(raw), parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                           convert_options=pacsv.ConvertOptions(column_types={f: "string" for f in FIELDS},
+                                                                strings_can_be_null=False))
+    assert table.column("title").to_pylist() == [r["title"] for r in rows]
+
+
+def test_csv_bom_header_only_and_switch_off():
+    raw = export(SafeCsvItemExporter, [], NEWSAGG_CSV_BOM=True)
+    assert raw.decode("utf-8") == "\ufeff" + ",".join(FIELDS) + "\r\n", "an empty run: BOM + header"
+    raw = export(SafeCsvItemExporter, [item(1, title="=1+1")], NEWSAGG_CSV_NEUTRALIZE=False)
+    assert list(csv.DictReader(io.StringIO(raw.decode(), newline="")))[0]["title"] == "=1+1"
+
+
+def test_csv_is_the_registered_exporter():
+    exporters = get_crawler(settings_dict=project_settings()).settings.getwithbase("FEED_EXPORTERS")
+    assert exporters["csv"] == "newsagg.exporters.csv.SafeCsvItemExporter"
+    assert exporters["parquet"] == "newsagg.exporters.parquet.ParquetItemExporter"
+
+
+# --- JSONL and Parquet from a real crawl ---------------------------------------------
+
+@pytest_twisted.ensureDeferred
+async def test_jsonl_is_utf8_unescaped_and_parquet_typed(make_replica, tmp_path):
+    site = make_replica(n_articles=40, seed=4)
+    pq_path = tmp_path / "out.parquet"
+    feeds = {str(tmp_path / "out.jsonl"): {"format": "jsonlines"}, str(pq_path): {"format": "parquet"}}
+    crawler = get_crawler(SPIDERS["maghress"], project_settings(FEEDS=feeds, NEWSAGG_PARQUET_ROW_GROUP=7))
+    await crawler.crawl(base_url=site.base_url)
+    raw = (tmp_path / "out.jsonl").read_bytes()
+    assert "é".encode() in raw and b"\\u00" not in raw, "UTF-8, not \\u escapes"
+    lines = raw.decode("utf-8").splitlines()
+    items = [json.loads(line) for line in lines]
+    assert all(list(i) == FIELDS for i in items) and len(items) > 20
+
+    pf = pq.ParquetFile(pq_path)
+    assert pf.num_row_groups == -(-len(items) // 7), "row groups of NEWSAGG_PARQUET_ROW_GROUP rows"
+    assert pf.schema_arrow.metadata[b"newsagg.schema_version"] == str(SCHEMA_VERSION).encode()
+    table = pf.read()
+    assert table.schema.equals(parquet_schema(), check_metadata=False)
+    assert str(table.schema.field("word_count").type) == "int32"
+    rows = {r["url"]: r for r in table.to_pylist()}
+    for it in items:
+        row = rows[it["url"]]
+        for f in FIELDS:
+            if f == "crawled_at":
+                assert row[f].isoformat() == it[f]
+            else:
+                assert row[f] == it[f], f
+        at = it["published_at"]
+        assert row["published_date"] == (None if at is None else dt.date.fromisoformat(at[:10]))
+        if at and "T" in at:
+            assert row["published_ts"] == dt.datetime.fromisoformat(at)
+        else:
+            assert row["published_ts"] is None, "no invented midnight"
+    assert any(r["published_ts"] for r in rows.values()) and any(r["published_date"] and not r["published_ts"]
+                                                                 for r in rows.values())
+
+
+def test_parquet_memory_is_bounded_by_row_groups(tmp_path):
+    with (tmp_path / "x.parquet").open("wb") as fh:
+        exporter = ParquetItemExporter(fh, row_group_size=5, fields_to_export=FIELDS)
+        exporter.start_exporting()
+        for i in range(12):
+            exporter.export_item(item(i))
+            assert exporter._rows < 5  # written as soon as a group is full
+        exporter.finish_exporting()
+    assert pq.ParquetFile(tmp_path / "x.parquet").metadata.num_rows == 12
+
+
+# --- names: validated slugs only ---------------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["../../etc", "..", "a/b", "H24", "", "x y", "lematin\x00", "lematin\n", None, 3])
+def test_bad_slugs_never_reach_a_name(bad):
+    with pytest.raises(UnsafeName):
+        safe_slug(bad)
+    with pytest.raises(UnsafeName):
+        dataset_stem("maghress", "20250101T000000Z", "abcdef12", "" if bad is None else bad)
+    with pytest.raises(UnsafeName):
+        dataset_stem(bad, "20250101T000000Z", "abcdef12")
+
+
+def test_run_tag_is_safe_for_any_job_id():
+    assert run_tag("6487ec79947edab326d6db28a2d86511") == "6487ec79"  # Scrapyd's uuid1 hex
+    for job in ["../../etc/passwd", "a/b", "x" * 300, "ÉTÉ"]:
+        tag = run_tag(job)
+        assert len(tag) == 8 and tag.isalnum() and tag.islower()
+
+
+def test_uri_params_refuse_a_crafted_source(tmp_path):
+    from newsagg.spiders.maghress import MaghressSpider
+
+    crawler = get_crawler(MaghressSpider, {"NEWSAGG_DATA_DIR": str(tmp_path)})
+    crawler.spider = MaghressSpider.from_crawler(crawler)
+    params = dataset_uri_params({}, crawler.spider)
+    assert params["site"] == "maghress" and params["source_part"] == ""
+    assert params["data_dir"] == str(tmp_path)
+    with pytest.raises(UnsafeName):
+        dataset_uri_params({"source": "../../etc"}, crawler.spider)
+
+
+class EvilSpider(scrapy.Spider):
+    """Yields items as if a page had declared a path as its source slug."""
+
+    name = "maghress"
+    site = "maghress"
+
+    async def start(self):
+        yield item(1, source_slug="../../etc", url="http://x/fr/evil/1", fingerprint="e1")
+        yield item(2, fingerprint="ok2")
+
+
+@pytest.mark.parametrize("pipelines", ["project", "none"])
+@pytest_twisted.ensureDeferred
+async def test_malicious_slug_from_a_page_is_dropped_or_rejected(tmp_path, pipelines):
+    settings = project_settings(FEEDS=project_settings()["NEWSAGG_DEFAULT_FEEDS"], NEWSAGG_DATA_DIR=str(tmp_path),
+                                NEWSAGG_SPLIT_BY_SOURCE=True)
+    if pipelines == "none":  # the exporter's own check, behind the pipeline's
+        settings["ITEM_PIPELINES"] = {}
+    crawler = get_crawler(EvilSpider, settings)
+    await crawler.crawl()
+    stats = crawler.stats.get_stats()
+    if pipelines == "project":
+        assert stats["newsagg/items_dropped/invalid_slug"] == 1
+    else:
+        assert stats["newsagg/feeds/rejected_slug"] == 1
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert all(p.startswith(("maghress/maghress-h24info-", "maghress/maghress-", "state/")) for p in written), written
+    assert not [p for p in written if "etc" in p or p.endswith(".part")]
+    assert not (Path(tmp_path).parent / "etc").exists()
+    rows = [json.loads(line) for p in (tmp_path / "maghress").glob("*.jsonl") for line in p.read_text().splitlines()]
+    assert [r["source_slug"] for r in rows] == ["h24info"]
+    assert asdict(item(0))  # the helper stays a real ArticleItem

@@ -1,0 +1,140 @@
+"""Incremental runs in-process: the real spider, pipelines and dataset feeds
+against a real replica, run after run on one data directory."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest_twisted
+from scrapy.settings import Settings
+
+from newsagg.exporters.parquet import ParquetItemExporter
+from newsagg.exporters.storage import PART_SUFFIX
+from newsagg.replica import Corpus, FaultPlan, expected_records
+from newsagg.state import open_state
+from tests.crawling import compare_with_truth, crawl_dataset, project_settings
+
+
+def swap_edition(handle, edition: int):
+    """The same site later, on the same port (the server serves the new corpus)."""
+    c = handle.corpus
+    new = Corpus(c.site, n_articles=c.n_articles, seed=c.seed, edition=edition, per_page=c.per_page)
+    handle.server.corpus, handle.server.faults = new, FaultPlan.default(new)
+    handle.server.reset_state()
+    return new
+
+
+@pytest_twisted.ensureDeferred
+async def test_runs_add_only_what_is_new_and_full_refreshes(make_replica, tmp_path):
+    site = make_replica(n_articles=120, seed=17)
+    data = tmp_path / "data"
+
+    first = await crawl_dataset("maghress", data, base_url=site.base_url)
+    problems = compare_with_truth(first.items, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:30])
+    assert first.stats["newsagg/state/committed"] == len(first.items)
+    pages = [site.corpus.listing_page_count(s.slug) for s in site.corpus.sources]
+    n_sources = len(pages)
+
+    # No news: listings page 1 only (each holds only stored articles), no article page.
+    quiet = await crawl_dataset("maghress", data, base_url=site.base_url)
+    assert quiet.items == [] and quiet.csv_rows == []
+    assert quiet.stats["newsagg/listings/stopped_known"] == sum(p > 1 for p in pages)
+    assert quiet.stats["newsagg/pages/listing"] == n_sources
+    assert quiet.stats.get("newsagg/pages/article", 0) <= 2  # at most dead links: the republications are known
+    assert quiet.stats["newsagg/skipped/already_stored"] > 0
+    assert pq.read_table(quiet.files["parquet"]).num_rows == 0
+    assert json.loads(quiet.files["manifest.json"].read_text())["items_written"] == 0
+    # A deeper check (two all-known pages in a row) costs more listing pages, still no article.
+    deeper = await crawl_dataset("maghress", data, {"NEWSAGG_STATE_KNOWN_PAGES": 2}, base_url=site.base_url)
+    assert deeper.items == []
+    assert deeper.stats["newsagg/pages/listing"] == sum(min(p, 2) for p in pages) > n_sources
+    assert deeper.stats["newsagg/listings/stopped_known"] == sum(p > 2 for p in pages)
+
+    # The site publishes: exactly the new articles.
+    ed2 = swap_edition(site, 2)
+    truth2 = expected_records(ed2, site.base_url)
+    new = [t for t in truth2 if t["url"] not in {r["url"] for r in site.truth}]
+    later = await crawl_dataset("maghress", data, base_url=site.base_url)
+    problems = compare_with_truth(later.items, new, [])
+    assert not problems, "\n".join(problems[:30])
+    assert len(later.items) == len(new) >= 8
+
+    # full=1: everything again, nothing skipped, the state refreshed (not grown).
+    state = open_state(Settings({"NEWSAGG_STATE_DIR": str(data / "state")}), "maghress")
+    known = state.count()
+    state.close()
+    full = await crawl_dataset("maghress", data, base_url=site.base_url, full="1")
+    problems = compare_with_truth(full.items, truth2, site.republication_groups)
+    assert not problems, "\n".join(problems[:30])
+    assert "newsagg/skipped/already_stored" not in full.stats
+    assert "newsagg/listings/stopped_known" not in full.stats
+    assert json.loads(full.files["manifest.json"].read_text())["state"]["full"] is True
+    state = open_state(Settings({"NEWSAGG_STATE_DIR": str(data / "state")}), "maghress")
+    try:
+        assert state.count() == known
+    finally:
+        state.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_second_run_of_a_site_stops_with_state_locked(make_replica, tmp_path):
+    site = make_replica(n_articles=30, seed=2)
+    data = tmp_path / "data"
+    holder = open_state(Settings({"NEWSAGG_STATE_DIR": str(data / "state")}), "maghress")  # "the running one"
+    try:
+        result = await crawl_dataset("maghress", data, base_url=site.base_url)
+    finally:
+        holder.close()
+    assert result.stats["finish_reason"] == "state_locked"
+    assert result.stats.get("item_scraped_count", 0) == 0
+    assert result.stats.get("downloader/request_count", 0) == 0
+    assert not result.files and not list((data / "maghress").glob(f"*{PART_SUFFIX}")), "nothing left behind"
+    # The lock is free again: a normal run works.
+    again = await crawl_dataset("maghress", data, base_url=site.base_url)
+    assert again.stats["finish_reason"] == "finished" and again.items
+
+
+@pytest_twisted.ensureDeferred
+async def test_split_by_source_names_files_by_source(make_replica, tmp_path):
+    site = make_replica(n_articles=40, seed=9)
+    data = tmp_path / "data"
+    result = await crawl_dataset("maghress", data, {"NEWSAGG_SPLIT_BY_SOURCE": True}, base_url=site.base_url)
+    manifest = json.loads(result.files["manifest.json"].read_text())
+    jsonl = [f for f in manifest["files"] if f["format"] == "jsonlines"]
+    assert {f["source"] for f in jsonl} == {t["source_slug"] for t in site.truth}
+    items = []
+    for f in jsonl:
+        assert f["name"].startswith(f"maghress-{f['source']}-") and "/" not in f["name"]
+        rows = [json.loads(line) for line in (data / "maghress" / f["name"]).read_text().splitlines()]
+        assert {r["source_slug"] for r in rows} == {f["source"]} and len(rows) == f["rows"]
+        items += rows
+    problems = compare_with_truth(items, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:30])
+    assert sum(manifest["per_source"].values()) == len(items) == manifest["items_written"]
+
+
+class BrokenExporter(ParquetItemExporter):
+    """A feed that fails while closing (disk full, a bug...)."""
+
+    def finish_exporting(self):
+        raise OSError("No space left on device (simulated)")
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_failed_feed_commits_nothing(make_replica, tmp_path):
+    site = make_replica(n_articles=30, seed=6)
+    data = tmp_path / "data"
+    feeds = dict(project_settings()["NEWSAGG_DEFAULT_FEEDS"])
+    feeds[str(data / "broken-%(time)s.parquet")] = {"format": "broken"}
+    exporters = dict(project_settings()["FEED_EXPORTERS"], broken="tests.test_state_crawl.BrokenExporter")
+    failed = await crawl_dataset("maghress", data, {"FEEDS": feeds, "FEED_EXPORTERS": exporters},
+                                 base_url=site.base_url)
+    assert failed.stats.get("item_scraped_count", 0) > 0
+    assert failed.stats["newsagg/state/not_committed"] == 1 and "newsagg/state/committed" not in failed.stats
+    assert not failed.files and not [p for p in data.rglob("*") if p.suffix in (".part", ".csv", ".jsonl")]
+    # Nothing was marked stored: the next run emits every article.
+    again = await crawl_dataset("maghress", data, base_url=site.base_url)
+    problems = compare_with_truth(again.items, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:30])
