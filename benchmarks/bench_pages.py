@@ -123,8 +123,8 @@ def _one_pass(pages, crawler, pipes, dump: list | None) -> Timer:
 
     def ceiling_links(resp):
         out = {}
-        for href in resp.xpath("//a/@href").getall():
-            href = href.strip()
+        for a in resp.selector.root.iter("a"):  # as benchmarks/spiders/follow.py
+            href = (a.get("href") or "").strip()
             if href and not href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 ref = resolve(resp, href, BASE)
                 if ref is not None and ref.kind != "other":

@@ -151,6 +151,16 @@ class CrawlRun:
         return self.article_pages / self.crawl_s if self.crawl_s else 0.0
 
     @property
+    def crawl_cpu_s(self) -> float:
+        """CPU seconds from spider open to close (no start-up), else all of it."""
+        return float(self.stats.get("bench/crawl_cpu_seconds") or self.cpu_s)
+
+    @property
+    def pages_per_cpu_s(self) -> float:
+        """Pages per CPU second of the crawl: insensitive to other jobs' load."""
+        return self.pages / self.crawl_cpu_s if self.crawl_cpu_s else 0.0
+
+    @property
     def ok(self) -> bool:
         return self.returncode == 0 and self.stats.get("finish_reason") == "finished"
 

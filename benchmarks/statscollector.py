@@ -4,7 +4,8 @@ Set with ``-s STATS_CLASS=benchmarks.statscollector.JsonStatsCollector -s
 NEWSAGG_BENCH_STATS_FILE=path``. At close it adds the process's peak RSS
 (``bench/peak_rss_bytes``: VmHWM of /proc/self/status, i.e. of this process
 image only; ``ru_maxrss`` would also count the benchmark runner that forked
-it) and its CPU time, then writes every stat as JSON.
+it), its CPU time in total and since the spider opened, then writes every
+stat as JSON.
 """
 
 from __future__ import annotations
@@ -29,19 +30,31 @@ def peak_rss_bytes() -> int | None:
     return None
 
 
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 class JsonStatsCollector(MemoryStatsCollector):
     """MemoryStatsCollector that also writes the final stats to ``NEWSAGG_BENCH_STATS_FILE``."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.path = crawler.settings.get("NEWSAGG_BENCH_STATS_FILE") or ""
+        self._cpu_at_open: float | None = None
+
+    def open_spider(self, spider=None) -> None:
+        super().open_spider()
+        self._cpu_at_open = _cpu()
 
     def _persist_stats(self, stats) -> None:
         super()._persist_stats(stats)
         if not self.path:
             return
-        ru = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = _cpu()
         stats["bench/peak_rss_bytes"] = peak_rss_bytes()
-        stats["bench/cpu_seconds_at_close"] = round(ru.ru_utime + ru.ru_stime, 3)
+        stats["bench/cpu_seconds_at_close"] = round(cpu, 3)
+        if self._cpu_at_open is not None:  # the crawl itself: no interpreter start-up, imports
+            stats["bench/crawl_cpu_seconds"] = round(cpu - self._cpu_at_open, 3)
         stats["bench/pid"] = os.getpid()
         Path(self.path).write_text(json.dumps(stats, default=str, indent=1), encoding="utf-8")

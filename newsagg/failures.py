@@ -33,7 +33,7 @@ class PageFailed(IgnoreRequest):
     """
 
     def __init__(self, reason: str, message: str):
-        super().__init__(f"[{reason}] {message}")
+        super().__init__(message)
         self.reason = reason
 
 

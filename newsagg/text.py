@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 # Every Unicode space (nbsp, narrow nbsp, thin space, ...), tabs, newlines
 # and zero-width characters collapse to one ASCII space.
@@ -91,6 +92,14 @@ _LABEL_LINES = {
 }
 
 _LABEL_MAX = max(len(s) for s in _LABEL_LINES) + 8
+# Ad slot placeholders: skipped wherever they stand (they may sit between
+# paragraphs, so unlike the labels above they do not end the body).
+_AD_LINES = {_fold(s) for s in ("Publicité", "Publicite", "Advertisement", "Annonce", "Sponsorisé", "Pub")}
+
+
+def is_ad_label(text: str) -> bool:
+    """True for an ad slot's placeholder text standing alone ("Publicité")."""
+    return len(text) <= 20 and _fold(text).strip(" :.-|") in _AD_LINES
 
 
 def is_modal_text(text: str) -> bool:
@@ -156,7 +165,7 @@ def clean_paragraphs(paragraphs: list[str], ticker: set[str] | frozenset[str] = 
     out: list[str] = []
     for para in paragraphs:
         p = normalize_ws(para)
-        if not p or is_modal_text(p) or is_source_link_text(p) or is_label_line(p):
+        if not p or is_modal_text(p) or is_source_link_text(p) or is_label_line(p) or is_ad_label(p):
             continue
         if folded_ticker and _fold(p) in folded_ticker:
             continue
@@ -166,11 +175,16 @@ def clean_paragraphs(paragraphs: list[str], ticker: set[str] | frozenset[str] = 
     return out
 
 
+@lru_cache(maxsize=32)
+def _suffix_patterns(site_names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", re.I) for name in site_names)
+
+
 def clean_title(title: str | None, site_names: tuple[str, ...] = ()) -> str:
     """Normalise a title and strip a trailing site-name suffix (' - Maghress')."""
     t = normalize_ws(title)
-    for name in site_names:
-        t = re.sub(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", "", t, flags=re.I)
+    for rx in _suffix_patterns(tuple(site_names)):  # compiled once per tuple, applied in order
+        t = rx.sub("", t)
     if is_modal_text(t) or is_source_link_text(t):
         return ""
     return t
@@ -186,6 +200,7 @@ def word_count(body: str | None) -> int:
     return len(_WORD.findall(body or ""))
 
 
+@lru_cache(maxsize=64)  # asked again for the same item by the near-duplicate pipeline
 def normalize_for_fingerprint(title: str | None, body: str | None) -> str:
     """The text a fingerprint is taken of: folded title and body, words only."""
     return " ".join(_WORD.findall(_fold(f"{title or ''}\n{body or ''}")))

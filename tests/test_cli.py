@@ -64,4 +64,6 @@ def test_bad_argument_fails_with_clear_message(tmp_path):
 
 def test_list_shows_the_three_spiders(tmp_path):
     proc = run_scrapy(["list"], tmp_path, timeout=60)
-    assert proc.stdout.split() == ["djazairess", "maghress", "turess"]
+    # ... and their distributed workers (newsagg/distributed/spiders.py).
+    assert proc.stdout.split() == ["djazairess", "djazairess_worker", "maghress", "maghress_worker", "turess",
+                                   "turess_worker"]

@@ -231,3 +231,61 @@ def test_profile_switches_a_crawl_to_the_shared_frontier_and_state():
     assert settings.getint("MAX_IDLE_TIME_BEFORE_CLOSE") == 7
     settings.freeze()
     assert apply_distributed_settings(settings) == []
+
+
+def test_scheduler_shares_the_dupefilter_between_workers(server, redis_url):
+    from newsagg.distributed.scheduler import ReliableScheduler
+
+    def scheduler(run_id: str) -> ReliableScheduler:
+        settings = Settings({"REDIS_URL": redis_url, "SCHEDULER_DUPEFILTER_KEY": CRAWL.dupefilter})
+        s = ReliableScheduler(server, persist=True, queue_key=CRAWL.requests,
+                              queue_cls="newsagg.distributed.queue.ReliablePriorityQueue",
+                              dupefilter_cls="scrapy_redis.dupefilter.RFPDupeFilter")
+        s.open(StubWorker(run_id, settings))
+        return s
+
+    one, two = scheduler("w1"), scheduler("w2")
+    assert one.enqueue_request(req("/fr/a/1"))
+    assert not one.enqueue_request(req("/fr/a/1")), "repeat, filtered locally"
+    assert not one.enqueue_request(req("/fr/a/1#comments")), "same fingerprint (canonical URL)"
+    assert not two.enqueue_request(req("/fr/a/1")), "seen by another worker: shared dupefilter"
+    assert two.enqueue_request(scrapy.Request(f"{BASE}/fr/a/1", dont_filter=True))
+    assert server.scard(CRAWL.dupefilter) == 1 and len(one) == 2
+    assert two.next_request() is not None and one.next_request() is not None and one.next_request() is None
+    assert server.zcard(RunKeys("newsagg", "w1").pending) == 1 == server.zcard(RunKeys("newsagg", "w2").pending)
+    one.close("finished")
+    assert server.exists(CRAWL.dupefilter), "closing a worker never flushes the shared frontier"
+
+
+def _worker(redis_url: str):
+    crawler = get_crawler(MaghressWorker, {"REDIS_URL": redis_url, "NEWSAGG_DISTRIBUTED_LEASE_TTL": 30})
+    spider = MaghressWorker.from_crawler(crawler, base_url=BASE)
+    crawler.spider = spider
+    spider._opened(spider)
+    return spider
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_worker_end_forgets_or_hands_back_its_work(server, redis_url, committed):
+    """After the state commit the in-flight record is dropped; a run that ended
+    without committing (its files discarded) releases its claims and requeues."""
+    from newsagg.state.redis import StateKeys
+
+    spider = _worker(redis_url)
+    run = RunKeys("newsagg", spider.run_id)
+    assert server.exists(run.alive) and server.sismember(CRAWL.workers, spider.run_id)
+    q = make_queue(server, spider.run_id, redis_url)
+    q.push(req("/fr/a/1"), "f1")
+    q.pop()
+    state = RedisState(Settings({"REDIS_URL": redis_url}))
+    state.open("maghress")
+    assert state.claim(("maghress", "a", "1"), "fp", f"{BASE}/fr/a/1", spider.run_id)
+    if committed:
+        assert state.commit(spider.run_id) == 1
+    state.close()
+    spider._finish()
+    assert not server.exists(run.alive) and not server.sismember(CRAWL.workers, spider.run_id)
+    assert not server.exists(run.pending) and not server.sismember(CRAWL.runs, spider.run_id)
+    assert server.hlen(StateKeys("newsagg", "maghress").claimed_keys) == 0
+    assert server.zcard(CRAWL.requests) == (0 if committed else 1)
+    assert server.hlen(StateKeys("newsagg", "maghress").keys) == (1 if committed else 0)

@@ -161,3 +161,17 @@ def test_unreachable_redis_is_a_state_error(redis_url):
     with pytest.raises(StateError, match="unreachable"):
         open_state(Settings({"REDIS_URL": "redis://127.0.0.1:1/0", "NEWSAGG_STATE_BACKEND": "redis",
                              "REDIS_PARAMS": {"socket_connect_timeout": 1}}), "maghress")
+
+
+def test_alias_makes_a_republication_known_after_commit(states):
+    a = states()
+    assert a.claim(K1, "fp1", "http://x/fr/h24info/1", "runA")
+    a.alias(K2, "fp1", "http://x/fr/lematin/1", "runA")  # same content under another key
+    assert not a.is_known(K2), "not before the commit"
+    assert a.commit("runA") == 1
+    b = states()
+    assert b.known_keys([K1, K2]) == {K1, K2}
+    assert b.fingerprint_owner("fp1") == "http://x/fr/h24info/1", "the original stays the owner"
+    b.alias(K3, "fp1", "u", "runB")
+    b.release("runB")  # a failed run's aliases go with its claims
+    assert b.commit("runB") == 0 and not b.is_known(K3)

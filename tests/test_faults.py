@@ -22,14 +22,15 @@ from newsagg.stats import PAGES_FAILED
 from tests.crawling import compare_with_truth, crawl
 
 N_ARTICLES = 30
+PER_PAGE = 4  # listing pages beyond the first, for the listing-page faults
 RETRY_TIMES = 3  # settings.py
 # Handler knobs: small so that each test takes a second or two.
-KNOBS = {"slow_seconds": 5.0, "oversize_bytes": 600_000, "retry_after": 1}
+KNOBS = {"slow_seconds": 6.0, "oversize_bytes": 600_000, "retry_after": 1}
 SETTINGS = {"DOWNLOAD_MAXSIZE": 200_000, "DOWNLOAD_WARNSIZE": 0, "NEWSAGG_RETRY_AFTER_MAX": 2,
             "RETRY_TIMES": RETRY_TIMES}
 PER_MODE = {
-    "slow_once": {"DOWNLOAD_TIMEOUT": 2},
-    "slow": {"DOWNLOAD_TIMEOUT": 2, "RETRY_TIMES": 1},
+    "slow_once": {"DOWNLOAD_TIMEOUT": 3},
+    "slow": {"DOWNLOAD_TIMEOUT": 3, "RETRY_TIMES": 1},
     "status_429_always": {"RETRY_TIMES": 1},
 }
 PLAN_KNOBS = {"status_429_always": {"retry_after": 3600}}  # longer than NEWSAGG_RETRY_AFTER_MAX: capped
@@ -58,16 +59,16 @@ def summary_lines(caplog) -> list[str]:
 @pytest_twisted.ensureDeferred
 async def test_fault_mode(mode, make_replica, tmp_path, caplog):
     seed = 100 + list(MODES).index(mode)
-    plan = FaultPlan.for_modes(Corpus("maghress", n_articles=N_ARTICLES, seed=seed), [mode], per_mode=2,
-                               **{**KNOBS, **PLAN_KNOBS.get(mode, {})})
-    r = make_replica(n_articles=N_ARTICLES, seed=seed, faults=plan)
+    plan = FaultPlan.for_modes(Corpus("maghress", n_articles=N_ARTICLES, seed=seed, per_page=PER_PAGE), [mode],
+                               per_mode=2, **{**KNOBS, **PLAN_KNOBS.get(mode, {})})
+    r = make_replica(n_articles=N_ARTICLES, seed=seed, faults=plan, per_page=PER_PAGE)
     settings = {**SETTINGS, **PER_MODE.get(mode, {})}
     caplog.set_level(logging.INFO, logger="newsagg.extensions.summary")
     result = await crawl("maghress", tmp_path, settings=settings, base_url=r.base_url)
     stats, m = result.stats, MODES[mode]
     keys = plan.assigned[mode]
     articles = [k for k in keys if re.fullmatch(r"/fr/[a-z0-9]+/\d+", k)]
-    assert len(articles) == 2
+    assert len(articles) == 2 and len(keys) == (3 if m.listing else 2)
 
     # No crash: finished normally, no callback exception, no error logged.
     assert stats["finish_reason"] == "finished"
@@ -110,3 +111,80 @@ async def test_fault_mode(mode, make_replica, tmp_path, caplog):
         assert stats.get("newsagg/retry_after/capped", 0) == (0 if m.recoverable else (want - 1) * len(keys))
     # Every request Scrapy made reached the replica: nothing went to another host.
     assert stats["downloader/request_count"] == len(r.server.request_log)
+
+
+@pytest_twisted.ensureDeferred
+async def test_reset_before_the_headers_is_a_connection_reset_too(make_replica, tmp_path):
+    """A reset can land before the client has read anything: same reason as mid-body."""
+    import socket
+    import struct
+
+    from newsagg.replica.faults import HANDLERS, register
+
+    @register("test_reset_at_once")
+    async def reset_at_once(ctx):
+        ctx.writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        ctx.writer.transport.abort()
+        return False
+
+    try:
+        corpus = Corpus("maghress", n_articles=N_ARTICLES, seed=99)
+        key = corpus.path(5)
+        r = make_replica(n_articles=N_ARTICLES, seed=99, faults=FaultPlan().add(key, "test_reset_at_once", times=None))
+        result = await crawl("maghress", tmp_path, settings={"RETRY_TIMES": 1}, base_url=r.base_url)
+    finally:
+        HANDLERS.pop("test_reset_at_once", None)
+    assert result.stats[f"{PAGES_FAILED}/connection_reset"] == 1
+    assert result.stats["retry/count"] == 1
+    # Twisted itself retries once a pooled connection that dies before any answer.
+    assert r.server.request_counts[key] in (2, 3, 4)
+    assert r.base_url + key not in {i["url"] for i in result.items}
+
+
+def test_retry_after_header_forms():
+    import datetime as dt
+
+    from newsagg.middlewares.retry import retry_after_seconds
+
+    now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    assert retry_after_seconds(b"120", now) == 120
+    assert retry_after_seconds("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
+    assert retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now) == 0  # in the past: at once
+    for bad in (None, b"", b"soon", b"-5", b"1.5e3", "Thu, 99 Foo 2026"):
+        assert retry_after_seconds(bad, now) is None
+
+
+def test_serve_cli_applies_fault_modes(tmp_path):
+    """``python -m newsagg.replica serve --faults ...`` lists the faulted pages on stderr."""
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "newsagg.replica", "serve", "--articles", "30", "--seed", "3",
+                             "--faults", "status_503_twice,garbage", "--fault-pages", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        faults = dict(proc.stderr.readline().split(" ", 2)[1:] for _ in range(2))
+        ready = proc.stdout.readline().split()
+        assert ready[0] == "READY", ready
+        base = ready[1]
+
+        def status(path):
+            try:
+                with urllib.request.urlopen(base + path, timeout=10) as resp:
+                    return resp.status, resp.headers["Content-Type"], resp.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.headers["Content-Type"], b""
+
+        k503 = faults["status_503_twice"].split()
+        assert re.fullmatch(r"/fr/[a-z0-9]+/\d+", k503[0]), k503
+        assert [status(k503[0])[0] for _ in range(3)] == [503, 503, 200]
+        code, ctype, body = status(faults["garbage"].strip())
+        assert code == 200 and ctype.startswith("text/html") and b"<html" not in body.lower()
+        plan = FaultPlan.for_modes(Corpus("maghress", n_articles=30, seed=3), ["status_503_twice", "garbage"],
+                                   per_mode=1)
+        assert plan.assigned == {m: k.split() for m, k in faults.items()}  # deterministic from the seed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -200,14 +200,17 @@ async def test_always_renders_every_page_and_stays_exact(site, tmp_path):
     scripted = [k for k in alone if k in site.js_article_keys][:1]
     static = [k for k in alone if k not in site.js_article_keys][:3]
     urls = [site.base_url + k for k in scripted + static]
-    run = await crawl_site(site, tmp_path, render="always", urls=",".join(urls))
+    dead = site.base_url + site.corpus.dead_paths[0]  # a 404 page: no content to wait for
+    run = await crawl_site(site, tmp_path, render="always", urls=",".join(urls + [dead]))
     assert sorted(i["url"] for i in run.items) == sorted(urls)
+    assert run.stats.get("newsagg/pages_failed/http_404") == 1
+    assert not [k for k in run.stats if k.startswith("newsagg/pages_failed/") and "404" not in k]
     truth = {t["url"]: t for t in site.truth}
     for item in run.items:
         assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {f: truth[item["url"]][f] for f in FIELDS
                                                                        if f != "crawled_at"}
     assert run.stats.get("newsagg/rendered/always") == len(urls)
-    assert run.stats.get("playwright/request_count/navigation") == len(urls)
+    assert run.stats.get("playwright/request_count/navigation") == len(urls) + 1
     assert all(run.requests[k] == 1 for k in scripted + static)  # never fetched plain first
 
 

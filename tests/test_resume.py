@@ -23,13 +23,17 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+import pytest_twisted
+from scrapy.http import HtmlResponse
 
 from newsagg.items import FIELDS
+from newsagg.pages.aggregator import ListingPage
 from newsagg.replica import FaultPlan
-from tests.crawling import compare_with_truth
+from tests.crawling import compare_with_truth, crawl_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = re.compile(r"^/fr/[a-z0-9]+/\d+$")
@@ -143,3 +147,35 @@ def test_interrupted_crawl_resumes_without_loss(sig, make_replica, tmp_path):
     assert not problems, "\n".join(problems[:30])
     assert not dataset_files(tmp_path)[".part"] or sig == signal.SIGKILL
     assert not (tmp_path / "job" / "newsagg.running").exists()
+
+
+@pytest_twisted.ensureDeferred
+async def test_resumed_crawl_does_not_stop_at_stored_listing_pages(make_replica, tmp_path):
+    """The incremental state stops a source's pagination at a page of stored
+    articles; a resumed JOBDIR crawl must not (its pagination was cut short)."""
+    r = make_replica(n_articles=60, seed=12, faults=FaultPlan.none(), per_page=5)
+    src = next(s for s in r.corpus.sources if r.corpus.listing_page_count(s.slug) >= 3)
+    url = f"{r.base_url}/fr/{src.slug}"
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        page = HtmlResponse(url, body=resp.read(), headers={"Content-Type": resp.headers["Content-Type"]})
+    # Every article of the source that its first listing page shows.
+    newest = [e.ref.url for e in ListingPage(page, r.base_url, slug=src.slug).entries()]
+
+    async def store_newest(data_dir: Path) -> None:
+        first = await crawl_dataset("maghress", data_dir, base_url=r.base_url, urls=",".join(newest))
+        assert sorted(i["url"] for i in first.items) == sorted(newest)
+
+    control = tmp_path / "control"
+    await store_newest(control)
+    plain = await crawl_dataset("maghress", control, base_url=r.base_url)
+    assert plain.stats.get("newsagg/listings/stopped_known", 0) >= 1  # the rule is on ...
+
+    data, job = tmp_path / "resumed", tmp_path / "job"
+    await store_newest(data)
+    job.mkdir()
+    (job / "requests.seen").write_bytes(b"")  # as left by a cleanly stopped run
+    resumed = await crawl_dataset("maghress", data, settings={"JOBDIR": str(job)}, base_url=r.base_url)
+    assert resumed.stats["newsagg/resume/resumed"] == 1
+    assert resumed.stats.get("newsagg/listings/stopped_known", 0) == 0  # ... but not when resuming
+    assert {i["url"] for i in resumed.items} & set(newest) == set()
+    assert not (job / "newsagg.running").exists() and (job / "requests.seen").stat().st_size > 0

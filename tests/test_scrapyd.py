@@ -11,6 +11,7 @@ swaps to its second edition on the same port.
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import json
 import os
 import shutil
@@ -29,8 +30,9 @@ from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records, 
 from tests.crawling import compare_with_truth, read_csv, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "deploy"))
-import schedule as scheduler  # noqa: E402  (deploy/schedule.py)
+_spec = importlib.util.spec_from_file_location("newsagg_deploy_schedule", ROOT / "deploy" / "schedule.py")
+scheduler = importlib.util.module_from_spec(_spec)  # deploy/schedule.py, the cron helper
+_spec.loader.exec_module(scheduler)
 
 USER, PASSWORD = "newsagg", "s3cret-test"
 N_ARTICLES, SEED = 150, 23

@@ -7,6 +7,7 @@ republications known, and commit journals are rolled forward / back.
 
 from __future__ import annotations
 
+import datetime
 import json
 import multiprocessing
 import os
@@ -179,7 +180,7 @@ def _crawler_state(tmp_path, run_id):
     crawler = get_crawler(MaghressSpider, {"NEWSAGG_STATE_DIR": str(tmp_path / "state"),
                                            "NEWSAGG_STATE_ENABLED": True})
     crawler.spider = MaghressSpider.from_crawler(crawler)
-    crawler._newsagg_run = Run(run_id=run_id, started=__import__("datetime").datetime(2025, 1, 1))
+    crawler._newsagg_run = Run(run_id=run_id, started=datetime.datetime(2025, 1, 1), defer_publish=True)
     return CrawlState(crawler)
 
 

@@ -133,3 +133,10 @@ def test_fingerprint_ignores_case_accents_spacing_punctuation():
     assert a == fingerprint("KIM  jong-un est arrive", "Premier paragraphe\n\ndeuxième !")
     assert a != fingerprint("Kim Jong-un est arrivé", "Premier paragraphe.\n\nTroisième.")
     assert len(a) == 40
+
+
+@pytest.mark.parametrize("text, yes", [("Publicité", True), ("PUBLICITE", True), ("- Publicité -", True),
+                                       ("La publicité en ligne progresse.", False)])
+def test_is_ad_label(text, yes):
+    from newsagg.text import is_ad_label
+    assert is_ad_label(text) is yes

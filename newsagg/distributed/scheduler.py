@@ -25,17 +25,36 @@ class ReliableScheduler(Scheduler):
     """See module docstring. ``close`` never flushes the shared frontier while
     other workers may still use it (``SCHEDULER_PERSIST`` is forced on)."""
 
-    def open(self, spider):
-        super().open(spider)
+    def _recover(self, spider):
         runs, requests = reap_dead_runs(self.server, spider.settings, spider.name, spider.site)
         if runs:
             logger.warning("Recovered %d dead run(s): %d request(s) back in the frontier", runs, requests)
             if self.stats:
                 self.stats.inc_value("newsagg/distributed/requeued", requests)
 
+    def open(self, spider):
+        self._seen: set = set()  # (method, url, body) and fingerprints seen by this worker
+        super().open(spider)
+        self._recover(spider)
+
     def enqueue_request(self, request):
-        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
-        if not self.queue.push(request, fingerprint, self.df.key):
+        # Requests this worker already sent to the shared dupefilter stay seen
+        # for the whole crawl: filter repeats locally (ticker and sidebar links
+        # recur on every page; each would cost a fingerprint, an encode and a
+        # round trip). Keyed by the exact URL first, then by fingerprint.
+        raw = None if request.dont_filter else (request.method, request.url, request.body)
+        if raw is not None and raw in self._seen:
+            self.df.log(request, self.spider)
+            return False
+        fingerprint = "" if raw is None else self.df.request_fingerprint(request)
+        if fingerprint and fingerprint in self._seen:
+            self._seen.add(raw)
+            self.df.log(request, self.spider)
+            return False
+        added = self.queue.push(request, fingerprint, self.df.key)
+        if raw is not None:
+            self._seen.update((raw, fingerprint))
+        if not added:
             self.df.log(request, self.spider)
             return False
         if self.stats:

@@ -21,6 +21,10 @@ def summarize(stats: dict) -> dict:
     elapsed = stats.get("elapsed_time_seconds")
     if elapsed is None and start and end:
         elapsed = (end - start).total_seconds()
+    grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates")
+    other = {k[len(PREFIX) + 1:]: v for k, v in sorted(stats.items())
+             if k.startswith(PREFIX + "/") and not k.startswith(tuple(g + "/" for g in grouped))
+             and isinstance(v, (int, float))}
     return {
         "articles_written": stats.get("item_scraped_count", 0),
         "items_dropped": under(ITEMS_DROPPED),
@@ -33,6 +37,8 @@ def summarize(stats: dict) -> dict:
         "retries": stats.get("retry/count", 0),
         "elapsed_s": round(float(elapsed or 0), 2),
         "finish_reason": stats.get("finish_reason"),
+        # listings stopped early, rendered pages, skipped requests, state...
+        "other": other,
     }
 
 
@@ -46,7 +52,7 @@ def format_summary(summary: dict) -> str:
     ]
     for title, key in (("pages by HTTP status", "http_status"), ("pages parsed", "pages_parsed"),
                        ("items dropped", "items_dropped"), ("pages failed", "pages_failed"),
-                       ("dates", "dates")):
+                       ("dates", "dates"), ("other newsagg counts", "other")):
         section = summary[key]
         lines.append(f"  {title}:" + ("" if section else " none"))
         lines.extend(f"    {k:<28} {v}" for k, v in section.items())

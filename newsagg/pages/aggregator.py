@@ -23,6 +23,7 @@ from newsagg.items import ArticleItem
 from newsagg.pages.blocks import Block, linearize
 from newsagg.text import (
     clean_title,
+    is_ad_label,
     is_label_line,
     is_modal_text,
     is_source_link_text,
@@ -265,7 +266,7 @@ class ArticlePage(LinkPage):
         return False
 
     def _doc_title(self) -> str:
-        return clean_title(" ".join(self.response.xpath("//title//text()").getall()), _SITE_NAMES)
+        return clean_title(" ".join(_TITLE_TEXT(self.response.selector.root)), _SITE_NAMES)
 
     def _title(self, blocks: list[Block], at: int, byline: Byline) -> str:
         head = blocks[at].text
@@ -280,7 +281,7 @@ class ArticlePage(LinkPage):
         for b in reversed(blocks[max(0, at - 12):at]):
             if b.chrome or b.all_link and self.canonical_url not in _abs(self.response, b.hrefs, self.base_url):
                 continue
-            if is_modal_text(b.text) or is_label_line(b.text) or len(b.text) < 2:
+            if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
                 continue
             candidates.append(b.text)
         if doc_title:
@@ -306,7 +307,7 @@ class ArticlePage(LinkPage):
                 break
             if _BYLINE_START.match(b.text) and parse_byline(b.text):
                 break  # the next article's byline (a listing-like page)
-            if is_modal_text(b.text):
+            if is_modal_text(b.text) or is_ad_label(b.text):
                 continue
             # Without a source link, the body ends where page chrome starts:
             # a sidebar/share/footer block, a widget label, or a run of links.
@@ -326,6 +327,7 @@ class ArticlePage(LinkPage):
 
 _SKIP_HREFS = ("javascript:", "mailto:", "tel:", "#")
 _TEXT_NODES = etree.XPath(".//text()")
+_TITLE_TEXT = etree.XPath("//title//text()")
 _ARTICLE_HREF = re.compile(r"/\d+(?:[?#]|$)")
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from newsagg.text import normalize_ws
 
 BLOCK_TAGS = frozenset(
@@ -48,24 +50,6 @@ class Block:
         return bool(self.hrefs) and self.link_chars >= 0.9 * len(self.text.replace(" ", ""))
 
 
-def _events(root):
-    """Iterative document-order walk (deep or broken HTML must not recurse)."""
-    yield "start", root
-    stack = [(root, iter(root))]
-    while stack:
-        parent, children = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            yield "end", parent
-            continue
-        if not isinstance(child.tag, str) or child.tag.lower() in SKIP_TAGS:
-            yield "tail", child  # comments, PIs and skipped elements keep their tail
-            continue
-        yield "start", child
-        stack.append((child, iter(child)))
-
-
 def _is_chrome(el) -> bool:
     tag = el.tag.lower()
     if tag in CHROME_TAGS:
@@ -75,7 +59,13 @@ def _is_chrome(el) -> bool:
 
 
 def linearize(root) -> list[Block]:
-    """Flatten an lxml tree into text blocks in document order."""
+    """Flatten an lxml tree into text blocks in document order.
+
+    The walk is lxml's ``iterwalk`` (iterative, so deep or broken HTML does
+    not recurse; C-level, the hot loop of every article page). Comments,
+    processing instructions and skipped elements (scripts, styles, ...)
+    contribute only their tail text.
+    """
     blocks: list[Block] = []
     runs: list[tuple[str, str | None]] = []
     href_stack: list[str | None] = []
@@ -86,48 +76,66 @@ def linearize(root) -> list[Block]:
     def flush() -> None:
         if not runs:
             return
-        text = normalize_ws("".join(t for t, _ in runs))
+        if len(runs) == 1:  # most blocks: one text node, no inline markup
+            t, h = runs[0]
+            text = normalize_ws(t)
+            hrefs = [h] if h and text else []
+            link_chars = len(t.replace(" ", "").strip()) if h else 0
+        else:
+            text = normalize_ws("".join([t for t, _ in runs]))
+            hrefs = list(dict.fromkeys([h for t, h in runs if h and t.strip()])) if text else []
+            link_chars = sum([len(t.replace(" ", "").strip()) for t, h in runs if h])
         if text:
-            hrefs = list(dict.fromkeys(h for t, h in runs if h and t.strip()))
-            link_chars = sum(len(t.replace(" ", "").strip()) for t, h in runs if h)
             tag, classes = block_ctx[-1]
             blocks.append(Block(text, link_chars, hrefs, chrome_depth > 0, tag, classes))
         runs.clear()
 
-    def add(text: str | None) -> None:
-        if text:
-            runs.append((text, href_stack[-1] if href_stack else None))
-
-    for event, el in _events(root):
-        if event == "tail":
-            add(el.tail)
-            continue
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
         if event == "start":
+            tag = el.tag.lower()
+            if tag in SKIP_TAGS and el is not root:
+                walker.skip_subtree()  # its "end" event still comes: the tail is added there
+                continue
             if tag == "br":
                 flush()
                 continue
+            cls, ident, role = el.get("class"), el.get("id"), el.get("role")
             if tag in BLOCK_TAGS:
                 flush()
-                block_ctx.append((tag, el.get("class") or ""))
-            chrome = _is_chrome(el)
+                block_ctx.append((tag, cls or ""))
+            # = _is_chrome(el), without its attribute lookups when there are none
+            if tag in CHROME_TAGS:
+                chrome = True
+            elif cls is None and ident is None and role is None:
+                chrome = False
+            else:
+                attrs = f"{cls or ''} {ident or ''} {role or ''}"
+                chrome = bool(attrs.strip()) and bool(_CHROME_WORDS.search(attrs))
             chrome_stack.append(chrome)
             chrome_depth += chrome
             if tag == "a":
                 href_stack.append((el.get("href") or "").strip() or None)
-            add(el.text)
-        else:  # end
-            if tag == "br":
-                add(el.tail)
-                continue
-            if tag == "a" and href_stack:
-                href_stack.pop()
-            if tag in BLOCK_TAGS:
-                flush()
-                if len(block_ctx) > 1:
-                    block_ctx.pop()
-            if chrome_stack:
-                chrome_depth -= chrome_stack.pop()
-            add(el.tail)
+            text = el.text
+            if text:
+                runs.append((text, href_stack[-1] if href_stack else None))
+            continue
+        if event == "end":
+            tag = el.tag.lower()
+            if (tag in SKIP_TAGS and el is not root) or tag == "br":
+                pass  # only the tail
+            else:
+                if tag == "a" and href_stack:
+                    href_stack.pop()
+                if tag in BLOCK_TAGS:
+                    flush()
+                    if len(block_ctx) > 1:
+                        block_ctx.pop()
+                if chrome_stack:
+                    chrome_depth -= chrome_stack.pop()
+        # "end", "comment", "pi": the tail text follows the node
+        text = el.tail
+        if text:
+            runs.append((text, href_stack[-1] if href_stack else None))
     flush()
     return blocks

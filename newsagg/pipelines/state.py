@@ -46,17 +46,18 @@ class StatePipeline:
         if backend is None:
             return item
         full = ext.full
+        fp = item.fingerprint or f"url:{item.url}"  # BoilerplatePipeline always sets it; never share None
         if not full:
             if backend.is_known(item.key):
                 raise drop(self.stats, "already_stored", f"{item.url} (stored by an earlier run)", "INFO")
-            owner = backend.fingerprint_owner(item.fingerprint)
+            owner = backend.fingerprint_owner(fp)
             if owner is not None:
                 raise drop(self.stats, "already_stored", f"{item.url} republishes {owner} (stored by an earlier run)",
                            "INFO")
         if self._signatures is None:
             self._signatures = self.crawler.get_item_pipeline(NearDupPipeline) is not None
         sig = item_signature(item) if self._signatures else None
-        if not backend.claim(item.key, item.fingerprint, item.url, ext.run.run_id, signature=sig, refresh=full):
+        if not backend.claim(item.key, fp, item.url, ext.run.run_id, signature=sig, refresh=full):
             raise drop(self.stats, "claimed_elsewhere", f"{item.url} (another run holds this article)", "INFO")
         ext.claimed += 1
         return item

@@ -46,6 +46,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.stats = crawler.stats
         self.chromium, self.chromium_from = chromium_path(crawler.settings)
         self._unavailable: str | None = None
+        self._logged = False  # the one error about a missing browser
         self._plain_only = not is_asyncio_reactor_installed()
         if self._plain_only:
             # Playwright needs the asyncio reactor; without it, plain HTTP still works.
@@ -96,13 +97,14 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self._give_up(problem)
             raise RenderUnavailable(self._unavailable)
 
-    def _give_up(self, problem: str) -> None:
-        self._unavailable = problem
+    def _give_up(self, problem: str, fix: str = FIX_HINT) -> None:
+        """Remember that there is no browser and say so, once, with the fix."""
+        self._unavailable, self._logged = problem, True
         inc(self.stats, f"{PREFIX}/render/unavailable")
         logger.error(
-            "Browser rendering unavailable: %s (from %s). Fix: %s. Pages that need a browser are "
+            "Browser rendering unavailable: %s (browser from %s). Fix: %s. Pages that need a browser are "
             "counted as newsagg/pages_failed/render_unavailable; the rest of the crawl goes on.",
-            problem, self.chromium_from, FIX_HINT)
+            problem, self.chromium_from, fix)
 
     async def _stop_quietly(self) -> None:
         with suppress(Exception):
@@ -120,6 +122,9 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def download_request(self, request, spider=None):
         if self._plain_only:
             if request.meta.get("playwright"):
+                if not self._logged:
+                    self._give_up(self._unavailable, fix="run Scrapy with TWISTED_REACTOR = "
+                                  "'twisted.internet.asyncioreactor.AsyncioSelectorReactor' (newsagg/settings.py)")
                 raise RenderUnavailable(self._unavailable)
             return await HTTP11DownloadHandler.download_request(self, request)
         return await super().download_request(request)

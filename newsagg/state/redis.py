@@ -18,7 +18,8 @@ claims, so the articles it never got into a closed file are emitted again by
 someone else. Keys (``<prefix>:state:<site>:...``): ``keys`` / ``fps`` (hash:
 stored key or fingerprint -> URL), ``claimed_keys`` / ``claimed_fps`` (hash ->
 run id), ``run:<id>:claims`` (hash: key -> JSON), ``runs`` (set: runs holding
-claims), ``committed`` (hash: run id -> time), ``sigs`` (hash: URL -> near-
+claims), ``run:<id>:aliases`` (hash: key of a republication -> URL),
+``committed`` (hash: run id -> time), ``sigs`` (hash: URL -> near-
 duplicate signature) with ``sig_order`` (list of those URLs, oldest first).
 
 Settings: ``REDIS_URL`` (or ``NEWSAGG_STATE_REDIS_URL``), ``REDIS_PARAMS``,
@@ -65,6 +66,9 @@ class StateKeys:
     def claims(self, run_id: str) -> str:
         return self._k(f"run:{run_id}:claims")
 
+    def aliases(self, run_id: str) -> str:
+        return self._k(f"run:{run_id}:aliases")
+
 
 def key_field(key: Key) -> str:
     """Hash field of an article key (the site is in the hash's name)."""
@@ -89,7 +93,7 @@ redis.call('SET', KEYS[7], ARGV[3], 'EX', ARGV[6])
 return 1
 """
 
-# KEYS: keys fps claimed_keys claimed_fps run_claims runs committed sigs sig_order
+# KEYS: keys fps claimed_keys claimed_fps run_claims runs committed sigs sig_order run_aliases
 # ARGV: run_id now
 _COMMIT = """
 local entries = redis.call('HGETALL', KEYS[5])
@@ -104,13 +108,15 @@ for i = 1, #entries, 2 do
   if c.fp ~= '' and redis.call('HGET', KEYS[4], c.fp) == ARGV[1] then redis.call('HDEL', KEYS[4], c.fp) end
   n = n + 1
 end
-redis.call('DEL', KEYS[5])
+local aliases = redis.call('HGETALL', KEYS[10])
+for i = 1, #aliases, 2 do redis.call('HSETNX', KEYS[1], aliases[i], aliases[i + 1]) end
+redis.call('DEL', KEYS[5], KEYS[10])
 redis.call('SREM', KEYS[6], ARGV[1])
 redis.call('HSET', KEYS[7], ARGV[1], ARGV[2])
 return n
 """
 
-# KEYS: claimed_keys claimed_fps run_claims runs alive
+# KEYS: claimed_keys claimed_fps run_claims runs alive run_aliases
 # ARGV: run_id only_if_dead
 _RELEASE = """
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then return -1 end
@@ -123,7 +129,7 @@ for i = 1, #entries, 2 do
   if c.fp ~= '' and redis.call('HGET', KEYS[2], c.fp) == ARGV[1] then redis.call('HDEL', KEYS[2], c.fp) end
   n = n + 1
 end
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[3], KEYS[6])
 redis.call('SREM', KEYS[4], ARGV[1])
 return n
 """
@@ -148,7 +154,8 @@ def release_run(server, keys: StateKeys, run_id: str, *, only_if_dead: bool = Fa
     the run's lease is still alive."""
     alive = RunKeys(prefix or keys.prefix, run_id).alive
     script = server.register_script(_RELEASE)
-    return int(script(keys=[keys.claimed_keys, keys.claimed_fps, keys.claims(run_id), keys.runs, alive],
+    return int(script(keys=[keys.claimed_keys, keys.claimed_fps, keys.claims(run_id), keys.runs, alive,
+                            keys.aliases(run_id)],
                       args=[run_id, "1" if only_if_dead else "0"]))
 
 
@@ -264,12 +271,21 @@ class RedisState(StateBackend):
             args=[key_field(key), fingerprint or "", run_id, "1" if refresh else "0", payload, self.ttl])
         return bool(ok)
 
+    def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
+        """*key* republishes stored content: known to later runs once *run_id*
+        commits (dropped with the run's claims when it does not)."""
+        self._hold_lease(run_id)
+        with self.server.pipeline() as pipe:
+            pipe.hset(self._k.aliases(run_id), key_field(key), url)
+            pipe.sadd(self._k.runs, run_id)
+            pipe.execute()
+
     def commit(self, run_id: str) -> int:
         k = self._k
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         return int(self._scripts["commit"](
             keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, k.committed, k.sigs,
-                  k.sig_order],
+                  k.sig_order, k.aliases(run_id)],
             args=[run_id, now]))
 
     def is_committed(self, run_id: str) -> bool:

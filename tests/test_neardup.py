@@ -1,0 +1,148 @@
+"""Near-duplicates: every planted rewrite is linked, no two distinct articles are.
+
+Measured on replicas of a few hundred articles (three sites) and on the
+default fixture, feeding the ground-truth records through the real pipeline
+in crawl-like random orders, and once through a real crawl over HTTP.
+"""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import pytest
+import pytest_twisted
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from newsagg.items import ArticleItem
+from newsagg.pipelines.neardup import MinHashIndex, NearDupPipeline, align_links, item_signature, similarity
+from newsagg.replica import Corpus, expected_records, near_duplicate_pairs, republication_groups
+from newsagg.state import open_state
+from tests.crawling import compare_with_truth, crawl, project_settings
+
+BASE = "http://replica.test"
+
+
+def pipeline(**settings) -> NearDupPipeline:
+    return NearDupPipeline.from_crawler(get_crawler(settings_dict=project_settings(**settings)))
+
+
+def crawlable(corpus: Corpus) -> list[ArticleItem]:
+    """Truth records as items (one per republication group, as the dedup keeps), link cleared."""
+    later_copies = {g[1] for g in republication_groups(corpus, BASE)}
+    return [ArticleItem(**dict(t, near_duplicate_of=None)) for t in expected_records(corpus, BASE)
+            if t["url"] not in later_copies]
+
+
+def links_after(items: list[ArticleItem], order_seed: int, **settings) -> set[tuple[str, str]]:
+    items = list(items)
+    random.Random(order_seed).shuffle(items)
+    pipe = pipeline(**settings)
+    out = set()
+    for it in items:
+        it = ArticleItem(**{**it.__dict__, "near_duplicate_of": None})
+        pipe.process_item(it)
+        if it.near_duplicate_of:
+            out.add((it.near_duplicate_of, it.url))
+    return out
+
+
+@pytest.mark.parametrize("site,n,seed", [("maghress", 400, 3), ("djazairess", 300, 8), ("turess", 300, 5)])
+def test_planted_pairs_found_and_nothing_else(site, n, seed):
+    corpus = Corpus(site, n_articles=n, seed=seed)
+    planted = {frozenset(p) for p in near_duplicate_pairs(corpus, BASE)}
+    assert len(planted) >= 4
+    items = crawlable(corpus)
+    for order in range(2):
+        links = links_after(items, order)
+        assert {frozenset(link) for link in links} == planted, f"order {order}"
+        assert len(links) == len(planted), "each pair linked once, in one direction"
+
+
+def test_default_fixture_pairs(replica):
+    planted = {frozenset(p) for p in near_duplicate_pairs(replica.corpus, replica.base_url)}
+    later_copies = {g[1] for g in replica.republication_groups}
+    items = [ArticleItem(**dict(t, near_duplicate_of=None)) for t in replica.truth if t["url"] not in later_copies]
+    for order in range(2):
+        assert {frozenset(link) for link in links_after(items, order)} == planted
+
+
+def test_planted_rewrites_score_far_from_distinct_articles():
+    corpus = Corpus("maghress", n_articles=300, seed=21)
+    by_url = {i.url: i for i in crawlable(corpus)}
+    sigs = {u: item_signature(i) for u, i in by_url.items()}
+    pairs = near_duplicate_pairs(corpus, BASE)
+    assert min(similarity(sigs[a], sigs[b]) for a, b in pairs) >= 0.7
+    urls = sorted(sigs)
+    rng = random.Random(1)
+    distinct = [(a, b) for a, b in (rng.sample(urls, 2) for _ in range(3000)) if {a, b} not in map(set, pairs)]
+    assert max(similarity(sigs[a], sigs[b]) for a, b in distinct) < 0.4
+
+
+def test_threshold_is_a_setting():
+    corpus = Corpus("maghress", n_articles=200, seed=3)
+    items = crawlable(corpus)
+    assert links_after(items, 0, NEWSAGG_NEARDUP_THRESHOLD=0.5)
+    assert not links_after(items, 0, NEWSAGG_NEARDUP_THRESHOLD=1.0)
+    with pytest.raises(ValueError):
+        pipeline(NEWSAGG_NEARDUP_THRESHOLD=0)
+
+
+def test_index_merge_keeps_answers():
+    corpus = Corpus("turess", n_articles=120, seed=2)
+    items = crawlable(corpus)
+    a, b = MinHashIndex(0.5), MinHashIndex(0.5)
+    for it in items:
+        a.add(item_signature(it), it.url)
+        b.add(item_signature(it), it.url)
+    b.merge()
+    for it in items:
+        found = a.query(item_signature(it))
+        assert found == b.query(item_signature(it)) and found[1] == 1.0
+        assert found[0] == it.url or {found[0], it.url} in map(set, near_duplicate_pairs(corpus, BASE))
+
+
+def test_links_reach_back_to_earlier_runs(tmp_path):
+    """An article stored by an earlier run is found through the state's signatures."""
+    corpus = Corpus("maghress", n_articles=200, seed=3)
+    by_url = {i.url: i for i in crawlable(corpus)}
+    earlier, later = near_duplicate_pairs(corpus, BASE)[0]
+    settings = Settings({"NEWSAGG_STATE_DIR": str(tmp_path)})
+    state = open_state(settings, "maghress")
+    try:
+        old = by_url[earlier]
+        state.claim(old.key, old.fingerprint, old.url, "run1", signature=item_signature(old))
+        state.commit("run1")
+        pipe = pipeline()
+        pipe.crawler.newsagg_state = SimpleNamespace(backend=state, full=False)
+        new = ArticleItem(**{**by_url[later].__dict__, "near_duplicate_of": None})
+        assert pipe.process_item(new).near_duplicate_of == earlier
+        full = pipeline()
+        full.crawler.newsagg_state = SimpleNamespace(backend=state, full=True)  # full=1 stands alone
+        new.near_duplicate_of = None
+        assert full.process_item(new).near_duplicate_of is None
+    finally:
+        state.close()
+
+
+def test_align_links_accepts_either_direction_only_for_planted_pairs():
+    truth = [{"url": "a", "near_duplicate_of": None}, {"url": "b", "near_duplicate_of": "a"},
+             {"url": "c", "near_duplicate_of": None}]
+    reversed_ = [{"url": "a", "near_duplicate_of": "b"}, {"url": "b", "near_duplicate_of": None},
+                 {"url": "c", "near_duplicate_of": None}]
+    assert align_links(reversed_, truth) == truth
+    wrong = [{"url": "a", "near_duplicate_of": "c"}, {"url": "b", "near_duplicate_of": None},
+             {"url": "c", "near_duplicate_of": None}]
+    assert align_links(wrong, truth) == wrong  # and so a comparison fails
+
+
+@pytest_twisted.ensureDeferred
+async def test_real_crawl_links_exactly_the_planted_pairs(make_replica, tmp_path):
+    site = make_replica(n_articles=300, seed=19)
+    result = await crawl("maghress", tmp_path, base_url=site.base_url)
+    problems = compare_with_truth(result.items, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:30])
+    links = {frozenset((i["url"], i["near_duplicate_of"])) for i in result.items if i["near_duplicate_of"]}
+    assert links == {frozenset(p) for p in near_duplicate_pairs(site.corpus, site.base_url)}
+    assert result.stats["newsagg/near_duplicates"] == len(links) >= 5
