@@ -95,7 +95,13 @@ async def test_fault_mode(mode, make_replica, tmp_path, caplog):
 
     # Retries where they make sense, and only there.
     want = expected_requests(mode, settings)
-    assert {k: r.server.request_counts[k] for k in keys} == {k: want for k in keys}
+    got = {k: r.server.request_counts[k] for k in keys}
+    if m.handler == "reset":
+        # A reset that lands before the client read the headers is replayed
+        # once by Twisted itself (pooled connection): up to twice as many.
+        assert all(want <= n <= 2 * want for n in got.values()), (want, got)
+    else:
+        assert got == {k: want for k in keys}
     if want > 1 and mode != "redirect_loop":
         assert stats.get("retry/count", 0) == (want - 1) * len(keys)
     else:
@@ -187,4 +193,4 @@ def test_serve_cli_applies_fault_modes(tmp_path):
         assert plan.assigned == {m: k.split() for m, k in faults.items()}  # deterministic from the seed
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # also closes the pipes

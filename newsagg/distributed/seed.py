@@ -86,7 +86,7 @@ def seed(server, site: str, args: dict[str, str], *, prefix: str, reset: bool = 
 
 
 def status(server, site: str, *, prefix: str) -> dict:
-    """Frontier size, seen requests, runs and their in-flight counts, stored articles."""
+    """Frontier size, seen requests, runs and their in-flight counts, stored keys."""
     from newsagg.state.redis import StateKeys
 
     name = worker_name(site)
@@ -107,6 +107,7 @@ def status(server, site: str, *, prefix: str) -> dict:
         "requests_seen": int(server.scard(keys.dupefilter)),
         "requeued": int(server.get(keys.requeued) or 0),
         "runs": runs,
-        "stored_articles": int(server.hlen(state.keys)),
+        # Stored article keys, republications' keys (aliases) included.
+        "stored_keys": int(server.hlen(state.keys)),
         "committed_runs": int(server.hlen(state.committed)),
     }

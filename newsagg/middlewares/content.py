@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from scrapy.http import Request, Response, TextResponse
 
 from newsagg.failures import PageFailed
-
-logger = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1b")

@@ -42,9 +42,10 @@ class RetryAfterMiddleware(RetryMiddleware):
     (429, 503) is retried only after that delay, capped by
     ``NEWSAGG_RETRY_AFTER_MAX`` seconds.
 
-    The wait is an asynchronous sleep inside the download (the reactor keeps
-    running other requests), and the request stays "in progress", so the
-    spider does not close or pause with a retry pending.
+    The wait is an asynchronous sleep inside the download: the reactor keeps
+    running the other requests, the waiting one holds one of
+    ``CONCURRENT_REQUESTS``, and as it stays "in progress" the spider cannot
+    close (nor a clean stop lose it) while a retry is pending.
     Stats: ``newsagg/retry_after/waits``, ``.../seconds``, ``.../capped``.
     """
 

@@ -6,16 +6,16 @@ URLs map to one key) and *count* is how many requests that key has had in
 this server process, this one included (1 = first). A non-None answer names a
 handler in :data:`HANDLERS`, which then owns the response.
 
-Adding a fault (e.g. a truncated body)::
+Adding a fault (e.g. a half body)::
 
-    @register("truncated")
-    async def truncated(ctx: FaultContext) -> bool:
+    @register("half_body")
+    async def half_body(ctx: FaultContext) -> bool:
         status, ctype, body = ctx.normal()             # what the page would have been
         ctx.writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body))
         ctx.writer.write(body[: len(body) // 2])
         return False                                   # False: server closes the connection
 
-    plan = FaultPlan().add("/fr/lematin/2016", "truncated", times=None)  # every time
+    plan = FaultPlan().add("/fr/lematin/2016", "half_body", times=None)  # every time
 
 A handler gets the raw ``asyncio.StreamWriter`` and may write anything, sleep,
 or ``ctx.writer.transport.abort()`` (connection reset). It returns True to keep
@@ -115,13 +115,15 @@ def _knob(ctx: FaultContext, name: str):
     return getattr(ctx.plan or _DEFAULT_KNOBS, name)
 
 
+def _status_handler(status: int) -> Handler:
+    async def status_error(ctx: FaultContext) -> bool:
+        return await ctx.send(status, "text/html; charset=utf-8", _error_page(status))
+    status_error.__doc__ = f"HTTP {status} with a small error page."
+    return status_error
+
+
 for _status in (500, 502, 503):
-    def _make(status: int) -> Handler:
-        async def status_error(ctx: FaultContext) -> bool:
-            return await ctx.send(status, "text/html; charset=utf-8", _error_page(status))
-        status_error.__doc__ = f"HTTP {status} with a small error page."
-        return status_error
-    register(f"status_{_status}")(_make(_status))
+    register(f"status_{_status}")(_status_handler(_status))
 
 
 @register("status_429")
@@ -146,7 +148,7 @@ async def reset(ctx: FaultContext) -> bool:
     """Headers and half the body, then a TCP reset (RST, not FIN)."""
     _, ctype, body = ctx.normal()
     await raw_response(ctx, 200, [("Content-Type", ctype)], body[: len(body) // 2], length=len(body), keep=False)
-    await asyncio.sleep(0.1)  # let the first half arrive before the RST
+    await asyncio.sleep(0.3)  # let the first half arrive before the RST
     sock = ctx.writer.get_extra_info("socket")
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
