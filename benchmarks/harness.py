@@ -124,6 +124,15 @@ class CrawlRun:
     stats: dict = field(repr=False)
     out_dir: Path
     feed_lines: dict[str, int] = field(default_factory=dict)
+    #: (seconds since start, RSS bytes) every half second
+    rss_samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
+
+    def rss_at(self, fraction: float) -> float:
+        """RSS in MB at *fraction* (0..1) of the run's wall time (polled)."""
+        if not self.rss_samples:
+            return float("nan")
+        t = fraction * self.rss_samples[-1][0]
+        return next((r for s, r in self.rss_samples if s >= t), self.rss_samples[-1][1]) / MB
 
     @property
     def crawl_s(self) -> float:
@@ -165,11 +174,15 @@ class CrawlRun:
         return self.returncode == 0 and self.stats.get("finish_reason") == "finished"
 
 
-def _poll_rss(pid: int, stop: threading.Event, peak: list[int], every: float = 0.2) -> None:
+def _poll_rss(pid: int, stop: threading.Event, peak: list[int], samples: list[tuple[float, int]],
+              every: float = 0.5) -> None:
+    t0 = time.monotonic()
     try:
         proc = psutil.Process(pid)
         while not stop.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
+            rss = proc.memory_info().rss
+            peak[0] = max(peak[0], rss)
+            samples.append((round(time.monotonic() - t0, 1), rss))
             stop.wait(every)
     except psutil.Error:
         pass
@@ -203,8 +216,8 @@ def run_crawler(name: str, replica: Replica, out_dir: Path, label: str = "",
     t0 = time.perf_counter()
     with open(out_dir / "stderr.log", "wb") as err:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
-    stop, peak = threading.Event(), [0]
-    poller = threading.Thread(target=_poll_rss, args=(proc.pid, stop, peak), daemon=True)
+    stop, peak, samples = threading.Event(), [0], []
+    poller = threading.Thread(target=_poll_rss, args=(proc.pid, stop, peak, samples), daemon=True)
     poller.start()
     watchdog = threading.Timer(timeout, proc.kill)
     watchdog.start()
@@ -224,7 +237,7 @@ def run_crawler(name: str, replica: Replica, out_dir: Path, label: str = "",
     for path in sorted(out_dir.glob("items.*")):
         feeds[path.suffix.lstrip(".")] = count_records(path)
     return CrawlRun(name, label or name, proc.returncode, wall, usage.ru_utime + usage.ru_stime,
-                    rss / MB, replica_cpu, stats, out_dir, feeds)
+                    rss / MB, replica_cpu, stats, out_dir, feeds, samples)
 
 
 def count_records(path: Path) -> int:

@@ -115,7 +115,7 @@ def test_manifests_are_verified(corpus_truth, tmp_path):
     for arg in (manifest, tmp_path / "w"):  # given, or found beside the data in a directory
         with pytest.raises(MergeError, match="sha256"):
             merge([str(arg)], str(tmp_path / "m3.jsonl"))
-    assert not (tmp_path / "m3.jsonl").exists()
+    assert not (tmp_path / "m3.jsonl").exists() and not list(tmp_path.glob(".m3*")), "no output, no leftover"
 
 
 def test_merge_cli(corpus_truth, tmp_path):

@@ -50,13 +50,16 @@ def run(ctx: Context) -> Result:
             "pages_per_s": median(r.pages_per_s for r in runs),
             "cpu_s": median(r.cpu_s for r in runs),
             "peak_rss_mb": median(r.peak_rss_mb for r in runs),
+            "rss_quarters_mb": [round(median(r.rss_at(f) for r in runs), 1) for f in (0.25, 0.5, 0.75, 1.0)],
         }
-    header = f"{'articles':>9} {'runs':>4} {'pages':>8} {'items':>8} {'crawl s':>8} {'pages/s':>8} {'CPU s':>8} {'peak RSS MB':>11}"
+    header = (f"{'articles':>9} {'runs':>4} {'pages':>8} {'items':>8} {'crawl s':>8} {'pages/s':>8} {'CPU s':>8} "
+              f"{'peak RSS MB':>11}  RSS MB at 1/4, 1/2, 3/4, end of the run")
     lines = ["Peak RSS of the newsagg crawl (every pipeline, CSV + JSONL feeds) vs replica size", "",
              header, "-" * len(header)]
     for n, r in rows.items():
         lines.append(f"{n:>9,} {r['runs']:>4} {r['pages']:>8,.0f} {r['items']:>8,.0f} {r['crawl_s']:>8.1f} "
-                     f"{r['pages_per_s']:>8.1f} {r['cpu_s']:>8.1f} {r['peak_rss_mb']:>11.1f}")
+                     f"{r['pages_per_s']:>8.1f} {r['cpu_s']:>8.1f} {r['peak_rss_mb']:>11.1f}  "
+                     + " / ".join(f"{x:.0f}" for x in r["rss_quarters_mb"]))
     growth = rows[large]["peak_rss_mb"] / rows[small]["peak_rss_mb"]
     lines += ["", f"peak RSS {large:,} / {small:,}: {growth:.2f}x  (target <= {GROWTH_LIMIT:.1f}x; "
                   f"<= {RSS_LIMIT_MB:.0f} MB at {large:,})"]

@@ -230,11 +230,23 @@ def merge(inputs: list[str], output: str, neardup: bool = True) -> MergeReport:
     if not files:
         raise MergeError(f"no dataset files found in {', '.join(inputs)}")
     report = MergeReport(inputs=[str(p) for p, _ in files], output=str(out))
-    keys: set[tuple] = set()
-    fps: set[str] = set()
     index = _neardup_index() if neardup else None
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.part")
+    try:
+        _write_merged(files, tmp, out, report, index)
+        verify(tmp, report.written, csv_format=out.suffix == ".csv")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out)
+    report.sha256 = sha256_of(out)
+    return report
+
+
+def _write_merged(files: list[tuple[Path, dict]], tmp: Path, out: Path, report: MergeReport, index) -> None:
+    keys: set[tuple] = set()
+    fps: set[str] = set()
     with tmp.open("wb") as fh:
         write, finish = _open_writer(out, fh)
         for path, meta in files:
@@ -262,10 +274,6 @@ def merge(inputs: list[str], output: str, neardup: bool = True) -> MergeReport:
             report.per_input[str(path)] = kept
         finish()
     report.written = len(keys)
-    verify(tmp, report.written, csv_format=out.suffix == ".csv")
-    os.replace(tmp, out)
-    report.sha256 = sha256_of(out)
-    return report
 
 
 def verify(path: Path, expected_rows: int, csv_format: bool = False) -> None:

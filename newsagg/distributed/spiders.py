@@ -13,9 +13,12 @@ Run: ``scrapy crawl maghress_worker -s REDIS_URL=redis://host:6379/0``
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
+import redis
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
@@ -38,6 +41,14 @@ from newsagg.stats import PREFIX
 from newsagg.urls import classify
 
 STATS = f"{PREFIX}/distributed"
+
+
+def _safe_url(url: str | None) -> str:
+    """*url* without its password (for log lines)."""
+    parts = urlsplit(url or "")
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url or "(default)"
 
 
 def load_config(server, keys: CrawlKeys) -> dict[str, str]:
@@ -87,7 +98,17 @@ class WorkerMixin(RedisMixin):
         apply_distributed_settings(settings)
         prefix = prefix_of(settings)
         server = connection.from_settings(settings)
-        kwargs = crawl_arguments(load_config(server, CrawlKeys(prefix, cls.name)), kwargs, cls.site)
+        log = logging.getLogger(cls.name)
+        try:
+            config = load_config(server, CrawlKeys(prefix, cls.name))
+        except redis.exceptions.RedisError as exc:
+            log.error("Redis unreachable at REDIS_URL=%s: %s", _safe_url(settings.get("REDIS_URL")), exc)
+            raise
+        try:
+            kwargs = crawl_arguments(config, kwargs, cls.site)
+        except ArgumentError as exc:
+            log.error("Bad spider argument: %s", exc)
+            raise
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.redis_prefix = prefix
         spider.crawl_keys = CrawlKeys(prefix, spider.name)

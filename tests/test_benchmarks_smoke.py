@@ -1,0 +1,46 @@
+"""Smoke test of ``python -m benchmarks``: a tiny replica, one round, every table row.
+
+No timing assertions (speed lives in benchmarks/RESULTS.md): the runner must
+start the replica and the three crawlers, pass its own sanity checks (page
+and item counts, newsagg's records vs the ground truth) and print every row.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_runner_prints_every_row(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    cmd = [sys.executable, "-m", "benchmarks", "--articles", "40", "--runs", "1",
+           "--sections", "crawl,dates,rss", "--rss-scaling", "--rss-sizes", "40,60", "--dates-seconds", "0.01",
+           "--results", str(results), "--workdir", str(tmp_path / "work")]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-4000:] + proc.stderr[-4000:]
+
+    # crawl: one row per crawler (pages, article pages, items, ...), 40 article pages each
+    assert re.search(r"^ceiling\s+\d+\s+40\s+0\s", out, re.M), out
+    assert re.search(r"^newsagg\s+\d+\s+40\s+\d+\s", out, re.M), out
+    assert re.search(r"^peer\s+\d+\s+40\s+40\s", out, re.M), out
+    pages = {m[1]: int(m[2]) for m in re.finditer(r"^(ceiling|newsagg|peer)\s+(\d+)\s", out, re.M)}
+    assert len(set(pages.values())) == 1 and pages["newsagg"] > 40, pages
+    assert re.search(r"^newsagg/ceiling pages/s\s+\d+\.\d\d", out, re.M), out
+    assert re.search(r"^newsagg/peer articles/s\s+\d+\.\d\d", out, re.M), out
+    assert "newsagg vs ground truth: 39/39 records exact" in out  # 40 articles, one republication
+    # dates: both corpora
+    assert re.search(r"^bylines\s+\d+\s", out, re.M) and re.search(r"^test table\s+\d+\s", out, re.M), out
+    # rss: both sizes (40 reused from the crawl section)
+    assert re.search(r"^\s+40\s+1\s+\d+", out, re.M) and re.search(r"^\s+60\s+1\s+\d+", out, re.M), out
+    assert re.search(r"peak RSS 60 / 40: \d+\.\d\dx", out), out
+    # every target reported, and RESULTS.md got one block per section with the command
+    assert len(re.findall(r"^\s+\[\s*(met|MISSED)\]", out, re.M)) == 6, out
+    md = results.read_text(encoding="utf-8")
+    for name in ("crawl", "dates", "rss"):
+        assert f"<!-- section:{name} -->" in md and f"<!-- /section:{name} -->" in md
+    assert md.count("Command: `python -m benchmarks --articles 40") == 3
