@@ -204,7 +204,8 @@ def run_crawler(name: str, replica: Replica, out_dir: Path, label: str = "",
         "LOG_FILE": str(out_dir / "crawl.log"),
         "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
         "NEWSAGG_BENCH_STATS_FILE": str(stats_file),
-        **(settings or {}),
+        # "{out}" in a value = this run's folder (e.g. JOBDIR={out}/job: one per run)
+        **{k: str(v).replace("{out}", str(out_dir)) for k, v in (settings or {}).items()},
     }
     cmd = [sys.executable, "-m", "scrapy", *crawler_args(name, replica.base_url, out_dir)]
     for key, value in all_settings.items():

@@ -187,3 +187,9 @@ NEWSAGG_RENDER_CONTEXT_PAGES = 100  # pages per browser context before a fresh o
 NEWSAGG_RENDER_CONTEXT_KWARGS = {"service_workers": "block"}
 NEWSAGG_RENDER_WAIT_TIMEOUT = 15.0  # s: longest wait for the content (byline, listing links)
 NEWSAGG_RENDER_IDLE_GRACE = 1.0  # s: wait after the network went idle without the content
+
+# --- benchmarks (benchmarks/README.md) ----------------------------------------
+# With STATS_CLASS = "benchmarks.statscollector.JsonStatsCollector" (set by
+# `python -m benchmarks` on its crawler runs): write the final stats, peak RSS
+# and CPU time of the crawl here as JSON. Empty: nothing written.
+NEWSAGG_BENCH_STATS_FILE = ""

@@ -23,8 +23,9 @@ CRAWLERS = ("ceiling", "newsagg", "peer")
 def add_arguments(parser) -> None:
     g = parser.add_argument_group("crawl section")
     g.add_argument("--newsagg-setting", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra -s setting for the newsagg runs only, for diagnosis "
-                        "(e.g. NEWSAGG_NEARDUP_ENABLED=False); shown in the table's header")
+                   help="extra -s setting for the newsagg runs only (crawl and rss sections), for diagnosis, "
+                        "e.g. NEWSAGG_NEARDUP_ENABLED=False or JOBDIR={out}/job ({out} = the run's folder); "
+                        "shown in the table's header")
     g.add_argument("--crawlers", default=",".join(CRAWLERS),
                    help=f"which crawlers to run (default {','.join(CRAWLERS)}); ratios need both sides")
     g.add_argument("--verify-max", type=int, default=20000,
@@ -107,16 +108,15 @@ def _checks(run: CrawlRun, articles: int, expected_items: int) -> list[str]:
     return p
 
 
-def _ratio_lines(runs: dict[str, list[CrawlRun]], med) -> tuple[list[str], dict, list[Target], int]:
+def _ratio_lines(runs: dict[str, list[CrawlRun]], med) -> tuple[list[str], dict, list[Target]]:
+    """The target ratios (median over median), per round, and CPU-normalised."""
     lines, ratios, targets = [], {}, []
-    n = 0
     for num, den, attr, goal in (("newsagg", "ceiling", "pages_per_s", 0.90),
                                  ("newsagg", "peer", "articles_per_s", 2.0)):
         if not (runs.get(num) and runs.get(den)):
             continue
         ratio = med(num, attr) / med(den, attr)
-        per_round = " ".join(f"{a_.__getattribute__(attr) / b_.__getattribute__(attr):.2f}"
-                             for a_, b_ in zip(runs[num], runs[den]))
+        per_round = " ".join(f"{getattr(a, attr) / getattr(b, attr):.2f}" for a, b in zip(runs[num], runs[den]))
         cpu = med(num, "pages_per_cpu_s") / med(den, "pages_per_cpu_s")
         unit = attr.replace("_per_s", "/s")
         lines.append(f"{num}/{den} {unit:<11} {ratio:5.2f}  (per round: {per_round})  target >= {goal:.2f};"
@@ -127,7 +127,7 @@ def _ratio_lines(runs: dict[str, list[CrawlRun]], med) -> tuple[list[str], dict,
     if lines:
         lines.append("(per CPU second = pages per CPU second of the crawl itself: what the ratio would be on an "
                      "otherwise idle machine with a core per process)")
-    return lines, ratios, targets, n
+    return lines, ratios, targets
 
 
 def run(ctx: Context) -> Result:
@@ -197,7 +197,7 @@ def run(ctx: Context) -> Result:
         lines.append(f"{c:<8} " + " ".join(fmt.format(med(c, a)) for a, _h, fmt in cols))
         data["median"][c] = {a: round(med(c, a), 3) for a, _h, _f in cols}
         data["runs"][c] = [{a: round(getattr(x, a), 3) for a, _h, _f in cols} for x in runs[c]]
-    ratio_lines, data["ratios"], targets, _ = _ratio_lines(runs, med)
+    ratio_lines, data["ratios"], targets = _ratio_lines(runs, med)
     lines += [""] + ratio_lines + notes
     if "newsagg" in runs:  # the rss section reuses newsagg's runs at this size
         ctx.shared.setdefault("newsagg_runs", {})[n] = runs["newsagg"]

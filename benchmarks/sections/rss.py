@@ -36,8 +36,9 @@ def run(ctx: Context) -> Result:
     for n in (small, large):
         runs = ctx.shared.get("newsagg_runs", {}).get(n)
         if not runs:
+            extra = dict(kv.split("=", 1) for kv in getattr(ctx.opts, "newsagg_setting", None) or [])
             with ctx.replica(n) as rep:
-                runs = [ctx.crawl("newsagg", rep, f"rss-{n}/newsagg")]
+                runs = [ctx.crawl("newsagg", rep, f"rss-{n}/newsagg", settings=extra)]
         for r in runs:
             if not r.ok or r.article_pages != n:
                 problems.append(f"rss {n}: newsagg run {r.label} exit {r.returncode}, "
@@ -54,7 +55,9 @@ def run(ctx: Context) -> Result:
         }
     header = (f"{'articles':>9} {'runs':>4} {'pages':>8} {'items':>8} {'crawl s':>8} {'pages/s':>8} {'CPU s':>8} "
               f"{'peak RSS MB':>11}  RSS MB at 1/4, 1/2, 3/4, end of the run")
-    lines = ["Peak RSS of the newsagg crawl (every pipeline, CSV + JSONL feeds) vs replica size", "",
+    settings = getattr(ctx.opts, "newsagg_setting", None) or []
+    lines = ["Peak RSS of the newsagg crawl (every pipeline, CSV + JSONL feeds) vs replica size"
+             + (f"; newsagg also: {' '.join(settings)}" if settings else ""), "",
              header, "-" * len(header)]
     for n, r in rows.items():
         lines.append(f"{n:>9,} {r['runs']:>4} {r['pages']:>8,.0f} {r['items']:>8,.0f} {r['crawl_s']:>8.1f} "

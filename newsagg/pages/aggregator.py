@@ -129,26 +129,33 @@ class LinkPage:
         if self._links is not None:
             return self._links
         out = []
-        # Plain lxml elements, not parsel selectors: same nodes in the same
-        # (document) order as //a[@href], without a Selector per link.
-        root = self.response.selector.root
-        below: dict | None = _article_hrefs_below(root) if with_dates else None
-        for a in root.iter("a"):
-            href = a.get("href")
-            if href is None:
-                continue
-            href = href.strip()
-            if not href or href.startswith(_SKIP_HREFS):
-                continue
-            ref = resolve(self.response, href, self.base_url)
-            if ref is None or ref.kind == "other":
-                continue
+        below: dict | None = _article_hrefs_below(self.response.selector.root) if with_dates else None
+        for a, ref in self._anchors():
             link = Link(ref, None, (a.get("rel") or "").lower(), el=a)
             if below is not None and ref.kind == "article":
                 link.day = self._date_near(a, below)
             out.append(link)
         self._links = out
         return out
+
+    def _anchors(self):
+        """(``<a>`` element, classified ref) of every on-site link, in document order.
+
+        Plain lxml elements, not parsel selectors: the same nodes in the same
+        order as ``//a[@href]``, without a Selector per link.
+        """
+        response, base_url = self.response, self.base_url
+        for a in response.selector.root.iter("a"):
+            href = a.get("href")
+            if href is None:
+                continue
+            href = href.strip()
+            if not href or href.startswith(_SKIP_HREFS):
+                continue
+            ref = resolve(response, href, base_url)
+            if ref is None or ref.kind == "other":
+                continue
+            yield a, ref
 
     def article_links(self) -> list[PageRef]:
         """Canonical article refs, each once, in page order."""
@@ -159,10 +166,12 @@ class LinkPage:
         return self._refs("listing")
 
     def _refs(self, kind: str) -> list[PageRef]:
+        # Article pages only ever ask for refs: no Link objects then.
+        refs = (link.ref for link in self._links) if self._links is not None else (r for _a, r in self._anchors())
         seen: dict[str, PageRef] = {}
-        for link in self.links():
-            if link.ref.kind == kind:
-                seen.setdefault(link.ref.url, link.ref)
+        for ref in refs:
+            if ref.kind == kind:
+                seen.setdefault(ref.url, ref)
         return list(seen.values())
 
     def _date_near(self, a_el, below: dict | None = None) -> dt.date | None:
