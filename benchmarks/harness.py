@@ -85,12 +85,15 @@ def serve_replica(articles: int, seed: int = 1, site: str = "maghress",
 
 #: The crawlers compared, as scrapy command lines (after ``python -m scrapy``).
 def crawler_args(name: str, base_url: str, out: Path) -> list[str]:
-    """``scrapy`` arguments of crawler *name* (ceiling, newsagg, peer) against *base_url*."""
+    """``scrapy`` arguments of crawler *name* (ceiling, items, newsagg, peer) against *base_url*."""
     if name == "ceiling":
         return ["runspider", str(SPIDERS_DIR / "ceiling.py"), "-a", f"base_url={base_url}"]
     if name == "newsagg":
         # The real spider, every pipeline of settings.py, both feeds.
         return ["crawl", "maghress", "-a", f"base_url={base_url}",
+                "-O", str(out / "items.csv"), "-O", str(out / "items.jsonl")]
+    if name == "items":
+        return ["runspider", str(SPIDERS_DIR / "items.py"), "-a", f"base_url={base_url}",
                 "-O", str(out / "items.csv"), "-O", str(out / "items.jsonl")]
     if name == "peer":
         return ["runspider", str(SPIDERS_DIR / "peer.py"), "-a", f"base_url={base_url}",
@@ -98,7 +101,8 @@ def crawler_args(name: str, base_url: str, out: Path) -> list[str]:
     raise ValueError(f"unknown crawler {name!r}")
 
 
-ARTICLE_STAT = {"newsagg": "newsagg/pages/article", "ceiling": "bench/pages/article", "peer": "bench/pages/article"}
+ARTICLE_STAT = {"newsagg": "newsagg/pages/article", "ceiling": "bench/pages/article", "peer": "bench/pages/article",
+                "items": "bench/pages/article"}
 
 
 def common_settings() -> dict[str, str]:

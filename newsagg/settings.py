@@ -68,6 +68,13 @@ NEWSAGG_LOCAL_SETTINGS = {
     "DOWNLOAD_TIMEOUT": 15,
 }
 
+# --- crawl order (newsagg/spiders/base.py) -----------------------------------
+# Sidebar/ticker article links are kept as URLs and requested once the
+# listings are done (only those the listings missed): the request queue
+# stays short, so memory does not grow with the archive.
+NEWSAGG_DEFER_SIDE_LINKS = True
+NEWSAGG_SIDE_LINKS_BATCH = 1000  # deferred links requested per idle spider
+
 # --- pipelines ---------------------------------------------------------------
 ITEM_PIPELINES = {
     "newsagg.pipelines.clean.BoilerplatePipeline": 100,

@@ -1,11 +1,13 @@
-"""Shared fixtures: replica servers (real HTTP on 127.0.0.1)."""
+"""Shared fixtures: replica servers (real HTTP on 127.0.0.1), a throwaway redis-server."""
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
 
+from newsagg.distributed.redis_server import RedisServer, redis_server_binary
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
 
 
@@ -56,3 +58,16 @@ def make_replica_module():
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A throwaway redis-server on a free loopback port, one per test module
+    (``redis://127.0.0.1:PORT/0``); skipped where it is not installed, an
+    error under CI (``./run setup`` installs it)."""
+    if redis_server_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server missing: ./run setup installs it")
+        pytest.skip("redis-server not installed (./run setup installs it as root)")
+    with RedisServer() as server:
+        yield server.url

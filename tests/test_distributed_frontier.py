@@ -9,7 +9,6 @@ that live workers are still working on.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,23 +23,12 @@ from newsagg.args import ArgumentError
 from newsagg.distributed.keys import CrawlKeys, RunKeys
 from newsagg.distributed.queue import ReliablePriorityQueue, pop_seeds, requeue_run
 from newsagg.distributed.recovery import reap_dead_runs
-from newsagg.distributed.redis_server import RedisServer, redis_server_binary
 from newsagg.distributed.seed import SeedError, seed, status
 from newsagg.distributed.spiders import MaghressWorker, crawl_arguments
 from newsagg.state.redis import RedisState
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://127.0.0.1:8999"
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    if redis_server_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server missing: ./run setup installs it")
-        pytest.skip("redis-server not installed (./run setup installs it as root)")
-    with RedisServer() as server:
-        yield server.url
 
 
 @pytest.fixture
@@ -229,6 +217,9 @@ def test_profile_switches_a_crawl_to_the_shared_frontier_and_state():
     assert settings["NEWSAGG_STATE_BACKEND"] == "redis" and settings.getbool("NEWSAGG_STATE_ENABLED")
     assert settings["SCHEDULER_QUEUE_KEY"] == "newsagg:%(spider)s:requests"
     assert settings.getint("MAX_IDLE_TIME_BEFORE_CLOSE") == 7
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    assert pipelines["newsagg.pipelines.dedup.DedupPipeline"] is None, "the claims are a worker's in-run dedup"
+    assert pipelines["newsagg.pipelines.state.StatePipeline"] == 900
     settings.freeze()
     assert apply_distributed_settings(settings) == []
 

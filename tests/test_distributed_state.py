@@ -7,7 +7,6 @@ liveness lease lapsed are released by the next opener.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -16,19 +15,8 @@ import redis
 from scrapy.settings import Settings
 
 from newsagg.distributed.keys import RunKeys
-from newsagg.distributed.redis_server import RedisServer, redis_server_binary
 from newsagg.state import open_state
-from newsagg.state.redis import RedisState, StateKeys
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    if redis_server_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server missing: ./run setup installs it")
-        pytest.skip("redis-server not installed (./run setup installs it as root)")
-    with RedisServer() as server:
-        yield server.url
+from newsagg.state.redis import RedisState, StateKeys, release_run
 
 
 @pytest.fixture
@@ -175,3 +163,44 @@ def test_alias_makes_a_republication_known_after_commit(states):
     b.alias(K3, "fp1", "u", "runB")
     b.release("runB")  # a failed run's aliases go with its claims
     assert b.commit("runB") == 0 and not b.is_known(K3)
+
+
+def test_claim_result_says_who_holds_the_article(states):
+    from newsagg.state.base import CLAIMED, OTHER_RUN, OWN_CONTENT, OWN_KEY, STORED
+
+    a, b = states(), states()
+    assert a.claim_result(K1, "fp1", "u1", "runA") == CLAIMED
+    assert a.claim_result(K1, "fp9", "u1", "runA") == OWN_KEY
+    assert a.claim_result(K2, "fp1", "u2", "runA") == OWN_CONTENT
+    assert b.claim_result(K1, "fp8", "u1", "runB") == OTHER_RUN
+    assert b.claim_result(K2, "fp1", "u2", "runB") == OTHER_RUN
+    assert a.commit("runA") == 1
+    assert b.claim_result(K1, "fp7", "u1", "runB") == STORED
+    assert b.claim_result(K2, "fp1", "u2", "runB") == STORED
+
+
+def test_a_reaped_run_can_neither_claim_nor_commit(states, settings):
+    """Its lease lapsed and its claims were released (its work goes to others):
+    if it was only stalled, what it still holds in its files must not be published."""
+    from newsagg.state import StateError
+    from newsagg.state.base import RUN_DEAD
+
+    server = redis.Redis.from_url(settings["REDIS_URL"])
+    stalled = states()
+    assert stalled.claim(K1, "fp1", "u1", "runZ")
+    for lease in stalled._leases.values():  # the heartbeat starves past the TTL
+        lease._stop.set()
+    server.delete(RunKeys("newsagg", "runZ").alive)
+    states()  # open() reaps
+    assert server.hlen(StateKeys("newsagg", "maghress").claims("runZ")) == 0
+    assert server.hexists(StateKeys("newsagg", "maghress").reaped, "runZ")
+    assert stalled.claim_result(K3, "fp3", "u3", "runZ") == RUN_DEAD
+    with pytest.raises(StateError, match="presumed dead"):
+        stalled.commit("runZ")
+    assert not stalled.is_committed("runZ") and stalled.count() == 0
+    # A committed run is never marked (its lease may lapse before it forgets its work).
+    assert stalled.claim(K3, "fp3", "u3", "runOK") and stalled.commit("runOK") == 1
+    stalled._leases["runOK"]._stop.set()
+    server.delete(RunKeys("newsagg", "runOK").alive)
+    assert release_run(server, StateKeys("newsagg", "maghress"), "runOK", only_if_dead=True) == 0
+    assert not server.hexists(StateKeys("newsagg", "maghress").reaped, "runOK")

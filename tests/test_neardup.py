@@ -146,3 +146,25 @@ async def test_real_crawl_links_exactly_the_planted_pairs(make_replica, tmp_path
     links = {frozenset((i["url"], i["near_duplicate_of"])) for i in result.items if i["near_duplicate_of"]}
     assert links == {frozenset(p) for p in near_duplicate_pairs(site.corpus, site.base_url)}
     assert result.stats["newsagg/near_duplicates"] == len(links) >= 5
+
+
+def test_an_item_dropped_later_leaves_the_index():
+    """A copy annotated here but dropped by a later pipeline (e.g. a republication
+    another worker holds) must not become the target of a link."""
+    from scrapy import signals
+    from scrapy.exceptions import DropItem
+
+    corpus = Corpus("maghress", n_articles=200, seed=3)
+    by_url = {i.url: i for i in crawlable(corpus)}
+    earlier, later = near_duplicate_pairs(corpus, BASE)[0]
+    pipe = pipeline()
+    first = ArticleItem(**{**by_url[earlier].__dict__, "near_duplicate_of": None})
+    pipe.process_item(first)
+    pipe.crawler.signals.send_catch_log(signals.item_dropped, item=first, response=None,
+                                        exception=DropItem("claimed_elsewhere"), spider=None)
+    second = ArticleItem(**{**by_url[later].__dict__, "near_duplicate_of": None})
+    assert pipe.process_item(second).near_duplicate_of is None
+    pipe.crawler.signals.send_catch_log(signals.item_scraped, item=second, response=None, spider=None)
+    third = ArticleItem(**{**by_url[earlier].__dict__, "near_duplicate_of": None})
+    assert pipe.process_item(third).near_duplicate_of == later, "a written item stays indexed"
+    assert len(pipe.index) == 2

@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from scrapy.settings import Settings
@@ -235,5 +237,12 @@ def test_part_storage_publishes_atomically_and_keeps_append_semantics(tmp_path):
 
 def test_signature_is_stable_bytes():
     sig = signature("Un titre", "Un corps de texte assez long pour faire quelques bardeaux de mots.")
-    assert isinstance(sig, bytes) and len(sig) == 256
+    assert isinstance(sig, bytes) and len(sig) == 260 and sig.startswith(b"MH2\x00")
     assert sig == signature("Un titre", "Un corps de texte assez long pour faire quelques bardeaux de mots.")
+    # Persisted in the state: the same in every process, whatever PYTHONHASHSEED salts.
+    code = ("from newsagg.pipelines.neardup import signature; import sys; sys.stdout.write(signature("
+            "'Un titre', 'Un corps de texte assez long pour faire quelques bardeaux de mots.').hex())")
+    for seed in ("0", "1", "12345"):
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                             capture_output=True, text=True, check=True).stdout
+        assert out == sig.hex()

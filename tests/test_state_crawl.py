@@ -138,3 +138,34 @@ async def test_a_failed_feed_commits_nothing(make_replica, tmp_path):
     again = await crawl_dataset("maghress", data, base_url=site.base_url)
     problems = compare_with_truth(again.items, site.truth, site.republication_groups)
     assert not problems, "\n".join(problems[:30])
+
+
+@pytest_twisted.ensureDeferred
+async def test_interrupted_run_hands_over_to_the_next(make_replica, tmp_path):
+    """A run stopped early (here CLOSESPIDER_ITEMCOUNT, as a SIGINT would) commits
+    what it wrote; the next run walks every listing to its end (a page of stored
+    articles proves nothing then) and fetches the side links the stopped run
+    left: together they hold the ground truth exactly once."""
+    site = make_replica(n_articles=120, seed=17)
+    data = tmp_path / "data"
+    first = await crawl_dataset("maghress", data, {"CLOSESPIDER_ITEMCOUNT": 25, "CONCURRENT_REQUESTS": 2},
+                                base_url=site.base_url)
+    assert first.stats["finish_reason"] == "closespider_itemcount"
+    assert 25 <= len(first.items) < len(site.truth)
+    state = open_state(Settings({"NEWSAGG_STATE_DIR": str(data / "state")}), "maghress")
+    try:
+        reason, leftover = state.last_run()
+    finally:
+        state.close()
+    assert reason == "closespider_itemcount"
+    assert leftover, "the stopped run had deferred side links left"
+
+    second = await crawl_dataset("maghress", data, base_url=site.base_url)
+    assert second.stats["newsagg/listings/walk_all"] == 1
+    assert "newsagg/listings/stopped_known" not in second.stats
+    problems = compare_with_truth(first.items + second.items, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:30])
+
+    quiet = await crawl_dataset("maghress", data, base_url=site.base_url)  # finished before: stops early again
+    assert quiet.items == [] and "newsagg/listings/walk_all" not in quiet.stats
+    assert quiet.stats["newsagg/listings/stopped_known"] > 0

@@ -56,9 +56,9 @@ class Lease:
         self.server.set(self.key, self.run_id, ex=self.ttl)
         if self._thread is not None and self._refs:
             self.lost += 1
-            logger.error("Run %s: liveness lease %s had expired (heartbeat starved for > %ss); other "
-                         "workers may have reclaimed this run's work. Items written twice are removed "
-                         "by `merge`.", self.run_id, self.key, self.ttl)
+            logger.error("Run %s: liveness lease %s had expired (heartbeat starved for > %ss); if other "
+                         "workers reclaimed this run's work meanwhile, it claims and commits nothing more "
+                         "(its files are discarded, its requests handed back).", self.run_id, self.key, self.ttl)
         return False
 
     def start(self) -> None:

@@ -4,12 +4,16 @@ Like :mod:`newsagg.profiles`, it runs from the spider's ``from_crawler``
 before Scrapy freezes the settings. Values come from
 ``NEWSAGG_DISTRIBUTED_SETTINGS`` (newsagg/settings.py) and are set at
 "spider" priority, so ``-s`` / Scrapyd ``setting=`` still win, except the
-few that correctness depends on (forced, see ``FORCED``).
+few that correctness depends on (forced, see ``FORCED``), and the in-run
+dedup: a worker leaves it to its claims in the shared state
+(``DedupPipeline`` off, see :mod:`newsagg.pipelines.state`).
 """
 
 from __future__ import annotations
 
 import logging
+
+from scrapy.utils.misc import load_object
 
 from newsagg.distributed.keys import prefix_of
 
@@ -55,5 +59,19 @@ def apply_distributed_settings(settings) -> list[str]:
                 logger.warning("Distributed mode overrides %s=%r with %r", key, settings.get(key), value)
             settings.set(key, value, priority="cmdline")
             changed.append(key)
+    # A pipeline-local memory of keys and fingerprints outlives the claims
+    # that recovering a dead worker releases: the redo of the dead worker's
+    # article would be dropped as a duplicate of a twin this worker dropped as
+    # claimed_elsewhere, and the pair kept by nobody. The claims (which see
+    # this run's own claims too) are the in-run dedup of a worker.
+    from newsagg.pipelines.dedup import DedupPipeline
+    from newsagg.pipelines.state import StatePipeline
+
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    active = {k: load_object(k) for k, v in pipelines.items() if v is not None}
+    if StatePipeline in active.values() and DedupPipeline in active.values():
+        pipelines.update((k, None) for k, cls in active.items() if cls is DedupPipeline)
+        settings.set("ITEM_PIPELINES", pipelines, priority=settings.getpriority("ITEM_PIPELINES") or "project")
+        changed.append("ITEM_PIPELINES")
     settings.set("NEWSAGG_DISTRIBUTED", True, priority="spider")
     return changed

@@ -53,11 +53,16 @@ class StateGate:
     """What the spider asks before requesting: see ``AggregatorSpider.already_stored``
     and ``parse_listing``. Only on a run with state that is not ``full=1``."""
 
-    def __init__(self, backend, site: str, stats, known_pages: int = 1):
+    CACHE_MAX = 50_000  # answers of the backend kept for links seen again (sidebars repeat)
+
+    def __init__(self, backend, site: str, stats, known_pages: int = 1, walk_all: bool = False):
         self.backend, self.site, self.stats = backend, site, stats
+        #: The last run was interrupted: its pagination stopped short, so a page
+        #: of stored articles proves nothing; walk every listing to its end.
+        self.walk_all = walk_all
         self.known_pages = max(1, known_pages)
         self._known: dict[Key, bool] = {}
-        self._skipped: set[Key] = set()
+        self._skipped: set[int] = set()
         self._streak: dict[str, int] = {}
 
     def _key(self, ref: PageRef) -> Key:
@@ -68,22 +73,26 @@ class StateGate:
         todo = [k for k in keys if k not in self._known]
         if todo:
             found = self.backend.known_keys(todo)
+            if len(self._known) > self.CACHE_MAX:  # a cache, not a record: memory stays flat
+                self._known.clear()
             self._known.update((k, k in found) for k in todo)
-        return {k for k in keys if self._known[k]}
+        return {k for k in keys if self._known.get(k, k in found if todo else False)}
 
     def skip(self, ref: PageRef) -> bool:
         """True (and counted once per article) when an earlier run stored *ref*."""
         key = self._key(ref)
         if not self.known([ref]):
             return False
-        if key not in self._skipped:
-            self._skipped.add(key)
+        if hash(key) not in self._skipped:  # counted once per article; ints, not key tuples
+            self._skipped.add(hash(key))
             inc(self.stats, f"{PREFIX}/skipped/already_stored")
         return True
 
     def stop_listing(self, listing: PageRef, entries: list[PageRef], url: str) -> bool:
         """True when this listing page and the ``NEWSAGG_STATE_KNOWN_PAGES - 1``
         before it held only stored articles: pagination of the source stops."""
+        if self.walk_all:
+            return False
         slug = listing.slug or ""
         if entries and len(self.known(entries)) == len({self._key(r) for r in entries}):
             self._streak[slug] = self._streak.get(slug, 0) + 1
@@ -170,8 +179,16 @@ class CrawlState:
         if self.full:
             logger.info("full=1: the state (%s articles, %s) is ignored and refreshed", known, self.backend.name)
         else:
+            last_reason, side_links = self.backend.last_run()
+            walk_all = last_reason != "finished"
+            if walk_all:
+                inc(self.stats, f"{PREFIX}/listings/walk_all")
+                logger.info("The last committed run did not finish (%s): every listing is walked to its end "
+                            "this time", last_reason or "killed after its commit")
             spider.incremental_state = StateGate(self.backend, site, self.stats,
-                                                 self.settings.getint("NEWSAGG_STATE_KNOWN_PAGES", 1))
+                                                 self.settings.getint("NEWSAGG_STATE_KNOWN_PAGES", 1), walk_all)
+            if side_links and hasattr(spider, "restore_side_links"):
+                spider.restore_side_links(side_links)
             logger.info("Incremental run %s: %s articles already stored (%s state)", self.run.run_id, known,
                         self.backend.name)
 
@@ -261,8 +278,16 @@ class CrawlState:
                     pending.append(part)
             if self.backend is not None:
                 self._write_journal(pending)
-                committed = self.backend.commit(self.run.run_id)
+                try:
+                    committed = self.backend.commit(self.run.run_id)
+                except StateError as exc:  # Redis: the run was presumed dead, its work redone elsewhere
+                    self._fail(pending, str(exc))
+                    self.journal.unlink(missing_ok=True)
+                    return
                 self.stats.set_value(f"{PREFIX}/state/committed", committed)
+                spider = getattr(self.crawler, "spider", None)
+                leftover = spider.unfinished_side_links() if hasattr(spider, "unfinished_side_links") else []
+                self.backend.note_run(self.run.run_id, self.reason, leftover)
                 logger.info("State committed: %d article(s) of run %s marked stored", committed, self.run.run_id)
             for f in pending:
                 f.publish()

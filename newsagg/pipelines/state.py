@@ -5,7 +5,16 @@ earlier run -- same key, or same content (a republication) -- is dropped as
 ``already_stored``; every other item is *claimed* for this run, to be marked
 stored once the run's files are closed. A ``full=1`` run keeps everything and
 refreshes the state. Another live run holding the key or content (distributed
-mode) drops it as ``claimed_elsewhere``.
+mode) drops it as ``claimed_elsewhere``: that run emits it, or, if it dies
+first, its request is redone once its claims are released.
+
+In a distributed worker the claim is also the run's dedup (the profile turns
+``DedupPipeline`` off: its memory would outlive the claims a dead worker's
+recovery frees, and the redo of the dead worker's article would be dropped
+here): a key or content this run already claimed is dropped as
+``duplicate_key`` / ``duplicate_content``. A run that was presumed dead and
+recovered by the others claims nothing more (``run_presumed_dead``; it cannot
+commit either).
 
 Always: an item whose ``site`` or ``source_slug`` is not a valid slug
 (``SLUG_RE``) is dropped as ``invalid_slug``: both become file and state keys.
@@ -18,13 +27,16 @@ import logging
 from newsagg.items import ArticleItem
 from newsagg.pipelines import drop
 from newsagg.pipelines.neardup import NearDupPipeline, item_signature
+from newsagg.state.base import CLAIMED, OWN_CONTENT, OWN_KEY, RUN_DEAD, STORED
 from newsagg.urls import SLUG_RE
 
 logger = logging.getLogger(__name__)
 
 
 class StatePipeline:
-    """Drops ``already_stored`` / ``claimed_elsewhere`` / ``invalid_slug``; claims the rest."""
+    """Drops ``already_stored`` / ``claimed_elsewhere`` / ``invalid_slug`` (and, in
+    a worker, ``duplicate_key`` / ``duplicate_content`` / ``run_presumed_dead``);
+    claims the rest."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -57,7 +69,18 @@ class StatePipeline:
         if self._signatures is None:
             self._signatures = self.crawler.get_item_pipeline(NearDupPipeline) is not None
         sig = item_signature(item) if self._signatures else None
-        if not backend.claim(item.key, fp, item.url, ext.run.run_id, signature=sig, refresh=full):
-            raise drop(self.stats, "claimed_elsewhere", f"{item.url} (another run holds this article)", "INFO")
-        ext.claimed += 1
-        return item
+        result = backend.claim_result(item.key, fp, item.url, ext.run.run_id, signature=sig, refresh=full)
+        if result == CLAIMED:
+            ext.claimed += 1
+            return item
+        if result == STORED:  # stored between the lookups above and the claim
+            raise drop(self.stats, "already_stored", f"{item.url} (stored by another run meanwhile)", "INFO")
+        if result == OWN_KEY:
+            raise drop(self.stats, "duplicate_key", item.url, "INFO")
+        if result == OWN_CONTENT:
+            raise drop(self.stats, "duplicate_content", f"{item.url} republishes an article of this run", "INFO")
+        if result == RUN_DEAD:
+            logger.error("Dropped %s: this run was presumed dead and its work recovered by other workers; "
+                         "it will not commit", item.url)
+            raise drop(self.stats, "run_presumed_dead", item.url)
+        raise drop(self.stats, "claimed_elsewhere", f"{item.url} (another run holds this article)", "INFO")

@@ -3,6 +3,14 @@
 Requests go home -> source listings -> pagination -> articles (plus ticker and
 sidebar links). Page objects in ``newsagg.pages`` do all extraction; the
 pipelines clean, date, validate and deduplicate.
+
+Side links (the ticker and sidebars of article and listing pages) point all
+over the archive: followed at once, they fill the request queue with most of
+the site before the listings get there (a Request costs ~2 KB of memory, so
+100k articles meant ~200 MB). They are kept as bare URLs instead and
+requested when the spider is idle, i.e. after the listings, only those the
+listings did not reach (``NEWSAGG_DEFER_SIDE_LINKS``). An interrupted run
+hands the ones it did not fetch to the next run through the incremental state.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 
 from newsagg.args import ArgumentError, CrawlArgs
@@ -54,6 +64,13 @@ class AggregatorSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         apply_runtime_settings(crawler.settings, spider.base_url)
+        settings = crawler.settings
+        # Distributed workers share one frontier in Redis: nothing to defer there.
+        spider.defer_side_links = (settings.getbool("NEWSAGG_DEFER_SIDE_LINKS", True)
+                                   and not settings.getbool("NEWSAGG_DISTRIBUTED"))
+        spider.side_links_batch = max(1, settings.getint("NEWSAGG_SIDE_LINKS_BATCH", 1000))
+        if spider.defer_side_links:
+            crawler.signals.connect(spider.release_side_links, signal=signals.spider_idle)
         return spider
 
     # -- start -------------------------------------------------------------
@@ -82,8 +99,98 @@ class AggregatorSpider(scrapy.Spider):
         )
 
     def follow_articles(self, refs) -> list[scrapy.Request]:
-        """Requests for in-scope article links (ticker, sidebar, listings)."""
-        return [self.article_request(r) for r in refs if self.args.wants_source(r.slug) and not self.already_stored(r)]
+        """Requests for in-scope article links (home ticker, listing entries), now."""
+        out = []
+        requested, side = self._requested, self._side_links()
+        for r in refs:
+            if self.args.wants_source(r.slug) and not self.already_stored(r):
+                out.append(self.article_request(r))
+                requested.add(hash(r.url))
+                side.pop(r.url, None)
+        return out
+
+    def follow_side_links(self, refs) -> list[scrapy.Request]:
+        """Article links of sidebars and tickers: deferred (module doc) or, when
+        deferring is off, requested now."""
+        if not getattr(self, "defer_side_links", False):
+            return self.follow_articles(refs)
+        requested, side = self._requested, self._side_links()
+        before = len(side)
+        for r in refs:
+            if hash(r.url) not in requested and self.args.wants_source(r.slug):
+                side[r.url] = None
+        if len(side) > before:
+            inc(self.crawler.stats, f"{PREFIX}/side_links/deferred", len(side) - before)
+        return []
+
+    @property
+    def _requested(self) -> set[int]:
+        # hash() of the article URLs requested so far: ~60 bytes each, not a Request.
+        try:
+            return self.__requested
+        except AttributeError:
+            self.__requested: set[int] = set()
+            return self.__requested
+
+    def _side_links(self) -> dict[str, None]:
+        """Deferred side links not requested yet (an ordered set). In
+        ``spider.state`` with a JOBDIR, so a cleanly stopped crawl resumes with
+        them (the requested ones are in the JOBDIR's queue)."""
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):
+            side = state.setdefault("newsagg_side_links", {})
+            side.update(self.__dict__.pop("_AggregatorSpider__side", {}))  # restored before spider.state existed
+            return side
+        try:
+            return self.__side
+        except AttributeError:
+            self.__side: dict[str, None] = {}
+            return self.__side
+
+    def _side_in_flight(self) -> dict[str, None]:
+        """Deferred side links requested, response not seen yet."""
+        try:
+            return self.__side_in_flight
+        except AttributeError:
+            self.__side_in_flight: dict[str, None] = {}
+            return self.__side_in_flight
+
+    def unfinished_side_links(self) -> list[str]:
+        """Side links a stopped run did not fetch: the incremental state keeps
+        them for the next run (:meth:`restore_side_links`), so an article linked
+        only from pages already stored is not lost when a run is interrupted."""
+        return list(self._side_in_flight()) + list(self._side_links())
+
+    def restore_side_links(self, urls: list[str]) -> None:
+        """Side links left by an interrupted earlier run: requested at idle time."""
+        side = self._side_links()
+        for url in urls:
+            side.setdefault(url, None)
+        if urls:
+            self.logger.info("%d side link(s) left by the interrupted previous run will be requested", len(urls))
+
+    def release_side_links(self) -> None:
+        """spider_idle: request the next batch of deferred side links not yet
+        requested; the spider stays open while some are left."""
+        side, in_flight = self._side_links(), self._side_in_flight()
+        requested = self._requested
+        released = 0
+        while side and released < self.side_links_batch:
+            url = next(iter(side))
+            del side[url]
+            if hash(url) in requested:
+                continue
+            ref = classify(url, self.base_url)
+            if ref.kind != "article" or self.already_stored(ref):
+                continue
+            requested.add(hash(url))
+            in_flight[ref.url] = None
+            self.crawler.engine.crawl(self.article_request(ref))
+            released += 1
+        if released:
+            inc(self.crawler.stats, f"{PREFIX}/side_links/requested", released)
+            self.logger.info("Requesting %d side link(s) the listings did not reach (%d left)", released, len(side))
+            raise DontCloseSpider
 
     def already_stored(self, ref: PageRef) -> bool:
         """True when an earlier run stored this article (incremental state): not requested again."""
@@ -132,7 +239,7 @@ class AggregatorSpider(scrapy.Spider):
             inc(self.crawler.stats, f"{PREFIX}/listings/empty")
             self.logger.info("Listing page without articles: %s", response.url)
         yield from self.follow_articles([e.ref for e in entries])
-        yield from self.follow_articles(page.article_links())
+        yield from self.follow_side_links(page.article_links())
         nxt = page.next_page()
         if nxt is None:
             return
@@ -152,6 +259,7 @@ class AggregatorSpider(scrapy.Spider):
         yield self.listing_request(nxt, page_no + 1)
 
     def parse_article(self, response: Response):
+        self._side_in_flight().pop(getattr(response.meta.get("newsagg_ref"), "url", None), None)
         if not self._usable(response, "article"):
             return
         ref = classify(response.url, self.base_url)
@@ -161,7 +269,7 @@ class AggregatorSpider(scrapy.Spider):
                            article_id=ref.article_id or "", canonical_url=ref.url)
         item = page.to_item(crawled_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         if response.meta.get("newsagg_follow", True):
-            yield from self.follow_articles(page.article_links())
+            yield from self.follow_side_links(page.article_links())
         if item is None:
             outcome = self.rendering.article(response, page.why_not)  # browser request, or the reason
             if isinstance(outcome, scrapy.Request):
@@ -173,6 +281,7 @@ class AggregatorSpider(scrapy.Spider):
         yield item
 
     def on_error(self, failure):
+        self._side_in_flight().pop(getattr(failure.request.meta.get("newsagg_ref"), "url", None), None)
         if self.rendering.on_error(failure):  # browser fetches: render_unavailable/_timeout/_error
             return
         reason = failure_reason(failure)

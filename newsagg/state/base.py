@@ -35,6 +35,14 @@ from scrapy.utils.misc import load_object
 #: (site, source_slug, article_id)
 Key = tuple[str, str, str]
 
+#: Outcomes of :meth:`StateBackend.claim_result`.
+CLAIMED = "claimed"            # reserved for the run
+STORED = "stored"              # key or content stored by a committed run
+OWN_KEY = "own_key"            # this run already claimed the key
+OWN_CONTENT = "own_content"    # this run already claimed the content (a republication)
+OTHER_RUN = "other_run"        # another run holds the key or the content
+RUN_DEAD = "run_dead"          # this run was presumed dead and its work recovered: it claims nothing more
+
 #: NEWSAGG_STATE_BACKEND value -> class path.
 BACKENDS = {
     "sqlite": "newsagg.state.sqlite.SQLiteState",
@@ -102,6 +110,14 @@ class StateBackend(ABC):
         entry for the near-duplicate lookups of later runs.
         """
 
+    def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
+                     signature: bytes | None = None, refresh: bool = False) -> str:
+        """:meth:`claim`, saying why it failed: ``CLAIMED`` or one of ``STORED``,
+        ``OWN_KEY``, ``OWN_CONTENT``, ``OTHER_RUN``, ``RUN_DEAD``. The default
+        cannot tell and reports every failure as ``OTHER_RUN``."""
+        ok = self.claim(key, fingerprint, url, run_id, signature=signature, refresh=refresh)
+        return CLAIMED if ok else OTHER_RUN
+
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
         """Remember that *key* republishes content that is stored (or claimed
         by *run_id*) under another key, so later runs need not fetch it: after
@@ -113,7 +129,9 @@ class StateBackend(ABC):
     def commit(self, run_id: str) -> int:
         """Mark every claim of *run_id* stored and record the run as committed,
         in one atomic step; returns the number of entries committed. Called
-        only once all of the run's dataset files are written and closed."""
+        only once all of the run's dataset files are written and closed.
+        Raises :class:`StateError` (nothing stored) when the run may not
+        commit: the Redis backend's run that was presumed dead and recovered."""
 
     @abstractmethod
     def is_committed(self, run_id: str) -> bool:
@@ -134,6 +152,17 @@ class StateBackend(ABC):
     def count(self) -> int:
         """Number of stored entries (diagnostics, tests). Optional."""
         raise NotImplementedError
+
+    def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:
+        """After :meth:`commit`: how run *run_id* ended and the side links it did
+        not fetch (an interrupted run). Optional: backends without it make every
+        run look finished."""
+
+    def last_run(self) -> tuple[str | None, list[str]]:
+        """``(finish_reason, unfetched side links)`` of the last committed run;
+        ``("finished", [])`` when there is none. A committed run without a note
+        (killed between commit and note) gives ``(None, [])``: not finished."""
+        return "finished", []
 
 
 def backend_class(name: str) -> type[StateBackend]:

@@ -4,7 +4,8 @@ Several workers on several machines share one site's state; every check-and-
 set is one Lua script, so two workers can never both claim an article:
 
 - ``claim``   reserves the key *and* the content fingerprint for a run, unless
-  either is stored or claimed (by any run) - so an article, or a
+  either is stored or claimed (by any run, this one included: in a worker the
+  claims are the run's only in-run dedup) - so an article, or a
   republication of it, is emitted by exactly one worker;
 - ``commit``  turns all of a run's claims into stored entries and records the
   run as committed, in one step, after the run's files are closed;
@@ -14,12 +15,18 @@ A run's claims are protected by its liveness lease (``<prefix>:run:<id>:alive``,
 refreshed by a heartbeat thread while the run lives; see
 :mod:`newsagg.distributed.lease`). When a run dies without committing, its
 lease lapses and :meth:`RedisState.open` (or any worker's reaper) releases its
-claims, so the articles it never got into a closed file are emitted again by
-someone else. Keys (``<prefix>:state:<site>:...``): ``keys`` / ``fps`` (hash:
+claims - before its in-flight requests go back to the frontier - so the
+articles it never got into a closed file are emitted again by whoever redoes
+them. A worker that dropped a twin as ``claimed_elsewhere`` keeps no memory of
+it, so the redo can claim even there. The release also marks the run
+``reaped``: a run that was only stalled (heartbeat starved past the TTL) and
+comes back can then neither claim nor commit - its files are discarded - so
+the work that was handed to others is never published twice.
+Keys (``<prefix>:state:<site>:...``): ``keys`` / ``fps`` (hash:
 stored key or fingerprint -> URL), ``claimed_keys`` / ``claimed_fps`` (hash ->
 run id), ``run:<id>:claims`` (hash: key -> JSON), ``runs`` (set: runs holding
 claims), ``run:<id>:aliases`` (hash: key of a republication -> URL),
-``committed`` (hash: run id -> time), ``sigs`` (hash: URL -> near-
+``committed`` / ``reaped`` (hash: run id -> time), ``sigs`` (hash: URL -> near-
 duplicate signature) with ``sig_order`` (list of those URLs, oldest first).
 
 Settings: ``REDIS_URL`` (or ``NEWSAGG_STATE_REDIS_URL``), ``REDIS_PARAMS``,
@@ -37,7 +44,7 @@ from dataclasses import dataclass
 
 from newsagg.distributed import lease as leases
 from newsagg.distributed.keys import RunKeys, prefix_of
-from newsagg.state.base import Key, StateBackend, StateError
+from newsagg.state.base import CLAIMED, Key, StateBackend, StateError
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +67,7 @@ class StateKeys:
     claimed_fps = property(lambda self: self._k("claimed_fps"))
     runs = property(lambda self: self._k("runs"))
     committed = property(lambda self: self._k("committed"))
+    reaped = property(lambda self: self._k("reaped"))
     sigs = property(lambda self: self._k("sigs"))
     sig_order = property(lambda self: self._k("sig_order"))
 
@@ -76,26 +84,40 @@ def key_field(key: Key) -> str:
     return f"{slug}/{article_id}"
 
 
-# KEYS: keys fps claimed_keys claimed_fps run_claims runs alive
+# KEYS: keys fps claimed_keys claimed_fps run_claims runs alive reaped
 # ARGV: field fp run_id refresh payload ttl
+# Returns one of the outcomes of newsagg.state.base (CLAIMED, STORED, ...).
 _CLAIM = """
+if redis.call('HEXISTS', KEYS[8], ARGV[3]) == 1 then return 'run_dead' end
 if ARGV[4] ~= '1' then
-  if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
-  if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+  if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'stored' end
+  if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'stored' end
 end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
-if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[4], ARGV[2]) == 1 then return 0 end
+local holder = redis.call('HGET', KEYS[3], ARGV[1])
+if holder then
+  if holder == ARGV[3] then return 'own_key' end
+  return 'other_run'
+end
+if ARGV[2] ~= '' then
+  holder = redis.call('HGET', KEYS[4], ARGV[2])
+  if holder then
+    if holder == ARGV[3] then return 'own_content' end
+    return 'other_run'
+  end
+end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], ARGV[2], ARGV[3]) end
 redis.call('HSET', KEYS[5], ARGV[1], ARGV[5])
 redis.call('SADD', KEYS[6], ARGV[3])
 redis.call('SET', KEYS[7], ARGV[3], 'EX', ARGV[6])
-return 1
+return 'claimed'
 """
 
-# KEYS: keys fps claimed_keys claimed_fps run_claims runs committed sigs sig_order run_aliases
+# KEYS: keys fps claimed_keys claimed_fps run_claims runs committed sigs sig_order run_aliases reaped
 # ARGV: run_id now
+# -1: the run was reaped (presumed dead, its work handed to others): nothing stored.
 _COMMIT = """
+if redis.call('HEXISTS', KEYS[11], ARGV[1]) == 1 then return -1 end
 local entries = redis.call('HGETALL', KEYS[5])
 local n = 0
 for i = 1, #entries, 2 do
@@ -116,10 +138,16 @@ redis.call('HSET', KEYS[7], ARGV[1], ARGV[2])
 return n
 """
 
-# KEYS: claimed_keys claimed_fps run_claims runs alive run_aliases
-# ARGV: run_id only_if_dead
+# KEYS: claimed_keys claimed_fps run_claims runs alive run_aliases reaped committed
+# ARGV: run_id only_if_dead now
+# A run released while its lease is gone is marked reaped (unless it committed):
+# if it was only stalled, it may not claim or commit any more.
 _RELEASE = """
-if ARGV[2] == '1' and redis.call('EXISTS', KEYS[5]) == 1 then return -1 end
+local alive = redis.call('EXISTS', KEYS[5]) == 1
+if ARGV[2] == '1' and alive then return -1 end
+if not alive and redis.call('HEXISTS', KEYS[8], ARGV[1]) == 0 then
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[3])
+end
 local entries = redis.call('HGETALL', KEYS[3])
 local n = 0
 for i = 1, #entries, 2 do
@@ -148,15 +176,20 @@ def connect(settings):
     return get_redis_from_settings(settings)
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def release_run(server, keys: StateKeys, run_id: str, *, only_if_dead: bool = False,
                 prefix: str | None = None) -> int:
     """Drop the uncommitted claims of *run_id*; -1 when *only_if_dead* and
-    the run's lease is still alive."""
+    the run's lease is still alive. A run whose lease is gone is marked
+    ``reaped``: it can neither claim nor commit afterwards."""
     alive = RunKeys(prefix or keys.prefix, run_id).alive
     script = server.register_script(_RELEASE)
     return int(script(keys=[keys.claimed_keys, keys.claimed_fps, keys.claims(run_id), keys.runs, alive,
-                            keys.aliases(run_id)],
-                      args=[run_id, "1" if only_if_dead else "0"]))
+                            keys.aliases(run_id), keys.reaped, keys.committed],
+                      args=[run_id, "1" if only_if_dead else "0", _now()]))
 
 
 class RedisState(StateBackend):
@@ -262,14 +295,18 @@ class RedisState(StateBackend):
 
     def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
               signature: bytes | None = None, refresh: bool = False) -> bool:
+        return self.claim_result(key, fingerprint, url, run_id, signature=signature, refresh=refresh) == CLAIMED
+
+    def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
+                     signature: bytes | None = None, refresh: bool = False) -> str:
         self._hold_lease(run_id)
         payload = json.dumps({"fp": fingerprint or "", "url": url,
                               "sig": base64.b64encode(signature).decode() if signature else ""})
         k, run = self._k, RunKeys(self.prefix, run_id)
-        ok = self._scripts["claim"](
-            keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, run.alive],
+        out = self._scripts["claim"](
+            keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, run.alive, k.reaped],
             args=[key_field(key), fingerprint or "", run_id, "1" if refresh else "0", payload, self.ttl])
-        return bool(ok)
+        return out.decode() if isinstance(out, bytes) else str(out)
 
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
         """*key* republishes stored content: known to later runs once *run_id*
@@ -282,11 +319,14 @@ class RedisState(StateBackend):
 
     def commit(self, run_id: str) -> int:
         k = self._k
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        return int(self._scripts["commit"](
+        n = int(self._scripts["commit"](
             keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, k.committed, k.sigs,
-                  k.sig_order, k.aliases(run_id)],
-            args=[run_id, now]))
+                  k.sig_order, k.aliases(run_id), k.reaped],
+            args=[run_id, _now()]))
+        if n < 0:
+            raise StateError(f"run {run_id} was presumed dead (its liveness lease lapsed) and its work was "
+                             f"handed to other workers: it may not commit")
+        return n
 
     def is_committed(self, run_id: str) -> bool:
         return bool(self.server.hexists(self._k.committed, run_id))

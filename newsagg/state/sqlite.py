@@ -4,14 +4,18 @@
 committed run ids; ``<site>.lock`` is an ``fcntl`` lock held for the whole run,
 so two runs of the same site never share the state: the second one gets
 :class:`~newsagg.state.base.StateLocked`. Because of that lock, claims need
-no persistence: they live in memory until :meth:`SQLiteState.commit` writes
-them in one transaction (a killed run's claims vanish with its process).
+no persistence: they live in a private temporary database (deleted with its
+connection, so a killed run's claims vanish with its process) until
+:meth:`SQLiteState.commit` copies them into the state in one transaction.
+Not in Python dicts: a claim carries a 260-byte signature, and a backfill of
+100k articles would hold ~100 MB of them until the end of the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 import logging
 import os
 import sqlite3
@@ -42,6 +46,25 @@ CREATE TABLE IF NOT EXISTS runs (
     committed_at TEXT NOT NULL,
     entries INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_notes (
+    run_id TEXT PRIMARY KEY,
+    finish_reason TEXT,
+    side_links TEXT NOT NULL  -- JSON list of URLs the run did not fetch
+);
+"""
+
+
+_PENDING_SCHEMA = """
+PRAGMA journal_mode=OFF;
+PRAGMA synchronous=OFF;
+PRAGMA cache_size=-2048;
+CREATE TABLE claims (
+    site TEXT NOT NULL, source_slug TEXT NOT NULL, article_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL, url TEXT NOT NULL, signature BLOB, run_id TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY,
+    UNIQUE (site, source_slug, article_id)
+);
+CREATE INDEX claims_fingerprint ON claims (fingerprint);
 """
 
 
@@ -61,9 +84,7 @@ class SQLiteState(StateBackend):
         self.dir = state_dir(settings)
         self.db: sqlite3.Connection | None = None
         self._lock_fh = None
-        # In-memory claims: key -> (fingerprint, url, signature, run_id, refresh)
-        self._claims: dict[Key, tuple[str, str, bytes | None, str, bool]] = {}
-        self._claimed_fps: dict[str, Key] = {}
+        self._pending: sqlite3.Connection | None = None  # claims of this run (module doc)
         self._aliases: dict[Key, tuple[str, str, str]] = {}  # key -> (fingerprint, url, run_id)
 
     # -- life cycle ----------------------------------------------------------
@@ -96,6 +117,8 @@ class SQLiteState(StateBackend):
         except sqlite3.Error as exc:
             self.close()
             raise StateError(f"cannot open state database in {self.dir}: {exc}") from exc
+        self._pending = sqlite3.connect("", isolation_level=None)
+        self._pending.executescript(_PENDING_SCHEMA)
 
     def close(self) -> None:
         if self.db is not None:
@@ -105,8 +128,9 @@ class SQLiteState(StateBackend):
             fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
             self._lock_fh.close()
             self._lock_fh = None
-        self._claims.clear()
-        self._claimed_fps.clear()
+        if self._pending is not None:
+            self._pending.close()
+            self._pending = None
         self._aliases.clear()
 
     def _conn(self) -> sqlite3.Connection:
@@ -139,25 +163,46 @@ class SQLiteState(StateBackend):
 
     # -- claims and commits --------------------------------------------------
 
+    def _claims(self) -> sqlite3.Connection:
+        if self._pending is None:
+            raise StateError("state is not open")
+        return self._pending
+
+    def _claimed(self, key: Key) -> bool:
+        return self._claims().execute(
+            "SELECT 1 FROM claims WHERE site=? AND source_slug=? AND article_id=?", key).fetchone() is not None
+
     def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
               signature: bytes | None = None, refresh: bool = False) -> bool:
-        if key in self._claims or fingerprint in self._claimed_fps:
+        pending = self._claims()
+        if self._claimed(key) or pending.execute("SELECT 1 FROM claims WHERE fingerprint=?",
+                                                 (fingerprint,)).fetchone() is not None:
             return False
         if not refresh and (self.is_known(key) or self.fingerprint_owner(fingerprint) is not None):
             return False
-        self._claims[key] = (fingerprint, url, signature, run_id, refresh)
-        self._claimed_fps[fingerprint] = key
+        pending.execute("INSERT INTO claims (site, source_slug, article_id, fingerprint, url, signature, run_id)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)", (*key, fingerprint, url, signature, run_id))
         return True
 
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
-        if key not in self._claims:
+        if not self._claimed(key):
             self._aliases[key] = (fingerprint, url, run_id)
 
     def commit(self, run_id: str) -> int:
         db = self._conn()
-        mine = [(k, v) for k, v in self._claims.items() if v[3] == run_id]
-        aliases = [(k, v) for k, v in self._aliases.items() if v[2] == run_id and k not in self._claims]
+        mine = self._claims().execute(
+            "SELECT site, source_slug, article_id, fingerprint, url, signature FROM claims WHERE run_id=? ORDER BY seq",
+            (run_id,))
+        aliases = [(k, v) for k, v in self._aliases.items() if v[2] == run_id and not self._claimed(k)]
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        count = 0
+
+        def rows():
+            nonlocal count
+            for row in mine:
+                count += 1
+                yield (*row, run_id, now)
+
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany(
@@ -165,20 +210,20 @@ class SQLiteState(StateBackend):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (site, source_slug, article_id) DO UPDATE SET fingerprint=excluded.fingerprint,"
                 " url=excluded.url, signature=excluded.signature, run_id=excluded.run_id, stored_at=excluded.stored_at",
-                [(*k, fp, url, sig, run_id, now) for k, (fp, url, sig, _, _) in mine])
+                rows())
             # After the claims (higher seq): fingerprint_owner keeps naming the original.
             db.executemany(
                 "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
                 " VALUES (?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (site, source_slug, article_id) DO NOTHING",
                 [(*k, fp, url, run_id, now) for k, (fp, url, _) in aliases])
             db.execute("INSERT OR REPLACE INTO runs (run_id, committed_at, entries) VALUES (?, ?, ?)",
-                       (run_id, now, len(mine)))
+                       (run_id, now, count))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         self.release(run_id)
-        return len(mine)
+        return count
 
     def is_committed(self, run_id: str) -> bool:
         return self._conn().execute("SELECT 1 FROM runs WHERE run_id=?", (run_id,)).fetchone() is not None
@@ -186,8 +231,19 @@ class SQLiteState(StateBackend):
     def release(self, run_id: str) -> int:
         for key in [k for k, v in self._aliases.items() if v[2] == run_id]:
             del self._aliases[key]
-        mine = [k for k, v in self._claims.items() if v[3] == run_id]
-        for key in mine:
-            fp = self._claims.pop(key)[0]
-            self._claimed_fps.pop(fp, None)
-        return len(mine)
+        return self._claims().execute("DELETE FROM claims WHERE run_id=?", (run_id,)).rowcount
+
+    def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO run_notes (run_id, finish_reason, side_links) VALUES (?, ?, ?)",
+                             (run_id, finish_reason, json.dumps(side_links)))
+
+    def last_run(self) -> tuple[str | None, list[str]]:
+        row = self._conn().execute(
+            "SELECT r.run_id, n.run_id, n.finish_reason, n.side_links FROM runs r"
+            " LEFT JOIN run_notes n ON n.run_id = r.run_id ORDER BY r.committed_at DESC, r.rowid DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return "finished", []
+        if row[1] is None:
+            return None, []
+        return row[2], json.loads(row[3] or "[]")
