@@ -203,17 +203,23 @@ def test_own_run_repeats_are_counted_as_duplicates(workers):
     assert workers("z").ext.backend.known_keys(keys) == keys, "the republication is aliased by the commit"
 
 
-@pytest.mark.parametrize("redo_by", ["witness", "third"])
-def test_twin_dropped_for_a_dead_claimer_is_kept_by_the_redo(workers, redo_by):
-    """The race of issue 7: A claims twin 1 and dies before committing; B drops
-    twin 2 as claimed by A; A's request is recovered and redone -- by B itself
-    (which has already seen that content once) or by a third worker."""
+def a_claims_then_dies_b_saw_it(workers):
+    """Workers a, b, c: A claims twin 1, B drops twin 2 as claimed by A, A dies."""
     a, b, c = workers("a"), workers("b"), workers("c")
     a.push(TWIN1)
     assert a.fetch() == (TWIN1, "kept")
     b.push(TWIN2)
     assert b.fetch() == (TWIN2, "claimed_elsewhere")
     a.die()
+    return a, b, c
+
+
+@pytest.mark.parametrize("redo_by", ["witness", "third"])
+def test_twin_dropped_for_a_dead_claimer_is_kept_by_the_redo(workers, redo_by):
+    """The race of issue 7: A claims twin 1 and dies before committing; B drops
+    twin 2 as claimed by A; A's request is recovered and redone -- by B itself
+    (which has already seen that content once) or by a third worker."""
+    a, b, c = a_claims_then_dies_b_saw_it(workers)
     assert b.reap() == (1, 1), "A's claims released, its in-flight request requeued"
     assert b.server.hlen(STATE.claimed_fps) == 0
     redo = b if redo_by == "witness" else c
@@ -237,12 +243,7 @@ def test_twin_seen_after_the_recovery_wins_and_the_redo_is_a_duplicate(workers):
 
 def test_redo_elsewhere_while_the_witness_still_runs(workers):
     """B dropped twin 2 for A; A dies; C redoes twin 1 and commits first; B commits later."""
-    a, b, c = workers("a"), workers("b"), workers("c")
-    a.push(TWIN1)
-    assert a.fetch() == (TWIN1, "kept")
-    b.push(TWIN2)
-    assert b.fetch() == (TWIN2, "claimed_elsewhere")
-    a.die()
+    a, b, c = a_claims_then_dies_b_saw_it(workers)
     assert c.reap() == (1, 1)
     assert c.fetch() == (TWIN1, "kept")
     c.finish()

@@ -177,3 +177,20 @@ def test_legacy_spans_without_br_between_them():
     assert (item.source, item.published_raw) == ("La Presse", "12 - 06 - 2023")
     assert item.body == "Les premiers vols sont arrivés.\n\nLes hôteliers sont optimistes."
     assert item.original_url == "https://lapresse.tn/1"
+
+
+def test_article_inside_a_chrome_looking_layout():
+    """A class name is only a hint: the whole page sits in a table called "x-ad"
+    (seen on the 10k replica), yet the body is found, and it still stops at a
+    sidebar nested deeper in chrome."""
+    html = """<html><head><title>Diplomatie : la réforme adoptée - Maghress</title></head><body>
+    <table class="x-ad"><tr><td>
+      <div>Diplomatie : la réforme adoptée</div>
+      <div>Publié dans <a href="/fr/h24info">H24info</a> le 08 - 10 - 2024</div>
+      <div class="rda8">Premier paragraphe du texte, assez long pour compter.</div>
+      <div class="col-fb4">Deuxième paragraphe, lui aussi assez long.</div>
+      <aside><div>Les plus lus</div><div>Un autre titre qui ne fait pas partie du texte</div></aside>
+    </td></tr></table></body></html>"""
+    item = extract(response(html.encode("utf-8")))
+    assert item.title == "Diplomatie : la réforme adoptée"
+    assert item.body == "Premier paragraphe du texte, assez long pour compter.\n\nDeuxième paragraphe, lui aussi assez long."

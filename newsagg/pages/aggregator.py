@@ -278,7 +278,7 @@ class ArticlePage(LinkPage):
         return clean_title(" ".join(_TITLE_TEXT(self.response.selector.root)), _SITE_NAMES)
 
     def _title(self, blocks: list[Block], at: int, byline: Byline) -> str:
-        head = blocks[at].text
+        head, level = blocks[at].text, blocks[at].chrome_level
         cut = _BYLINE_START.search(head)
         if cut and cut.start() > 0:
             # Inline markup glued the title to the byline: the title is before it.
@@ -288,7 +288,8 @@ class ArticlePage(LinkPage):
         doc_title = self._doc_title()
         candidates = []
         for b in reversed(blocks[max(0, at - 12):at]):
-            if b.chrome or b.all_link and self.canonical_url not in _abs(self.response, b.hrefs, self.base_url):
+            if b.chrome_above(level) or b.all_link and self.canonical_url not in _abs(self.response, b.hrefs,
+                                                                                         self.base_url):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
                 continue
@@ -302,6 +303,7 @@ class ArticlePage(LinkPage):
         return doc_title
 
     def _body(self, blocks: list[Block], at: int, byline: Byline) -> tuple[list[str], str | None]:
+        level = blocks[at].chrome_level
         paras: list[str] = []
         if byline.rest:
             paras.append(byline.rest)
@@ -320,7 +322,7 @@ class ArticlePage(LinkPage):
                 continue
             # Without a source link, the body ends where page chrome starts:
             # a sidebar/share/footer block, a widget label, or a run of links.
-            if b.chrome or is_label_line(b.text) or b.text.startswith("©"):
+            if b.chrome_above(level) or is_label_line(b.text) or b.text.startswith("©"):
                 if paras:
                     break
                 continue
@@ -375,7 +377,7 @@ def _pick_byline(blocks: list[Block]) -> tuple[int, Byline] | None:
         for b in blocks[i + 1:]:
             if _BYLINE_START.match(b.text) or is_source_link_text(b.text):
                 break
-            if not b.chrome and not b.all_link:
+            if not b.chrome_above(blocks[i].chrome_level) and not b.all_link:
                 n += len(b.text)
         return n
 

@@ -43,6 +43,14 @@ class Block:
     chrome: bool = False
     tag: str = ""  # nearest block-level ancestor's tag
     classes: str = ""  # nearest block-level ancestor's class attribute
+    #: How many chrome-looking ancestors hold the block. A class name is only
+    #: a hint: a layout table called "x-ad" may hold the whole article, so
+    #: extraction compares levels with the byline's (:meth:`chrome_above`).
+    chrome_level: int = 0
+
+    def chrome_above(self, level: int) -> bool:
+        """True when the block sits in more chrome than *level* (the byline's)."""
+        return self.chrome_level > level
 
     @property
     def all_link(self) -> bool:
@@ -87,7 +95,7 @@ def linearize(root) -> list[Block]:
             link_chars = sum([len(t.replace(" ", "").strip()) for t, h in runs if h])
         if text:
             tag, classes = block_ctx[-1]
-            blocks.append(Block(text, link_chars, hrefs, chrome_depth > 0, tag, classes))
+            blocks.append(Block(text, link_chars, hrefs, chrome_depth > 0, tag, classes, chrome_depth))
         runs.clear()
 
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
