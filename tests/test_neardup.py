@@ -168,3 +168,7 @@ def test_an_item_dropped_later_leaves_the_index():
     third = ArticleItem(**{**by_url[earlier].__dict__, "near_duplicate_of": None})
     assert pipe.process_item(third).near_duplicate_of == later, "a written item stays indexed"
     assert len(pipe.index) == 2
+    assert not pipe.stats.get_value("newsagg/near_duplicates"), "counted when written, not when annotated"
+    pipe.crawler.signals.send_catch_log(signals.item_dropped, item=third, response=None,
+                                        exception=DropItem("claimed_elsewhere"), spider=None)
+    assert not pipe.stats.get_value("newsagg/near_duplicates") and len(pipe.index) == 1

@@ -217,7 +217,7 @@ class NearDupPipeline:
     """Sets ``near_duplicate_of`` (see module docstring); never drops.
 
     Settings: ``NEWSAGG_NEARDUP_ENABLED``, ``NEWSAGG_NEARDUP_THRESHOLD``.
-    Counts ``newsagg/near_duplicates``.
+    Counts ``newsagg/near_duplicates`` (items written with a link).
     """
 
     def __init__(self, crawler, threshold: float):
@@ -263,7 +263,6 @@ class NearDupPipeline:
         match = self.index.query(sig)
         if match is not None and match[0] != item.url:
             item.near_duplicate_of = match[0]
-            inc(self.stats, f"{PREFIX}/near_duplicates")
             logger.info("Near-duplicate (%.2f): %s of %s", match[1], item.url, match[0])
         entry = self.index.add(sig, item.url)
         if entry is not None:
@@ -272,6 +271,8 @@ class NearDupPipeline:
 
     def _written(self, item, response=None, spider=None) -> None:
         self._in_flight.pop(getattr(item, "url", None), None)
+        if getattr(item, "near_duplicate_of", None):  # counted when written: a later drop does not count
+            inc(self.stats, f"{PREFIX}/near_duplicates")
 
     def _dropped(self, item, response=None, exception=None, spider=None) -> None:
         entry = self._in_flight.pop(getattr(item, "url", None), None)
