@@ -89,14 +89,14 @@ def test_threshold_is_a_setting():
         pipeline(NEWSAGG_NEARDUP_THRESHOLD=0)
 
 
-def test_index_merge_keeps_answers():
+def test_bulk_load_keeps_answers():
+    """The bulk path (signatures of earlier runs) indexes as one-by-one adds do."""
     corpus = Corpus("turess", n_articles=120, seed=2)
     items = crawlable(corpus)
     a, b = MinHashIndex(0.5), MinHashIndex(0.5)
     for it in items:
         a.add(item_signature(it), it.url)
-        b.add(item_signature(it), it.url)
-    b.merge()
+    b.add_many((item_signature(it), it.url) for it in items)
     for it in items:
         found = a.query(item_signature(it))
         assert found == b.query(item_signature(it)) and found[1] == 1.0

@@ -12,6 +12,8 @@ extracting anything; newsagg's own work is the gap between this and newsagg.
 
 from __future__ import annotations
 
+from scrapy.utils.project import get_project_settings
+
 from benchmarks.spiders.follow import FollowSpider
 from newsagg.items import FIELDS
 
@@ -23,17 +25,16 @@ class NoOpPipeline:
         return item
 
 
-def _pipelines() -> dict[str, int]:
-    from scrapy.utils.project import get_project_settings
-
-    count = len(get_project_settings().getdict("ITEM_PIPELINES")) or 1
-    # Distinct class paths: Scrapy keys pipelines by path.
-    return {f"benchmarks.spiders.items.NoOp{i}": 100 + i for i in range(count)}
+# As many as newsagg has, each a distinct class: Scrapy keys pipelines by class path.
+_COUNT = len(get_project_settings().getdict("ITEM_PIPELINES")) or 1
+for _i in range(_COUNT):
+    globals()[f"NoOp{_i}"] = type(f"NoOp{_i}", (NoOpPipeline,), {})
+PIPELINES = {f"benchmarks.spiders.items.NoOp{i}": 100 + i for i in range(_COUNT)}
 
 
 class ItemsSpider(FollowSpider):
     name = "bench_items"
-    custom_settings = {"ITEM_PIPELINES": _pipelines(), "EXTENSIONS": {}, "FEED_EXPORT_FIELDS": list(FIELDS)}
+    custom_settings = {"ITEM_PIPELINES": PIPELINES, "EXTENSIONS": {}, "FEED_EXPORT_FIELDS": list(FIELDS)}
 
     def extract(self, response):
         ref = response.meta["bench_ref"]
@@ -41,6 +42,3 @@ class ItemsSpider(FollowSpider):
         record.update(url=ref.url, site="maghress", source_slug=ref.slug, article_id=ref.article_id)
         return record
 
-
-for _i in range(len(_pipelines())):
-    globals()[f"NoOp{_i}"] = type(f"NoOp{_i}", (NoOpPipeline,), {})

@@ -70,13 +70,13 @@ class StateGate:
 
     def known(self, refs: list[PageRef]) -> set[Key]:
         keys = [self._key(r) for r in refs]
+        if len(self._known) > self.CACHE_MAX:  # a cache, not a record: memory stays flat
+            self._known.clear()
         todo = [k for k in keys if k not in self._known]
         if todo:
             found = self.backend.known_keys(todo)
-            if len(self._known) > self.CACHE_MAX:  # a cache, not a record: memory stays flat
-                self._known.clear()
             self._known.update((k, k in found) for k in todo)
-        return {k for k in keys if self._known.get(k, k in found if todo else False)}
+        return {k for k in keys if self._known[k]}
 
     def skip(self, ref: PageRef) -> bool:
         """True (and counted once per article) when an earlier run stored *ref*."""

@@ -31,7 +31,7 @@ class DedupPipeline(StatsPipeline):
         if key in self.keys:
             raise drop(self.stats, "duplicate_key", item.url, "INFO")
         fp = int(item.fingerprint[:16], 16) if item.fingerprint else None
-        first = self.fingerprints.get(fp) if fp is not None else None
+        first = self.fingerprints.get(fp)  # None is never stored
         if first is not None:
             raise drop(self.stats, "duplicate_content", f"{item.url} republishes {first}", "INFO")
         self.keys.add(key)

@@ -145,15 +145,13 @@ class MinHashIndex:
         self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self._db.executescript(_INDEX_SCHEMA)
         self._count = 0
-        self._last_id: int | None = None
 
     def __len__(self) -> int:
         return self._count
 
     def add(self, sig: bytes, url: str) -> int | None:
         """Index *sig* under *url*; returns its entry id (for :meth:`remove`)."""
-        self.add_many([(sig, url)])
-        return self._last_id
+        return self._insert([(bytes(sig), url)]) if len(sig) == SIGNATURE_SIZE else None
 
     def remove(self, entry_id: int) -> None:
         """Forget an entry (an item dropped after it was indexed)."""
@@ -179,21 +177,20 @@ class MinHashIndex:
         if batch:
             self._insert(batch)
 
-    def _insert(self, batch: list[tuple[bytes, str]]) -> None:
+    def _insert(self, batch: list[tuple[bytes, str]]) -> int:
+        """Index *batch* in one transaction; the last entry's id."""
         db = self._db
         db.execute("BEGIN")
         try:
             for sig, url in batch:
-                rid = self._last_id = db.execute("INSERT INTO sigs (url, sig) VALUES (?, ?)", (url, sig)).lastrowid
+                rid = db.execute("INSERT INTO sigs (url, sig) VALUES (?, ?)", (url, sig)).lastrowid
                 db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, rid) for k in _band_keys(sig)])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         self._count += len(batch)
-
-    def merge(self) -> None:
-        """Kept for callers of the in-memory index: nothing to merge on disk."""
+        return rid
 
     def candidates(self, sig: bytes) -> list[tuple[int, str, bytes]]:
         """``(id, url, signature)`` of the entries sharing a band with *sig*."""

@@ -47,6 +47,9 @@ class AggregatorSpider(scrapy.Spider):
     site: ClassVar[str] = ""
     #: Set by newsagg.extensions.state on an incremental run (not full=1): a StateGate.
     incremental_state: Any = None
+    #: Side links kept as URLs until idle (module doc); set from the settings.
+    defer_side_links: bool = False
+    side_links_batch: int = 1000
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args)
@@ -59,6 +62,11 @@ class AggregatorSpider(scrapy.Spider):
         self.tz = SITES[self.site].tz
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         self.rendering = RenderPolicy(self, self.args.render)  # which pages go through Chromium
+        # hash() of the article URLs requested so far: ~60 bytes each, not a Request.
+        self._requested: set[int] = set()
+        # Deferred side links (ordered sets): not requested yet / requested, no response yet.
+        self._side_pending: dict[str, None] = {}
+        self._side_in_flight: dict[str, None] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -112,7 +120,7 @@ class AggregatorSpider(scrapy.Spider):
     def follow_side_links(self, refs) -> list[scrapy.Request]:
         """Article links of sidebars and tickers: deferred (module doc) or, when
         deferring is off, requested now."""
-        if not getattr(self, "defer_side_links", False):
+        if not self.defer_side_links:
             return self.follow_articles(refs)
         requested, side = self._requested, self._side_links()
         before = len(side)
@@ -123,43 +131,24 @@ class AggregatorSpider(scrapy.Spider):
             inc(self.crawler.stats, f"{PREFIX}/side_links/deferred", len(side) - before)
         return []
 
-    @property
-    def _requested(self) -> set[int]:
-        # hash() of the article URLs requested so far: ~60 bytes each, not a Request.
-        try:
-            return self.__requested
-        except AttributeError:
-            self.__requested: set[int] = set()
-            return self.__requested
-
     def _side_links(self) -> dict[str, None]:
-        """Deferred side links not requested yet (an ordered set). In
-        ``spider.state`` with a JOBDIR, so a cleanly stopped crawl resumes with
-        them (the requested ones are in the JOBDIR's queue)."""
+        """Deferred side links not requested yet. In ``spider.state`` with a
+        JOBDIR, so a cleanly stopped crawl resumes with them (the requested
+        ones are in the JOBDIR's queue); ``spider.state`` appears only at
+        spider_opened, so the first call after it moves them there."""
         state = getattr(self, "state", None)
         if isinstance(state, dict):
-            side = state.setdefault("newsagg_side_links", {})
-            side.update(self.__dict__.pop("_AggregatorSpider__side", {}))  # restored before spider.state existed
-            return side
-        try:
-            return self.__side
-        except AttributeError:
-            self.__side: dict[str, None] = {}
-            return self.__side
-
-    def _side_in_flight(self) -> dict[str, None]:
-        """Deferred side links requested, response not seen yet."""
-        try:
-            return self.__side_in_flight
-        except AttributeError:
-            self.__side_in_flight: dict[str, None] = {}
-            return self.__side_in_flight
+            side = state.setdefault("newsagg_side_links", self._side_pending)
+            if side is not self._side_pending:
+                side.update(self._side_pending)
+                self._side_pending = side
+        return self._side_pending
 
     def unfinished_side_links(self) -> list[str]:
         """Side links a stopped run did not fetch: the incremental state keeps
         them for the next run (:meth:`restore_side_links`), so an article linked
         only from pages already stored is not lost when a run is interrupted."""
-        return list(self._side_in_flight()) + list(self._side_links())
+        return list(self._side_in_flight) + list(self._side_links())
 
     def restore_side_links(self, urls: list[str]) -> None:
         """Side links left by an interrupted earlier run: requested at idle time."""
@@ -172,8 +161,7 @@ class AggregatorSpider(scrapy.Spider):
     def release_side_links(self) -> None:
         """spider_idle: request the next batch of deferred side links not yet
         requested; the spider stays open while some are left."""
-        side, in_flight = self._side_links(), self._side_in_flight()
-        requested = self._requested
+        side, in_flight, requested = self._side_links(), self._side_in_flight, self._requested
         released = 0
         while side and released < self.side_links_batch:
             url = next(iter(side))
@@ -259,7 +247,7 @@ class AggregatorSpider(scrapy.Spider):
         yield self.listing_request(nxt, page_no + 1)
 
     def parse_article(self, response: Response):
-        self._side_in_flight().pop(getattr(response.meta.get("newsagg_ref"), "url", None), None)
+        self._side_in_flight.pop(getattr(response.meta.get("newsagg_ref"), "url", None), None)
         if not self._usable(response, "article"):
             return
         ref = classify(response.url, self.base_url)
@@ -281,7 +269,7 @@ class AggregatorSpider(scrapy.Spider):
         yield item
 
     def on_error(self, failure):
-        self._side_in_flight().pop(getattr(failure.request.meta.get("newsagg_ref"), "url", None), None)
+        self._side_in_flight.pop(getattr(failure.request.meta.get("newsagg_ref"), "url", None), None)
         if self.rendering.on_error(failure):  # browser fetches: render_unavailable/_timeout/_error
             return
         reason = failure_reason(failure)

@@ -190,18 +190,13 @@ class SQLiteState(StateBackend):
 
     def commit(self, run_id: str) -> int:
         db = self._conn()
-        mine = self._claims().execute(
-            "SELECT site, source_slug, article_id, fingerprint, url, signature FROM claims WHERE run_id=? ORDER BY seq",
-            (run_id,))
+        pending = self._claims()
+        count = pending.execute("SELECT count(*) FROM claims WHERE run_id=?", (run_id,)).fetchone()[0]
         aliases = [(k, v) for k, v in self._aliases.items() if v[2] == run_id and not self._claimed(k)]
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        count = 0
-
-        def rows():
-            nonlocal count
-            for row in mine:
-                count += 1
-                yield (*row, run_id, now)
+        rows = pending.execute(
+            "SELECT site, source_slug, article_id, fingerprint, url, signature, run_id, ? FROM claims"
+            " WHERE run_id=? ORDER BY seq", (now, run_id))
 
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -210,7 +205,7 @@ class SQLiteState(StateBackend):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (site, source_slug, article_id) DO UPDATE SET fingerprint=excluded.fingerprint,"
                 " url=excluded.url, signature=excluded.signature, run_id=excluded.run_id, stored_at=excluded.stored_at",
-                rows())
+                rows)
             # After the claims (higher seq): fingerprint_owner keeps naming the original.
             db.executemany(
                 "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
