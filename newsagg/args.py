@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from newsagg.urls import SLUG_RE, classify
 
 RENDER_MODES = ("auto", "always", "never")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+#: Words read as a boolean, in spider arguments and string settings (lower-cased, stripped).
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", "none", ""})
 
 
 class ArgumentError(ValueError):
@@ -139,9 +140,9 @@ def _choice(raw: dict, name: str, choices: tuple[str, ...], default: str) -> str
 
 def _bool(raw: dict, name: str) -> bool:
     value = str(raw.get(name, "")).strip().lower()
-    if value in _TRUE:
+    if value in TRUE_WORDS:
         return True
-    if value in _FALSE:
+    if value in FALSE_WORDS:
         return False
     raise ArgumentError(f"{name}={value!r}: expected 1/0, true/false, yes/no")
 

@@ -42,21 +42,17 @@ def _fold(text: str) -> str:
 
 # --- boilerplate --------------------------------------------------------------
 
-#: Sentences of the "report image" modal, present on every page.
-MODAL_SENTENCES = (
-    "Merci d'avoir signalé!",
-    "Merci d'avoir signalé !",
-    "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
-)
-#: The line that links to the newspaper's own page.
-SOURCE_LINK_SENTENCE = "Cliquez ici pour lire l'article depuis sa source."
-
+# The "report image" modal's sentences, present on every page.
 _MODAL_RE = re.compile(
     r"merci d'avoir signal[eé]\s*!|cette image sera automatiquement bloqu[eé]e apr[eè]s "
     r"qu'elle soit signal[eé]e par plusieurs personnes\.?",
     re.I,
 )
-_SOURCE_LINK_RE = re.compile(r"cliquez ici pour lire l'article depuis sa source\.?", re.I)
+# The line that links to the newspaper's own page: "Cliquez ici pour lire
+# l'article depuis sa source." ("l.article": any apostrophe). The one copy of
+# this sentence: page objects use the functions below.
+_SOURCE_LINK_RE = re.compile(r"cliquez ici pour lire l.article depuis sa source\.?", re.I)
+_SOURCE_LINK_AT_END = re.compile(rf"(?:{_SOURCE_LINK_RE.pattern})\s*$", re.I)
 
 # Whole lines that are widget or navigation labels, never article text.
 _LABEL_LINES = {
@@ -94,7 +90,9 @@ _LABEL_LINES = {
 _LABEL_MAX = max(len(s) for s in _LABEL_LINES) + 8
 # Ad slot placeholders: skipped wherever they stand (they may sit between
 # paragraphs, so unlike the labels above they do not end the body).
-_AD_LINES = {_fold(s) for s in ("Publicité", "Publicite", "Advertisement", "Annonce", "Sponsorisé", "Pub")}
+#: Placeholder texts of ad slots (also removed from rendered pages: rendering/wait.py).
+AD_LABELS = ("Publicité", "Publicite", "Advertisement", "Annonce", "Sponsorisé", "Sponsorise", "Pub")
+_AD_LINES = {_fold(s) for s in AD_LABELS}
 
 
 def is_ad_label(text: str) -> bool:
@@ -116,6 +114,17 @@ def is_source_link_text(text: str) -> bool:
         return False
     f = _fold(text)
     return bool(f) and not _SOURCE_LINK_RE.sub("", f).strip(" .")
+
+
+def ends_with_source_link(text: str) -> bool:
+    """True when *text* ends with the source-link sentence (a paragraph glued to it)."""
+    return _SOURCE_LINK_AT_END.search(text) is not None
+
+
+def text_before_source_link(text: str) -> str:
+    """The text before a trailing source-link sentence ("" when there is none)."""
+    m = _SOURCE_LINK_AT_END.search(text)
+    return normalize_ws(text[: m.start()]) if m else ""
 
 
 def is_label_line(text: str) -> bool:

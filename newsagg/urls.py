@@ -33,15 +33,6 @@ class PageRef:
     page: int = 1
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).netloc.lower()
-
-
-def same_host(url: str, base_url: str) -> bool:
-    """True when *url* is on the configured host (scheme-insensitive, port-sensitive)."""
-    return _host(url) == _host(base_url)
-
-
 def classify(url: str, base_url: str) -> PageRef:
     """Classify an absolute URL of the configured site and canonicalise it.
 
@@ -73,11 +64,6 @@ def classify(url: str, base_url: str) -> PageRef:
             canon = f"{root}/fr/{slug}" + (f"?{urlencode({'page': page})}" if page > 1 else "")
         return PageRef("listing", canon, slug, None, page)
     return PageRef("other", urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
-
-
-def article_url(base_url: str, slug: str, article_id: str) -> str:
-    """The canonical URL of an article."""
-    return f"{base_url.rstrip('/')}/fr/{slug}/{article_id}"
 
 
 def listing_url(base_url: str, slug: str) -> str:

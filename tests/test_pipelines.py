@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from newsagg.args import CrawlArgs
 from newsagg.items import ArticleItem
 from newsagg.pipelines.clean import BoilerplatePipeline
 from newsagg.pipelines.dates import DatePipeline
@@ -72,7 +72,10 @@ def test_validation_drops_and_counts(field, reason):
 
 
 def test_validation_keeps_dateless_article():
-    assert ValidationPipeline(stats()).process_item(item(published_raw=None, published_at=None))
+    st = stats()
+    it = item(published_raw=None, published_at=None)
+    assert ValidationPipeline(st).process_item(it) is it
+    assert not [k for k in st.get_stats() if k.startswith("newsagg/items_dropped/")]
 
 
 def test_dedup_by_key_and_by_content():
@@ -89,14 +92,18 @@ def test_dedup_by_key_and_by_content():
 
 
 def test_same_id_in_two_sources_are_two_articles():
-    p = DedupPipeline(stats())
-    p.process_item(item(url="http://x/fr/lematin/2016", source_slug="lematin", article_id="2016"))
-    p.process_item(item(url="http://x/fr/lagazette/2016", source_slug="lagazette", article_id="2016", body="B."))
+    st = stats()
+    p = DedupPipeline(st)
+    first = item(url="http://x/fr/lematin/2016", source_slug="lematin", article_id="2016")
+    second = item(url="http://x/fr/lagazette/2016", source_slug="lagazette", article_id="2016", body="B.")
+    assert p.process_item(first) is first
+    assert p.process_item(second) is second  # same id, other source: not a duplicate key
+    assert not [k for k in st.get_stats() if k.startswith("newsagg/items_dropped/")]
 
 
 def test_window_pipeline():
     st = stats()
-    p = WindowPipeline(st, dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    p = WindowPipeline(st, CrawlArgs.parse({"since": "2024-01-01", "until": "2024-01-31"}, "http://x"))
     assert p.process_item(item(published_at="2024-01-31T23:30:00+01:00"))
     for published, reason in (("2023-12-31", "out_of_window"), ("2024-02-01", "out_of_window"),
                               (None, "undated_in_window")):

@@ -27,7 +27,6 @@ earlier record of the merged dataset (``--no-neardup`` keeps links as read).
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import os
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
 
 logger = logging.getLogger(__name__)
@@ -66,14 +66,6 @@ class MergeReport:
                 "dropped": dict(sorted(self.dropped.items())), "near_duplicates_linked": self.linked,
                 "kept_per_input": self.per_input,
                 "output": self.output, "sha256": self.sha256}
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _dataset_files(directory: Path, exclude: set[Path]) -> list[tuple[Path, dict]]:

@@ -28,6 +28,7 @@ from typing import Any
 
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from newsagg.digest import sha256_of
 from newsagg.urls import SLUG_RE
 
 logger = logging.getLogger(__name__)
@@ -121,14 +122,6 @@ def dataset_uri_params(params: dict, spider) -> dict:
     # Checked once more as a whole (a template could use other parameters).
     dataset_stem(params["site"], run.stamp, run.tag, source or None)
     return params
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def fsync_path(path: Path, directory: bool = False) -> None:

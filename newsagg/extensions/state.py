@@ -38,6 +38,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.extensions.feedexport import FeedExporter
 
+from newsagg.args import FALSE_WORDS, TRUE_WORDS
 from newsagg.exporters.storage import PartFileStorage, fsync_path, get_run
 from newsagg.state import Key, StateError, StateLocked, open_state
 from newsagg.state.sqlite import state_dir
@@ -45,8 +46,6 @@ from newsagg.stats import PREFIX, inc
 from newsagg.urls import SLUG_RE, PageRef
 
 logger = logging.getLogger(__name__)
-
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", "none", ""}
 
 
 class StateGate:
@@ -146,9 +145,9 @@ class CrawlState:
     def wanted(self) -> bool:
         """Whether this run keeps state (``NEWSAGG_STATE_ENABLED``, see module doc)."""
         mode = str(self.settings.get("NEWSAGG_STATE_ENABLED", "auto")).strip().lower()
-        if mode in _TRUE:
+        if mode in TRUE_WORDS:
             return True
-        if mode in _FALSE:
+        if mode in FALSE_WORDS:
             return False
         exporter = self._exporter()
         return bool(exporter) and any(o.get("newsagg_dataset") for o in exporter.feeds.values())

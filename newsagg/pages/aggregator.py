@@ -21,13 +21,16 @@ from scrapy.http import Response, TextResponse
 from newsagg.dates import parse_date, to_date
 from newsagg.items import ArticleItem
 from newsagg.pages.blocks import Block, linearize
+from newsagg.sites import SITE_NAMES
 from newsagg.text import (
     clean_title,
+    ends_with_source_link,
     is_ad_label,
     is_label_line,
     is_modal_text,
     is_source_link_text,
     normalize_ws,
+    text_before_source_link,
 )
 from newsagg.urls import PageRef, classify
 
@@ -44,7 +47,6 @@ _BYLINE_DATED = re.compile(
 _BYLINE_OTHER_DATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>.*\d.*)$", re.I)
 _BYLINE_NODATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+)$", re.I)
 _NEXT_TEXT = re.compile(r"^(?:suivant|suivante|page suivante|next|»|›|>|>>|suivant\s*[»›>])$", re.I)
-_SITE_NAMES = ("Maghress", "Djazairess", "Turess", "maghress.com", "djazairess.com", "turess.com")
 
 
 @dataclass
@@ -97,10 +99,6 @@ class Link:
         if self._text is None:
             self._text = normalize_ws(" ".join(_TEXT_NODES(self._el))) if self._el is not None else ""
         return self._text
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self._text = value
 
     def _key(self):
         return (self.ref, self.text, self.rel, self.day)
@@ -275,7 +273,7 @@ class ArticlePage(LinkPage):
         return False
 
     def _doc_title(self) -> str:
-        return clean_title(" ".join(_TITLE_TEXT(self.response.selector.root)), _SITE_NAMES)
+        return clean_title(" ".join(_TITLE_TEXT(self.response.selector.root)), SITE_NAMES)
 
     def _title(self, blocks: list[Block], at: int, byline: Byline) -> str:
         head, level = blocks[at].text, blocks[at].chrome_level
@@ -284,7 +282,7 @@ class ArticlePage(LinkPage):
             # Inline markup glued the title to the byline: the title is before it.
             before = normalize_ws(head[: cut.start()])
             if before and not is_modal_text(before):
-                return clean_title(before, _SITE_NAMES)
+                return clean_title(before, SITE_NAMES)
         doc_title = self._doc_title()
         candidates = []
         for b in reversed(blocks[max(0, at - 12):at]):
@@ -296,10 +294,10 @@ class ArticlePage(LinkPage):
             candidates.append(b.text)
         if doc_title:
             for c in candidates:
-                if clean_title(c, _SITE_NAMES) == doc_title:
+                if clean_title(c, SITE_NAMES) == doc_title:
                     return doc_title
         if candidates:
-            return clean_title(candidates[0], _SITE_NAMES)
+            return clean_title(candidates[0], SITE_NAMES)
         return doc_title
 
     def _body(self, blocks: list[Block], at: int, byline: Byline) -> tuple[list[str], str | None]:
@@ -310,9 +308,9 @@ class ArticlePage(LinkPage):
         original = None
         link_run = 0
         for b in blocks[at + 1:]:
-            if is_source_link_text(b.text) or _ends_with_source_link(b.text):
+            if is_source_link_text(b.text) or ends_with_source_link(b.text):
                 original = _first_offsite(self.response, b.hrefs, self.base_url)
-                head = _before_source_link(b.text)
+                head = text_before_source_link(b.text)
                 if head:
                     paras.append(head)
                 break
@@ -382,15 +380,6 @@ def _pick_byline(blocks: list[Block]) -> tuple[int, Byline] | None:
         return n
 
     return max(found, key=weight)
-
-
-def _ends_with_source_link(text: str) -> bool:
-    return bool(re.search(r"cliquez ici pour lire l.article depuis sa source\.?\s*$", text, re.I))
-
-
-def _before_source_link(text: str) -> str:
-    m = re.search(r"cliquez ici pour lire l.article depuis sa source\.?\s*$", text, re.I)
-    return normalize_ws(text[: m.start()]) if m else ""
 
 
 def resolve(response: Response, href: str, base_url: str) -> PageRef | None:

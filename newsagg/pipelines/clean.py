@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from newsagg.items import ArticleItem
+from newsagg.sites import SITE_NAMES
 from newsagg.text import clean_paragraphs, clean_title, fingerprint, normalize_ws, word_count
 
 
@@ -11,10 +12,8 @@ class BoilerplatePipeline:
     sentence, share/sidebar labels or site-name suffix reaches ``title``/``body``.
     """
 
-    SITE_NAMES = ("Maghress", "Djazairess", "Turess")
-
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
-        item.title = clean_title(item.title, self.SITE_NAMES) or None
+        item.title = clean_title(item.title, SITE_NAMES) or None
         paragraphs = clean_paragraphs((item.body or "").split("\n\n"))
         item.body = "\n\n".join(paragraphs) or None
         item.source = normalize_ws(item.source) or None

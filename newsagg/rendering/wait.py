@@ -16,6 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from newsagg.pages.blocks import _CHROME_WORDS, CHROME_TAGS
+from newsagg.text import AD_LABELS
 
 FOUND, MISSING, TIMEOUT = "found", "missing", "timeout"
 
@@ -80,7 +81,7 @@ async def wait_for_content(page, expression: str, arg=None, timeout_ms: float = 
 # Ad slots filled by scripts ("Publicité" written by document.write, ...): the
 # plain HTML never shows them, so a rendered page drops them to give the same
 # record as the static page. Only elements whose whole text is such a label go.
-AD_LABELS = ("publicité", "publicite", "advertisement", "annonce", "sponsorisé", "sponsorise")
+_AD_LABELS = tuple(label.lower() for label in AD_LABELS)  # the script compares lower-cased text
 _REMOVE_AD_SLOTS = """(labels) => {
   let removed = 0;
   for (const el of Array.from(document.body ? document.body.querySelectorAll("*") : [])) {
@@ -95,6 +96,6 @@ _REMOVE_AD_SLOTS = """(labels) => {
 async def remove_ad_slots(page) -> int:
     """Remove script-inserted ad placeholders (a scrapy-playwright ``PageMethod``); returns how many."""
     try:
-        return await page.evaluate(_REMOVE_AD_SLOTS, list(AD_LABELS))
+        return await page.evaluate(_REMOVE_AD_SLOTS, list(_AD_LABELS))
     except PlaywrightError:  # best effort: the page went away or navigated
         return 0

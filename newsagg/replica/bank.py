@@ -10,8 +10,10 @@ from __future__ import annotations
 import random
 import unicodedata
 
+from newsagg.sites import SITES
+
 #: Display name of each site (the ``<title>`` suffix: ``Titre - Maghress``).
-SITE_NAMES = {"maghress": "Maghress", "djazairess": "Djazairess", "turess": "Turess"}
+SITE_NAMES = {key: site.name for key, site in SITES.items()}
 
 # (display name, slug, newspaper domain). The first seven are the ones small
 # corpora use, picked for nastiness: digits in names ("H24 Info", "Médias 24"),
