@@ -130,6 +130,16 @@ def test_listing_entries_dates_and_next_page():
     assert page.next_page().url == f"{BASE}/fr/h24info?page=2"
 
 
+@pytest.mark.parametrize("first", ["next_page", "links", "article_links"])
+def test_listing_dates_whatever_was_asked_first(first):
+    """The links are cached: a call without dates first must not leave the entries dateless."""
+    page = ListingPage(response(LISTING.encode(), url=f"{BASE}/fr/h24info"), BASE, slug="h24info", page=1)
+    getattr(page, first)()
+    assert [str(e.day) for e in page.entries()] == ["2019-04-24", "2019-04-23", "2019-04-22"]
+    assert page.links() is page.links(with_dates=True)  # dated once, then the same list
+    assert [link.day for link in page.links() if link.ref.kind == "listing"] == [None] * 3
+
+
 def test_listing_next_by_rel_and_path_shape():
     html = b"""<html><body><a href="/fr/lematin/page/2">2</a><a href="/fr/lematin/page/3">3</a>
     <a rel="next" href="/fr/lematin/page/6">Suivant &raquo;</a></body></html>"""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import MemoryStatsCollector

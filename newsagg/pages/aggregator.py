@@ -121,20 +121,23 @@ class LinkPage:
     tz: str = "Africa/Casablanca"
     now: dt.datetime | None = None
     _links: list[Link] | None = field(default=None, repr=False)
+    _links_dated: bool = field(default=False, repr=False)  # _links carry the listed dates
 
     def links(self, with_dates: bool = False) -> list[Link]:
-        """Every on-site link of the page, classified and canonical."""
-        if self._links is not None:
-            return self._links
-        out = []
-        below: dict | None = _article_hrefs_below(self.response.selector.root) if with_dates else None
-        for a, ref in self._anchors():
-            link = Link(ref, None, (a.get("rel") or "").lower(), el=a)
-            if below is not None and ref.kind == "article":
-                link.day = self._date_near(a, below)
-            out.append(link)
-        self._links = out
-        return out
+        """Every on-site link of the page, classified and canonical.
+
+        *with_dates*: article links also get the date shown next to them
+        (``Link.day``), whatever was asked before (the list is cached).
+        """
+        if self._links is None:
+            self._links = [Link(ref, None, (a.get("rel") or "").lower(), el=a) for a, ref in self._anchors()]
+        if with_dates and not self._links_dated:
+            below = _article_hrefs_below(self.response.selector.root)
+            for link in self._links:
+                if link.ref.kind == "article":
+                    link.day = self._date_near(link._el, below)
+            self._links_dated = True
+        return self._links
 
     def _anchors(self):
         """(``<a>`` element, classified ref) of every on-site link, in document order.
