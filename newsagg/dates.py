@@ -28,16 +28,18 @@ How it works
    range (before 1900, more than one year after ``now``) gives None: no guess and
    no fallback.
 4. Only text that had no fast-path match *and* contains a French month word or a
-   relative-date word reaches dateparser (one lazily built, reused instance).
+   relative-date word reaches dateparser (its public ``DateDataParser``, one
+   per ``now``, cached). Only the errors dateparser raises on bad input
+   (``ValueError``, ``OverflowError``) mean "no date"; any other propagates.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-import threading
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -469,17 +471,15 @@ DATEPARSER_SETTINGS: dict[str, Any] = {
     # written in the text (any other TIMEZONE converts it away).
 }
 
-_dp_parser: Any = None
-_dp_lock = threading.Lock()
+# dateparser's public API has no per-call "now": RELATIVE_BASE is a setting
+# of the parser. One parser per base, built on first use (~15 µs, against
+# ~0.5 ms per parse); the base changes at most once a second (now without
+# microseconds), and a crawl passes one fixed now.
+@lru_cache(maxsize=16)
+def _dateparser(relative_base: datetime) -> Any:
+    from dateparser.date import DateDataParser  # heavy import: only when needed
 
-
-def _dateparser() -> Any:
-    global _dp_parser
-    if _dp_parser is None:
-        from dateparser.date import DateDataParser  # heavy import: only when needed
-
-        _dp_parser = DateDataParser(languages=["fr"], settings=DATEPARSER_SETTINGS)
-    return _dp_parser
+    return DateDataParser(languages=["fr"], settings={**DATEPARSER_SETTINGS, "RELATIVE_BASE": relative_base})
 
 
 def _scrub_for_dateparser(s: str) -> str:
@@ -490,19 +490,14 @@ def _parse_fallback(s: str, zi: ZoneInfo, now: datetime) -> DateParts | None | _
     if len(s) > _FALLBACK_MAX_CHARS or not _FALLBACK_GATE.search(s):
         return None
     text = _scrub_for_dateparser(s)
-    with _dp_lock:
-        parser = _dateparser()  # outside the try: a bad setting must fail loudly
-        try:
-            # The instance is reused, but "now" differs per call: give it this
-            # call's RELATIVE_BASE (local wall time), keeping the other settings.
-            base = parser._settings
-            parser._settings = base.replace(RELATIVE_BASE=now.replace(tzinfo=None, microsecond=0))
-            try:
-                res = parser.get_date_data(text)
-            finally:
-                parser._settings = base
-        except Exception:  # noqa: BLE001 - a fallback must never break a crawl
-            return None
+    # Outside the try: a bad setting (SettingValidationError) must fail loudly.
+    parser = _dateparser(now.replace(tzinfo=None, microsecond=0))  # local wall time, as the text's
+    try:
+        res = parser.get_date_data(text)
+    except (ValueError, OverflowError):
+        # What dateparser raises on text it cannot make a date of (out-of-range
+        # numbers). Anything else is a bug or an API change: it propagates.
+        return None
     dt = res.date_obj if res is not None else None
     if dt is None or res.period not in ("day", "time"):
         return None
