@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scrapy.exporters import CsvItemExporter
@@ -56,11 +57,14 @@ class SafeCsvItemExporter(CsvItemExporter):
         if self.bom:
             self.stream.write("\ufeff")
         # The header is written here, not at the first item: an empty run
-        # still yields a well-formed file.
+        # still yields a well-formed file. Public attributes only: the header
+        # row goes through ``csv_writer``, then ``include_headers_line`` is
+        # turned off so that the first item does not write it again.
         if self.include_headers_line and self.fields_to_export:
-            self._headers_not_written = False
-            self._write_headers_and_set_fields_to_export(None)
+            fields = self.fields_to_export
+            self.csv_writer.writerow(list(fields.values() if isinstance(fields, Mapping) else fields))
+            self.include_headers_line = False
 
-    def _build_row(self, values):
-        for value in super()._build_row(values):
-            yield neutralize_cell(value) if self.neutralize else value
+    def serialize_field(self, field, name: str, value: Any) -> Any:
+        value = super().serialize_field(field, name, value)
+        return neutralize_cell(value) if self.neutralize else value
