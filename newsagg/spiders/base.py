@@ -71,7 +71,7 @@ class AggregatorSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        apply_runtime_settings(crawler.settings, spider.base_url)
+        apply_runtime_settings(crawler.settings, spider.base_url, scrapyd_job=bool(spider.args.job))
         settings = crawler.settings
         # Distributed workers share one frontier in Redis: nothing to defer there.
         spider.defer_side_links = (settings.getbool("NEWSAGG_DEFER_SIDE_LINKS", True)
