@@ -10,6 +10,7 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
+import pytest_twisted
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.project import get_project_settings
 
@@ -183,3 +184,47 @@ def test_settings_install_a_bounded_system_chromium():
     for kind in ("home", "listing", "article"):
         meta = render_meta(kind, "lematin", "always", settings)
         assert meta["playwright"] is True and not meta.get("playwright_include_page")  # pages get closed
+
+
+# --- the scrapy-playwright hooks the lazy handler relies on ----------------------------
+
+def test_scrapy_playwright_hooks_we_use():
+    """newsagg.rendering.handler starts Playwright lazily through these
+    non-public methods of scrapy-playwright's handler (module doc there)."""
+    import inspect
+
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler as Parent
+
+    for name in ("_launch", "_maybe_launch_browser", "_close", "_maybe_launch_in_thread"):
+        fn = getattr(Parent, name, None)
+        assert fn is not None and inspect.iscoroutinefunction(fn), name
+        assert list(inspect.signature(fn).parameters) == ["self"], name
+    assert list(inspect.signature(Parent.download_request).parameters)[:2] == ["self", "request"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_engine_start_launches_nothing():
+    """The hook the parent connects to engine_started is the one overridden: a
+    renamed hook would start Playwright here, at every crawl's start."""
+    from scrapy import signals
+    from scrapy.utils.test import get_crawler
+
+    from newsagg.rendering.handler import RenderingDownloadHandler
+
+    crawler = get_crawler(settings_dict={"NEWSAGG_CHROMIUM_PATH": "/usr/bin/chromium"})
+    handler = RenderingDownloadHandler.from_crawler(crawler)
+    try:
+        await as_deferred(crawler.signals.send_catch_log_async(signals.engine_started))
+        assert getattr(handler, "browser_provider", None) is None and not hasattr(handler, "browser")
+        assert not handler._ready
+    finally:
+        await as_deferred(handler.close())
+
+
+def as_deferred(coro):
+    """An asyncio coroutine awaited from a pytest-twisted test."""
+    import asyncio
+
+    from twisted.internet import defer
+
+    return defer.Deferred.fromFuture(asyncio.ensure_future(coro))

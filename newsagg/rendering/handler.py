@@ -16,6 +16,15 @@ crawl without JavaScript pages never runs a browser.
   (``PLAYWRIGHT_MAX_CONTEXTS`` >= 2 leaves room for that hand-over). Pages are
   closed after each request, also on errors (``playwright_include_page`` is
   never set).
+
+scrapy-playwright has no public API for a lazy start: the parent class starts
+Playwright from ``engine_started`` (``_maybe_launch_in_thread``, or
+``_engine_started`` on older Scrapy), and ``_launch`` / ``_maybe_launch_browser``
+/ ``_close`` start and stop it. Those hooks are used in the "lifecycle"
+section below and nowhere else; requests go through the public
+``download_request``. ``tests/test_render_units.py`` pins the hooks
+(``test_scrapy_playwright_hooks_we_use``): an upgrade that renames them fails
+there, not by quietly launching a browser at every engine start.
 """
 
 from __future__ import annotations
@@ -23,8 +32,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from contextlib import suppress
 
+from playwright.async_api import Error as PlaywrightError
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
@@ -107,8 +116,14 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
             problem, self.chromium_from, fix)
 
     async def _stop_quietly(self) -> None:
-        with suppress(Exception):
+        """Tear down what a failed launch left. Never raises: the launch already
+        failed and is reported (``_give_up``); a teardown error is logged and
+        counted (``newsagg/render/teardown_failed``), the crawl goes on."""
+        try:
             await self._close()
+        except Exception as exc:  # noqa: BLE001 - a half-started driver fails in any way; logged, counted
+            inc(self.stats, f"{PREFIX}/render/teardown_failed")
+            logger.warning("Stopping the half-started browser failed: %s: %s", type(exc).__name__, exc)
         self.browser_provider = None
 
     async def close(self) -> None:
@@ -127,15 +142,14 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                                   "'twisted.internet.asyncioreactor.AsyncioSelectorReactor' (newsagg/settings.py)")
                 raise RenderUnavailable(self._unavailable)
             return await HTTP11DownloadHandler.download_request(self, request)
-        return await super().download_request(request)
-
-    async def _download_request(self, request, spider=None):
+        if not request.meta.get("playwright"):
+            return await super().download_request(request)
         if self._unavailable is not None:
             raise RenderUnavailable(self._unavailable)
         await self._ensure_browser()
         name = self._assign_context(request)
         try:
-            return await super()._download_request(request, spider)
+            return await super().download_request(request)
         finally:
             if name is not None:
                 await self._release_context(name)
@@ -162,6 +176,10 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         del self._inflight[name]
         wrapper = self.context_wrappers.get(name)
         if wrapper is not None:
-            with suppress(Exception):
+            try:
                 await wrapper.context.close()
+            except PlaywrightError as exc:  # the browser went away: nothing left to free
+                inc(self.stats, f"{PREFIX}/render/context_close_failed")
+                logger.warning("Closing retired browser context %s failed: %s", name, exc)
+                return
             inc(self.stats, f"{PREFIX}/render/contexts_recycled")
