@@ -140,3 +140,32 @@ def test_fingerprint_ignores_case_accents_spacing_punctuation():
 def test_is_ad_label(text, yes):
     from newsagg.text import is_ad_label
     assert is_ad_label(text) is yes
+
+
+# The replica's ground truth computes word_count and fingerprint on its own
+# (newsagg/replica/truth.py); both implementations must give these literal
+# values, so neither can drift without a test failing (and the end-to-end
+# comparisons catch the crawler's side on every article).
+MEASURES = [
+    ("Un titre", "Le fait a été signalé hier.", 6, "un titre le fait a ete signale hier"),
+    ("Kim Jong-un est arrivé en Russie", "Aujourd’hui, l'État a décidé : 2 000 dirhams.", 7,
+     "kim jong-un est arrive en russie aujourd'hui l'etat a decide 2 000 dirhams"),
+    ("ÉCOLE `Publique`", "Les élèves -- et les profs - sont là...\n\nSuite_2 ici.", 9,
+     "ecole publique les eleves et les profs sont la suite_2 ici"),
+    (None, "Straße, œuvre, ﬁn, Ｈ２４", 4, "strasse œuvre fin h24"),
+    ("  ", None, 0, ""),
+    ("L’art d'aujourd'hui", "rock'n'roll ' isolé ' et tiret- final -début", 6,
+     "l'art d'aujourd'hui rock'n'roll isole et tiret final debut"),
+]
+
+
+@pytest.mark.parametrize(("title", "body", "words", "folded"), MEASURES)
+def test_measures_match_the_truths_own_implementation(title, body, words, folded):
+    import hashlib
+
+    from newsagg.replica.truth import truth_fingerprint, truth_word_count
+    from newsagg.text import normalize_for_fingerprint
+
+    assert word_count(body) == truth_word_count(body) == words
+    assert normalize_for_fingerprint(title, body) == folded
+    assert fingerprint(title, body) == truth_fingerprint(title, body) == hashlib.sha1(folded.encode()).hexdigest()
