@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import pytest
 import redis
 
-from newsagg.distributed.keys import CrawlKeys, RunKeys
+from newsagg.distributed.keys import CrawlKeys
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
 from newsagg.state.redis import StateKeys
 from tests.crawling import compare_with_truth, read_jsonl
@@ -91,7 +91,6 @@ def run(redis_url, tmp_path_factory):
         # Kill worker a once it holds claims (items in its open files) and work remains.
         wait_for(lambda: server.hlen(state.claims(jobs["a"])) >= 10, 180, "worker a to claim articles")
         claims_a = server.hlen(state.claims(jobs["a"]))
-        in_flight_a = server.zcard(RunKeys("newsagg", jobs["a"]).pending)
         procs["a"].send_signal(signal.SIGKILL)
         procs["a"].wait(30)
         frontier_at_kill = server.zcard(crawl.requests)
@@ -102,7 +101,7 @@ def run(redis_url, tmp_path_factory):
         merge = cli("merge", str(tmp / "a"), str(tmp / "b"), str(tmp / "c"), "-o", str(merged))
         yield SimpleNamespace(
             tmp=tmp, server=server, crawl=crawl, state=state, jobs=jobs, procs=procs, logs=logs,
-            claims_a=claims_a, in_flight_a=in_flight_a, frontier_at_kill=frontier_at_kill, merge=merge,
+            claims_a=claims_a, frontier_at_kill=frontier_at_kill, merge=merge,
             merged=merged, truth=expected_records(replica.corpus, base),
             groups=republication_groups(replica.corpus, base), status=json.loads(cli(
                 "status", "maghress", "--redis-url", redis_url).stdout))
@@ -158,6 +157,7 @@ def test_killed_worker_lost_nothing(run):
     assert run.server.hlen(run.state.claims(run.jobs["a"])) == 0
     assert run.server.hexists(run.state.reaped, run.jobs["a"]), "marked: it could never commit now"
     assert int(run.server.get(run.crawl.requeued) or 0) >= 1
+    assert run.frontier_at_kill > 0, "killed mid-crawl: the survivors still had work to share"
     recovered = [n for n in ("b", "c") if "is dead (lease expired)" in (run.tmp / n / "worker.log").read_text()]
     assert recovered, "a survivor reclaimed the dead run's work"
     # ...and every article it had claimed is in the survivors' published files

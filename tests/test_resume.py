@@ -123,6 +123,7 @@ def test_interrupted_crawl_resumes_without_loss(sig, make_replica, tmp_path):
 
     # The interrupted run's feed files: complete and valid, or absent.
     first = published_items(tmp_path)
+    parts_after_run1 = set(dataset_files(tmp_path)[".part"])
     if sig == signal.SIGINT:
         assert "Received SIGINT" in run1.stdout and "(shutdown)" in run1.stdout, run1.stdout[-3000:]
         assert 0 < len(first) < len(r.corpus), "a graceful stop publishes what was written so far"
@@ -131,6 +132,7 @@ def test_interrupted_crawl_resumes_without_loss(sig, make_replica, tmp_path):
     else:
         assert run1.returncode == -signal.SIGKILL
         assert first == [], "a killed run publishes nothing (its files stay *.part)"
+        assert parts_after_run1, "the killed run's feed files, unpublished"
         assert (tmp_path / "job" / "newsagg.running").exists()
 
     run2 = subprocess.run(crawl_cmd(r.base_url, tmp_path), cwd=tmp_path, env=scrapy_env(), capture_output=True,
@@ -145,7 +147,12 @@ def test_interrupted_crawl_resumes_without_loss(sig, make_replica, tmp_path):
     items = published_items(tmp_path)
     problems = compare_with_truth(items, r.truth, r.republication_groups)
     assert not problems, "\n".join(problems[:30])
-    assert not dataset_files(tmp_path)[".part"] or sig == signal.SIGKILL
+    # Run 2 published all of its own files: a *.part left now is one the
+    # killed run 1 left (SIGINT: none at all).
+    left = set(dataset_files(tmp_path)[".part"])
+    assert left <= parts_after_run1, sorted(p.name for p in left - parts_after_run1)
+    if sig == signal.SIGINT:
+        assert not parts_after_run1
     assert not (tmp_path / "job" / "newsagg.running").exists()
 
 
