@@ -107,3 +107,23 @@ async def test_since_until_window(replica, tmp_path):
     assert got <= in_window
     assert result.stats.get("newsagg/items_dropped/out_of_window", 0) > 0
     assert result.stats.get("newsagg/listings/stopped_since", 0) > 0  # pagination stopped early
+
+
+@pytest.mark.parametrize("defer_side_links", [True, False], ids=["deferred", "at-once"])
+@pytest_twisted.ensureDeferred
+async def test_side_links_deferred_or_followed_at_once(make_replica, tmp_path, defer_side_links):
+    """``NEWSAGG_DEFER_SIDE_LINKS``: either way every article comes out exact
+    and once; only the deferred crawl parks side links until the spider is idle."""
+    r = make_replica(n_articles=80, seed=21)
+    result = await crawl("maghress", tmp_path, settings={"NEWSAGG_DEFER_SIDE_LINKS": defer_side_links},
+                         base_url=r.base_url)
+    problems = compare_with_truth(result.items, r.truth, r.republication_groups)
+    assert not problems, "\n".join(problems[:40])
+    assert len(result.items) == len(r.truth) - sum(len(g) - 1 for g in r.republication_groups)
+    deferred = result.stats.get("newsagg/side_links/deferred", 0)
+    assert (deferred > 0) if defer_side_links else (deferred == 0), deferred
+    assert ("newsagg/side_links/requested" in result.stats) == defer_side_links
+    # Each article fetched once either way (the dupefilter and the requested set agree).
+    articles = [p.split("?", 1)[0] for _, p in r.server.request_log if ARTICLE_PATH.match(p.split("?", 1)[0])]
+    twice = {p for p, n in Counter(articles).items() if n > 1}
+    assert twice <= set(r.corpus.error_once_paths), sorted(twice)

@@ -249,3 +249,35 @@ async def test_no_js_page_no_browser(make_replica, tmp_path):
     assert not [k for k in run.stats if k.startswith(RENDER_STATS)], "the browser was started"
     assert run.browser_processes == 0
     assert not browser_processes()
+
+
+# --- a browser fetch that times out ------------------------------------------------
+
+@pytest_twisted.ensureDeferred
+async def test_navigation_timeout_is_counted_as_render_timeout(tmp_path):
+    """A scripted article whose browser fetch gets no answer in time:
+    ``render_timeout``, the page lost, the rest of the crawl exact."""
+    corpus = Corpus("maghress", n_articles=N, seed=SEED, js=True)
+    paired = {p for pair in corpus.republication_pairs() + corpus.near_duplicate_pairs() for p in pair}
+    scripted = next(corpus.path(i) for i in js.js_articles(corpus) if corpus.path(i) not in paired)
+    static = next(corpus.path(i) for i in range(len(corpus))
+                  if corpus.path(i) not in paired and i not in set(js.js_articles(corpus)))
+    # The plain fetch (1st request) shows no article; the browser's (2nd) never answers in time.
+    plan = FaultPlan(slow_seconds=5.0).add_matcher(lambda key, count: "slow" if key == scripted and count >= 2
+                                                   else None)
+    server = ReplicaServer(corpus, faults=plan)
+    server.start()
+    try:
+        base = server.base_url
+        run = await crawl_watching(tmp_path, {"PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 1000}, base_url=base,
+                                   urls=f"{base}{scripted},{base}{static}")
+        truth = {t["url"]: t for t in expected_records(corpus, base)}
+    finally:
+        server.stop()
+    failed = {k: v for k, v in run.stats.items() if k.startswith("newsagg/pages_failed/")}
+    assert failed == {"newsagg/pages_failed/render_timeout": 1}, failed
+    assert [i["url"] for i in run.items] == [base + static]
+    item = run.items[0]
+    assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {f: truth[base + static][f] for f in FIELDS
+                                                                   if f != "crawled_at"}
+    assert server.request_counts[scripted] >= 2  # plain, then the browser's
