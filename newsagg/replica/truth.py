@@ -3,7 +3,7 @@
 Computed from the corpus (never by parsing the served HTML), with the same
 text rules as the crawler's record: whitespace collapsed, paragraphs joined by
 a blank line. ``word_count`` and ``fingerprint`` are computed here, from
-their documented definitions (README "Record fields"), not with the
+their documented definitions (docs/ARCHITECTURE.md "The record"), not with the
 crawler's :mod:`newsagg.text`: a regression there shows up as a mismatch in
 every end-to-end comparison.
 """
