@@ -64,7 +64,7 @@ def redirect_run(make_replica_module, tmp_path_factory):
     corpus = Corpus("maghress", n_articles=N_ARTICLES, seed=SEED)
     # Article pages outside republication/near-duplicate pairs, two per fault.
     picked = FaultPlan.for_modes(corpus, ["redirect_loop", "redirect_offsite", "not_html", "garbage"], per_mode=2)
-    keys = dict(zip(FAULTS, picked.assigned.values()))
+    keys = dict(zip(FAULTS, picked.assigned.values(), strict=True))
     plan = FaultPlan()
     for name, (handler, times) in FAULTS.items():
         register(name)(handler)

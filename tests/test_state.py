@@ -241,7 +241,8 @@ def test_signature_is_stable_bytes():
     assert isinstance(sig, bytes) and len(sig) == 260 and sig.startswith(b"MH2\x00")
     # Persisted signatures must not change without a new version prefix: pinned
     # (computed uncached, not compared with the cached call of itself).
-    assert sig == signature.__wrapped__("Un titre", "Un corps de texte assez long pour faire quelques bardeaux de mots.")
+    text = ("Un titre", "Un corps de texte assez long pour faire quelques bardeaux de mots.")
+    assert sig == signature.__wrapped__(*text)
     assert hashlib.sha256(sig).hexdigest() == "2b302c3d225beed97b98aa9288b1f1502a455f40b0a2e0855313a5d93992144f"
     # Persisted in the state: the same in every process, whatever PYTHONHASHSEED salts.
     code = ("from newsagg.pipelines.neardup import signature; import sys; sys.stdout.write(signature("

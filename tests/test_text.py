@@ -169,3 +169,18 @@ def test_measures_match_the_truths_own_implementation(title, body, words, folded
     assert word_count(body) == truth_word_count(body) == words
     assert normalize_for_fingerprint(title, body) == folded
     assert fingerprint(title, body) == truth_fingerprint(title, body) == hashlib.sha1(folded.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("text", "ends", "before"), [
+    ("Cliquez ici pour lire l'article depuis sa source.", True, ""),
+    ("Le marché a clôturé en hausse. Cliquez ici pour lire l’article depuis sa source.", True,
+     "Le marché a clôturé en hausse."),
+    ("Fin du texte cliquez ici pour lire l'article depuis sa source  ", True, "Fin du texte"),
+    ("Cliquez ici pour lire l'article depuis sa source. Et une suite.", False, ""),
+    ("Un paragraphe ordinaire.", False, ""),
+])
+def test_trailing_source_link(text, ends, before):
+    from newsagg.text import ends_with_source_link, text_before_source_link
+
+    assert ends_with_source_link(text) is ends
+    assert text_before_source_link(text) == before
