@@ -167,8 +167,12 @@ class RunContext:
     @classmethod
     def from_crawler(cls, crawler):
         ctx = cls(crawler)
+        crawler.signals.connect(ctx.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ctx.feed_slot_closed, signal=signals.feed_slot_closed)
         return ctx
+
+    def spider_opened(self, spider):
+        self.crawler.stats.set_value("newsagg/run/id", self.identity.run_id)
 
     def feed_slot_closed(self, slot):
         """A feed is complete: its row count (for the manifest)."""

@@ -168,7 +168,6 @@ class RunCommit:
     def spider_opened(self, spider):
         # Feed files open later (first item, or the end): they wait for finish().
         self.context.files.deferred = True
-        self.stats.set_value(f"{PREFIX}/run/id", self.run.run_id)
         if not self.wanted():
             logger.info("Incremental state off for this run (NEWSAGG_STATE_ENABLED=%s, no dataset feed)",
                         setting(self.settings, "NEWSAGG_STATE_ENABLED"))
