@@ -32,7 +32,7 @@ from newsagg.extensions.manifest import RunManifest
 from newsagg.items import ArticleItem
 from newsagg.pipelines import CountedDrop
 from newsagg.pipelines.validate import ValidationPipeline
-from newsagg.run import RunContext, RunIdentity, run_context, run_tag
+from newsagg.run import RunIdentity, run_context, run_tag
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state import open_state
 from newsagg.state.base import CLAIMED, OTHER_RUN, OWN_CONTENT, OWN_KEY, STORED

@@ -29,8 +29,8 @@ from newsagg.distributed.recovery import reap_dead_runs
 from newsagg.exporters.storage import PartFileStorage
 from newsagg.items import ArticleItem
 from newsagg.pipelines import CountedDrop
-from newsagg.spiders.maghress import MaghressSpider
 from newsagg.run import run_context
+from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state.redis import StateKeys, release_run
 from tests.crawling import open_commit, read_jsonl
 

@@ -149,9 +149,10 @@ def test_database_is_plain_sqlite(states, tmp_path):
 # --- the spider's gate -----------------------------------------------------------------
 
 def test_gate_skips_stored_and_stops_after_known_pages(states):
-    from newsagg.state.gate import StoredGate
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
+
+    from newsagg.state.gate import StoredGate
 
     st = states()
     for i in range(1, 5):

@@ -17,9 +17,9 @@ import logging
 
 from newsagg.args import CrawlArgs
 from newsagg.distributed.keys import CrawlKeys, RunKeys
+from newsagg.sites import SITES
 from newsagg.state.keys import StateKeys
 from newsagg.state.redis import release_run
-from newsagg.sites import SITES
 
 logger = logging.getLogger(__name__)
 

@@ -42,6 +42,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Iterator
+
 from newsagg.config import setting
 from newsagg.state.base import Key, StateBackend, StateError
 from newsagg.state.keys import RunKeys, StateKeys, key_field, lease_ttl, prefix_of

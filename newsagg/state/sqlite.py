@@ -22,8 +22,18 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from newsagg.state.base import (CLAIMED, OTHER_RUN, OWN_CONTENT, OWN_KEY, STORED, Key, StateBackend, StateError,
-                                StateLocked, state_dir)
+from newsagg.state.base import (
+    CLAIMED,
+    OTHER_RUN,
+    OWN_CONTENT,
+    OWN_KEY,
+    STORED,
+    Key,
+    StateBackend,
+    StateError,
+    StateLocked,
+    state_dir,
+)
 from newsagg.urls import SLUG_RE
 
 logger = logging.getLogger(__name__)
