@@ -335,3 +335,24 @@ def test_seed_force_resets_a_crawl_in_progress(redis_url, redis_settings):
     runs = status(server, "maghress", prefix="newsagg")["runs"]
     assert list(runs) == ["busy"] and runs["busy"]["in_flight"] == 1, "the live run keeps what it holds"
     server.close()
+
+
+# --- a whole crawl with the Redis state: the lease is the extension's, not the backend's -----------
+
+@pytest_twisted.ensureDeferred
+async def test_crawl_with_redis_state_holds_and_drops_its_lease(make_replica, tmp_path, redis_settings):
+    site = make_replica(n_articles=30, seed=22)
+    result = await crawl_dataset("maghress", tmp_path / "data", dict(redis_settings), base_url=site.base_url,
+                                 max_pages="2")
+    run_id = result.stats["newsagg/run/id"]
+    server = redis.Redis.from_url(redis_settings["REDIS_URL"])
+    state = StateKeys("newsagg", "maghress")
+    assert result.items and result.stats["newsagg/state/committed"] == len(result.items)
+    aliases = result.stats.get("newsagg/items_dropped/duplicate_content", 0)  # republications: known keys too
+    assert server.hexists(state.committed, run_id) and server.hlen(state.keys) == len(result.items) + aliases
+    assert not server.exists(RunKeys("newsagg", run_id).alive), "a clean end deletes the lease"
+    assert not server.exists(state.claims(run_id)) and not server.sismember(state.runs, run_id)
+    m = check_manifest(result, tmp_path / "data")
+    assert m["state"] == {"backend": "redis", "full": False, "marked_stored": len(result.items),
+                          "skipped_already_stored": 0}
+    server.close()
