@@ -60,7 +60,7 @@ def run_workers(n: int, replica, workdir: Path, log: Callable[[str], None] = pri
     from benchmarks.harness import common_settings
     from newsagg.distributed.keys import CrawlKeys
     from newsagg.distributed.merge import merge
-    from newsagg.distributed.redis_server import RedisServer
+    from tests.redis_server import RedisServer
     from newsagg.distributed.seed import seed
 
     workdir.mkdir(parents=True, exist_ok=True)

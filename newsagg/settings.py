@@ -83,7 +83,7 @@ ITEM_PIPELINES = {
     "newsagg.pipelines.window.WindowPipeline": 400,
     "newsagg.pipelines.dedup.DedupPipeline": 500,
     "newsagg.pipelines.neardup.NearDupPipeline": 600,  # annotates near_duplicate_of
-    "newsagg.pipelines.state.StatePipeline": 900,  # last: claims what will be written
+    "newsagg.pipelines.claim.ClaimPipeline": 900,  # last: claims what will be written
 }
 
 EXTENSIONS = {
@@ -91,8 +91,13 @@ EXTENSIONS = {
     # Feeds: dataset feeds under Scrapyd too, per-source files (newsagg/extensions/feeds.py)
     "scrapy.extensions.feedexport.FeedExporter": None,
     "newsagg.extensions.feeds.DatasetFeedExporter": 0,
-    # Incremental state + crash-safe publication of the run's files, and its manifest
-    "newsagg.extensions.state.CrawlState": 10,
+    # The run's identity and files (newsagg/run.py): every part below receives them from it
+    "newsagg.run.RunContext": -100,
+    # The run's commit: incremental state + crash-safe publication of the run's files
+    "newsagg.extensions.commit.RunCommit": 10,
+    # The run's liveness lease in Redis (only with NEWSAGG_STATE_BACKEND = "redis")
+    "newsagg.distributed.lease.RunLease": 15,
+    # The manifest beside the dataset files (with or without state)
     "newsagg.extensions.manifest.RunManifest": 20,
 }
 NEWSAGG_SUMMARY_ENABLED = True
@@ -132,7 +137,7 @@ NEWSAGG_MANIFEST_ENABLED = True  # <stem>.manifest.json beside the dataset files
 # --- incremental state (newsagg/state, README "Scheduled runs") ---------------
 NEWSAGG_STATE_ENABLED = "auto"  # auto: on when the run writes dataset feeds; True/False force it
 NEWSAGG_STATE_BACKEND = "sqlite"  # or "redis" (distributed mode)
-NEWSAGG_STATE_DIR = None  # default <NEWSAGG_DATA_DIR>/state: <site>.sqlite3, <site>.lock, commit journals
+NEWSAGG_STATE_DIR = None  # None: <NEWSAGG_DATA_DIR>/state: <site>.sqlite3, <site>.lock, commit journals
 NEWSAGG_STATE_KNOWN_PAGES = 1  # stop a source's pagination after this many all-known listing pages
 # --- near-duplicates (newsagg/pipelines/neardup.py) ---------------------------
 NEWSAGG_NEARDUP_ENABLED = True
@@ -144,6 +149,8 @@ NEWSAGG_NEARDUP_THRESHOLD = 0.5  # estimated Jaccard similarity of 5-word shingl
 # (newsagg.distributed.profile forces the Redis scheduler and state backend).
 SPIDER_MODULES = SPIDER_MODULES + ["newsagg.distributed.spiders"]
 REDIS_URL = "redis://127.0.0.1:6379/0"
+# The Redis of the incremental state when it is not the frontier's (None: REDIS_URL + REDIS_PARAMS).
+NEWSAGG_STATE_REDIS_URL = None
 NEWSAGG_DISTRIBUTED = False  # True in a worker (set by the profile)
 NEWSAGG_REDIS_PREFIX = "newsagg"  # every Redis key of newsagg starts with it
 # A worker whose heartbeat stops for LEASE_TTL seconds counts as dead: its

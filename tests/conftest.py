@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from newsagg.distributed.redis_server import RedisServer, redis_server_binary
+from tests.redis_server import RedisServer, redis_server_binary
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
 
 

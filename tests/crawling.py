@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,10 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from newsagg.exporters.csv import unescape_cell
+from newsagg.extensions.commit import RunCommit
 from newsagg.items import FIELDS
-from newsagg.pipelines.neardup import align_links
+from newsagg.run import RunIdentity, run_context, run_tag
+from tests.truthcheck import align_links
 from newsagg.spiders.djazairess import DjazairessSpider
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.spiders.turess import TuressSpider
@@ -57,8 +60,6 @@ async def crawl_dataset(site: str, data_dir: Path, settings: dict | None = None,
     """Crawl like a scheduled run: the dataset feeds (NEWSAGG_DEFAULT_FEEDS: CSV,
     JSONL, Parquet + manifest) under *data_dir*/<site>/, with incremental state
     in *data_dir*/state. ``files`` holds this run's files by suffix."""
-    from newsagg.exporters.storage import run_tag
-
     defaults = project_settings()["NEWSAGG_DEFAULT_FEEDS"]
     overrides = {"FEEDS": defaults, "NEWSAGG_DATA_DIR": str(data_dir), **(settings or {})}
     crawler = get_crawler(SPIDERS[site], project_settings(**overrides))
@@ -68,6 +69,20 @@ async def crawl_dataset(site: str, data_dir: Path, settings: dict | None = None,
     files = {p.name.split(".", 1)[1]: p for p in (data_dir / site).glob(f"*-{tag}.*") if not p.name.endswith(".part")}
     return CrawlResult(read_jsonl(files["jsonl"]) if "jsonl" in files else [],
                        read_csv(files["csv"]) if "csv" in files else [], stats, files)
+
+
+def open_commit(crawler, run_id: str, started: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc),
+                open_spider: bool = True) -> RunCommit:
+    """The crawler's real :class:`RunCommit` for run *run_id*, as a crawl has it
+    after ``spider_opened`` (state opened, journals recovered, gate set) when
+    *open_spider*. ``crawler.spider`` must exist (``get_crawler`` builds the
+    extensions before any spider)."""
+    ctx = run_context(crawler)
+    ctx.identity = RunIdentity.for_spider(crawler.spider, crawler.settings, run_id=run_id, started=started)
+    commit = crawler.get_extension(RunCommit)
+    if open_spider:
+        commit.spider_opened(crawler.spider)
+    return commit
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -5,15 +5,14 @@ request. Whatever the order, exactly one copy of the pair ends up in a
 committed (published) file: never none, never two.
 
 Each worker here is the real item path of a worker process: the project's
-pipelines after the distributed profile, its ``CrawlState`` extension with a
-``RedisState``, and the shared reliable queue; only the HTTP fetch is left out
+pipelines after the distributed profile, its ``RunCommit`` extension with a
+``RedisState``, its ``RunLease``, and the shared reliable queue; only the HTTP fetch is left out
 (items are built from the request URL), so every step happens in the order
 the test says.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
@@ -23,16 +22,17 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from newsagg.distributed.keys import CrawlKeys, RunKeys
+from newsagg.distributed.lease import RunLease
 from newsagg.distributed.profile import apply_distributed_settings
 from newsagg.distributed.queue import ReliablePriorityQueue, drop_run_record, requeue_run
 from newsagg.distributed.recovery import reap_dead_runs
-from newsagg.exporters.storage import PartFileStorage, Run
+from newsagg.exporters.storage import PartFileStorage
 from newsagg.items import ArticleItem
 from newsagg.pipelines import CountedDrop
+from newsagg.run import run_context
 from newsagg.spiders.maghress import MaghressSpider
-from newsagg.state import open_state
 from newsagg.state.redis import StateKeys, release_run
-from tests.crawling import read_jsonl
+from tests.crawling import open_commit, read_jsonl
 
 BASE = "http://127.0.0.1:8999"
 SPIDER = "maghress_worker"
@@ -74,11 +74,11 @@ class Worker:
         self.data_dir = tmp_path / name
         self.crawler = crawler = get_crawler(MaghressSpider, worker_settings(redis_url, self.data_dir))
         crawler.spider = MaghressSpider.from_crawler(crawler, base_url=BASE)
-        crawler._newsagg_run = Run(run_id=self.run_id, started=dt.datetime(2025, 1, 1), defer_publish=True)
+        self.ext = open_commit(crawler, self.run_id)  # the run's commit after spider_opened: Redis state open
+        self.lease = crawler.get_extension(RunLease)
+        self.lease.spider_opened(crawler.spider)  # the run's liveness lease (heartbeat thread)
         crawler.engine = crawler._create_engine()  # builds the item pipelines from ITEM_PIPELINES
         self.pipelines = crawler.engine.scraper.itemproc.middlewares
-        self.ext = crawler.newsagg_state
-        self.ext.backend = open_state(crawler.settings, "maghress")
         self.server = redis.Redis.from_url(redis_url)
         self.queue = ReliablePriorityQueue(self.server, _QueueOwner(self.run_id, crawler.settings), CRAWL.requests)
         self.kept: list[ArticleItem] = []
@@ -121,25 +121,23 @@ class Worker:
 
     def die(self) -> None:
         """SIGKILL: the heartbeat stops and the lease lapses (its TTL, made instant here)."""
-        for lease in self.ext.backend._leases.values():
-            lease._stop.set()
+        self.lease.lease._stop.set()
         self.server.delete(RunKeys("newsagg", self.run_id).alive)
 
     def heartbeat(self) -> None:
         """A starved heartbeat comes back (a zombie, not a dead worker)."""
-        for lease in self.ext.backend._leases.values():
-            lease.refresh()
+        self.lease.lease.refresh()
 
     def reap(self) -> tuple[int, int]:
         """This worker's reaper (a lease tick): recover dead runs."""
         return reap_dead_runs(self.server, self.crawler.settings, SPIDER, "maghress")
 
     def finish(self) -> list[dict]:
-        """Close the feed with what was kept, commit and publish (``CrawlState.finish``),
+        """Close the feed with what was kept, commit and publish (``RunCommit.finish``),
         then the worker's end (``WorkerMixin._finish``): hand back work if not committed.
         Returns the published rows."""
         storage = PartFileStorage(str(self.data_dir / f"{self.run_id}.jsonl"), feed_options={"format": "jsonlines"},
-                                  run=self.ext.run)
+                                  files=run_context(self.crawler).files)
         fh = storage.open(None)
         for item in self.kept:
             fh.write((json.dumps({"url": item.url, "fingerprint": item.fingerprint}) + "\n").encode())
@@ -155,8 +153,8 @@ class Worker:
         return self.published
 
     def close(self) -> None:
-        if self.ext.backend is not None:
-            self.ext.backend.close()
+        self.ext.engine_stopped()
+        self.lease.engine_stopped()
         self.server.close()
 
 
@@ -185,7 +183,7 @@ def test_profile_leaves_in_run_dedup_to_the_claims(workers):
     would outlive the claims that a dead worker's recovery frees."""
     names = [type(p).__name__ for p in workers("a").pipelines]
     assert "DedupPipeline" not in names
-    assert names[-1] == "StatePipeline"
+    assert names[-1] == "ClaimPipeline"
 
 
 def test_own_run_repeats_are_counted_as_duplicates(workers):

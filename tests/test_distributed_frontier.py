@@ -115,10 +115,8 @@ def test_reaper_releases_claims_before_requeueing(server, redis_url):
         q.push(req("/fr/a/1"), "f1")
         q.pop()
         assert state.claim(("maghress", "a", "1"), "fp", f"{BASE}/fr/a/1", "dead")
-        # The dead run's lease: drop the state's heartbeat and the key itself.
-        for lease in state._leases.values():
-            lease.stop(delete=True)
-        state._leases.clear()
+        # The dead run's lease lapses (the backend holds no heartbeat: RunLease does).
+        server.delete(RunKeys("newsagg", "dead").alive)
         assert reap_dead_runs(server, settings, "maghress_worker", "maghress") == (1, 1)
         assert state.claim(("maghress", "a", "1"), "fp", f"{BASE}/fr/a/1", "alive"), "claim released"
         assert make_queue(server, "alive", redis_url).pop().url.endswith("/fr/a/1"), "request requeued"
@@ -219,7 +217,7 @@ def test_profile_switches_a_crawl_to_the_shared_frontier_and_state():
     assert settings.getint("MAX_IDLE_TIME_BEFORE_CLOSE") == 7
     pipelines = settings.getdict("ITEM_PIPELINES")
     assert pipelines["newsagg.pipelines.dedup.DedupPipeline"] is None, "the claims are a worker's in-run dedup"
-    assert pipelines["newsagg.pipelines.state.StatePipeline"] == 900
+    assert pipelines["newsagg.pipelines.claim.ClaimPipeline"] == 900
     settings.freeze()
     assert apply_distributed_settings(settings) == []
 
@@ -249,7 +247,8 @@ def test_scheduler_shares_the_dupefilter_between_workers(server, redis_url):
 
 
 def _worker(redis_url: str):
-    crawler = get_crawler(MaghressWorker, {"REDIS_URL": redis_url, "NEWSAGG_DISTRIBUTED_LEASE_TTL": 30})
+    crawler = get_crawler(MaghressWorker, {"REDIS_URL": redis_url, "NEWSAGG_DISTRIBUTED_LEASE_TTL": 30,
+                                           "EXTENSIONS": {"newsagg.run.RunContext": 0}})  # the run's identity
     spider = MaghressWorker.from_crawler(crawler, base_url=BASE)
     crawler.spider = spider
     spider._opened(spider)

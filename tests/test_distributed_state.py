@@ -14,6 +14,7 @@ import pytest
 import redis
 from scrapy.settings import Settings
 
+from newsagg.distributed import lease as leases
 from newsagg.distributed.keys import RunKeys
 from newsagg.state import open_state
 from newsagg.state.redis import RedisState, StateKeys, release_run
@@ -66,7 +67,7 @@ def test_commit_stores_and_blocks_later_runs(states):
     assert a.claim(K3, "fp3", "http://x/fr/h24info/2", "runA")
     assert not a.is_committed("runA")
     assert a.commit("runA") == 2
-    assert a.is_committed("runA") and a.claimed_by("runA") == 0
+    assert a.is_committed("runA") and a.server.hlen(StateKeys("newsagg", "maghress").claims("runA")) == 0
     b = states()
     assert b.known_keys([K1, K2, K3]) == {K1, K3}
     assert b.is_known(K1) and not b.is_known(K2)
@@ -119,13 +120,13 @@ def test_dead_runs_claims_are_released_on_open(states, settings):
     server = redis.Redis.from_url(settings["REDIS_URL"])
     dead = states()
     assert dead.claim(K1, "fp1", "u1", "runDead")
+    dead_lease = leases.hold_run(server, settings, "runDead")  # each run's heartbeat (RunLease)
     alive = states()
     assert alive.claim(K3, "fp3", "u3", "runAlive")
+    alive_lease = leases.hold_run(server, settings, "runAlive")
     assert server.exists(RunKeys("newsagg", "runDead").alive)
     # Simulate SIGKILL: the heartbeat stops (thread gone), the key expires.
-    for lease in dead._leases.values():
-        lease._stop.set()
-    dead._leases.clear()
+    dead_lease._stop.set()
     deadline = time.monotonic() + 15
     while server.exists(RunKeys("newsagg", "runDead").alive) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -134,6 +135,8 @@ def test_dead_runs_claims_are_released_on_open(states, settings):
     assert newcomer.claim(K1, "fp1", "u1", "runNew"), "the dead run's claim was released"
     assert not newcomer.claim(K3, "fp3", "u3", "runNew"), "a live run's claim is kept"
     assert server.hlen(StateKeys("newsagg", "maghress").claims("runDead")) == 0
+    leases.release(alive_lease)
+    leases.release(dead_lease, delete=False)
 
 
 def test_sites_are_separate(states):
@@ -188,9 +191,7 @@ def test_a_reaped_run_can_neither_claim_nor_commit(states, settings):
     server = redis.Redis.from_url(settings["REDIS_URL"])
     stalled = states()
     assert stalled.claim(K1, "fp1", "u1", "runZ")
-    for lease in stalled._leases.values():  # the heartbeat starves past the TTL
-        lease._stop.set()
-    server.delete(RunKeys("newsagg", "runZ").alive)
+    server.delete(RunKeys("newsagg", "runZ").alive)  # no heartbeat: the key lapses past the TTL
     states()  # open() reaps
     assert server.hlen(StateKeys("newsagg", "maghress").claims("runZ")) == 0
     assert server.hexists(StateKeys("newsagg", "maghress").reaped, "runZ")
@@ -200,7 +201,6 @@ def test_a_reaped_run_can_neither_claim_nor_commit(states, settings):
     assert not stalled.is_committed("runZ") and stalled.count() == 0
     # A committed run is never marked (its lease may lapse before it forgets its work).
     assert stalled.claim(K3, "fp3", "u3", "runOK") and stalled.commit("runOK") == 1
-    stalled._leases["runOK"]._stop.set()
     server.delete(RunKeys("newsagg", "runOK").alive)
     assert release_run(server, StateKeys("newsagg", "maghress"), "runOK", only_if_dead=True) == 0
     assert not server.hexists(StateKeys("newsagg", "maghress").reaped, "runOK")

@@ -19,7 +19,8 @@ from scrapy.utils.test import get_crawler
 
 from newsagg.exporters.csv import FORMULA_CHARS, SafeCsvItemExporter, neutralize_cell, unescape_cell
 from newsagg.exporters.parquet import ParquetItemExporter, parquet_schema
-from newsagg.exporters.storage import UnsafeName, dataset_stem, dataset_uri_params, run_tag, safe_slug
+from newsagg.exporters.storage import dataset_uri_params
+from newsagg.run import UnsafeName, dataset_stem, run_tag, safe_slug
 from newsagg.items import FIELDS, SCHEMA_VERSION, ArticleItem
 from tests.crawling import SPIDERS, project_settings
 
@@ -176,7 +177,8 @@ def test_run_tag_is_safe_for_any_job_id():
 def test_uri_params_refuse_a_crafted_source(tmp_path):
     from newsagg.spiders.maghress import MaghressSpider
 
-    crawler = get_crawler(MaghressSpider, {"NEWSAGG_DATA_DIR": str(tmp_path)})
+    crawler = get_crawler(MaghressSpider, {"NEWSAGG_DATA_DIR": str(tmp_path),
+                                           "EXTENSIONS": {"newsagg.run.RunContext": 0}})  # the run's identity
     crawler.spider = MaghressSpider.from_crawler(crawler)
     params = dataset_uri_params({}, crawler.spider)
     assert params["site"] == "maghress" and params["source_part"] == ""

@@ -10,7 +10,7 @@ from collections import Counter
 import pyarrow.parquet as pq
 import pytest_twisted
 
-from newsagg.exporters.storage import run_tag
+from newsagg.run import run_tag
 from newsagg.items import SCHEMA_VERSION
 from tests.crawling import crawl_dataset
 

@@ -8,7 +8,6 @@ in crawl-like random orders, and once through a real crawl over HTTP.
 from __future__ import annotations
 
 import random
-from types import SimpleNamespace
 
 import pytest
 import pytest_twisted
@@ -16,10 +15,12 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from newsagg.items import ArticleItem
-from newsagg.pipelines.neardup import MinHashIndex, NearDupPipeline, align_links, item_signature, similarity
+from newsagg.pipelines.neardup import MinHashIndex, NearDupPipeline, item_signature, similarity
 from newsagg.replica import Corpus, expected_records, near_duplicate_pairs, republication_groups
+from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state import open_state
-from tests.crawling import compare_with_truth, crawl, project_settings
+from tests.crawling import compare_with_truth, crawl, open_commit, project_settings
+from tests.truthcheck import align_links
 
 BASE = "http://replica.test"
 
@@ -108,22 +109,24 @@ def test_links_reach_back_to_earlier_runs(tmp_path):
     corpus = Corpus("maghress", n_articles=200, seed=3)
     by_url = {i.url: i for i in crawlable(corpus)}
     earlier, later = near_duplicate_pairs(corpus, BASE)[0]
-    settings = Settings({"NEWSAGG_STATE_DIR": str(tmp_path)})
-    state = open_state(settings, "maghress")
-    try:
-        old = by_url[earlier]
-        state.claim(old.key, old.fingerprint, old.url, "run1", signature=item_signature(old))
-        state.commit("run1")
-        pipe = pipeline()
-        pipe.crawler.newsagg_state = SimpleNamespace(backend=state, full=False)
-        new = ArticleItem(**{**by_url[later].__dict__, "near_duplicate_of": None})
-        assert pipe.process_item(new).near_duplicate_of == earlier
-        full = pipeline()
-        full.crawler.newsagg_state = SimpleNamespace(backend=state, full=True)  # full=1 stands alone
-        new.near_duplicate_of = None
-        assert full.process_item(new).near_duplicate_of is None
-    finally:
-        state.close()
+    state = open_state(Settings({"NEWSAGG_STATE_DIR": str(tmp_path)}), "maghress")
+    old = by_url[earlier]
+    state.claim(old.key, old.fingerprint, old.url, "run1", signature=item_signature(old))
+    state.commit("run1")
+    state.close()
+    new = ArticleItem(**{**by_url[later].__dict__, "near_duplicate_of": None})
+    # The next runs: the real commit extension opens the state; full=1 stands alone.
+    for full, expected in (("0", earlier), ("1", None)):
+        crawler = get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path),
+                                                               NEWSAGG_STATE_ENABLED=True))
+        crawler.spider = MaghressSpider.from_crawler(crawler, full=full)
+        commit = open_commit(crawler, f"run-full{full}")
+        try:
+            assert commit.backend is not None and commit.full is (full == "1")
+            new.near_duplicate_of = None
+            assert NearDupPipeline.from_crawler(crawler).process_item(new).near_duplicate_of == expected
+        finally:
+            commit.engine_stopped()
 
 
 def test_align_links_accepts_either_direction_only_for_planted_pairs():

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from newsagg.exporters.storage import run_tag
+from newsagg.run import run_tag
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records, republication_groups
 from tests.crawling import compare_with_truth, read_csv, read_jsonl
 

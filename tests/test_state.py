@@ -20,7 +20,7 @@ import sys
 import pytest
 from scrapy.settings import Settings
 
-from newsagg.exporters.storage import PartFileStorage, Run
+from newsagg.exporters.storage import PartFileStorage
 from newsagg.pipelines.neardup import signature
 from newsagg.state import StateError, StateLocked, open_state
 from newsagg.state.base import backend_class
@@ -151,16 +151,17 @@ def test_database_is_plain_sqlite(states, tmp_path):
 # --- the spider's gate -----------------------------------------------------------------
 
 def test_gate_skips_stored_and_stops_after_known_pages(states):
-    from newsagg.extensions.state import StateGate
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
+
+    from newsagg.state.gate import StoredGate
 
     st = states()
     for i in range(1, 5):
         st.claim(("maghress", "h24info", str(i)), f"fp{i}", f"u{i}", "r")
     st.commit("r")
     stats = MemoryStatsCollector(get_crawler())
-    gate = StateGate(st, "maghress", stats, known_pages=2)
+    gate = StoredGate(st, "maghress", stats, known_pages=2)
     ref = lambda i: PageRef("article", f"http://x/fr/h24info/{i}", "h24info", str(i))  # noqa: E731
     listing = PageRef("listing", "http://x/fr/h24info", "h24info")
     assert gate.skip(ref(1)) and gate.skip(ref(1)) and not gate.skip(ref(9))
@@ -175,20 +176,23 @@ def test_gate_skips_stored_and_stops_after_known_pages(states):
 # --- journals: killed between commit and publication --------------------------------------
 
 def _crawler_state(tmp_path, run_id):
+    """The real RunCommit of a run *run_id* after spider_opened (state open, journals recovered)."""
     from scrapy.utils.test import get_crawler
 
-    from newsagg.extensions.state import CrawlState
     from newsagg.spiders.maghress import MaghressSpider
+    from tests.crawling import open_commit, project_settings
 
-    crawler = get_crawler(MaghressSpider, {"NEWSAGG_STATE_DIR": str(tmp_path / "state"),
-                                           "NEWSAGG_STATE_ENABLED": True})
+    crawler = get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"),
+                                                           NEWSAGG_STATE_ENABLED=True))
     crawler.spider = MaghressSpider.from_crawler(crawler)
-    crawler._newsagg_run = Run(run_id=run_id, started=datetime.datetime(2025, 1, 1), defer_publish=True)
-    return CrawlState(crawler)
+    return open_commit(crawler, run_id)
 
 
-def _part_file(tmp_path, name, run):
-    storage = PartFileStorage(str(tmp_path / "data" / name), feed_options={"format": "jsonlines"}, run=run)
+def _part_file(tmp_path, name, ext):
+    from newsagg.run import run_context
+
+    storage = PartFileStorage(str(tmp_path / "data" / name), feed_options={"format": "jsonlines"},
+                              files=run_context(ext.crawler).files)
     fh = storage.open(None)
     fh.write(b'{"a": 1}\n')
     storage.store(fh)
@@ -198,10 +202,9 @@ def _part_file(tmp_path, name, run):
 @pytest.mark.parametrize("committed", [True, False])
 def test_journal_rolls_forward_or_back(tmp_path, committed):
     ext = _crawler_state(tmp_path, "killedrun")
-    ext.backend = open_state(ext.settings, "maghress")
-    storage = _part_file(tmp_path, "a.jsonl", ext.run)
+    storage = _part_file(tmp_path, "a.jsonl", ext)
     assert storage.status == "closed" and storage.part.exists() and not storage.final.exists()
-    ext.backend.claim(K1, "fp1", "u1", "killedrun")
+    assert ext.claim(K1, "fp1", "u1") == "claimed"
     ext._write_journal([storage])
     if committed:
         ext.backend.commit("killedrun")
@@ -209,13 +212,14 @@ def test_journal_rolls_forward_or_back(tmp_path, committed):
     journal = next((tmp_path / "state").glob("maghress.*.journal.json"))
     assert json.loads(journal.read_text())["run_id"] == "killedrun"
 
-    nxt = _crawler_state(tmp_path, "nextrun")
-    nxt.backend = open_state(nxt.settings, "maghress")
+    nxt = _crawler_state(tmp_path, "nextrun")  # spider_opened recovers the journal
     try:
-        nxt.recover("maghress")
         assert not journal.exists() and not storage.part.exists()
         assert storage.final.exists() is committed
         assert nxt.backend.is_known(K1) is committed
+        stats = nxt.stats.get_stats()
+        assert stats.get("newsagg/state/recovered_runs") == (1 if committed else None)
+        assert stats.get("newsagg/state/rolled_back_runs") == (None if committed else 1)
     finally:
         nxt.backend.close()
 

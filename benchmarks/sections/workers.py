@@ -21,7 +21,7 @@ def add_arguments(parser) -> None:
 
 
 def run(ctx: Context) -> Result:
-    from newsagg.distributed.redis_server import redis_server_binary
+    from tests.redis_server import redis_server_binary
 
     if redis_server_binary() is None:
         return Result("redis-server not installed: ./run setup installs it", problems=["redis-server missing"])

@@ -8,7 +8,6 @@
 - ``spiders.py``   the ``<site>_worker`` spiders (RedisSpider-style, wait for work)
 - ``seed.py``      push a crawl (config + start URLs) to Redis
 - ``merge.py``     merge the workers' feed files into one dataset, each article once
-- ``redis_server.py`` a throwaway ``redis-server`` for tests and benchmarks
 
 CLI: ``python -m newsagg.distributed seed|status|merge`` (see README
 "Running on several machines").

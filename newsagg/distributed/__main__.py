@@ -18,7 +18,7 @@ import json
 import logging
 import sys
 
-from newsagg.distributed.keys import DEFAULT_PREFIX
+from newsagg.config import setting
 
 
 def _redis(url: str):
@@ -30,7 +30,7 @@ def _redis(url: str):
 def _default_redis_url() -> str:
     from scrapy.utils.project import get_project_settings
 
-    return get_project_settings().get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    return get_project_settings().get("REDIS_URL")
 
 
 def cmd_seed(a: argparse.Namespace) -> int:
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def redis_opts(p):
         p.add_argument("--redis-url", default=None, help="default: REDIS_URL of the project settings")
-        p.add_argument("--prefix", default=DEFAULT_PREFIX, help="NEWSAGG_REDIS_PREFIX of the workers")
+        p.add_argument("--prefix", default=setting(None, "NEWSAGG_REDIS_PREFIX"),
+                       help="NEWSAGG_REDIS_PREFIX of the workers")
 
     p = sub.add_parser("seed", help="start a crawl: arguments + start URLs to Redis")
     p.add_argument("site", choices=["maghress", "djazairess", "turess"])

@@ -6,19 +6,17 @@ the request frontier, the request dupefilter, the start-URL list, the crawl
 config written by the seed command, and the registry of runs holding work.
 Per run (``run_id`` = Scrapyd job id or a generated id): the liveness lease
 and the in-flight record (requests popped and not yet committed).
-The incremental state's keys are in :mod:`newsagg.state.redis`.
+The run's keys and the incremental state's are in :mod:`newsagg.state.keys`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_PREFIX = "newsagg"
+# Shared with the state's Redis backend, so they live below both (newsagg.state.keys).
+from newsagg.state.keys import RunKeys, prefix_of
 
-
-def prefix_of(settings) -> str:
-    """The key prefix configured in *settings* (``NEWSAGG_REDIS_PREFIX``)."""
-    return (settings.get("NEWSAGG_REDIS_PREFIX") if settings is not None else None) or DEFAULT_PREFIX
+__all__ = ["CrawlKeys", "RunKeys", "prefix_of"]
 
 
 @dataclass(frozen=True)
@@ -69,34 +67,3 @@ class CrawlKeys:
     def frontier(self) -> list[str]:
         """Keys a new crawl (``seed --reset``) clears."""
         return [self.requests, self.dupefilter, self.start_urls, self.requeued]
-
-
-@dataclass(frozen=True)
-class RunKeys:
-    """Keys of one run (one worker process)."""
-
-    prefix: str
-    run_id: str
-
-    def _k(self, name: str) -> str:
-        return f"{self.prefix}:run:{self.run_id}:{name}"
-
-    @property
-    def alive(self) -> str:
-        """String with a TTL, refreshed by the run's heartbeat: gone = run dead."""
-        return self._k("alive")
-
-    @property
-    def pending(self) -> str:
-        """Sorted set: requests this run popped and has not committed yet."""
-        return self._k("pending")
-
-    @property
-    def seeds(self) -> str:
-        """List: seeds popped from ``start_urls`` and not yet enqueued."""
-        return self._k("seeds")
-
-
-def alive_key(prefix: str, run_id: str) -> str:
-    """The liveness key of *run_id*."""
-    return RunKeys(prefix, run_id).alive

@@ -5,9 +5,12 @@ lapses any other worker may treat the run as dead and reclaim its work (its
 in-flight requests and its uncommitted claims). A thread rather than a
 reactor timer keeps the lease alive while the reactor is busy parsing.
 
-The RedisState backend and the worker's scheduler both hold the lease of the
-same run id; :func:`hold` shares one thread per (Redis server, run) with a
-reference count.
+Liveness belongs here, not to the state backend: :class:`RunLease` (an
+extension, on whenever ``NEWSAGG_STATE_BACKEND`` is ``redis``) holds the lease
+of the run on the state's Redis server for the whole run, so the Redis
+backend's claims stay protected; a worker spider holds the one on its
+frontier's server and hangs its reaper on it. :func:`hold` shares one thread
+per (Redis server, run) with a reference count.
 """
 
 from __future__ import annotations
@@ -15,6 +18,14 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Callable
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from newsagg.config import setting
+from newsagg.run import run_context
+from newsagg.state.keys import RunKeys, lease_ttl, prefix_of
+from newsagg.state.redis import connect
 
 logger = logging.getLogger(__name__)
 
@@ -114,3 +125,47 @@ def release(lease: Lease, delete: bool = True) -> None:
             if other is lease:
                 del _leases[ident]
     lease.stop(delete=delete)
+
+
+def lease_interval(settings) -> float | None:
+    """``NEWSAGG_DISTRIBUTED_LEASE_INTERVAL`` in seconds; None (0): a third of the TTL."""
+    return setting(settings, "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL", "getfloat") or None
+
+
+def hold_run(server, settings, run_id: str) -> Lease:
+    """:func:`hold` the liveness lease of *run_id* with the TTL and interval of *settings*."""
+    return hold(server, RunKeys(prefix_of(settings), run_id).alive, run_id, lease_ttl(settings),
+                lease_interval(settings))
+
+
+class RunLease:
+    """Extension: the run's liveness lease on the Redis state's server, from
+    ``spider_opened`` to ``engine_stopped`` (after the commit, and after a
+    worker handed back what it did not commit). ``NotConfigured`` unless the
+    state backend is ``redis``."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.server = None
+        self.lease: Lease | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if setting(crawler.settings, "NEWSAGG_STATE_BACKEND") != "redis":
+            raise NotConfigured  # no message: Scrapy would log one warning per ordinary crawl
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def spider_opened(self, spider):
+        self.server = connect(self.crawler.settings)
+        self.lease = hold_run(self.server, self.crawler.settings, run_context(self.crawler).identity.run_id)
+
+    def engine_stopped(self):
+        if self.lease is not None:
+            release(self.lease)
+            self.lease = None
+        if self.server is not None:
+            self.server.close()
+            self.server = None

@@ -195,7 +195,7 @@ def _neardup_index():
 
     from newsagg.pipelines.neardup import MinHashIndex
 
-    return MinHashIndex(get_project_settings().getfloat("NEWSAGG_NEARDUP_THRESHOLD", 0.5))
+    return MinHashIndex(get_project_settings().getfloat("NEWSAGG_NEARDUP_THRESHOLD"))
 
 
 def _link_near_duplicate(index, rec: dict, report: "MergeReport") -> None:

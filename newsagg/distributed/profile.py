@@ -6,7 +6,7 @@ before Scrapy freezes the settings. Values come from
 "spider" priority, so ``-s`` / Scrapyd ``setting=`` still win, except the
 few that correctness depends on (forced, see ``FORCED``), and the in-run
 dedup: a worker leaves it to its claims in the shared state
-(``DedupPipeline`` off, see :mod:`newsagg.pipelines.state`).
+(``DedupPipeline`` off, see :meth:`newsagg.pipelines.claim.ClaimPipeline.own_repeat`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import logging
 from scrapy.utils.misc import load_object
 
 from newsagg.distributed.keys import prefix_of
+from newsagg.pipelines.claim import ClaimPipeline
+from newsagg.pipelines.dedup import DedupPipeline
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +66,9 @@ def apply_distributed_settings(settings) -> list[str]:
     # article would be dropped as a duplicate of a twin this worker dropped as
     # claimed_elsewhere, and the pair kept by nobody. The claims (which see
     # this run's own claims too) are the in-run dedup of a worker.
-    from newsagg.pipelines.dedup import DedupPipeline
-    from newsagg.pipelines.state import StatePipeline
-
     pipelines = settings.getdict("ITEM_PIPELINES")
     active = {k: load_object(k) for k, v in pipelines.items() if v is not None}
-    if StatePipeline in active.values() and DedupPipeline in active.values():
+    if ClaimPipeline in active.values() and DedupPipeline in active.values():
         pipelines.update((k, None) for k, cls in active.items() if cls is DedupPipeline)
         settings.set("ITEM_PIPELINES", pipelines, priority=settings.getpriority("ITEM_PIPELINES") or "project")
         changed.append("ITEM_PIPELINES")

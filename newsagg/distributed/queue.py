@@ -14,6 +14,7 @@ from __future__ import annotations
 from scrapy_redis.queue import PriorityQueue
 
 from newsagg.distributed.keys import CrawlKeys, RunKeys
+from newsagg.state.keys import lease_ttl
 
 # KEYS: queue, pending, runs, alive  ARGV: run_id, ttl
 _POP = """
@@ -74,10 +75,9 @@ class ReliablePriorityQueue(PriorityQueue):
 
     def __init__(self, server, spider, key, serializer=None):
         super().__init__(server, spider, key, serializer)
-        settings = spider.settings
         self.crawl_keys = CrawlKeys(spider.redis_prefix, spider.name)
         self.run_keys = RunKeys(spider.redis_prefix, spider.run_id)
-        self.ttl = max(1, int(settings.getfloat("NEWSAGG_DISTRIBUTED_LEASE_TTL", 30)))
+        self.ttl = lease_ttl(spider.settings)
         self._pop = server.register_script(_POP)
         self._push = server.register_script(_PUSH)
 

@@ -1,6 +1,7 @@
 """Reclaim the work of dead runs: release their claims, requeue their requests.
 
-A run is dead when its lease key (:mod:`newsagg.distributed.lease`) is gone.
+A run is dead when its lease key (:class:`newsagg.state.keys.RunKeys` ``alive``,
+kept by :mod:`newsagg.distributed.lease`) is gone.
 Order matters: claims are released *before* the requests go back to the
 frontier, so a worker that picks a requeued article up can claim it. Each
 step is an atomic script that re-checks the lease, so several workers may
@@ -13,6 +14,8 @@ import logging
 
 from newsagg.distributed.keys import CrawlKeys, RunKeys, prefix_of
 from newsagg.distributed.queue import requeue_run
+from newsagg.state.keys import StateKeys
+from newsagg.state.redis import release_run
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +33,6 @@ def dead_runs(server, prefix: str, candidates) -> list[str]:
 def reap_dead_runs(server, settings, spider_name: str, site: str) -> tuple[int, int]:
     """Recover every dead run of this crawl (and dead claimers of *site*'s
     state). Returns (runs recovered, requests + seeds requeued)."""
-    from newsagg.state.redis import StateKeys, release_run
-
     prefix = prefix_of(settings)
     crawl = CrawlKeys(prefix, spider_name)
     state = StateKeys(prefix, site)

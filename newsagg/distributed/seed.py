@@ -18,6 +18,8 @@ import logging
 from newsagg.args import CrawlArgs
 from newsagg.distributed.keys import CrawlKeys, RunKeys
 from newsagg.sites import SITES
+from newsagg.state.keys import StateKeys
+from newsagg.state.redis import release_run
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +49,6 @@ def seed(server, site: str, args: dict[str, str], *, prefix: str, reset: bool = 
     *args* are spider arguments as strings (``base_url``, ``sources``,
     ``max_pages``, ``since``, ``until``, ``urls``, ``full``, ``render``).
     """
-    from newsagg.state.redis import StateKeys, release_run
-
     name = worker_name(site)
     keys = CrawlKeys(prefix, name)
     args = {k: str(v) for k, v in args.items() if v is not None and str(v) != ""}
@@ -87,8 +87,6 @@ def seed(server, site: str, args: dict[str, str], *, prefix: str, reset: bool = 
 
 def status(server, site: str, *, prefix: str) -> dict:
     """Frontier size, seen requests, runs and their in-flight counts, stored keys."""
-    from newsagg.state.redis import StateKeys
-
     name = worker_name(site)
     keys = CrawlKeys(prefix, name)
     state = StateKeys(prefix, site)

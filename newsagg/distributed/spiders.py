@@ -31,12 +31,14 @@ from newsagg.distributed.keys import CrawlKeys, RunKeys, prefix_of
 from newsagg.distributed.profile import apply_distributed_settings
 from newsagg.distributed.queue import drop_run_record, pop_seeds, requeue_run
 from newsagg.distributed.recovery import reap_dead_runs
-from newsagg.exporters.storage import get_run
+from newsagg.run import run_context
 from newsagg.sites import SITES
 from newsagg.spiders.base import PRIORITY_HOME
 from newsagg.spiders.djazairess import DjazairessSpider
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.spiders.turess import TuressSpider
+from newsagg.state.keys import StateKeys, lease_ttl
+from newsagg.state.redis import release_run
 from newsagg.stats import PREFIX
 from newsagg.urls import classify
 
@@ -84,9 +86,9 @@ class WorkerMixin(RedisMixin):
 
     @property
     def run_id(self) -> str:
-        """The run id of the incremental state (Scrapyd's ``_job`` or generated):
-        the worker's requests, claims and lease all carry it."""
-        return get_run(self.crawler).run_id
+        """The run's id (:class:`newsagg.run.RunIdentity`: Scrapyd's ``_job`` or
+        generated): the worker's requests, claims and lease all carry it."""
+        return run_context(self.crawler).identity.run_id
 
     @property
     def run_keys(self) -> RunKeys:
@@ -118,7 +120,7 @@ class WorkerMixin(RedisMixin):
         spider._idle_since = None
         spider._first_response = spider._last_response = None
         spider._lease = None
-        spider._ttl = max(1, int(settings.getfloat("NEWSAGG_DISTRIBUTED_LEASE_TTL", 30)))
+        spider._ttl = lease_ttl(settings)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._active, signal=signals.response_received)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
@@ -163,8 +165,7 @@ class WorkerMixin(RedisMixin):
     # -- life ----------------------------------------------------------------
 
     def _opened(self, spider):
-        self._lease = leases.hold(self.server, self.run_keys.alive, self.run_id, self._ttl,
-                                  self.settings.getfloat("NEWSAGG_DISTRIBUTED_LEASE_INTERVAL", 0) or None)
+        self._lease = leases.hold_run(self.server, self.settings, self.run_id)
         self._lease.on_tick(self._reap)
         self.server.sadd(self.crawl_keys.workers, self.run_id)
         self.crawler.stats.set_value(f"{STATS}/run_id", self.run_id)
@@ -217,8 +218,6 @@ class WorkerMixin(RedisMixin):
         handlers are done): forget this run's in-flight record; when the run
         was not committed (its files were discarded), release its claims and
         hand its requests back to the other workers."""
-        from newsagg.state.redis import StateKeys, release_run
-
         state = StateKeys(self.redis_prefix, self.site)
         try:
             if self.server.hexists(state.committed, self.run_id):

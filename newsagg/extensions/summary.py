@@ -7,6 +7,7 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newsagg.config import setting
 from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class CrawlSummary:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSAGG_SUMMARY_ENABLED", True):
+        if not setting(crawler.settings, "NEWSAGG_SUMMARY_ENABLED", "getbool"):
             raise NotConfigured
         ext = cls(crawler)
         # Loaded after CoreStats (EXTENSIONS order), so finish_time is set.

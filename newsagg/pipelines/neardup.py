@@ -7,7 +7,7 @@ the dataset already holds: one emitted earlier in this run, or stored by an
 earlier run (signatures are kept in the incremental state). A link only ever
 points to an article already written, so of a pair crawled in the "wrong"
 order it is the earlier publication that points to the later one; the
-ground-truth comparisons accept either direction (:func:`align_links`).
+ground-truth comparisons accept either direction (``align_links`` in tests/truthcheck.py).
 
 Method: one-permutation MinHash over 5-word shingles of the folded title +
 body (the words of :func:`newsagg.text.normalize_for_fingerprint`): 64 bins
@@ -34,6 +34,8 @@ from functools import lru_cache
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newsagg.config import setting
+from newsagg.extensions.commit import RunCommit
 from newsagg.items import ArticleItem
 from newsagg.stats import PREFIX, inc
 from newsagg.text import normalize_for_fingerprint
@@ -217,9 +219,12 @@ class NearDupPipeline:
     Counts ``newsagg/near_duplicates`` (items written with a link).
     """
 
-    def __init__(self, crawler, threshold: float):
+    def __init__(self, crawler, threshold: float, commit=None):
         self.crawler = crawler
         self.stats = crawler.stats
+        #: The run's commit (:class:`newsagg.extensions.commit.RunCommit`): its
+        #: backend's stored signatures seed the index. None: no state.
+        self.commit = commit
         self.index = MinHashIndex(threshold)
         self._loaded = False
         # Items indexed but not yet written (url -> entry id): one dropped by a
@@ -232,20 +237,19 @@ class NearDupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSAGG_NEARDUP_ENABLED", True):
+        if not setting(crawler.settings, "NEWSAGG_NEARDUP_ENABLED", "getbool"):
             raise NotConfigured("NEWSAGG_NEARDUP_ENABLED is off")
-        threshold = crawler.settings.getfloat("NEWSAGG_NEARDUP_THRESHOLD", 0.5)
+        threshold = setting(crawler.settings, "NEWSAGG_NEARDUP_THRESHOLD", "getfloat")
         if not 0 < threshold <= 1:
             raise ValueError(f"NEWSAGG_NEARDUP_THRESHOLD={threshold}: expected 0 < t <= 1")
-        return cls(crawler, threshold)
+        return cls(crawler, threshold, crawler.get_extension(RunCommit))
 
     def _load_stored(self) -> None:
         """Signatures of articles stored by earlier runs (not on a ``full=1`` run,
         whose dataset stands alone)."""
         self._loaded = True
-        ext = getattr(self.crawler, "newsagg_state", None)
-        backend = getattr(ext, "backend", None)
-        if backend is None or getattr(ext, "full", False):
+        backend = self.commit.backend if self.commit is not None else None
+        if backend is None or self.commit.full:
             return
         self.index.add_many(backend.stored_signatures())
         if len(self.index):
@@ -278,19 +282,3 @@ class NearDupPipeline:
 
     def close_spider(self, spider=None) -> None:
         self.index.close()
-
-
-def align_links(items: list[dict], truth: list[dict]) -> list[dict]:
-    """Copies of *items* with near-duplicate links turned to the ground truth's
-    direction where the crawl linked a planted pair the other way round
-    (earlier -> later, because the later one was written first). A link the
-    truth does not know is left as it is (and so still fails a comparison)."""
-    pairs = {(t["near_duplicate_of"], t["url"]) for t in truth if t.get("near_duplicate_of")}
-    by_url = {it["url"]: it for it in items}
-    out = {it["url"]: dict(it) for it in items}
-    for earlier, later in pairs:
-        a, b = by_url.get(earlier), by_url.get(later)
-        if a and b and a.get("near_duplicate_of") == later and not b.get("near_duplicate_of"):
-            out[earlier]["near_duplicate_of"] = None
-            out[later]["near_duplicate_of"] = earlier
-    return [out[it["url"]] for it in items]

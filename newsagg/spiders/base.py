@@ -45,8 +45,8 @@ class AggregatorSpider(scrapy.Spider):
     """
 
     site: ClassVar[str] = ""
-    #: Set by newsagg.extensions.state on an incremental run (not full=1): a StateGate.
-    incremental_state: Any = None
+    #: Set by newsagg.extensions.commit on an incremental run (not full=1): a StoredGate.
+    stored_gate: Any = None
     #: Side links kept as URLs until idle (module doc); set from the settings.
     defer_side_links: bool = False
     side_links_batch: int = 1000
@@ -182,7 +182,7 @@ class AggregatorSpider(scrapy.Spider):
 
     def already_stored(self, ref: PageRef) -> bool:
         """True when an earlier run stored this article (incremental state): not requested again."""
-        return self.incremental_state is not None and self.incremental_state.skip(ref)
+        return self.stored_gate is not None and self.stored_gate.skip(ref)
 
     # -- callbacks ---------------------------------------------------------
 
@@ -231,10 +231,9 @@ class AggregatorSpider(scrapy.Spider):
         nxt = page.next_page()
         if nxt is None:
             return
-        # Not when resuming an interrupted JOBDIR crawl (newsagg.dupefilter): its
-        # pagination was cut short, so a page of stored articles proves nothing.
-        if self.incremental_state is not None and not getattr(self.crawler, "newsagg_resumed", False) \
-                and self.incremental_state.stop_listing(ref, [e.ref for e in entries], response.url):
+        # The gate walks every listing when this run resumes a JOBDIR crawl or
+        # the last run was interrupted (newsagg.extensions.commit).
+        if self.stored_gate is not None and self.stored_gate.stop_listing(ref, [e.ref for e in entries], response.url):
             return  # only already-stored articles here (counted: newsagg/listings/stopped_known)
         if self.args.max_pages and page_no >= self.args.max_pages:
             inc(self.crawler.stats, f"{PREFIX}/listings/stopped_max_pages")

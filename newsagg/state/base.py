@@ -29,11 +29,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from scrapy.utils.misc import load_object
 
-#: (site, source_slug, article_id)
-Key = tuple[str, str, str]
+from newsagg.config import setting
+from newsagg.state.keys import Key
+
+__all__ = ["Key", "StateBackend", "StateError", "StateLocked", "open_state", "state_dir"]
 
 #: Outcomes of :meth:`StateBackend.claim_result`.
 CLAIMED = "claimed"            # reserved for the run
@@ -97,10 +100,10 @@ class StateBackend(ABC):
     def fingerprint_owner(self, fingerprint: str) -> str | None:
         """URL of a stored article with this content fingerprint, else None."""
 
-    @abstractmethod
     def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
               signature: bytes | None = None, refresh: bool = False) -> bool:
-        """Atomically reserve *key* and *fingerprint* for *run_id*.
+        """Atomically reserve *key* and *fingerprint* for *run_id*
+        (:meth:`claim_result` is ``CLAIMED``).
 
         Returns False when the key or the fingerprint is already stored or
         claimed by any run (this one included). With ``refresh=True`` (a
@@ -109,14 +112,15 @@ class StateBackend(ABC):
         (opaque bytes from :mod:`newsagg.pipelines.neardup`) is stored with the
         entry for the near-duplicate lookups of later runs.
         """
+        return self.claim_result(key, fingerprint, url, run_id, signature=signature, refresh=refresh) == CLAIMED
 
+    @abstractmethod
     def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
                      signature: bytes | None = None, refresh: bool = False) -> str:
-        """:meth:`claim`, saying why it failed: ``CLAIMED`` or one of ``STORED``,
-        ``OWN_KEY``, ``OWN_CONTENT``, ``OTHER_RUN``, ``RUN_DEAD``. The default
-        cannot tell and reports every failure as ``OTHER_RUN``."""
-        ok = self.claim(key, fingerprint, url, run_id, signature=signature, refresh=refresh)
-        return CLAIMED if ok else OTHER_RUN
+        """:meth:`claim`, saying why it failed: ``CLAIMED`` or one of ``STORED``
+        (stored by a committed run), ``OWN_KEY`` / ``OWN_CONTENT`` (claimed by
+        *run_id* itself), ``OTHER_RUN`` (claimed by another live run),
+        ``RUN_DEAD``. The key is checked before the content."""
 
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
         """Remember that *key* republishes content that is stored (or claimed
@@ -142,6 +146,16 @@ class StateBackend(ABC):
         """Drop the uncommitted claims of *run_id* (failed or dead run)."""
 
     @abstractmethod
+    def abandon_if_dead(self, run_id: str) -> bool:
+        """Crash recovery of *run_id*'s commit journal: True when the run is
+        over and can never commit any more (its claims are released), False
+        while it may still be alive. An exclusive backend knows every other run
+        is dead; the Redis one asks the run's lease and marks a dead run
+        ``reaped`` in the same atomic step, so it cannot commit afterwards.
+        Check :meth:`is_committed` again after a True: the run may have
+        committed just before."""
+
+    @abstractmethod
     def stored_signatures(self) -> Iterator[tuple[bytes, str]]:
         """``(signature, url)`` of stored articles that have one, oldest first."""
 
@@ -165,6 +179,13 @@ class StateBackend(ABC):
         return "finished", []
 
 
+def state_dir(settings) -> Path:
+    """``NEWSAGG_STATE_DIR``; when unset, ``<NEWSAGG_DATA_DIR>/state``. SQLite
+    databases, locks and the commit journals of every backend live there."""
+    configured = setting(settings, "NEWSAGG_STATE_DIR")
+    return Path(configured) if configured else Path(setting(settings, "NEWSAGG_DATA_DIR")) / "state"
+
+
 def backend_class(name: str) -> type[StateBackend]:
     """The backend class registered under *name*."""
     try:
@@ -175,8 +196,7 @@ def backend_class(name: str) -> type[StateBackend]:
 
 
 def open_state(settings, site: str) -> StateBackend:
-    """Build the backend named by ``NEWSAGG_STATE_BACKEND`` ("sqlite" by
-    default) and open *site* with it (may raise :class:`StateLocked`)."""
-    backend = backend_class(settings.get("NEWSAGG_STATE_BACKEND") or "sqlite")(settings)
+    """Build the backend named by ``NEWSAGG_STATE_BACKEND`` and open *site* with it (may raise :class:`StateLocked`)."""
+    backend = backend_class(setting(settings, "NEWSAGG_STATE_BACKEND"))(settings)
     backend.open(site)
     return backend

@@ -11,9 +11,10 @@ set is one Lua script, so two workers can never both claim an article:
   run as committed, in one step, after the run's files are closed;
 - ``release`` drops a run's claims (failed run, or a dead one: see below).
 
-A run's claims are protected by its liveness lease (``<prefix>:run:<id>:alive``,
-refreshed by a heartbeat thread while the run lives; see
-:mod:`newsagg.distributed.lease`). When a run dies without committing, its
+A run's claims are protected by its liveness key (``<prefix>:run:<id>:alive``):
+every claim sets it with the lease TTL, and the distributed mode's lease
+(:class:`newsagg.distributed.lease.RunLease`, not this backend) refreshes it
+while the run lives. When a run dies without committing, its
 lease lapses and :meth:`RedisState.open` (or any worker's reaper) releases its
 claims - before its in-flight requests go back to the frontier - so the
 articles it never got into a closed file are emitted again by whoever redoes
@@ -29,8 +30,9 @@ claims), ``run:<id>:aliases`` (hash: key of a republication -> URL),
 ``committed`` / ``reaped`` (hash: run id -> time), ``sigs`` (hash: URL -> near-
 duplicate signature) with ``sig_order`` (list of those URLs, oldest first).
 
-Settings: ``REDIS_URL`` (or ``NEWSAGG_STATE_REDIS_URL``), ``REDIS_PARAMS``,
-``NEWSAGG_REDIS_PREFIX``, ``NEWSAGG_DISTRIBUTED_LEASE_TTL``.
+Key names: :mod:`newsagg.state.keys`. Settings: ``NEWSAGG_STATE_REDIS_URL``
+(else scrapy-redis' ``REDIS_URL`` / ``REDIS_PARAMS``), ``NEWSAGG_REDIS_PREFIX``,
+``NEWSAGG_DISTRIBUTED_LEASE_TTL``.
 """
 
 from __future__ import annotations
@@ -40,48 +42,16 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from newsagg.distributed import lease as leases
-from newsagg.distributed.keys import RunKeys, prefix_of
-from newsagg.state.base import CLAIMED, Key, StateBackend, StateError
+from newsagg.config import setting
+from newsagg.state.base import Key, StateBackend, StateError
+from newsagg.state.keys import RunKeys, StateKeys, key_field, lease_ttl, prefix_of
 
 logger = logging.getLogger(__name__)
 
 _BATCH = 1000
 
-
-@dataclass(frozen=True)
-class StateKeys:
-    """Key names of one site's state."""
-
-    prefix: str
-    site: str
-
-    def _k(self, name: str) -> str:
-        return f"{self.prefix}:state:{self.site}:{name}"
-
-    keys = property(lambda self: self._k("keys"))
-    fps = property(lambda self: self._k("fps"))
-    claimed_keys = property(lambda self: self._k("claimed_keys"))
-    claimed_fps = property(lambda self: self._k("claimed_fps"))
-    runs = property(lambda self: self._k("runs"))
-    committed = property(lambda self: self._k("committed"))
-    reaped = property(lambda self: self._k("reaped"))
-    sigs = property(lambda self: self._k("sigs"))
-    sig_order = property(lambda self: self._k("sig_order"))
-
-    def claims(self, run_id: str) -> str:
-        return self._k(f"run:{run_id}:claims")
-
-    def aliases(self, run_id: str) -> str:
-        return self._k(f"run:{run_id}:aliases")
-
-
-def key_field(key: Key) -> str:
-    """Hash field of an article key (the site is in the hash's name)."""
-    _site, slug, article_id = key
-    return f"{slug}/{article_id}"
+__all__ = ["RedisState", "StateKeys", "connect", "key_field", "release_run"]
 
 
 # KEYS: keys fps claimed_keys claimed_fps run_claims runs alive reaped
@@ -168,7 +138,7 @@ def connect(settings):
     ``REDIS_URL``/``REDIS_PARAMS``."""
     from scrapy_redis.connection import get_redis_from_settings
 
-    url = settings.get("NEWSAGG_STATE_REDIS_URL")
+    url = setting(settings, "NEWSAGG_STATE_REDIS_URL")
     if url:
         import redis
 
@@ -202,11 +172,9 @@ class RedisState(StateBackend):
     def __init__(self, settings):
         super().__init__(settings)
         self.prefix = prefix_of(settings)
-        self.ttl = max(1, int(settings.getfloat("NEWSAGG_DISTRIBUTED_LEASE_TTL", 30)))
-        self.interval = settings.getfloat("NEWSAGG_DISTRIBUTED_LEASE_INTERVAL", 0) or None
+        self.ttl = lease_ttl(settings)
         self.server = None
         self.keys: StateKeys | None = None
-        self._leases: dict[str, leases.Lease] = {}
         self._scripts: dict[str, object] = {}
 
     # -- life ----------------------------------------------------------------
@@ -241,9 +209,6 @@ class RedisState(StateBackend):
         return total
 
     def close(self) -> None:
-        for lease in self._leases.values():
-            leases.release(lease)
-        self._leases.clear()
         if self.server is not None:
             self.server.close()
             self.server = None
@@ -253,11 +218,6 @@ class RedisState(StateBackend):
         if self.keys is None or self.server is None:
             raise StateError("state not open")
         return self.keys
-
-    def _hold_lease(self, run_id: str) -> None:
-        if run_id not in self._leases:
-            self._leases[run_id] = leases.hold(self.server, RunKeys(self.prefix, run_id).alive, run_id,
-                                               self.ttl, self.interval)
 
     # -- lookups (stored entries only) ---------------------------------------
 
@@ -293,13 +253,8 @@ class RedisState(StateBackend):
 
     # -- writes ----------------------------------------------------------------
 
-    def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
-              signature: bytes | None = None, refresh: bool = False) -> bool:
-        return self.claim_result(key, fingerprint, url, run_id, signature=signature, refresh=refresh) == CLAIMED
-
     def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
                      signature: bytes | None = None, refresh: bool = False) -> str:
-        self._hold_lease(run_id)
         payload = json.dumps({"fp": fingerprint or "", "url": url,
                               "sig": base64.b64encode(signature).decode() if signature else ""})
         k, run = self._k, RunKeys(self.prefix, run_id)
@@ -311,10 +266,10 @@ class RedisState(StateBackend):
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
         """*key* republishes stored content: known to later runs once *run_id*
         commits (dropped with the run's claims when it does not)."""
-        self._hold_lease(run_id)
         with self.server.pipeline() as pipe:
             pipe.hset(self._k.aliases(run_id), key_field(key), url)
             pipe.sadd(self._k.runs, run_id)
+            pipe.set(RunKeys(self.prefix, run_id).alive, run_id, ex=self.ttl)  # as a claim does
             pipe.execute()
 
     def commit(self, run_id: str) -> int:
@@ -334,6 +289,7 @@ class RedisState(StateBackend):
     def release(self, run_id: str) -> int:
         return max(0, release_run(self.server, self._k, run_id))
 
-    def claimed_by(self, run_id: str) -> int:
-        """Uncommitted claims of *run_id* (diagnostics, tests)."""
-        return int(self.server.hlen(self._k.claims(run_id)))
+    def abandon_if_dead(self, run_id: str) -> bool:
+        """True when the lease of *run_id* is gone: its claims are released and,
+        unless it committed, it is marked ``reaped`` (it can no longer commit)."""
+        return release_run(self.server, self._k, run_id, only_if_dead=True) >= 0

@@ -22,7 +22,18 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from newsagg.state.base import Key, StateBackend, StateError, StateLocked
+from newsagg.state.base import (
+    CLAIMED,
+    OTHER_RUN,
+    OWN_CONTENT,
+    OWN_KEY,
+    STORED,
+    Key,
+    StateBackend,
+    StateError,
+    StateLocked,
+    state_dir,
+)
 from newsagg.urls import SLUG_RE
 
 logger = logging.getLogger(__name__)
@@ -68,9 +79,8 @@ CREATE INDEX claims_fingerprint ON claims (fingerprint);
 """
 
 
-def state_dir(settings) -> Path:
-    """``NEWSAGG_STATE_DIR``, by default ``<NEWSAGG_DATA_DIR>/state`` (``data/state``)."""
-    return Path(settings.get("NEWSAGG_STATE_DIR") or Path(settings.get("NEWSAGG_DATA_DIR") or "data") / "state")
+#: Keys per ``known_keys`` query: 3 parameters each, under SQLite's 999-variable limit.
+_KEYS_PER_QUERY = 300
 
 
 class SQLiteState(StateBackend):
@@ -81,7 +91,7 @@ class SQLiteState(StateBackend):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.dir = state_dir(settings)
+        self.dir: Path = state_dir(settings)
         self.db: sqlite3.Connection | None = None
         self._lock_fh = None
         self._pending: sqlite3.Connection | None = None  # claims of this run (module doc)
@@ -141,12 +151,16 @@ class SQLiteState(StateBackend):
     # -- lookups (stored entries) --------------------------------------------
 
     def known_keys(self, keys: Iterable[Key]) -> set[Key]:
+        """One query per :data:`_KEYS_PER_QUERY` keys (a row-value ``IN``)."""
         db = self._conn()
-        found = set()
-        for key in set(keys):
-            row = db.execute("SELECT 1 FROM stored WHERE site=? AND source_slug=? AND article_id=?", key).fetchone()
-            if row:
-                found.add(key)
+        todo = list(dict.fromkeys(tuple(k) for k in keys))
+        found: set[Key] = set()
+        for i in range(0, len(todo), _KEYS_PER_QUERY):
+            chunk = todo[i:i + _KEYS_PER_QUERY]
+            rows = ",".join(["(?, ?, ?)"] * len(chunk))
+            found.update(db.execute(
+                f"SELECT site, source_slug, article_id FROM stored WHERE (site, source_slug, article_id) IN"
+                f" (VALUES {rows})", [part for key in chunk for part in key]))
         return found
 
     def fingerprint_owner(self, fingerprint: str) -> str | None:
@@ -169,20 +183,28 @@ class SQLiteState(StateBackend):
         return self._pending
 
     def _claimed(self, key: Key) -> bool:
-        return self._claims().execute(
-            "SELECT 1 FROM claims WHERE site=? AND source_slug=? AND article_id=?", key).fetchone() is not None
+        return self._holder_of_key(key) is not None
 
-    def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
-              signature: bytes | None = None, refresh: bool = False) -> bool:
-        pending = self._claims()
-        if self._claimed(key) or pending.execute("SELECT 1 FROM claims WHERE fingerprint=?",
-                                                 (fingerprint,)).fetchone() is not None:
-            return False
+    def _holder_of_key(self, key: Key) -> str | None:
+        row = self._claims().execute(
+            "SELECT run_id FROM claims WHERE site=? AND source_slug=? AND article_id=?", key).fetchone()
+        return row[0] if row else None
+
+    def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
+                     signature: bytes | None = None, refresh: bool = False) -> str:
+        # Same order as the Redis script: stored first (unless refresh), then claims, key before content.
         if not refresh and (self.is_known(key) or self.fingerprint_owner(fingerprint) is not None):
-            return False
+            return STORED
+        pending = self._claims()
+        holder = self._holder_of_key(key)
+        if holder is not None:
+            return OWN_KEY if holder == run_id else OTHER_RUN
+        row = pending.execute("SELECT run_id FROM claims WHERE fingerprint=? LIMIT 1", (fingerprint,)).fetchone()
+        if row is not None:
+            return OWN_CONTENT if row[0] == run_id else OTHER_RUN
         pending.execute("INSERT INTO claims (site, source_slug, article_id, fingerprint, url, signature, run_id)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (*key, fingerprint, url, signature, run_id))
-        return True
+        return CLAIMED
 
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
         if not self._claimed(key):
@@ -227,6 +249,12 @@ class SQLiteState(StateBackend):
         for key in [k for k, v in self._aliases.items() if v[2] == run_id]:
             del self._aliases[key]
         return self._claims().execute("DELETE FROM claims WHERE run_id=?", (run_id,)).rowcount
+
+    def abandon_if_dead(self, run_id: str) -> bool:
+        """Always True: this run holds the site lock, so any other run is dead
+        (and its claims died with its process)."""
+        self.release(run_id)
+        return True
 
     def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:
         self._conn().execute("INSERT OR REPLACE INTO run_notes (run_id, finish_reason, side_links) VALUES (?, ?, ?)",
