@@ -44,7 +44,7 @@ def start_replica(site: str, articles: int, seed: int) -> tuple[subprocess.Popen
 def check_against_truth(site: str, articles: int, seed: int, base_url: str, jsonl: Path) -> dict:
     """Compare the written JSONL with the replica's ground truth."""
     from newsagg.replica.generator import Corpus
-    from tests.truthcheck import align_links  # test-side helper: the demo runs from the repository
+    from newsagg.replica.truth import align_links
     from newsagg.replica.truth import expected_records, republication_groups
 
     corpus = Corpus(site, n_articles=articles, seed=seed)

@@ -15,7 +15,7 @@ from newsagg.exporters.csv import unescape_cell
 from newsagg.extensions.commit import RunCommit
 from newsagg.items import FIELDS
 from newsagg.run import RunIdentity, run_context, run_tag
-from tests.truthcheck import align_links
+from newsagg.replica.truth import align_links
 from newsagg.spiders.djazairess import DjazairessSpider
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.spiders.turess import TuressSpider

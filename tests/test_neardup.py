@@ -20,7 +20,7 @@ from newsagg.replica import Corpus, expected_records, near_duplicate_pairs, repu
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state import open_state
 from tests.crawling import compare_with_truth, crawl, open_commit, project_settings
-from tests.truthcheck import align_links
+from newsagg.replica.truth import align_links
 
 BASE = "http://replica.test"
 

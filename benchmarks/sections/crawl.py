@@ -56,7 +56,7 @@ def _quality(newsagg: CrawlRun, peer: CrawlRun | None, truth: list[dict], groups
     want = len(truth) - sum(len(g) - 1 for g in groups)
     items = _read_jsonl(newsagg.out_dir / "items.jsonl")
     try:  # a near-duplicate pair crawled in the "wrong" order links the other way round
-        from tests.truthcheck import align_links
+        from newsagg.replica.truth import align_links
 
         items = align_links(items, truth)
     except ImportError:

@@ -7,7 +7,7 @@ the dataset already holds: one emitted earlier in this run, or stored by an
 earlier run (signatures are kept in the incremental state). A link only ever
 points to an article already written, so of a pair crawled in the "wrong"
 order it is the earlier publication that points to the later one; the
-ground-truth comparisons accept either direction (``align_links`` in tests/truthcheck.py).
+ground-truth comparisons accept either direction (``align_links`` in replica/truth.py).
 
 Method: one-permutation MinHash over 5-word shingles of the folded title +
 body (the words of :func:`newsagg.text.normalize_for_fingerprint`): 64 bins
