@@ -54,7 +54,7 @@ _NEXT_TEXT = re.compile(r"^(?:suivant|suivante|page suivante|next|»|›|>|>>|su
 _ARTICLE_NAV_TEXT = re.compile(
     r"^(?:[«‹<]+\s*)?(?:article\s+)?(?:suivant|suivante|pr[ée]c[ée]dente?|next|previous)(?:\s*[»›>]+)?$", re.I)
 # What may stand between the byline and an author link: "| Name", "par Name", "- Name".
-_AUTHOR_SEP = r"(?i:\s*(?:\||par\b|by\b|de\b|,|–|—|-|·|/)\s*)?"
+_AUTHOR_SEP = r"(?i:(?:\s*(?:\||par\b|by\b|,|–|—|-|·|/))*\s*)"
 _SITE_NAMES = ("Maghress", "Djazairess", "Turess", "maghress.com", "djazairess.com", "turess.com")
 
 
