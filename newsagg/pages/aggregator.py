@@ -213,7 +213,7 @@ class LinkPage:
         link_text = normalize_ws(" ".join(a_el.itertext()))
         text = normalize_ws(" ".join(entry.itertext())).replace(link_text, " ", 1)
         for a in entry.iter("a"):  # an author's name may hold a date: never read it
-            if "/author" in (a.get("href") or ""):
+            if "/author" in (a.get("href") or "").lower():
                 text = text.replace(normalize_ws(" ".join(a.itertext())), " ")
         if not re.search(r"\d", text):
             return None
@@ -361,7 +361,7 @@ class ArticlePage(LinkPage):
     def _author_hrefs(self, block: Block) -> tuple[str | None, str] | None:
         """(name, link text) of the first author link in *block*, or None."""
         for h in block.hrefs:
-            if "author" not in h:
+            if "author" not in h.lower():
                 continue
             ref = resolve(self.response, h, self.base_url)
             if ref is None or ref.kind != "author":
