@@ -271,7 +271,8 @@ _NAME_PARTICLES = frozenset(
 )
 
 
-def _looks_like_name(text: str) -> bool:
+def looks_like_name(text: str) -> bool:
+    """True for a short run of capitalised words (particles and numbers allowed): a person's name."""
     words = text.split()
     if not 1 <= len(words) <= 12 or len(text) > 100 or any(c in text for c in "!?«»\":;"):
         return False
@@ -294,7 +295,7 @@ def split_par_line(paragraphs: list[str]) -> tuple[str | None, list[str]]:
     if not paragraphs:
         return None, paragraphs
     m = _PAR_LINE.match(normalize_ws(paragraphs[0]))
-    if not m or not _looks_like_name(m.group("name")):
+    if not m or not looks_like_name(m.group("name")):
         return None, paragraphs
     name = normalize_author(m.group("name"))
     return (name, paragraphs[1:]) if name else (None, paragraphs)

@@ -242,3 +242,22 @@ def test_listing_date_not_read_from_an_author_name():
     assert [(e.ref.url, e.day and str(e.day)) for e in page.entries()] == [
         (f"{BASE}/fr/h24info/30", "2019-04-24"), (f"{BASE}/fr/h24info/29", None)]
     assert page.next_page() is None
+
+
+@pytest.mark.parametrize("byline, source, date, author", [
+    # an unlinked name after a bar: neither source nor date, and not body text
+    ("Publié dans Aujourd'hui le Maroc | Youssef Benkirane Jeudi 27 Février 2025",
+     "Aujourd'hui le Maroc", None, "Youssef Benkirane Jeudi 27 Février 2025"),
+    ("Publié dans H24 Info le 24 - 04 - 2019 | Mhand Kasmi", "H24 Info", "24 - 04 - 2019", "Mhand Kasmi"),
+    ("Publié dans Le Matin le 24 - 04 - 2019 | Mis à jour le 25 - 04 - 2019", "Le Matin", "24 - 04 - 2019", None),
+    ("Publié dans Le Matin le 24 - 04 - 2019", "Le Matin", "24 - 04 - 2019", None),
+])
+def test_text_after_a_bar_in_the_byline(byline, source, date, author):
+    html = (f"<html><body><h1>Un titre assez long pour un titre</h1><p>{byline}</p>"
+            "<p>Le premier paragraphe du texte.</p></body></html>")
+    resp = HtmlResponse(url=f"{BASE}/fr/h24info/1", body=html.encode())
+    page = ArticlePage(resp, BASE, site="maghress", slug="h24info", article_id="1", canonical_url=f"{BASE}/fr/h24info/1")
+    item = page.to_item()
+    assert (item.source, item.published_raw, item.author) == (source, date, author)
+    assert item.body == "Le premier paragraphe du texte."
+    assert page.notes == ({"author/byline": 1} if author else {})

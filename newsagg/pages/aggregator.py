@@ -30,6 +30,7 @@ from newsagg.text import (
     is_modal_text,
     is_share_widget,
     is_source_link_text,
+    looks_like_name,
     normalize_author,
     normalize_ws,
     split_par_line,
@@ -65,14 +66,37 @@ class Byline:
     source: str
     date_raw: str | None
     rest: str = ""  # text glued after the date in one block (inline markup)
+    #: Short text after a ``|`` (``... le 24 - 04 - 2019 | Mhand Kasmi``): an
+    #: author's name or a note, never source, date or body.
+    tail: str = ""
+
+
+# "... | Name": a source name never holds "|"; what follows is not source or date.
+_BYLINE_BAR = re.compile(r"\s*\|\s*")
 
 
 def parse_byline(text: str) -> Byline | None:
-    """Split a byline into source name and date text; None when *text* is not one."""
+    """Split a byline into source name and date text; None when *text* is not one.
+
+    Text after a ``|`` (up to 100 characters) is kept apart as ``tail``, so
+    an author's name there (``Aujourd'hui le Maroc | Youssef Benkirane Jeudi
+    27 Février 2025``) is never read as the source or the date.
+    """
     m = _BYLINE_START.search(text)
     if not m:
         return None
     line = normalize_ws(text[m.start():])
+    bar = _BYLINE_BAR.search(line) if "|" in line else None
+    if bar is not None and len(line) - bar.end() <= 100:
+        head = _parse_byline_line(line[: bar.start()])
+        if head is not None:
+            head.tail = line[bar.end():].strip(" |")
+            return head
+    return _parse_byline_line(line)
+
+
+def _parse_byline_line(line: str) -> Byline | None:
+    """:func:`parse_byline` on a whitespace-normalised line starting at "Publié dans"."""
     for rx in (_BYLINE_DATED, _BYLINE_OTHER_DATE):
         hit = rx.match(line)
         if hit:
@@ -267,7 +291,7 @@ class ArticlePage(LinkPage):
             self.why_not = "no_byline"
             return None
         at, byline = pick
-        author, skip, byline = self._author(blocks, at, byline)
+        author, how, skip, byline = self._author(blocks, at, byline)
         title = self._title(blocks, at, byline)
         body, original = self._body(blocks, at, byline, skip)
         body, doubled = collapse_repeated(body)
@@ -278,10 +302,9 @@ class ArticlePage(LinkPage):
         if doubled:
             self.notes["body/doubled"] = 1
         if author is None and par_author:
-            author = par_author
-            self.notes["author/par_line"] = 1
-        elif author is not None:
-            self.notes["author/link"] = 1
+            author, how = par_author, "par_line"
+        if author is not None:
+            self.notes[f"author/{how}"] = 1
         return ArticleItem(
             url=self.canonical_url,
             site=self.site,
@@ -336,9 +359,10 @@ class ArticlePage(LinkPage):
             return clean_title(candidates[0], _SITE_NAMES)
         return doc_title
 
-    def _author(self, blocks: list[Block], at: int, byline: Byline) -> tuple[str | None, int, Byline]:
+    def _author(self, blocks: list[Block], at: int, byline: Byline) -> tuple[str | None, str, int, Byline]:
         """The author linked from the byline block, or from a block right after
-        it holding only the link (``| Name``): ``(name, blocks to skip, byline)``.
+        it holding only the link (``| Name``), or named after a ``|`` in the
+        byline: ``(name, how, blocks to skip, byline)``, how = link / byline.
 
         The link's text is cut out of the byline before it is parsed again, so
         neither the source name nor the date can take words (or a date) from
@@ -349,14 +373,16 @@ class ArticlePage(LinkPage):
         if found:
             name, text = found
             line = _cut_author(by.text, text)
-            return name, 0, parse_byline(line) or byline
+            return name, "link", 0, parse_byline(line) or byline
         if at + 1 < len(blocks):
             nxt = blocks[at + 1]
             found = self._author_hrefs(nxt)
             # Only a block that holds nothing but the link (and a separator) is the author's.
             if found and not _cut_author(nxt.text, found[1]).strip(" |,;:-–—·/"):
-                return found[0], 1, byline
-        return None, 0, byline
+                return found[0], "link", 1, byline
+        if byline.tail and looks_like_name(byline.tail):  # "| Name" as plain text
+            return normalize_author(byline.tail), "byline", 0, byline
+        return None, "", 0, byline
 
     def _author_hrefs(self, block: Block) -> tuple[str | None, str] | None:
         """(name, link text) of the first author link in *block*, or None."""
