@@ -170,7 +170,7 @@ def clean_paragraphs(paragraphs: list[str], ticker: set[str] | frozenset[str] = 
             continue
         if folded_ticker and _fold(p) in folded_ticker:
             continue
-        p = strip_boilerplate_sentences(p)
+        p = strip_share_words(strip_boilerplate_sentences(p))
         if p:
             out.append(p)
     return out
@@ -331,6 +331,40 @@ def is_share_widget(text: str) -> bool:
     if not words or not any(w in ("tweet", "tweeter", "share", "partager", "partagez") for w in words):
         return False
     return all(w in _SHARE_WORDS or w.isdigit() for w in words)
+
+
+_EDGE_WIDGET = frozenset({"Tweet", "Tweeter", "Share", "Partager", "Partagez", "J'aime", "Like", "|"})
+_EDGE_ENGLISH = frozenset({"Tweet", "Share"})  # never how a French sentence starts or ends
+
+
+def _widget_run(words: list[str]) -> bool:
+    named = [w for w in words if w in _EDGE_WIDGET and w != "|"]
+    return len(named) >= 2 and bool(_EDGE_ENGLISH.intersection(named))
+
+
+def strip_share_words(text: str) -> str:
+    """*text* without share-widget words glued at its start or end
+    (``Tweet Share Le ministère a…`` -> ``Le ministère a…``).
+
+    Only a run of two widget words or more, one of them ``Tweet`` or
+    ``Share``, goes: "Partager les ressources…" and "… un Tweet" are text.
+    """
+    if "Tweet" not in text and "Share" not in text:
+        return text
+    words = text.split()
+    lead = 0
+    while lead < len(words) and (words[lead] in _EDGE_WIDGET or words[lead].isdigit()):
+        lead += 1
+    if not _widget_run(words[:lead]):
+        lead = 0
+    end = len(words)
+    while end > lead and (words[end - 1] in _EDGE_WIDGET or words[end - 1].isdigit()):
+        end -= 1
+    if not _widget_run(words[end:]):
+        end = len(words)
+    if lead == 0 and end == len(words):
+        return text
+    return " ".join(words[lead:end])
 
 
 @lru_cache(maxsize=8)

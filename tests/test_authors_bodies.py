@@ -19,6 +19,7 @@ from newsagg.text import (
     normalize_author,
     remove_promo,
     split_par_line,
+    strip_share_words,
 )
 from newsagg.urls import classify
 
@@ -261,3 +262,17 @@ def test_text_after_a_bar_in_the_byline(byline, source, date, author):
     assert (item.source, item.published_raw, item.author) == (source, date, author)
     assert item.body == "Le premier paragraphe du texte."
     assert page.notes == ({"author/byline": 1} if author else {})
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Tweet Share Le ministère du Commerce a assuré mercredi.", "Le ministère du Commerce a assuré mercredi."),
+    ("Les boulangers avaient menacé d'une grève. Tweet Share", "Les boulangers avaient menacé d'une grève."),
+    ("Tweet 12 Share 3 Le texte.", "Le texte."),
+    ("Partager Tweet Le texte.", "Le texte."),
+    ("Partager les ressources entre les régions reste un défi.", "Partager les ressources entre les régions reste un défi."),
+    ("Le ministre a partagé un Tweet", "Le ministre a partagé un Tweet"),  # no widget run: "un" ends it
+    ("Share of GDP rose.", "Share of GDP rose."),
+    ("Tweet Share", ""),
+])
+def test_share_words_glued_to_text(text, want):
+    assert strip_share_words(text) == want

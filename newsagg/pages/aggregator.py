@@ -34,6 +34,7 @@ from newsagg.text import (
     normalize_author,
     normalize_ws,
     split_par_line,
+    strip_share_words,
 )
 from newsagg.urls import PageRef, classify
 
@@ -432,7 +433,9 @@ class ArticlePage(LinkPage):
                     break
                 continue
             link_run = 0
-            paras.append(b.text)
+            text = strip_share_words(b.text)  # widget words glued to the text
+            if text:
+                paras.append(text)
         return paras, original
 
 

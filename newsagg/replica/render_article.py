@@ -155,10 +155,14 @@ def old(ctx: Ctx, art: Article) -> str:
     share = ('<div class="share-buttons"><a class="twitter-share-button" href="https://twitter.com/share">Tweet</a>'
              f' <a href="https://www.facebook.com/sharer.php?u={escape(ctx.absolute(art.path))}">Share</a></div>\n')
     content = "<br><br>\n".join(inline_html(p, rng) for p in served_paragraphs(art))
+    # Some pages glue the widget's links to the first line of the text (same block).
+    glued = rng.random() < 0.4
+    if glued:
+        content = share[share.index("<a "):share.rindex("</div>")] + " " + content
     out = [f'<div id="article-{art.article_id}" class="post-old">\n<h1 class="titre">'
            f'{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n',
-           f'<div class="infos">{_byline(ctx, art, link=True)}</div>{_after_byline(ctx, art)}\n', share,
-           f'<div class="texte">{content}</div>\n', share.replace("</a> <a", "</a>\n<a")]
+           f'<div class="infos">{_byline(ctx, art, link=True)}</div>{_after_byline(ctx, art)}\n',
+           "" if glued else share, f'<div class="texte">{content}</div>\n', share.replace("</a> <a", "</a>\n<a")]
     if art.next_path:
         out.append(f'<div class="suivant"><a href="{chrome.href(ctx, art.next_path, messy=False)}">Suivant »</a></div>\n')
     link = _source_link(ctx, art)
