@@ -84,8 +84,8 @@ NEWSAGG_BODY_PROMO_PATTERNS = [
     # turess/numerique (Tunisie Numérique) ends articles with this line
     r"Que se passe-t-il en Tunisie\s*\?\s*Nous expliquons sur notre cha[iî]ne YouTube\s*\.?\s*Abonnez-vous\s*!?",
     r"Pour ne rien rater de l['’]actualit[ée][^.!?]{0,80}?,\s*abonnez-vous [àa] notre cha[iî]ne WhatsApp\s*[.!]?",
-    r"Suivez-nous sur (?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram)"
-    r"(?:\s*(?:,|et)\s*(?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram))*\s*[.!]?",
+    (r"Suivez-nous sur (?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram)"
+     r"(?:\s*(?:,|et)\s*(?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram))*\s*[.!]?"),
 ]
 ITEM_PIPELINES = {
     "newsagg.pipelines.clean.BoilerplatePipeline": 100,

@@ -7,9 +7,9 @@ tables of real strings and reused by the replica's ground truth.
 from __future__ import annotations
 
 import hashlib
-import urllib.parse
 import re
 import unicodedata
+import urllib.parse
 from functools import lru_cache
 
 # Every Unicode space (nbsp, narrow nbsp, thin space, ...), tabs, newlines
@@ -267,7 +267,7 @@ def author_from_url(url: str) -> str | None:
 # start with "Par ailleurs, ..." or "Par conséquent" in the body.
 _PAR_LINE = re.compile(r"^(?:par|PAR|Par)\s*:?\s+(?P<name>.+?)\s*[.,;]?$")
 _NAME_PARTICLES = frozenset(
-    "et de du des la le el al ben bin ou and von van da di d' l' y".split()
+    {"et", "de", "du", "des", "la", "le", "el", "al", "ben", "bin", "ou", "and", "von", "van", "da", "di", "d'", "l'", "y"}
 )
 
 

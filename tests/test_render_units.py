@@ -19,8 +19,8 @@ from newsagg.rendering.policy import has_main_article_links, render_meta
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records
 from newsagg.replica import js
 from newsagg.replica.__main__ import main as replica_cli
-from newsagg.replica.render import render, resolve
 from newsagg.replica.generator import served_paragraphs
+from newsagg.replica.render import render, resolve
 from newsagg.text import normalize_ws
 
 SEED, N = 3, 80

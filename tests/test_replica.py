@@ -19,8 +19,8 @@ import lxml.html
 import pytest
 
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records, republication_groups
-from newsagg.replica.render import ROBOTS_TXT
 from newsagg.replica.generator import served_paragraphs
+from newsagg.replica.render import ROBOTS_TXT
 from newsagg.text import fingerprint, normalize_ws
 
 ARTICLE_PATH = re.compile(r"^/fr/([a-z0-9]+)/(\d+)$")

@@ -21,9 +21,8 @@ import json
 import zlib
 from html import escape
 
-from . import chrome
+from . import bank, chrome
 from .chrome import Ctx
-from . import bank
 from .generator import AUTHOR_NONE, AUTHOR_PAR, Article, Corpus, Source, served_paragraphs
 
 FEED, INLINE = "feed", "inline"

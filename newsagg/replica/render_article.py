@@ -159,8 +159,8 @@ def old(ctx: Ctx, art: Article) -> str:
     glued = rng.random() < 0.4
     if glued:
         content = share[share.index("<a "):share.rindex("</div>")] + " " + content
-    out = [f'<div id="article-{art.article_id}" class="post-old">\n<h1 class="titre">'
-           f'{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n',
+    out = [(f'<div id="article-{art.article_id}" class="post-old">\n<h1 class="titre">'
+            f'{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n'),
            f'<div class="infos">{_byline(ctx, art, link=True)}</div>{_after_byline(ctx, art)}\n',
            "" if glued else share, f'<div class="texte">{content}</div>\n', share.replace("</a> <a", "</a>\n<a")]
     if art.next_path:
