@@ -61,6 +61,10 @@ def check_against_truth(site: str, articles: int, seed: int, base_url: str, json
     return {"expected": expected, "written": len(items), "exact": exact}
 
 
+#: Stats (under newsagg/) the demo shows on its "content" line.
+_CONTENT_KEYS = ("author/", "body/", "charset/", "skipped/author_page")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sites", default=",".join(SITES), help="comma-separated site keys")
@@ -113,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             print("  items dropped      " + (", ".join(f"{k}: {v}" for k, v in s["items_dropped"].items()) or "none"))
             print("  pages failed       " + (", ".join(f"{k}: {v}" for k, v in s["pages_failed"].items()) or "none"))
             print("  dates              " + (", ".join(f"{k}: {v}" for k, v in s["dates"].items()) or "all parsed"))
+            # What the pages carried besides the record: authors found, bodies repaired, pages skipped.
+            content = {k: v for k, v in s["other"].items() if k.startswith(_CONTENT_KEYS)}
+            print("  content            " + (", ".join(f"{k}: {v}" for k, v in content.items()) or "none"))
         print("\nresult: " + ("every article exact" if ok else "MISMATCH against ground truth"))
         return 0 if ok else 1
 

@@ -13,6 +13,7 @@ class ArticleItem:
     site: str
     source_slug: str
     source: str | None = None
+    author: str | None = None  # schema 2
     article_id: str = ""
     title: str | None = None
     published_at: str | None = None
@@ -33,5 +34,7 @@ class ArticleItem:
 #: The fixed field order (CSV columns follow it).
 FIELDS: list[str] = [f.name for f in fields(ArticleItem)]
 
-#: Version of the record schema, written to manifests.
-SCHEMA_VERSION = 1
+#: Version of the record schema, written to manifests and Parquet metadata.
+#: 2: ``author`` added after ``source``. Schema-1 files and state stay readable
+#: (a missing ``author`` is null).
+SCHEMA_VERSION = 2

@@ -76,6 +76,17 @@ NEWSAGG_DEFER_SIDE_LINKS = True
 NEWSAGG_SIDE_LINKS_BATCH = 1000  # deferred links requested per idle spider
 
 # --- pipelines ---------------------------------------------------------------
+# Promo lines newspapers copy into their bodies: text matching any of these
+# regexes (case-insensitive, Python ``re``) is cut out of body paragraphs, and
+# a paragraph left without a letter goes (counted: newsagg/body/promo_removed).
+# On the command line give a JSON list: -s 'NEWSAGG_BODY_PROMO_PATTERNS=["..."]'.
+NEWSAGG_BODY_PROMO_PATTERNS = [
+    # turess/numerique (Tunisie Numérique) ends articles with this line
+    r"Que se passe-t-il en Tunisie\s*\?\s*Nous expliquons sur notre cha[iî]ne YouTube\s*\.?\s*Abonnez-vous\s*!?",
+    r"Pour ne rien rater de l['’]actualit[ée][^.!?]{0,80}?,\s*abonnez-vous [àa] notre cha[iî]ne WhatsApp\s*[.!]?",
+    (r"Suivez-nous sur (?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram)"
+     r"(?:\s*(?:,|et)\s*(?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram))*\s*[.!]?"),
+]
 ITEM_PIPELINES = {
     "newsagg.pipelines.clean.BoilerplatePipeline": 100,
     "newsagg.pipelines.dates.DatePipeline": 200,

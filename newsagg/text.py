@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import urllib.parse
 from functools import lru_cache
 
 # Every Unicode space (nbsp, narrow nbsp, thin space, ...), tabs, newlines
@@ -178,7 +179,7 @@ def clean_paragraphs(paragraphs: list[str], ticker: set[str] | frozenset[str] = 
             continue
         if folded_ticker and _fold(p) in folded_ticker:
             continue
-        p = strip_boilerplate_sentences(p)
+        p = strip_share_words(strip_boilerplate_sentences(p))
         if p:
             out.append(p)
     return out
@@ -218,3 +219,187 @@ def normalize_for_fingerprint(title: str | None, body: str | None) -> str:
 def fingerprint(title: str | None, body: str | None) -> str:
     """SHA-1 hex digest of the normalised title + body (exact-republication key)."""
     return hashlib.sha1(normalize_for_fingerprint(title, body).encode("utf-8")).hexdigest()
+
+
+# --- authors -----------------------------------------------------------------
+
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+# Characters around a name that are separators, never part of it ("| Name", "Par : Name,").
+_NAME_EDGES = " |,;:-–—·•/\\()[]"
+
+
+def _unquote_name(text: str) -> str:
+    """One level of URL decoding: ``+`` is a space, ``%XX`` bytes are UTF-8
+    (windows-1252 when they are not valid UTF-8: some old slugs)."""
+    raw = urllib.parse.unquote_to_bytes(text.replace("+", " "))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def normalize_author(name: str | None, encoded: bool = False) -> str | None:
+    """A clean author name, or None when nothing name-like is left.
+
+    *encoded*: *name* comes from an ``/fr/author/<slug>`` URL, so ``+`` and
+    ``%XX`` are decoded, repeatedly (a ``+`` encoded twice arrives as
+    ``%2B``). Link text is taken as shown (HTML already unescaped). Either
+    way whitespace is collapsed and separators at the edges (``| Name``)
+    dropped. A date inside a name stays text (``Youssef Benkirane Jeudi 27
+    Février 2025``): names are never parsed for dates. Junk without a letter,
+    or too long to be a name, gives None.
+    """
+    if not name:
+        return None
+    text = name
+    if encoded:
+        for _ in range(3):  # %252B -> %2B -> + -> space at most
+            if not (_PCT.search(text) or "+" in text):
+                break
+            text = _unquote_name(text)
+    text = normalize_ws(text).strip(_NAME_EDGES)
+    text = normalize_ws(text)
+    if not text or len(text) > 120 or not any(c.isalpha() for c in text):
+        return None
+    return text
+
+
+def author_from_url(url: str) -> str | None:
+    """The author name in an ``…/fr/author/<slug>`` URL (None for ``/fr/author``)."""
+    path = urllib.parse.urlsplit(url).path
+    _, sep, slug = path.partition("/fr/author/")
+    return normalize_author(slug.strip("/"), encoded=True) if sep else None
+
+
+# "Par <Name>" standing alone as the body's first line. Names are short and
+# capitalised word by word (particles allowed), which keeps sentences that
+# start with "Par ailleurs, ..." or "Par conséquent" in the body.
+_PAR_LINE = re.compile(r"^(?:par|PAR|Par)\s*:?\s+(?P<name>.+?)\s*[.,;]?$")
+_NAME_PARTICLES = frozenset(
+    {"et", "de", "du", "des", "la", "le", "el", "al", "ben", "bin", "ou", "and", "von", "van", "da", "di", "d'", "l'", "y"}
+)
+
+
+def looks_like_name(text: str) -> bool:
+    """True for a short run of capitalised words (particles and numbers allowed): a person's name."""
+    words = text.split()
+    if not 1 <= len(words) <= 12 or len(text) > 100 or any(c in text for c in "!?«»\":;"):
+        return False
+    capitalised = 0
+    for w in words:
+        if w.casefold() in _NAME_PARTICLES or w[:2].casefold() in ("d'", "l'") and w[2:3].isupper():
+            continue
+        if w[0].isupper() or w[0].isdigit():  # dates glued to names keep their numbers
+            capitalised += w[0].isupper()
+            continue
+        if not w[0].isalpha() and w.strip("()-") == "":
+            continue
+        return False
+    return capitalised >= 1
+
+
+def split_par_line(paragraphs: list[str]) -> tuple[str | None, list[str]]:
+    """``(author, rest)`` when the first paragraph is a ``Par <Name>`` line,
+    else ``(None, paragraphs)``. "Par ailleurs, ..." is a sentence, not an author."""
+    if not paragraphs:
+        return None, paragraphs
+    m = _PAR_LINE.match(normalize_ws(paragraphs[0]))
+    if not m or not looks_like_name(m.group("name")):
+        return None, paragraphs
+    name = normalize_author(m.group("name"))
+    return (name, paragraphs[1:]) if name else (None, paragraphs)
+
+
+# --- repeated bodies, share widgets, promo lines -----------------------------
+
+
+def collapse_repeated(paragraphs: list[str]) -> tuple[list[str], bool]:
+    """``(paragraphs, True)`` with an exact repeat of the whole sequence kept
+    once (``A B A B`` -> ``A B``; also three times); else unchanged and False.
+    A partial repeat is text and stays."""
+    n = len(paragraphs)
+    for period in range(1, n // 2 + 1):
+        if n % period == 0 and paragraphs == paragraphs[:period] * (n // period):
+            return paragraphs[:period], True
+    return paragraphs, False
+
+
+#: Words of share widgets; a line made only of them is widget text ("Tweet Share").
+_SHARE_WORDS = {"tweet", "tweeter", "share", "partager", "partagez", "j'aime", "like", "facebook", "twitter",
+                "x", "whatsapp", "linkedin", "email", "e-mail", "imprimer", "print", "pin", "pinterest",
+                "telegram", "messenger", "sur", "par", "envoyer", "0", "+"}
+_SHARE_TOKEN = re.compile(r"[\w'+\-]+")
+
+
+def is_share_widget(text: str) -> bool:
+    """True for share-widget text standing alone: ``Tweet``, ``Tweet Share``,
+    ``Partager sur Facebook Twitter`` (never a sentence: "Partager les ressources...")."""
+    if len(text) > 80:
+        return False
+    words = _SHARE_TOKEN.findall(_fold(text))
+    if not words or not any(w in ("tweet", "tweeter", "share", "partager", "partagez") for w in words):
+        return False
+    return all(w in _SHARE_WORDS or w.isdigit() for w in words)
+
+
+_EDGE_WIDGET = frozenset({"Tweet", "Tweeter", "Share", "Partager", "Partagez", "J'aime", "Like", "|"})
+_EDGE_ENGLISH = frozenset({"Tweet", "Share"})  # never how a French sentence starts or ends
+
+
+def _widget_run(words: list[str]) -> bool:
+    named = [w for w in words if w in _EDGE_WIDGET and w != "|"]
+    return len(named) >= 2 and bool(_EDGE_ENGLISH.intersection(named))
+
+
+def strip_share_words(text: str) -> str:
+    """*text* without share-widget words glued at its start or end
+    (``Tweet Share Le ministère a…`` -> ``Le ministère a…``).
+
+    Only a run of two widget words or more, one of them ``Tweet`` or
+    ``Share``, goes: "Partager les ressources…" and "… un Tweet" are text.
+    """
+    if "Tweet" not in text and "Share" not in text:
+        return text
+    words = text.split()
+    lead = 0
+    while lead < len(words) and (words[lead] in _EDGE_WIDGET or words[lead].isdigit()):
+        lead += 1
+    if not _widget_run(words[:lead]):
+        lead = 0
+    end = len(words)
+    while end > lead and (words[end - 1] in _EDGE_WIDGET or words[end - 1].isdigit()):
+        end -= 1
+    if not _widget_run(words[end:]):
+        end = len(words)
+    if lead == 0 and end == len(words):
+        return text
+    return " ".join(words[lead:end])
+
+
+@lru_cache(maxsize=8)
+def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Promo patterns compiled once (case-insensitive); a bad regex raises ``re.error``."""
+    return tuple(re.compile(p, re.I) for p in patterns)
+
+
+def remove_promo(paragraphs: list[str], patterns: tuple[re.Pattern[str], ...]) -> tuple[list[str], int]:
+    """Cut text matching any promo pattern out of the paragraphs.
+
+    A paragraph left without a letter goes. Returns the paragraphs and the
+    number of matches removed.
+    """
+    if not patterns:
+        return paragraphs, 0
+    out, removed = [], 0
+    for para in paragraphs:
+        text, hits = para, 0
+        for rx in patterns:
+            text, n = rx.subn(" ", text)
+            hits += n
+        if hits:
+            removed += hits
+            text = normalize_ws(text)
+            if not any(c.isalpha() for c in text):
+                continue
+        out.append(text)
+    return out, removed

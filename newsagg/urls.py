@@ -15,16 +15,18 @@ SLUG_RE = re.compile(r"^[a-z0-9]+$")
 _ARTICLE_PATH = re.compile(r"^/fr/([a-z0-9]+)/(\d+)/?$")
 _LISTING_PATH = re.compile(r"^/fr/([a-z0-9]+)(?:/page/(\d+))?/?$")
 _HOME_PATH = re.compile(r"^/fr/?$")
+# Author pages list teasers of one writer: neither a source nor an article.
+_AUTHOR_PATH = re.compile(r"^/fr/author(?:/.*)?$", re.I)
 # Path segments under /fr/ that are sections, never source slugs.
 RESERVED = frozenset(
     {"contact", "recherche", "search", "tag", "tags", "print", "rss", "page", "apropos", "about",
-     "mentions", "login", "register", "archives", "video", "videos", "photos", "static", "assets"}
+     "mentions", "login", "register", "archives", "video", "videos", "photos", "static", "assets", "author"}
 )
 
 
 @dataclass(frozen=True)
 class PageRef:
-    """What a URL points at: ``kind`` is home, listing, article or other."""
+    """What a URL points at: ``kind`` is home, listing, article, author or other."""
 
     kind: str
     url: str  # canonical URL
@@ -47,6 +49,8 @@ def classify(url: str, base_url: str) -> PageRef:
     root = f"{base.scheme}://{base.netloc}"
     if _HOME_PATH.match(path):
         return PageRef("home", f"{root}/fr/")
+    if _AUTHOR_PATH.match(path):  # never requested (counted as skipped by the spider)
+        return PageRef("author", urlunsplit((parts.scheme, parts.netloc, path, "", "")))
     m = _ARTICLE_PATH.match(path)
     if m and m.group(1) not in RESERVED:
         slug, aid = m.group(1), m.group(2)

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 JSON_LINES = (".jsonl", ".jl")
 _INT_FIELDS = {"word_count"}
-_NULLABLE = {"source", "title", "published_at", "published_raw", "body", "original_url", "crawled_at",
+_NULLABLE = {"source", "author", "title", "published_at", "published_raw", "body", "original_url", "crawled_at",
              "fingerprint", "near_duplicate_of"}
 
 

@@ -23,14 +23,21 @@ from newsagg.items import ArticleItem
 from newsagg.pages.blocks import Block, linearize
 from newsagg.sites import SITE_NAMES
 from newsagg.text import (
+    author_from_url,
     clean_title,
     ends_with_source_link,
+    collapse_repeated,
     is_ad_label,
     is_label_line,
     is_modal_text,
+    is_share_widget,
     is_source_link_text,
+    looks_like_name,
+    normalize_author,
     normalize_ws,
     text_before_source_link,
+    split_par_line,
+    strip_share_words,
 )
 from newsagg.urls import PageRef, classify
 
@@ -47,6 +54,12 @@ _BYLINE_DATED = re.compile(
 _BYLINE_OTHER_DATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>.*\d.*)$", re.I)
 _BYLINE_NODATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+)$", re.I)
 _NEXT_TEXT = re.compile(r"^(?:suivant|suivante|page suivante|next|»|›|>|>>|suivant\s*[»›>])$", re.I)
+# A link to the next/previous *article* (older turess layout): skipped in the
+# body, never pagination (article pages have no listing pagination).
+_ARTICLE_NAV_TEXT = re.compile(
+    r"^(?:[«‹<]+\s*)?(?:article\s+)?(?:suivant|suivante|pr[ée]c[ée]dente?|next|previous)(?:\s*[»›>]+)?$", re.I)
+# What may stand between the byline and an author link: "| Name", "par Name", "- Name".
+_AUTHOR_SEP = r"(?i:(?:\s*(?:\||par\b|by\b|,|–|—|-|·|/))*\s*)"
 
 
 @dataclass
@@ -56,14 +69,37 @@ class Byline:
     source: str
     date_raw: str | None
     rest: str = ""  # text glued after the date in one block (inline markup)
+    #: Short text after a ``|`` (``... le 24 - 04 - 2019 | Mhand Kasmi``): an
+    #: author's name or a note, never source, date or body.
+    tail: str = ""
+
+
+# "... | Name": a source name never holds "|"; what follows is not source or date.
+_BYLINE_BAR = re.compile(r"\s*\|\s*")
 
 
 def parse_byline(text: str) -> Byline | None:
-    """Split a byline into source name and date text; None when *text* is not one."""
+    """Split a byline into source name and date text; None when *text* is not one.
+
+    Text after a ``|`` (up to 100 characters) is kept apart as ``tail``, so
+    an author's name there (``Aujourd'hui le Maroc | Youssef Benkirane Jeudi
+    27 Février 2025``) is never read as the source or the date.
+    """
     m = _BYLINE_START.search(text)
     if not m:
         return None
     line = normalize_ws(text[m.start():])
+    bar = _BYLINE_BAR.search(line) if "|" in line else None
+    if bar is not None and len(line) - bar.end() <= 100:
+        head = _parse_byline_line(line[: bar.start()])
+        if head is not None:
+            head.tail = line[bar.end():].strip(" |")
+            return head
+    return _parse_byline_line(line)
+
+
+def _parse_byline_line(line: str) -> Byline | None:
+    """:func:`parse_byline` on a whitespace-normalised line starting at "Publié dans"."""
     for rx in (_BYLINE_DATED, _BYLINE_OTHER_DATE):
         hit = rx.match(line)
         if hit:
@@ -158,6 +194,10 @@ class LinkPage:
                 continue
             yield a, ref
 
+    def author_links(self) -> list[PageRef]:
+        """Canonical ``/fr/author/...`` refs, each once: never requested (counted as skipped)."""
+        return self._refs("author")
+
     def article_links(self) -> list[PageRef]:
         """Canonical article refs, each once, in page order."""
         return self._refs("article")
@@ -198,6 +238,9 @@ class LinkPage:
             return None
         link_text = normalize_ws(" ".join(a_el.itertext()))
         text = normalize_ws(" ".join(entry.itertext())).replace(link_text, " ", 1)
+        for a in entry.iter("a"):  # an author's name may hold a date: never read it
+            if "/author" in (a.get("href") or "").lower():
+                text = text.replace(normalize_ws(" ".join(a.itertext())), " ")
         if not re.search(r"\d", text):
             return None
         iso = parse_date(text[:120], tz=self.tz, now=self.now)
@@ -239,6 +282,8 @@ class ArticlePage(LinkPage):
     article_id: str = ""
     canonical_url: str = ""
     why_not: str = ""  # set when to_item() returns None
+    #: What extraction met, for the crawl stats (``newsagg/<key>``): body/doubled, author/link ...
+    notes: dict[str, int] = field(default_factory=dict)
 
     def to_item(self, crawled_at: str | None = None) -> ArticleItem | None:
         """Extract the article; None (with ``why_not`` set) when the anchors are missing."""
@@ -248,13 +293,26 @@ class ArticlePage(LinkPage):
             self.why_not = "no_byline"
             return None
         at, byline = pick
+        author, how, skip, byline = self._author(blocks, at, byline)
         title = self._title(blocks, at, byline)
-        body, original = self._body(blocks, at, byline)
+        body, original = self._body(blocks, at, byline, skip)
+        body, doubled = collapse_repeated(body)
+        par_author, body = split_par_line(body)  # "Par <Name>" leaves the body
+        if par_author:
+            body, again = collapse_repeated(body)  # "Par X" once, then the text twice
+            doubled = doubled or again
+        if doubled:
+            self.notes["body/doubled"] = 1
+        if author is None and par_author:
+            author, how = par_author, "par_line"
+        if author is not None:
+            self.notes[f"author/{how}"] = 1
         return ArticleItem(
             url=self.canonical_url,
             site=self.site,
             source_slug=self.slug,
             source=byline.source or None,
+            author=author,
             article_id=self.article_id,
             title=title or None,
             published_at=None,
@@ -303,14 +361,55 @@ class ArticlePage(LinkPage):
             return clean_title(candidates[0], SITE_NAMES)
         return doc_title
 
-    def _body(self, blocks: list[Block], at: int, byline: Byline) -> tuple[list[str], str | None]:
+    def _author(self, blocks: list[Block], at: int, byline: Byline) -> tuple[str | None, str, int, Byline]:
+        """The author linked from the byline block, or from a block right after
+        it holding only the link (``| Name``), or named after a ``|`` in the
+        byline: ``(name, how, blocks to skip, byline)``, how = link / byline.
+
+        The link's text is cut out of the byline before it is parsed again, so
+        neither the source name nor the date can take words (or a date) from
+        the author's name. A junk name gives None, the link text still goes.
+        """
+        by = blocks[at]
+        found = self._author_hrefs(by)
+        if found:
+            name, text = found
+            line = _cut_author(by.text, text)
+            return name, "link", 0, parse_byline(line) or byline
+        if at + 1 < len(blocks):
+            nxt = blocks[at + 1]
+            found = self._author_hrefs(nxt)
+            # Only a block that holds nothing but the link (and a separator) is the author's.
+            if found and not _cut_author(nxt.text, found[1]).strip(" |,;:-–—·/"):
+                return found[0], "link", 1, byline
+        if byline.tail and looks_like_name(byline.tail):  # "| Name" as plain text
+            return normalize_author(byline.tail), "byline", 0, byline
+        return None, "", 0, byline
+
+    def _author_hrefs(self, block: Block) -> tuple[str | None, str] | None:
+        """(name, link text) of the first author link in *block*, or None."""
+        for h in block.hrefs:
+            if "author" not in h.lower():
+                continue
+            ref = resolve(self.response, h, self.base_url)
+            if ref is None or ref.kind != "author":
+                continue
+            text = ""
+            for a in self.response.selector.root.iter("a"):
+                if (a.get("href") or "").strip() == h:
+                    text = normalize_ws(" ".join(a.itertext()))
+                    break
+            return normalize_author(text) or author_from_url(ref.url), text
+        return None
+
+    def _body(self, blocks: list[Block], at: int, byline: Byline, skip: int = 0) -> tuple[list[str], str | None]:
         level = blocks[at].chrome_level
         paras: list[str] = []
         if byline.rest:
             paras.append(byline.rest)
         original = None
         link_run = 0
-        for b in blocks[at + 1:]:
+        for b in blocks[at + 1 + skip:]:
             if is_source_link_text(b.text) or ends_with_source_link(b.text):
                 original = _first_offsite(self.response, b.hrefs, self.base_url)
                 head = text_before_source_link(b.text)
@@ -319,8 +418,10 @@ class ArticlePage(LinkPage):
                 break
             if _BYLINE_START.match(b.text) and parse_byline(b.text):
                 break  # the next article's byline (a listing-like page)
-            if is_modal_text(b.text) or is_ad_label(b.text):
-                continue
+            if is_modal_text(b.text) or is_ad_label(b.text) or is_share_widget(b.text):
+                continue  # share widgets ("Tweet Share") may stand before, inside or after the text
+            if b.all_link and _ARTICLE_NAV_TEXT.match(b.text):
+                continue  # "Suivant": the next article, not the end of the text
             # Without a source link, the body ends where page chrome starts:
             # a sidebar/share/footer block, a widget label, or a run of links.
             if b.chrome_above(level) or is_label_line(b.text) or b.text.startswith("©"):
@@ -333,7 +434,9 @@ class ArticlePage(LinkPage):
                     break
                 continue
             link_run = 0
-            paras.append(b.text)
+            text = strip_share_words(b.text)  # widget words glued to the text
+            if text:
+                paras.append(text)
         return paras, original
 
 
@@ -383,6 +486,17 @@ def _pick_byline(blocks: list[Block]) -> tuple[int, Byline] | None:
         return n
 
     return max(found, key=weight)
+
+
+def _cut_author(text: str, link_text: str) -> str:
+    """*text* without the author link's text and the separator before it (last occurrence)."""
+    if not link_text:
+        return text
+    hits = list(re.finditer(_AUTHOR_SEP + re.escape(link_text), text))
+    if not hits:
+        return text
+    m = hits[-1]
+    return normalize_ws(text[: m.start()] + " " + text[m.end():])
 
 
 def resolve(response: Response, href: str, base_url: str) -> PageRef | None:

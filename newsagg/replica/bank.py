@@ -117,6 +117,32 @@ SOURCES: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 
+# Authors as the live author pages spell them (ANATOMY.md): (shown name,
+# /fr/author/<slug>). Slugs: "+" for spaces, %27 for the apostrophe, accents
+# percent-encoded, a "+" encoded twice (%2B), a date inside a name, two people
+# in one name. The last one is junk: a link whose name is no name (null author).
+AUTHORS_NAMED: list[tuple[str, str]] = [
+    ("Mhand Kasmi", "Mhand+Kasmi"),
+    ("Youssef Benkirane Jeudi 27 Février 2025", "Youssef+Benkirane+Jeudi+27+F%C3%A9vrier+2025"),
+    ("Saïd BENKRAIEM et Chokri BEN NESSIR", "Sa%C3%AFd+BENKRAIEM+et+Chokri+BEN+NESSIR"),
+    ("Aïcha L'Hadj", "A%C3%AFcha+L%27Hadj"),
+    ("Nour El Houda Ben Ali", "Nour+El%2BHouda+Ben%2BAli"),
+    ("Rédaction", "R%C3%A9daction"),
+    ("Karim O'Neill", "Karim+O%27Neill"),
+    ("Hamid Amrani 12 - 03 - 2021", "Hamid+Amrani+12+-+03+-+2021"),
+]
+AUTHORS: list[tuple[str | None, str]] = AUTHORS_NAMED + [(None, "%3F%3F%3F")]
+#: What a junk author link shows.
+JUNK_AUTHOR_TEXT = "???"
+
+#: Promo lines copied into bodies, by (site, source index): turess/numerique's
+#: YouTube line (ANATOMY.md) and two of the same kind.
+PROMOS: dict[tuple[str, int], str] = {
+    ("turess", 3): "Que se passe-t-il en Tunisie? Nous expliquons sur notre chaîne YouTube . Abonnez-vous!",
+    ("maghress", 3): "Pour ne rien rater de l'actualité de {source}, abonnez-vous à notre chaîne WhatsApp.",
+    ("djazairess", 2): "Suivez-nous sur Facebook, X et Instagram.",
+}
+
 CITIES = {
     "maghress": ["Rabat", "Casablanca", "Tanger", "Fès", "Marrakech", "Agadir", "Oujda", "Meknès", "Kénitra", "Béni Mellal"],
     "djazairess": ["Alger", "Oran", "Constantine", "Annaba", "Sétif", "Tlemcen", "Béjaïa", "Blida", "Ouargla", "Tizi Ouzou"],

@@ -30,6 +30,25 @@ ENCODINGS = ("utf-8", "windows-1252")
 #: Where the charset is declared: HTTP header only, <meta> only, or both.
 DECLARATIONS = ("header", "meta", "both")
 
+#: How a page shows its author: not at all, a link inside the byline, a link
+#: right after the byline (``| Name``), a ``Par <Name>`` first body line, or both.
+AUTHOR_NONE, AUTHOR_LINK, AUTHOR_AFTER, AUTHOR_PAR, AUTHOR_PAR_LINK = "none", "link", "after", "par", "par+link"
+AUTHOR_FORMS = (AUTHOR_NONE, AUTHOR_LINK, AUTHOR_AFTER, AUTHOR_PAR, AUTHOR_PAR_LINK)
+
+
+@dataclass(frozen=True)
+class Extras:
+    """Per-article issue-11 draws (own RNG stream: other columns are untouched)."""
+
+    author: str | None
+    author_slug: str | None
+    author_form: str
+    doubled: bool
+    promo: str | None
+    promo_glued: bool
+    layout: str
+
+
 _EPOCH = datetime(2000, 1, 1)  # local minutes are counted from here
 _ED1_START, _ED1_END = datetime(2022, 7, 1), datetime(2025, 7, 1)
 _RAMADAN = datetime(2025, 3, 10, 12, 0)  # Morocco is UTC+0 during Ramadan 2025
@@ -70,6 +89,16 @@ class Article:
     encoding: str  # one of ENCODINGS
     declaration: str  # one of DECLARATIONS
     edition: int
+    # Issue 11 cases (:meth:`Corpus.extras`): the record's author and what the
+    # page adds to the text (a "Par" line, a repeat, a promo line, old layout).
+    author: str | None = None
+    author_slug: str | None = None  # /fr/author/<slug> as linked (percent-encoded)
+    author_form: str = AUTHOR_NONE  # one of AUTHOR_FORMS
+    doubled: bool = False  # the whole text served twice in a row
+    promo: str | None = None  # newspaper promo line served after the text
+    promo_glued: bool = False  # ... inside the last paragraph rather than on its own
+    layout: str = ""  # "old": the older turess layout (Tweet Share widgets, Suivant link)
+    next_path: str | None = None  # the old layout's "Suivant" link (next article of the source)
 
     @property
     def path(self) -> str:
@@ -127,6 +156,7 @@ class Corpus:
         self._content = lru_cache(maxsize=1024)(self._content_uncached)
         self._title = lru_cache(maxsize=8192)(self._title_uncached)
         self.article = lru_cache(maxsize=2048)(self._article_uncached)
+        self.extras = lru_cache(maxsize=8192)(self._extras_uncached)
 
     # --- generation ---------------------------------------------------------
 
@@ -364,9 +394,43 @@ class Corpus:
             paras = [[bank.typographic_apostrophes(s) for s in p] for p in paras]
         return title, tuple(tuple(p) for p in paras)
 
+    def _extras_uncached(self, i: int) -> Extras:
+        """Author, repeat, promo and layout of article *i*: drawn from their own
+        RNG, so the other columns and texts stay as they were (cheap: no text)."""
+        rng = random.Random(f"{self._key}:{i}:extras")
+        src = self.source_of(i)
+        r = rng.random()
+        form = AUTHOR_LINK if r < 0.2 else AUTHOR_AFTER if r < 0.32 else AUTHOR_PAR if r < 0.44 else \
+            AUTHOR_PAR_LINK if r < 0.48 else AUTHOR_NONE
+        name = slug = None
+        if form != AUTHOR_NONE:
+            pool = bank.AUTHORS if form not in (AUTHOR_PAR, AUTHOR_PAR_LINK) else bank.AUTHORS_NAMED
+            name, slug = rng.choice(pool)
+        doubled = rng.random() < (0.5 if src.slug == "lemidi" else 0.04)
+        promo = bank.PROMOS.get((self.site, src.index))
+        glued = False
+        if promo is not None:
+            if rng.random() < 0.75:
+                promo = promo.format(source=src.name)
+                glued = rng.random() < 0.3
+            else:
+                promo = None
+        layout = "old" if self.site == "turess" and rng.random() < 0.25 else ""
+        return Extras(name, slug, form, doubled, promo, glued, layout)
+
+    def next_article(self, i: int) -> int | None:
+        """The next article of *i*'s source in *i*'s own edition (old layout's "Suivant")."""
+        members = self._by_source[self._src[i]]
+        k = bisect_left(members, i) + 1
+        if k < len(members) and members[k] < self.snapshot_size(self.edition_of(i)):
+            return members[k]
+        return None
+
     def _article_uncached(self, i: int) -> Article:
         title, paras = self._content(i)
         f = self.flags(i)
+        ex = self.extras(i)
+        nxt = self.next_article(i) if ex.layout == "old" else None
         src = self.source_of(i)
         dt = self.local_datetime(i)
         raw, at = self._date_fields(i, dt, f["date_kind"])
@@ -377,6 +441,9 @@ class Corpus:
             paragraphs=tuple(" ".join(p) for p in paras), local_dt=dt, date_kind=f["date_kind"],
             published_raw=raw, published_at=at, original_url=original, variant=f["variant"],
             encoding=f["encoding"], declaration=f["declaration"], edition=self.edition_of(i),
+            author=ex.author, author_slug=ex.author_slug, author_form=ex.author_form, doubled=ex.doubled,
+            promo=ex.promo, promo_glued=ex.promo_glued, layout=ex.layout,
+            next_path=self.path(nxt) if nxt is not None else None,
         )
 
     def _date_fields(self, i: int, dt: datetime, kind: str) -> tuple[str | None, str | None]:
@@ -400,7 +467,13 @@ class Corpus:
         """Counts for the CLI's ``info`` command and for reports."""
         counts: dict[str, dict[str, int]] = {"variants": {}, "encodings": {}, "date_kinds": {}}
         no_url = 0
+        extras = {"authors": {}, "doubled": 0, "promo": 0, "old_layout": 0}
         for i in range(len(self)):
+            ex = self.extras(i)
+            extras["authors"][ex.author_form] = extras["authors"].get(ex.author_form, 0) + 1
+            extras["doubled"] += ex.doubled
+            extras["promo"] += ex.promo is not None
+            extras["old_layout"] += ex.layout == "old"
             f = self.flags(i)
             counts["variants"][f["variant"]] = counts["variants"].get(f["variant"], 0) + 1
             enc = f"{f['encoding']} ({f['declaration']})"
@@ -414,7 +487,7 @@ class Corpus:
             "pagination": {s.slug: f"{s.pagination}/{s.nav}" for s in self.sources},
             **counts, "without_original_url": no_url,
             "republication_pairs": len(self._rep_pairs), "near_duplicate_pairs": len(self._near_pairs),
-            "dead_links": len(self.dead_paths), "error_once": list(self.error_once_paths),
+            "dead_links": len(self.dead_paths), "error_once": list(self.error_once_paths), **extras,
         }
 
 
@@ -474,3 +547,18 @@ def _original_url(src: Source, title: str, dt: datetime, rng: random.Random) -> 
     if shape == 2:
         return f"https://{src.domain}/index.php?option=com_content&view=article&id={n}&catid=3"
     return f"http://{src.domain}/article/{n}/{slug}"
+
+
+def served_paragraphs(art: Article) -> list[str]:
+    """The paragraphs an article page shows: the text plus what the page adds
+    around it (``Par <Name>`` first, a promo line last, the whole served twice).
+    The ground truth is ``art.paragraphs``: the crawler must undo all of this."""
+    paras = list(art.paragraphs)
+    if art.promo:
+        if art.promo_glued:
+            paras[-1] = f"{paras[-1]} {art.promo}"
+        else:
+            paras.append(art.promo)
+    if art.author_form in (AUTHOR_PAR, AUTHOR_PAR_LINK):
+        paras.insert(0, f"Par {art.author}")
+    return paras * 2 if art.doubled else paras

@@ -21,9 +21,9 @@ import json
 import zlib
 from html import escape
 
-from . import chrome
+from . import bank, chrome
 from .chrome import Ctx
-from .generator import Article, Corpus, Source
+from .generator import AUTHOR_NONE, AUTHOR_PAR, Article, Corpus, Source, served_paragraphs
 
 FEED, INLINE = "feed", "inline"
 #: Source index -> scripted listing mode (only with ``js=True``).
@@ -66,7 +66,9 @@ _ARTICLE_SCRIPT = """<script>
     return e;
   }
   root.appendChild(el("h1", a.title, {"class": "entry-title"}));
-  root.appendChild(el("p", "Publi\\u00e9 dans " + a.source + (a.date ? " le " + a.date : ""), {"class": "byline"}));
+  var by = el("p", "Publi\\u00e9 dans " + a.source + (a.date ? " le " + a.date : ""), {"class": "byline"});
+  if (a.author) { by.appendChild(document.createTextNode(" | ")); by.appendChild(el("a", a.author.text, {href: a.author.href})); }
+  root.appendChild(by);
   a.paragraphs.forEach(function (p) { root.appendChild(el("p", p)); });
   if (a.original_url) {
     var p = el("p", "", {"class": "source"});
@@ -150,8 +152,10 @@ def render_feed(ctx: Ctx, src: Source, page: int) -> bytes:
 def render_js_article(ctx: Ctx, art: Article, dead: str | None) -> str:
     """An article page whose title, byline, body and source link are built by script."""
     data = {"title": art.title, "source": art.source.name, "date": art.published_raw,
-            "paragraphs": list(art.paragraphs), "original_url": art.original_url,
+            "paragraphs": served_paragraphs(art), "original_url": art.original_url,
             "source_link": chrome.SOURCE_LINK}
+    if art.author_form not in (AUTHOR_NONE, AUTHOR_PAR):  # any linked form: in the byline
+        data["author"] = {"text": art.author or bank.JUNK_AUTHOR_TEXT, "href": f"/fr/author/{art.author_slug}"}
     main = (f'<div class="post" id="js-article"></div>\n<script>window.__ARTICLE__ = {_json(data)};</script>\n'
             + _ARTICLE_SCRIPT)
     meta = art.encoding if art.declaration in ("meta", "both") else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import chrome, js
+from . import bank, chrome, js
 from .chrome import Ctx
 from .generator import Corpus
 from .render_article import render_article, render_print
@@ -27,14 +27,16 @@ _LISTING = re.compile(r"^/fr/([a-z0-9]+)$")
 _LISTING_PAGE = re.compile(r"^/fr/([a-z0-9]+)/page/(\d+)$")
 _PRINT = re.compile(r"^/fr/print/([a-z0-9]+)/(\d+)$")
 _FEED = re.compile(r"^/fr/([a-z0-9]+)/feed\.json$")
-_RESERVED = {"contact", "recherche", "tag", "print"}
+_RESERVED = {"contact", "recherche", "tag", "print", "author"}
+# Decoded author slug -> index in bank.AUTHORS (request paths arrive decoded once).
+_AUTHOR_SLUGS = {unquote(slug): k for k, (_name, slug) in enumerate(bank.AUTHORS)}
 
 
 @dataclass(frozen=True)
 class Route:
     """What a request target designates. ``key`` is canonical (no tracking query)."""
 
-    kind: str  # home listing article print contact search tag robots arabic notfound
+    kind: str  # home listing article print author contact search tag robots arabic notfound
     key: str
     slug: str = ""
     number: int = 0  # article index or listing page number
@@ -57,6 +59,12 @@ def resolve(corpus: Corpus, target: str) -> Route:
         return Route("home", "/fr/")
     if not path.startswith("/fr/"):
         return Route("notfound", path) if path == "/favicon.ico" else Route("arabic", path)
+    if path in ("/fr/author", "/fr/author/"):
+        return Route("author", "/fr/author", number=-1)
+    if path.startswith("/fr/author/"):
+        k = _AUTHOR_SLUGS.get(path[len("/fr/author/"):].rstrip("/"))
+        return Route("author", f"/fr/author/{bank.AUTHORS[k][1]}", number=k) if k is not None \
+            else Route("notfound", path)
     if path == "/fr/contact":
         return Route("contact", path)
     if path == "/fr/recherche":
@@ -138,11 +146,35 @@ def render(corpus: Corpus, route: Route, host: str) -> Response:
         return Response(200, "application/json", js.render_feed(ctx, corpus.source(route.slug), route.number))
     elif route.kind == "arabic":
         html = _arabic(corpus)
+    elif route.kind == "author":
+        html = render_author(ctx, route.number)
     elif route.kind in ("contact", "search", "tag"):
         html = _simple(ctx, route)
     else:
         return Response(404, "text/html; charset=utf-8", _not_found(corpus, route.key).encode())
     return Response(200, *encode(html))
+
+
+def render_author(ctx: Ctx, k: int) -> str:
+    """``/fr/author`` (k = -1: every author) or one author's page: teasers ending
+    ``(...)``, entries repeated, no dates (as on the live sites). The crawler never
+    requests these; they exist so that following one would show."""
+    c = ctx.corpus
+    if k < 0:
+        items = "\n".join(f'<li><a href="/fr/author/{slug}">{escape(name or bank.JUNK_AUTHOR_TEXT)}</a></li>'
+                          for name, slug in bank.AUTHORS)
+        return chrome.page(ctx, f"Auteurs - {c.site_name}", f"<h1>Auteurs</h1>\n<ul>\n{items}\n</ul>\n", "/fr/author")
+    name, slug = bank.AUTHORS[k]
+    mine = [i for i in c.latest(400) if c.extras(i).author_slug == slug][:8]
+    entries = []
+    for i in mine:
+        words = " ".join(c.article(i).paragraphs[0].split()[:25])
+        entries.append(f'<li><a href="{chrome.href(ctx, c.path(i), "author")}">{escape(c.title(i))}</a>'
+                       f"<p>{escape(words, quote=False)} (...)</p></li>")
+    entries = entries + entries[: max(1, len(entries) // 2)]  # entries repeated
+    title = name or bank.JUNK_AUTHOR_TEXT
+    main = f"<h1>{escape(title)}</h1>\n<ul>\n" + "\n".join(entries) + "\n</ul>\n"
+    return chrome.page(ctx, f"{title} - {c.site_name}", main, f"/fr/author/{slug}")
 
 
 def _simple(ctx: Ctx, route: Route) -> str:

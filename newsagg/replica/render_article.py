@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from html import escape
 
-from . import chrome
+from . import bank, chrome
 from .chrome import Ctx, esc, inline_html, spaced
-from .generator import Article
+from .generator import AUTHOR_AFTER, AUTHOR_LINK, AUTHOR_PAR_LINK, Article, served_paragraphs
 
 _SCRIPT = ('<script type="text/javascript">\n  var googletag = googletag || {};\n'
            '  googletag.cmd = [];  /* Publicité : ne pas supprimer */\n'
@@ -34,7 +34,23 @@ def _byline(ctx: Ctx, art: Article, link: bool) -> str:
     if art.published_raw is not None:
         date = art.published_raw.replace(" ", "&nbsp;" if rng.random() < 0.15 else " ")
         text += f"{spaced(rng)}le{spaced(rng)}{date}"
+    if art.author_form in (AUTHOR_LINK, AUTHOR_PAR_LINK):
+        text += rng.choice((", par ", " par ", " | ", " - ")) + author_link(ctx, art)
     return text
+
+
+def author_link(ctx: Ctx, art: Article) -> str:
+    """``<a href="/fr/author/<slug>">Name</a>`` (the slug already percent-encoded)."""
+    rng = ctx.rng
+    path = f"/fr/author/{art.author_slug}"
+    target = ctx.absolute(path) if rng.random() < 0.3 else path
+    name = bank.JUNK_AUTHOR_TEXT if art.author is None else esc(art.author, rng, 0.3).replace(" ", spaced(rng, 0.5), 1)
+    return f'<a href="{escape(target)}" class="author">{name}</a>'
+
+
+def _after_byline(ctx: Ctx, art: Article) -> str:
+    """The author link placed after the byline's element: `` | Name`` leaks into the body if taken as text."""
+    return f" | {author_link(ctx, art)}\n" if art.author_form == AUTHOR_AFTER else ""
 
 
 def _source_link(ctx: Ctx, art: Article) -> str:
@@ -64,8 +80,9 @@ def semantic(ctx: Ctx, art: Article) -> str:
     """``<article><h1>…</h1><p class="byline">…</p><p>…</p>…</article>``."""
     rng = ctx.rng
     out = [f'<article class="post">\n<h1 class="entry-title">{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n',
-           f'<p class="byline">{_byline(ctx, art, link=True)}</p>\n', _img(rng) if rng.random() < 0.5 else ""]
-    for k, para in enumerate(art.paragraphs):
+           f'<p class="byline">{_byline(ctx, art, link=True)}</p>{_after_byline(ctx, art)}\n',
+           _img(rng) if rng.random() < 0.5 else ""]
+    for k, para in enumerate(served_paragraphs(art)):
         out.append(_extras(rng, k))
         body = inline_html(para, rng)
         if _is_subheading(para):
@@ -85,7 +102,7 @@ def legacy(ctx: Ctx, art: Article) -> str:
     """The old template: ``span.articletitle``, ``span.articlenewspaper``, ``span.articlecontent``."""
     rng = ctx.rng
     segs = []
-    for k, para in enumerate(art.paragraphs):
+    for k, para in enumerate(served_paragraphs(art)):
         body = inline_html(para, rng)
         if _is_subheading(para):
             body = f"<b>{body}</b>"
@@ -97,7 +114,8 @@ def legacy(ctx: Ctx, art: Article) -> str:
         content += seg
     link = _source_link(ctx, art)
     return (f'<div class="article_block">\n<span class="articletitle">{inline_html(art.title, rng, nasty=0.5, links=False)}'
-            f'</span><br>\n<span class="articlenewspaper">{_byline(ctx, art, link=False)}</span><br><br>\n'
+            f'</span><br>\n<span class="articlenewspaper">{_byline(ctx, art, link=False)}</span>'
+            f'{_after_byline(ctx, art)}<br><br>\n'
             f'<span class="articlecontent">{content}</span>\n'
             + (f"<br><br>{link}\n" if link else "") + "</div>\n")
 
@@ -112,10 +130,10 @@ def bare(ctx: Ctx, art: Article) -> str:
     title = inline_html(art.title, rng, nasty=0.5, links=False)
     title = f"<div><b>{title}</b></div>" if rng.random() < 0.5 else f"<font size=5>{title}</font>"
     out = [f'<div class="{cls()}"><div class="{cls()}">{title}</div>\n',
-           f'<div class="{cls()}">{_byline(ctx, art, link=rng.random() < 0.5)}</div>\n']
+           f'<div class="{cls()}">{_byline(ctx, art, link=rng.random() < 0.5)}</div>{_after_byline(ctx, art)}\n']
     as_divs = rng.random() < 0.5
     out.append(f'<div class="{cls()}"><table><tr><td class="{cls()}">\n')
-    for k, para in enumerate(art.paragraphs):
+    for k, para in enumerate(served_paragraphs(art)):
         extra = _extras(rng, k)
         body = inline_html(para, rng)
         if as_divs:
@@ -130,12 +148,36 @@ def bare(ctx: Ctx, art: Article) -> str:
     return "".join(out)
 
 
-RENDERERS = {"semantic": semantic, "legacy": legacy, "bare": bare}
+def old(ctx: Ctx, art: Article) -> str:
+    """The older turess layout: ``Tweet Share`` widgets around the text, paragraphs
+    split by ``<br>``, and a ``Suivant`` link to the source's next article."""
+    rng = ctx.rng
+    share = ('<div class="share-buttons"><a class="twitter-share-button" href="https://twitter.com/share">Tweet</a>'
+             f' <a href="https://www.facebook.com/sharer.php?u={escape(ctx.absolute(art.path))}">Share</a></div>\n')
+    content = "<br><br>\n".join(inline_html(p, rng) for p in served_paragraphs(art))
+    # Some pages glue the widget's links to the first line of the text (same block).
+    glued = rng.random() < 0.4
+    if glued:
+        content = share[share.index("<a "):share.rindex("</div>")] + " " + content
+    out = [(f'<div id="article-{art.article_id}" class="post-old">\n<h1 class="titre">'
+            f'{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n'),
+           f'<div class="infos">{_byline(ctx, art, link=True)}</div>{_after_byline(ctx, art)}\n',
+           "" if glued else share, f'<div class="texte">{content}</div>\n', share.replace("</a> <a", "</a>\n<a")]
+    if art.next_path:
+        out.append(f'<div class="suivant"><a href="{chrome.href(ctx, art.next_path, messy=False)}">Suivant »</a></div>\n')
+    link = _source_link(ctx, art)
+    if link:
+        out.append(f"<p>{link}</p>\n")
+    out.append("</div>\n")
+    return "".join(out)
+
+
+RENDERERS = {"semantic": semantic, "legacy": legacy, "bare": bare, "old": old}
 
 
 def render_article(ctx: Ctx, art: Article, dead: str | None) -> str:
     """The full HTML text of an article page (chrome + the article in its variant)."""
-    main = RENDERERS[art.variant](ctx, art)
+    main = RENDERERS[art.layout or art.variant](ctx, art)
     meta = art.encoding if art.declaration in ("meta", "both") else None
     printable = f'<a href="/fr/print/{art.source.slug}/{art.article_id}">Imprimer</a> · '
     return chrome.page(ctx, f"{art.title} - {ctx.corpus.site_name}", main, art.path, charset_meta=meta,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import chrome
+from . import bank, chrome
 from .chrome import Ctx, esc
 from .generator import Corpus, Source
 
@@ -53,7 +53,16 @@ def _entry(ctx: Ctx, i: int, with_source: bool = False) -> str:
     if flags["date_kind"] not in ("none", "impossible"):
         date = f' <span class="{ctx.cls("date")}">{chrome.french_date(c.local_datetime(i), ctx.rng.randrange(4))}</span>'
     src = f" <em>{esc(c.source_of(i).name, ctx.rng)}</em>" if with_source else ""
-    return f"<li>{chrome.article_link(ctx, i, 'listing')}{src}{date}</li>"
+    return f"<li>{chrome.article_link(ctx, i, 'listing')}{src}{_entry_author(ctx, i)}{date}</li>"
+
+
+def _entry_author(ctx: Ctx, i: int) -> str:
+    """`` par <a href="/fr/author/…">Name</a>`` before the listed date: a name may
+    hold a date ("… Jeudi 27 Février 2025") that must not be taken for the entry's."""
+    ex = ctx.corpus.extras(i)
+    if ex.author_form in ("none", "par"):
+        return ""
+    return f' par <a href="/fr/author/{ex.author_slug}">{esc(ex.author or bank.JUNK_AUTHOR_TEXT, ctx.rng)}</a>'
 
 
 def render_listing(ctx: Ctx, src: Source, page: int) -> str | None:
@@ -76,6 +85,8 @@ def render_home(ctx: Ctx) -> str:
     latest = "\n".join(_entry(ctx, i, with_source=True) for i in c.latest(20))
     sources = "\n".join(f'<li><a href="{chrome.href(ctx, "/fr/" + s.slug, messy=False)}">{esc(s.name, ctx.rng)}</a></li>'
                         for s in c.sources)
+    authors = " · ".join(f'<a href="/fr/author/{slug}">{esc(name, ctx.rng)}</a>' for name, slug in bank.AUTHORS_NAMED[:4])
     main = (f"<h1>{c.site_name} : l'actualité en continu</h1>\n<h2>À la une</h2>\n"
-            f"<ul class=\"{ctx.cls('list')}\">\n{latest}\n</ul>\n<h2>Nos sources</h2>\n<ul>\n{sources}\n</ul>\n")
+            f"<ul class=\"{ctx.cls('list')}\">\n{latest}\n</ul>\n<h2>Nos sources</h2>\n<ul>\n{sources}\n</ul>\n"
+            f'<p><a href="/fr/author">Nos auteurs</a> : {authors}</p>\n')
     return chrome.page(ctx, f"{c.site_name} - Actualités", main, "/fr/", dead=c.dead_paths[0])

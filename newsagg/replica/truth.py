@@ -71,6 +71,8 @@ def record(corpus: Corpus, i: int, base_url: str) -> dict:
         "site": corpus.site,
         "source_slug": art.source.slug,
         "source": art.source.name,
+        # The name as the page shows it (link text or "Par" line); null for a junk link or none.
+        "author": art.author,
         "article_id": art.article_id,
         "title": title,
         "published_at": art.published_at,

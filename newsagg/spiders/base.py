@@ -67,6 +67,8 @@ class AggregatorSpider(scrapy.Spider):
         # Deferred side links (ordered sets): not requested yet / requested, no response yet.
         self._side_pending: dict[str, None] = {}
         self._side_in_flight: dict[str, None] = {}
+        # hash() of the author pages met: never requested, each counted once as skipped.
+        self._authors_seen: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -180,6 +182,15 @@ class AggregatorSpider(scrapy.Spider):
             self.logger.info("Requesting %d side link(s) the listings did not reach (%d left)", released, len(side))
             raise DontCloseSpider
 
+    def skip_author_pages(self, page: LinkPage) -> None:
+        """Author pages (``/fr/author/...``) are neither sources nor articles:
+        never requested, each counted once (``newsagg/skipped/author_page``)."""
+        seen = self._authors_seen
+        for ref in page.author_links():
+            if hash(ref.url) not in seen:
+                seen.add(hash(ref.url))
+                inc(self.crawler.stats, f"{PREFIX}/skipped/author_page")
+
     def already_stored(self, ref: PageRef) -> bool:
         """True when an earlier run stored this article (incremental state): not requested again."""
         return self.stored_gate is not None and self.stored_gate.skip(ref)
@@ -198,6 +209,7 @@ class AggregatorSpider(scrapy.Spider):
         if not self._usable(response, "home"):
             return
         page = LinkPage(response, self.base_url, self.tz)
+        self.skip_author_pages(page)
         firsts = {ref.slug: ref for ref in page.listing_links() if ref.page == 1}
         for slug, ref in firsts.items():
             if self.args.wants_source(slug):
@@ -217,6 +229,7 @@ class AggregatorSpider(scrapy.Spider):
         page_no: int = response.meta["newsagg_page_no"]
         page = ListingPage(response, self.base_url, self.tz, slug=ref.slug or "", page=ref.page)
         entries = page.entries()
+        self.skip_author_pages(page)
         rendering = self.rendering.listing(response, page)
         if isinstance(rendering, scrapy.Request):  # no article links: again, through the browser
             yield rendering
@@ -257,6 +270,9 @@ class AggregatorSpider(scrapy.Spider):
         item = page.to_item(crawled_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
         if response.meta.get("newsagg_follow", True):
             yield from self.follow_side_links(page.article_links())
+            self.skip_author_pages(page)
+        for note, count in page.notes.items():  # body/doubled, author/link, author/par_line
+            inc(self.crawler.stats, f"{PREFIX}/{note}", count)
         if item is None:
             outcome = self.rendering.article(response, page.why_not)  # browser request, or the reason
             if isinstance(outcome, scrapy.Request):
