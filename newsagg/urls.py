@@ -41,6 +41,62 @@ class PageRef:
     page: int = 1
 
 
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def same_host(url: str, base_url: str) -> bool:
+    """True when *url* is on the configured host (scheme-insensitive, port-sensitive)."""
+    return _host(url) == _host(base_url)
+
+
+def classify(url: str, base_url: str) -> PageRef:
+    """Classify an absolute URL of the configured site and canonicalise it.
+
+    Any alias of the site's host is the site (:func:`same_site`); the
+    canonical URL is on *base_url*'s root, whatever host form the link used.
+    Articles lose query and fragment; listings keep only a numeric ``page``
+    query parameter; anything off-site or outside ``/fr/`` is ``other``.
+    """
+    parts = urlsplit(url)
+    base = urlsplit(base_url)
+    if not _on_site(parts, base):
+        return PageRef("other", url)
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    root = f"{base.scheme}://{base.netloc}"
+    if _HOME_PATH.match(path):
+        return PageRef("home", f"{root}/fr/")
+    m = _ARTICLE_PATH.match(path)
+    if m and m.group(1) not in RESERVED:
+        slug, aid = m.group(1), m.group(2)
+        return PageRef("article", f"{root}/fr/{slug}/{aid}", slug, aid)
+    m = _LISTING_PATH.match(path)
+    if m and m.group(1) not in RESERVED:
+        slug = m.group(1)
+        page = int(m.group(2)) if m.group(2) else 1
+        query = dict(parse_qsl(parts.query))
+        if m.group(2):  # /fr/<slug>/page/N
+            canon = f"{root}/fr/{slug}/page/{page}" if page > 1 else f"{root}/fr/{slug}"
+        else:
+            qpage = query.get("page", "")
+            page = int(qpage) if qpage.isdigit() else 1
+            canon = f"{root}/fr/{slug}" + (f"?{urlencode({'page': page})}" if page > 1 else "")
+        return PageRef("listing", canon, slug, None, page)
+    return PageRef("other", urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
+
+
+def article_url(base_url: str, slug: str, article_id: str) -> str:
+    """The canonical URL of an article."""
+    return f"{base_url.rstrip('/')}/fr/{slug}/{article_id}"
+
+
+def listing_url(base_url: str, slug: str) -> str:
+    """The first page of a source listing."""
+    return f"{base_url.rstrip('/')}/fr/{slug}"
+
+
+# --- hosts: one site, whatever the host form ------------------------------------
+
 #: Loopback names that are one host for the replica (same port).
 LOOPBACK_ALIASES = ("127.0.0.1", "localhost", "::1")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -114,48 +170,3 @@ def site_root(url: str) -> str:
     port = parts.port
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS.get(parts.scheme)
                                          else "")
-
-
-def classify(url: str, base_url: str) -> PageRef:
-    """Classify an absolute URL of the configured site and canonicalise it.
-
-    Any alias of the site's host is the site (:func:`same_site`); the
-    canonical URL is on *base_url*'s root, whatever host form the link used.
-    Articles lose query and fragment; listings keep only a numeric ``page``
-    query parameter; anything off-site or outside ``/fr/`` is ``other``.
-    """
-    parts = urlsplit(url)
-    base = urlsplit(base_url)
-    if not _on_site(parts, base):
-        return PageRef("other", url)
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
-    root = f"{base.scheme}://{base.netloc}"
-    if _HOME_PATH.match(path):
-        return PageRef("home", f"{root}/fr/")
-    m = _ARTICLE_PATH.match(path)
-    if m and m.group(1) not in RESERVED:
-        slug, aid = m.group(1), m.group(2)
-        return PageRef("article", f"{root}/fr/{slug}/{aid}", slug, aid)
-    m = _LISTING_PATH.match(path)
-    if m and m.group(1) not in RESERVED:
-        slug = m.group(1)
-        page = int(m.group(2)) if m.group(2) else 1
-        query = dict(parse_qsl(parts.query))
-        if m.group(2):  # /fr/<slug>/page/N
-            canon = f"{root}/fr/{slug}/page/{page}" if page > 1 else f"{root}/fr/{slug}"
-        else:
-            qpage = query.get("page", "")
-            page = int(qpage) if qpage.isdigit() else 1
-            canon = f"{root}/fr/{slug}" + (f"?{urlencode({'page': page})}" if page > 1 else "")
-        return PageRef("listing", canon, slug, None, page)
-    return PageRef("other", urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
-
-
-def article_url(base_url: str, slug: str, article_id: str) -> str:
-    """The canonical URL of an article."""
-    return f"{base_url.rstrip('/')}/fr/{slug}/{article_id}"
-
-
-def listing_url(base_url: str, slug: str) -> str:
-    """The first page of a source listing."""
-    return f"{base_url.rstrip('/')}/fr/{slug}"

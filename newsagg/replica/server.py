@@ -18,6 +18,7 @@ through :class:`newsagg.replica.resolver.TestNamesResolver`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import re
 import socket
@@ -259,11 +260,11 @@ class ReplicaServer:
         count = self.request_counts[route.key]
 
         def normal() -> tuple[int, str, bytes]:
-            r = self._page(route, host)
+            r = self._served(route, host)
             return r.status, r.content_type, r.body
 
         async def respond() -> bool:
-            return await self._write(writer, self._page(route, host), head, keep)
+            return await self._write(writer, self._served(route, host), head, keep)
 
         async def send(status: int, content_type: str, body: bytes) -> bool:
             return await self._write(writer, Response(status, content_type, body), head, keep)
@@ -281,11 +282,16 @@ class ReplicaServer:
             self._cache.move_to_end(key)
             return page
         page = render(self.corpus, route, host)
-        if self.twin_hosts and host_of(host) == self.twin_hosts[1]:
-            page = Response(page.status, page.content_type, self._link_twin(page.body))
         self._cache[key] = page
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+        return page
+
+    def _served(self, route: Route, host: str) -> Response:
+        """The page as served under *host*: on the canonical twin, linking the entry form."""
+        page = self._page(route, host)
+        if self.twin_hosts and host_of(host) == self.twin_hosts[1]:
+            page = dataclasses.replace(page, body=self._link_twin(page.body))
         return page
 
     def _link_twin(self, body: bytes) -> bytes:
