@@ -42,7 +42,7 @@ def test_every_record_exact(site_crawl):
 
 
 def test_sources_of_the_site(site_crawl):
-    site, replica, result = site_crawl
+    _site, replica, result = site_crawl
     slugs = {s.slug for s in replica.corpus.sources}
     assert {it["source_slug"] for it in result.items} == slugs
     by_slug = {s.slug: s.name for s in replica.corpus.sources}
@@ -50,7 +50,7 @@ def test_sources_of_the_site(site_crawl):
 
 
 def test_failures_counted(site_crawl):
-    site, replica, result = site_crawl
+    _site, replica, result = site_crawl
     stats = result.stats
     assert stats.get("retry/count", 0) >= 1  # the pages answering 500 once were retried
     assert stats.get("newsagg/pages_failed/http_404", 0) >= 1  # dead "les plus lus" links
@@ -60,7 +60,7 @@ def test_failures_counted(site_crawl):
 
 
 def test_csv_matches_jsonl(site_crawl):
-    site, replica, result = site_crawl
+    _site, _replica, result = site_crawl
     assert len(result.csv_rows) == len(result.items)
     by_url = {r["url"]: r for r in result.csv_rows}
     for item in result.items:

@@ -37,8 +37,8 @@ class TestNamesResolver(CachingHostnameResolver):
 
     __test__ = False  # not a pytest test class
 
-    def resolveHostName(self, resolutionReceiver, hostName: str, portNumber: int = 0,  # noqa: N802,N803
-                        addressTypes=None, transportSemantics: str = "TCP"):  # noqa: N803 - Twisted's interface
+    def resolveHostName(self, resolutionReceiver, hostName: str, portNumber: int = 0,  # Twisted's interface
+                        addressTypes=None, transportSemantics: str = "TCP"):
         if not is_test_name(hostName):
             return super().resolveHostName(resolutionReceiver, hostName, portNumber, addressTypes,
                                            transportSemantics)

@@ -30,8 +30,8 @@ from .faults import HANDLERS, FaultContext, FaultPlan
 from .generator import Corpus
 from .render import Response, Route, render, resolve
 
-_REASONS = {200: "OK", 301: "Moved Permanently", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable", 301: "Moved Permanently"}
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _ARTICLE_HREF = re.compile(rb"^/fr/[a-z0-9]+/\d+(?:[?#]|$)")
 
@@ -138,19 +138,18 @@ class ReplicaServer:
         return self.base_url
 
     async def _listen(self) -> asyncio.AbstractServer:
-        serve = lambda **kw: asyncio.start_server(self._handle, reuse_address=True, backlog=1024, **kw)  # noqa: E731
         if not self.ipv6 or self.host == "::1":
-            return await serve(host=self.host, port=self.port)
+            return await asyncio.start_server(self._handle, self.host, self.port, reuse_address=True, backlog=1024)
         # One port on both loopbacks: a free IPv4 port, then ::1 bound to the
         # same one (another process may hold it there: try another port).
         for _ in range(20):
             v4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            v4.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            v4.bind(("127.0.0.1", self.port))
             v6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-            v6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
+                for sock in (v4, v6):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                v4.bind(("127.0.0.1", self.port))
                 v6.bind(("::1", v4.getsockname()[1]))
             except OSError as exc:
                 v4.close()
@@ -158,8 +157,8 @@ class ReplicaServer:
                 if exc.errno != errno.EADDRINUSE or self.port:
                     raise
                 continue
-            self._server6 = await serve(sock=v6)
-            return await serve(sock=v4)
+            self._server6 = await asyncio.start_server(self._handle, sock=v6, backlog=1024)
+            return await asyncio.start_server(self._handle, sock=v4, backlog=1024)
         raise OSError(errno.EADDRINUSE, "no port free on both 127.0.0.1 and ::1")
 
     def stop(self) -> None:
@@ -300,7 +299,7 @@ class ReplicaServer:
         entry = self.entry_url.encode()
         # A root-relative href, or one absolute on the canonical host (group 2: the path).
         on_site = re.compile(rb"""(href=["'])(?:""" + re.escape(self.canonical_url.encode()) +
-                             rb""")?(/fr/[^"'\s]*)""", re.I)
+                             rb""")?(/fr/[^"'\s]*)""", re.IGNORECASE)
         seen = [0]
 
         def swap(m: re.Match) -> bytes:

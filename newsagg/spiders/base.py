@@ -96,7 +96,7 @@ class AggregatorSpider(scrapy.Spider):
         """Direct article URLs (``urls``), else the home page."""
         state = getattr(self, "state", None)
         if isinstance(state, dict) and state.get(_STATE_ROOT):  # a JOBDIR run resumed: keep its root
-            self.base_url = state[_STATE_ROOT]
+            self.base_url, self._root_adopted = state[_STATE_ROOT], True
         if self.args.urls:
             for url in self.args.urls:
                 yield self.article_request(classify(url, self.base_url), follow=False)
