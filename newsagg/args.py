@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
-from newsagg.urls import SLUG_RE, classify
+from newsagg.urls import SLUG_RE, classify, site_root
 
 RENDER_MODES = ("auto", "always", "never")
 #: Words read as a boolean, in spider arguments and string settings (lower-cased, stripped).
@@ -95,7 +95,7 @@ def _base_url(value: str) -> str:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
         raise ArgumentError(f"base_url={value!r}: {exc}") from None
-    return f"{parts.scheme}://{parts.netloc}"
+    return site_root(value)  # hosts are case-insensitive: one spelling for canonical URLs
 
 
 def _sources(value: str | None) -> tuple[str, ...] | None:
@@ -156,7 +156,7 @@ def _urls(value: str | None, base_url: str) -> tuple[str, ...]:
             continue
         if u.startswith("/"):
             u = base_url + u
-        ref = classify(u, base_url)
+        ref = classify(u, base_url)  # any host form of the site; canonical on base_url
         if ref.kind != "article":
             raise ArgumentError(
                 f"urls: {u!r} is not an article URL of {base_url} (expected {base_url}/fr/<slug>/<digits>)"

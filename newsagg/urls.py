@@ -1,15 +1,23 @@
 """URL rules of the aggregator template: canonical forms and page kinds.
 
-Only ``/fr/`` pages of the configured host are ever requested. Articles are
-``/fr/<slug>/<digits>``; listings ``/fr/<slug>`` with pagination as
-``?page=N`` or ``/page/N``; anything else under ``/fr/`` is not an article.
+Only ``/fr/`` pages of the configured site are ever requested. A site is one
+site whatever the host form (docs/SITES.md "Hosts"): ``www.`` and the bare
+name are twins, http and https are the same site, and for a loopback
+``base_url`` (the replica) ``127.0.0.1``, ``localhost`` and ``[::1]`` are
+aliases. Canonical URLs are written on the run's canonical root.
+
+Articles are ``/fr/<slug>/<digits>``; listings ``/fr/<slug>`` with
+pagination as ``?page=N`` or ``/page/N``; anything else under ``/fr/`` is
+not an article.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 SLUG_RE = re.compile(r"^[a-z0-9]+$")
 _ARTICLE_PATH = re.compile(r"^/fr/([a-z0-9]+)/(\d+)/?$")
@@ -38,12 +46,14 @@ class PageRef:
 def classify(url: str, base_url: str) -> PageRef:
     """Classify an absolute URL of the configured site and canonicalise it.
 
+    Any alias of the site's host is the site (:func:`same_site`); the
+    canonical URL is on *base_url*'s root, whatever host form the link used.
     Articles lose query and fragment; listings keep only a numeric ``page``
-    query parameter; anything off-host or outside ``/fr/`` is ``other``.
+    query parameter; anything off-site or outside ``/fr/`` is ``other``.
     """
     parts = urlsplit(url)
     base = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != base.netloc.lower():
+    if not _on_site(parts, base):
         return PageRef("other", url)
     path = re.sub(r"/{2,}", "/", parts.path or "/")
     root = f"{base.scheme}://{base.netloc}"
@@ -73,3 +83,80 @@ def classify(url: str, base_url: str) -> PageRef:
 def listing_url(base_url: str, slug: str) -> str:
     """The first page of a source listing."""
     return f"{base_url.rstrip('/')}/fr/{slug}"
+
+
+# --- hosts: one site, whatever the host form ------------------------------------
+
+#: Loopback names that are one host for the replica (same port).
+LOOPBACK_ALIASES = ("127.0.0.1", "localhost", "::1")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _hostname(host: str) -> str:
+    """A host name as compared: lower-case, no brackets, no trailing dot."""
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+def host_aliases(host: str) -> tuple[str, ...]:
+    """The host names that are one site with *host* (itself first).
+
+    ``www.x`` and ``x`` are twins; an IP literal has no twin, except that the
+    loopback names (:data:`LOOPBACK_ALIASES`) are aliases of one another.
+    """
+    host = _hostname(host)
+    if host in LOOPBACK_ALIASES:
+        return (host, *(h for h in LOOPBACK_ALIASES if h != host))
+    try:
+        ipaddress.ip_address(host)
+        return (host,)
+    except ValueError:
+        pass
+    if host.startswith("www.") and "." in host[4:]:
+        return (host, host[4:])
+    if "." in host:
+        return (host, f"www.{host}")
+    return (host,)  # a single-label name (an intranet host): no twin
+
+
+def _site_of(netloc: str, scheme: str) -> tuple[str, int | None] | None:
+    """(host key, explicit port) of a URL's netloc; default ports count as none. None if unparsable."""
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return None
+    if port == _DEFAULT_PORTS.get(scheme):
+        port = None
+    host = _hostname(host)
+    aliases = host_aliases(host)
+    return min(aliases), port  # any fixed member of the alias set names it
+
+
+@lru_cache(maxsize=1024)
+def _same_site(netloc: str, scheme: str, base_netloc: str, base_scheme: str) -> bool:
+    a, b = _site_of(netloc, scheme), _site_of(base_netloc, base_scheme)
+    return a is not None and a == b
+
+
+def same_site(url: str, base_url: str) -> bool:
+    """True when *url* is on the site of *base_url*: any alias of its host
+    (:func:`host_aliases`), http or https, the same explicit port."""
+    return _on_site(urlsplit(url), urlsplit(base_url))
+
+
+def _on_site(a: SplitResult, b: SplitResult) -> bool:
+    if a.scheme not in _DEFAULT_PORTS:
+        return False
+    netloc, base_netloc = a.netloc.lower(), b.netloc.lower()
+    return netloc == base_netloc or _same_site(netloc, a.scheme, base_netloc, b.scheme or "http")
+
+
+def site_root(url: str) -> str:
+    """``scheme://host[:port]`` of *url*, host lower-cased, default port dropped."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS.get(parts.scheme)
+                                         else "")

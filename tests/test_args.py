@@ -56,7 +56,8 @@ def test_bad_values_have_clear_errors(raw, needle):
 def test_spider_validates_and_accepts_scrapyd_job():
     spider = MaghressSpider(base_url="http://127.0.0.1:8000", _job="0f1e", max_pages="2")
     assert spider.args.job == "0f1e" and spider.args.max_pages == 2
-    assert spider.allowed_domains == ["127.0.0.1"]
+    assert spider.allowed_domains == ["127.0.0.1", "localhost", "::1"]  # the loopback aliases
+    assert MaghressSpider().allowed_domains == ["www.maghress.com", "maghress.com"]  # the twin hosts
     with pytest.raises(ArgumentError):
         MaghressSpider(max_pages="-1")
 

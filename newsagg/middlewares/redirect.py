@@ -1,26 +1,25 @@
-"""Redirects that may not loop nor leave the configured host.
+"""Redirects that may not loop nor leave the configured site.
 
 Scrapy's redirect middlewares would hand a redirect loop (``a -> b -> a``) to
 the dupefilter, which silently drops the second ``a``, and its offsite
 filter silently drops a redirect to another host: either way the page is lost
 without a trace. These subclasses fail the page instead, with a stat reason
 (``redirect_loop``, ``offsite_redirect``) the spider's errback counts.
+
+A redirect to a twin of the host (``www.`` <-> bare, http <-> https, the
+loopback aliases: :func:`newsagg.urls.same_site`) stays on the site and is
+followed.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.http import Request
 
 from newsagg.failures import PageFailed
-
-
-def same_site(url: str, origin: str) -> bool:
-    """Same host name and same explicit port (``http`` -> ``https`` on default ports is allowed)."""
-    a, b = urlsplit(url), urlsplit(origin)
-    return (a.hostname or "").lower() == (b.hostname or "").lower() and a.port == b.port
+from newsagg.urls import same_site
 
 
 class _Guard:

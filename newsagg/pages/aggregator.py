@@ -1,7 +1,7 @@
 """Page objects for the aggregator template shared by maghress, djazairess, turess.
 
 A page object turns a response into links (home, listings) or one article
-item. Extraction leans on the template's text anchors (ANATOMY.md): the
+item. Extraction leans on the template's text anchors (docs/SITES.md): the
 byline ``Publié dans <Source> le DD - MM - YYYY``, the source-link sentence
 ``Cliquez ici pour lire l'article depuis sa source.`` and the report-image
 modal. Class names (``span.articletitle`` ...) are never required.
@@ -39,7 +39,7 @@ from newsagg.text import (
     split_par_line,
     strip_share_words,
 )
-from newsagg.urls import PageRef, classify
+from newsagg.urls import PageRef, classify, same_site
 
 _BYLINE_START = re.compile(r"\bPubli[ée]e?\s+dans\s+", re.I)
 # The byline date: DD - MM - YYYY, optionally a time and an explicit zone.
@@ -533,12 +533,13 @@ def _abs(response: Response, hrefs: list[str], base_url: str) -> list[str]:
 
 
 def _first_offsite(response: Response, hrefs: list[str], base_url: str) -> str | None:
-    """The source link's target (the newspaper's own page); never crawled."""
+    """The source link's target (the newspaper's own page); never crawled.
+    A link to any host form of the site itself is not it."""
     for h in hrefs:
         try:
             url = response.urljoin(h)
         except ValueError:
             continue
-        if url.startswith(("http://", "https://")):
+        if url.startswith(("http://", "https://")) and not same_site(url, base_url):
             return url
     return None

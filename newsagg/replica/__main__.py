@@ -56,12 +56,16 @@ def _fault_plan(a: argparse.Namespace, corpus: Corpus) -> FaultPlan | None:
 
 def cmd_serve(a: argparse.Namespace) -> int:
     corpus = _corpus(a)
-    server = ReplicaServer(corpus, host=a.host, port=a.port, faults=_fault_plan(a, corpus))
+    twins = tuple(h.strip() for h in a.twin_hosts.split(",")) if a.twin_hosts else None
+    server = ReplicaServer(corpus, host=a.host, port=a.port, faults=_fault_plan(a, corpus), ipv6=a.ipv6,
+                           twin_hosts=twins)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     server.start()
-    print(f"READY {server.base_url}", flush=True)
+    print(f"READY {server.entry_url}", flush=True)
+    if twins:  # stderr: stdout is the READY line only
+        print(f"CANONICAL {server.canonical_url}", file=sys.stderr, flush=True)
     while not stop.wait(0.5):
         pass
     server.stop()
@@ -111,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--faults", metavar="all|MODE,MODE",
                    help="fault modes of newsagg.replica.faults.MODES on chosen pages (listed on stderr)")
     p.add_argument("--fault-pages", type=int, default=2, help="article pages per fault mode (default 2)")
+    p.add_argument("--ipv6", action="store_true", help="also listen on [::1] at the same port")
+    p.add_argument("--twin-hosts", metavar="ENTRY,CANONICAL",
+                   help="two host forms: ENTRY redirects every page to CANONICAL, whose pages link ENTRY "
+                        "(e.g. 127.0.0.1,localhost or maghress.test,www.maghress.test)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("truth", help="write the expected records as JSONL")
     _corpus_args(p)

@@ -11,6 +11,11 @@ the site before the listings get there (a Request costs ~2 KB of memory, so
 requested when the spider is idle, i.e. after the listings, only those the
 listings did not reach (``NEWSAGG_DEFER_SIDE_LINKS``). An interrupted run
 hands the ones it did not fetch to the next run through the incremental state.
+
+Hosts: every host form of the site is the site (``newsagg.urls.same_site``).
+When the home page redirects to a twin host (``www.`` <-> bare, the loopback
+aliases), the host it landed on becomes the run's canonical root
+(``base_url``): record URLs and requests use it from then on.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from newsagg.profiles import apply_runtime_settings
 from newsagg.rendering.policy import RenderPolicy
 from newsagg.sites import SITES
 from newsagg.stats import PAGES, PREFIX, fail_key, inc
-from newsagg.urls import PageRef, classify, listing_url
+from newsagg.urls import PageRef, classify, host_aliases, listing_url, same_site, site_root
 
 # Article requests first: the queue stays short and items flow early.
 PRIORITY_HOME, PRIORITY_ARTICLE, PRIORITY_LISTING = 30, 20, 10
+_STATE_ROOT = "newsagg_canonical_root"  # spider.state key (JOBDIR): the adopted canonical root
 
 
 class AggregatorSpider(scrapy.Spider):
@@ -50,6 +56,7 @@ class AggregatorSpider(scrapy.Spider):
     #: Side links kept as URLs until idle (module doc); set from the settings.
     defer_side_links: bool = False
     side_links_batch: int = 1000
+    _root_adopted: bool = False
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args)
@@ -58,9 +65,11 @@ class AggregatorSpider(scrapy.Spider):
         except ArgumentError as exc:
             self.logger.error("Bad spider argument: %s", exc)
             raise
+        #: The run's canonical root: base_url, or the twin host its home page redirects to.
         self.base_url = self.args.base_url
         self.tz = SITES[self.site].tz
-        self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        # Every host form of the site (Scrapy's offsite filter would drop the twin).
+        self.allowed_domains = list(host_aliases(urlsplit(self.base_url).hostname or ""))
         self.rendering = RenderPolicy(self, self.args.render)  # which pages go through Chromium
         # hash() of the article URLs requested so far: ~60 bytes each, not a Request.
         self._requested: set[int] = set()
@@ -87,6 +96,9 @@ class AggregatorSpider(scrapy.Spider):
 
     async def start(self):
         """Direct article URLs (``urls``), else the home page."""
+        state = getattr(self, "state", None)
+        if isinstance(state, dict) and state.get(_STATE_ROOT):  # a JOBDIR run resumed: keep its root
+            self.base_url, self._root_adopted = state[_STATE_ROOT], True
         if self.args.urls:
             for url in self.args.urls:
                 yield self.article_request(classify(url, self.base_url), follow=False)
@@ -205,9 +217,30 @@ class AggregatorSpider(scrapy.Spider):
         inc(self.crawler.stats, f"{PAGES}/{kind}")
         return True
 
+    def adopt_canonical_root(self, response: Response) -> None:
+        """The home page landed on a twin host (redirect): that root becomes the
+        run's canonical one, once (logged once, ``newsagg/hosts/canonical_switched``).
+
+        Not in distributed mode: workers that never saw the home page keep the
+        seeded base_url, and all workers must write the same record URLs.
+        """
+        landed = site_root(response.url)
+        if (landed == self.base_url or not response.meta.get("redirect_urls") or self._root_adopted
+                or not same_site(landed, self.base_url) or self.settings.getbool("NEWSAGG_DISTRIBUTED")):
+            return
+        self._root_adopted = True
+        self.logger.info("Canonical host: %s redirects to %s; records and requests use %s", self.base_url,
+                         landed, landed)
+        inc(self.crawler.stats, f"{PREFIX}/hosts/canonical_switched")
+        self.base_url = landed
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):
+            state[_STATE_ROOT] = landed
+
     def parse_home(self, response: Response):
         if not self._usable(response, "home"):
             return
+        self.adopt_canonical_root(response)
         page = LinkPage(response, self.base_url, self.tz)
         self.skip_author_pages(page)
         firsts = {ref.slug: ref for ref in page.listing_links() if ref.page == 1}
