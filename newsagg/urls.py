@@ -60,7 +60,7 @@ def classify(url: str, base_url: str) -> PageRef:
     if _HOME_PATH.match(path):
         return PageRef("home", f"{root}/fr/")
     if _AUTHOR_PATH.match(path):  # never requested (counted as skipped by the spider)
-        return PageRef("author", urlunsplit((parts.scheme, parts.netloc, path, "", "")))
+        return PageRef("author", f"{root}{path}")  # on the canonical root: one author, one count
     m = _ARTICLE_PATH.match(path)
     if m and m.group(1) not in RESERVED:
         slug, aid = m.group(1), m.group(2)
