@@ -49,6 +49,14 @@ def _jsonable(value):
     return value
 
 
+def _health(crawler) -> dict | None:
+    """The run's health checks (newsagg/monitoring), None when monitoring is off."""
+    from newsagg.monitoring.extension import run_health
+
+    health = run_health(crawler)
+    return None if health is None else health.to_dict()
+
+
 class RunManifest:
     """Collects per-item facts during the run; writes the manifest at the end."""
 
@@ -126,6 +134,7 @@ class RunManifest:
                 "backend": backend.name, "full": state.full, "marked_stored": state.claimed,
                 "skipped_already_stored": stats.get("newsagg/skipped/already_stored", 0)},
             "files": files,
+            "health": _health(self.crawler),
         }
 
     def write_part(self, state) -> PendingFile | None:
