@@ -24,6 +24,7 @@ from scrapy.utils.project import get_project_settings
 
 from newsagg.extensions.summary import summarize
 from newsagg.items import FIELDS
+from newsagg.monitoring.extension import run_health
 from newsagg.sites import SITES
 
 
@@ -85,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"replica {site}: {base}", flush=True)
 
         settings = get_project_settings()
+        # The Scrapy log goes to a file; the console gets the progress line and the summaries.
+        log_file = out / "crawl.log"
+        settings.set("LOG_FILE", str(log_file), priority="cmdline")
+        settings.set("LOG_FILE_APPEND", False, priority="cmdline")
+        print(f"crawling... (Scrapy log: {log_file})", flush=True)
         process = CrawlerProcess(settings)
         crawlers = {}
         for site in sites:
@@ -113,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             print("  items dropped      " + (", ".join(f"{k}: {v}" for k, v in s["items_dropped"].items()) or "none"))
             print("  pages failed       " + (", ".join(f"{k}: {v}" for k, v in s["pages_failed"].items()) or "none"))
             print("  dates              " + (", ".join(f"{k}: {v}" for k, v in s["dates"].items()) or "all parsed"))
+            health = run_health(crawler)
+            if health is not None:
+                print(health.format())
         print("\nresult: " + ("every article exact" if ok else "MISMATCH against ground truth"))
         return 0 if ok else 1
 
