@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import io
 import json
 import re
 import shutil
@@ -17,14 +18,18 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import pytest_twisted
+from scrapy.settings import Settings
+from scrapy.statscollectors import StatsCollector
 
 from newsagg.monitoring import checks
-from newsagg.monitoring.progress import progress_text
+from newsagg.monitoring.progress import Progress, progress_text
 from newsagg.monitoring.status import sparkline
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer
 from newsagg.replica.generator import _flags_from_bits
@@ -117,6 +122,26 @@ def test_sparkline_and_progress_text():
     assert sparkline([0, 0]) == "  "
     assert progress_text({"response_received_count": 50, "item_scraped_count": 20}, 10.0, 7) == \
         "pages 50  articles 20  5.0 pages/s  queue 7"
+
+
+def test_progress_line_rewrites_itself_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stats = StatsCollector(SimpleNamespace(settings=Settings()))
+    stats.set_value("response_received_count", 12)
+    crawler = SimpleNamespace(settings=Settings({"NEWSAGG_PROGRESS_INTERVAL": 0.5}), stats=stats, engine=None)
+    term = Terminal()
+    progress = Progress(crawler, stream=term)
+    assert progress.tty and progress.interval == 0.5
+    progress.t0 = time.monotonic() - 4.0  # as if opened 4 s ago
+    progress.tick()
+    stats.set_value("item_scraped_count", 3)
+    progress.tick()
+    assert term.getvalue().startswith("\x1b[2Kpages 12  articles 0") and term.getvalue().endswith("\r")
+    assert "\n" not in term.getvalue() and term.getvalue().count("\x1b[2K") == 2
+    assert "pages 12  articles 3" in term.getvalue()
 
 
 # --- healthy crawls: no false alarms -------------------------------------------------

@@ -66,7 +66,9 @@ class Progress:
     def tick(self):
         text = progress_text(self.crawler.stats.get_stats(), time.monotonic() - self.t0, self._queued())
         if self.tty:
-            self.stream.write("\r\x1b[2K" + text)
+            # Cursor back at column 0 after the text: a log line printed next
+            # overwrites the progress line instead of running on after it.
+            self.stream.write("\x1b[2K" + text + "\r")
             self.stream.flush()
         else:
             logger.info("Progress: %s", text)
@@ -75,5 +77,5 @@ class Progress:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         if self.tty:
-            self.stream.write("\r\x1b[2K")
+            self.stream.write("\x1b[2K")
             self.stream.flush()
