@@ -171,6 +171,7 @@ SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsagg.monitoring.suites.HealthSuite"]
 NEWSAGG_HEALTH_ENABLED = True
 NEWSAGG_HEALTH_EXIT_CODE = 3  # 1 stays Scrapy's "the crawl could not start"
+NEWSAGG_HEALTH_MIN_SAMPLE = 50  # share checks judge runs of at least this many pages/records
 NEWSAGG_HEALTH_NO_RECORD_MAX = 0.05  # share of article pages that gave no record
 NEWSAGG_HEALTH_FAILED_MAX = 0.10  # share of pages failed for 5xx/timeouts/connections/offsite
 NEWSAGG_HEALTH_MISSING_DATES_MAX = 0.20  # share of written records without published_at

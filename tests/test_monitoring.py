@@ -47,11 +47,12 @@ CHECKS = ["pages_no_record", "failed_pages", "missing_dates", "new_links_no_reco
     ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 0}, 0.05, True, 0.0),
     ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 10}, 0.05, True, 0.05),
     ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 11}, 0.05, False, 0.055),
-    ({"newsagg/links/new_articles": 40, "newsagg/articles/no_record": 40}, 0.05, False, 1.0),
+    ({"newsagg/links/new_articles": 60, "newsagg/articles/no_record": 60}, 0.05, False, 1.0),
     ({}, 0.05, True, 0.0),
+    ({"newsagg/links/new_articles": 49, "newsagg/articles/no_record": 49}, 0.05, True, 1.0),  # too few
 ])
 def test_no_record_check(stats, threshold, ok, value):
-    check = checks.no_record(stats, threshold)
+    check = checks.no_record(stats, threshold, 50)
     assert (check.name, check.ok, check.value, check.threshold) == ("pages_no_record", ok, value, threshold)
 
 
@@ -62,17 +63,19 @@ def test_no_record_check(stats, threshold, ok, value):
     ({"newsagg/pages/home": 1, "newsagg/pages/listing": 30, "newsagg/pages_failed/http_503": 240}, False),
     ({"newsagg/pages/listing": 90, "newsagg/pages_failed/timeout": 5, "newsagg/pages_failed/connection_reset": 4}, True),
     ({"newsagg/pages/listing": 90, "newsagg/pages_failed/timeout": 6, "newsagg/pages_failed/connection_reset": 5}, False),
+    ({"newsagg/pages/listing": 30, "newsagg/pages_failed/timeout": 19}, True),  # too few to judge
     ({"newsagg/pages_failed/offsite_redirect": 1, "newsagg/start_page/failed": 1}, False),
     # The start page alone failing is enough, whatever the share.
     ({"newsagg/pages/article": 999, "newsagg/pages_failed/timeout": 1, "newsagg/start_page/failed": 1}, False),
 ])
 def test_failed_pages_check(stats, ok):
-    assert checks.failed_pages(stats, 0.10).ok is ok
+    assert checks.failed_pages(stats, 0.10, 50).ok is ok
 
 
-@pytest.mark.parametrize("written, undated, ok", [(100, 20, True), (100, 21, False), (0, 0, True), (10, 10, False)])
+@pytest.mark.parametrize("written, undated, ok", [(100, 20, True), (100, 21, False), (0, 0, True), (50, 50, False),
+                                                   (49, 49, True)])  # a small run: too few to judge
 def test_missing_dates_check(written, undated, ok):
-    check = checks.missing_dates({"item_scraped_count": written, checks.WITHOUT_DATE: undated}, 0.20)
+    check = checks.missing_dates({"item_scraped_count": written, checks.WITHOUT_DATE: undated}, 0.20, 50)
     assert check.ok is ok
 
 
@@ -252,7 +255,7 @@ FAULTS = {
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_fault_fails_its_check_with_exit_status_and_manifest(fault, tmp_path):
     plan, extra, check = FAULTS[fault]
-    corpus = Corpus("maghress", n_articles=40, seed=11)
+    corpus = Corpus("maghress", n_articles=80, seed=11)
     with ReplicaServer(corpus, faults=plan(corpus)) as srv:
         proc = run_scrapy(["crawl", "maghress", "-a", f"base_url={srv.base_url}",
                            "-s", f"NEWSAGG_DATA_DIR={tmp_path / 'data'}", *extra], tmp_path)

@@ -41,37 +41,47 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def no_record(stats: Mapping, threshold: float) -> Check:
+def _judged(whole: int, min_sample: int) -> str:
+    """Shares of a few pages are noise (a small run, the replica's planted rare
+    cases): below *min_sample* a share check passes, saying so."""
+    return "" if whole >= min_sample else f"; too few to judge (< {min_sample})"
+
+
+def no_record(stats: Mapping, threshold: float, min_sample: int = 0) -> Check:
     """Share of article pages requested that gave no record (no article found,
-    needs render, render failed) above *threshold*."""
+    needs render, render failed) above *threshold* (judged from *min_sample* pages)."""
     asked, empty = stats.get(NEW_ARTICLE_LINKS, 0), stats.get(NO_RECORD, 0)
     share = _share(empty, asked)
-    ok = share <= threshold
+    few = _judged(asked, min_sample)
+    ok = share <= threshold or bool(few)
     return Check("pages_no_record", ok, share, threshold,
-                 f"{empty} of {asked} article page(s) gave no record"
+                 f"{empty} of {asked} article page(s) gave no record" + few
                  + ("" if ok else " (markup changed? pages need a browser?)"))
 
 
-def failed_pages(stats: Mapping, threshold: float) -> Check:
-    """Share of pages failed for a broken-site reason above *threshold*, or the start page failed."""
+def failed_pages(stats: Mapping, threshold: float, min_sample: int = 0) -> Check:
+    """Share of pages failed for a broken-site reason above *threshold* (judged
+    from *min_sample* pages), or the start page failed."""
     failed = _under(stats, PAGES_FAILED)
     broken = {k: v for k, v in failed.items() if _BROKEN.fullmatch(k)}
     pages = sum(_under(stats, PAGES).values()) + sum(failed.values())
     share = _share(sum(broken.values()), pages)
     start = stats.get(START_PAGE_FAILED)
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(broken.items(), key=lambda kv: -kv[1])) or "none"
-    message = f"{sum(broken.values())} of {pages} page(s) failed ({reasons})"
+    few = _judged(pages, min_sample)
+    message = f"{sum(broken.values())} of {pages} page(s) failed ({reasons})" + few
     if start:
         message = f"the start page failed ({start}); " + message
-    return Check("failed_pages", share <= threshold and not start, share, threshold, message)
+    return Check("failed_pages", (share <= threshold or bool(few)) and not start, share, threshold, message)
 
 
-def missing_dates(stats: Mapping, threshold: float) -> Check:
-    """Share of written records without ``published_at`` above *threshold*."""
+def missing_dates(stats: Mapping, threshold: float, min_sample: int = 0) -> Check:
+    """Share of written records without ``published_at`` above *threshold* (judged from *min_sample* records)."""
     written, undated = stats.get("item_scraped_count", 0), stats.get(WITHOUT_DATE, 0)
     share = _share(undated, written)
-    return Check("missing_dates", share <= threshold, share, threshold,
-                 f"{undated} of {written} record(s) without published_at")
+    few = _judged(written, min_sample)
+    return Check("missing_dates", share <= threshold or bool(few), share, threshold,
+                 f"{undated} of {written} record(s) without published_at" + few)
 
 
 #: Why a new article link may rightly give no record: a dead link, or a record

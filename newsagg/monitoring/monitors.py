@@ -27,6 +27,10 @@ class HealthCheckMonitor(Monitor):
         return self.data.crawler.settings
 
     @property
+    def min_sample(self) -> int:
+        return self.settings.getint("NEWSAGG_HEALTH_MIN_SAMPLE")
+
+    @property
     def history(self) -> dict:
         return self.data.get("newsagg") or {}
 
@@ -36,7 +40,8 @@ class NoRecordMonitor(HealthCheckMonitor):
     @monitors.name("pages_no_record")
     def test_pages_no_record(self):
         """Share of article pages that gave no record (NEWSAGG_HEALTH_NO_RECORD_MAX)."""
-        self.record(checks.no_record(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_NO_RECORD_MAX")))
+        self.record(checks.no_record(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_NO_RECORD_MAX"),
+                                        self.min_sample))
 
 
 @monitors.name("Failed pages")
@@ -44,7 +49,8 @@ class FailedPagesMonitor(HealthCheckMonitor):
     @monitors.name("failed_pages")
     def test_failed_pages(self):
         """Share of pages failed (5xx, timeouts, connections, offsite) (NEWSAGG_HEALTH_FAILED_MAX); start page."""
-        self.record(checks.failed_pages(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_FAILED_MAX")))
+        self.record(checks.failed_pages(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_FAILED_MAX"),
+                                        self.min_sample))
 
 
 @monitors.name("Missing dates")
@@ -52,7 +58,8 @@ class MissingDatesMonitor(HealthCheckMonitor):
     @monitors.name("missing_dates")
     def test_missing_dates(self):
         """Share of written records without published_at (NEWSAGG_HEALTH_MISSING_DATES_MAX)."""
-        self.record(checks.missing_dates(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_MISSING_DATES_MAX")))
+        self.record(checks.missing_dates(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_MISSING_DATES_MAX"),
+                                        self.min_sample))
 
 
 @monitors.name("New links, no records")
