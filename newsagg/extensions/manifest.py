@@ -9,7 +9,8 @@ given), spider, site, arguments, start/end (UTC), finish reason, items
 written, per-source counts, drops by reason, earliest/latest
 ``published_at``, schema version, state summary, and per file: name (relative
 to the manifest, absolute when elsewhere), format, source, rows, bytes and
-sha256. ``NEWSAGG_MANIFEST_ENABLED = False`` turns it off.
+sha256, and the run's health checks (``health``: newsagg.monitoring).
+``NEWSAGG_MANIFEST_ENABLED = False`` turns it off.
 """
 
 from __future__ import annotations
