@@ -27,6 +27,7 @@ import pytest
 import pytest_twisted
 from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
+from spidermon import Monitor, MonitorSuite
 
 from newsagg.monitoring import checks
 from newsagg.monitoring.progress import Progress, progress_text
@@ -428,3 +429,24 @@ def test_newsagg_console_script_installs_and_runs(tmp_path):
     helptext = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path, env=env, capture_output=True,
                               text=True, timeout=60).stdout
     assert all(cmd in helptext for cmd in ("status", "demo", "replica"))
+
+
+# --- a monitor that raises is an error, not a pass ------------------------------------
+
+class _Raises(Monitor):
+    __test__ = False  # a Spidermon monitor (a TestCase), not a pytest test
+
+    def test_raises(self):
+        raise RuntimeError("monitor bug")
+
+
+class BrokenSuite(MonitorSuite):
+    monitors = [_Raises]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_monitor_that_raises_fails_the_health(make_replica, tmp_path):
+    r = make_replica(n_articles=40, seed=4)
+    result = await crawl("maghress", tmp_path / "out", base_url=r.base_url, settings={
+        "SPIDERMON_SPIDER_CLOSE_MONITORS": ["newsagg.monitoring.suites.HealthSuite", "tests.test_monitoring.BrokenSuite"]})
+    assert result.items and health_of(result.stats) == "failed" and result.stats["newsagg/health/failed_checks"] == 1

@@ -21,7 +21,7 @@ from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
 from newsagg.monitoring.checks import WITHOUT_DATE
-from newsagg.monitoring.health import Health
+from newsagg.monitoring.health import Check, Health
 from newsagg.monitoring.history import History, history_path
 from newsagg.stats import PREFIX, inc
 
@@ -141,9 +141,15 @@ class HealthMonitor(Spidermon):
         meta: dict = {}
         data = self._generate_data_for_spider(spider)
         data.update(meta=meta, newsagg=self._history_data(spider))
+        crashed = []
         for suite in self.spider_closed_suites:
-            _Runner(spider=spider).run(suite, **data)
-        health = self._health = Health(list(meta.get("newsagg_checks", [])))
+            result = _Runner(spider=spider).run(suite, **data)
+            crashed += [(str(test), trace) for test, trace in result.errors]
+        checks = list(meta.get("newsagg_checks", []))
+        for name, trace in crashed:  # a monitor that raised: a real error, not a pass
+            logger.error("Health monitor %s raised:\n%s", name, trace)
+            checks.append(Check("monitor_error", False, None, None, f"{name} raised {trace.splitlines()[-1]}"))
+        health = self._health = Health(checks)
         stats = self.crawler.stats
         stats.set_value(f"{PREFIX}/health/status", health.status)
         stats.set_value(f"{PREFIX}/health/failed_checks", len(health.failed))
