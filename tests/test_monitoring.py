@@ -450,3 +450,23 @@ async def test_a_monitor_that_raises_fails_the_health(make_replica, tmp_path):
     result = await crawl("maghress", tmp_path / "out", base_url=r.base_url, settings={
         "SPIDERMON_SPIDER_CLOSE_MONITORS": ["newsagg.monitoring.suites.HealthSuite", "tests.test_monitoring.BrokenSuite"]})
     assert result.items and health_of(result.stats) == "failed" and result.stats["newsagg/health/failed_checks"] == 1
+
+
+def test_history_counts_each_article_once(tmp_path):
+    from newsagg.monitoring.history import History, read_history
+
+    path = tmp_path / "maghress.history.sqlite3"
+    h = History(path)
+    h.add("lematin", "1", "2025-06-01T10:00:00+01:00")
+    h.add("lematin", "2", "2025-06-01")
+    assert h.daily() == {"lematin": {dt.date(2025, 6, 1): 2}}
+    assert read_history(path) == ({}, {})  # nothing stored before the commit
+    assert h.commit("run1") == 2
+    h.close()
+    h = History(path)  # a full=1 rerun: the same articles again, one re-dated
+    h.add("lematin", "2", "2025-06-02")
+    assert h.daily() == {"lematin": {dt.date(2025, 6, 1): 1, dt.date(2025, 6, 2): 1}}
+    h.commit("run2")
+    h.close()
+    daily, last = read_history(path)
+    assert daily == {"lematin": {dt.date(2025, 6, 1): 1, dt.date(2025, 6, 2): 1}} and last == {"lematin": "2025-06-02"}

@@ -51,15 +51,14 @@ class History:
         self.db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
                         (source_slug, article_id, published_at, published_at[:10]))
 
-    def daily(self, with_pending: bool = True) -> dict[str, dict[dt.date, int]]:
-        """Articles per source and publication day (stored, and this run's when *with_pending*)."""
-        sql = "SELECT source_slug, day, article_id FROM articles"
-        if with_pending:
-            sql = (f"SELECT source_slug, day, count(*) FROM ({sql} UNION SELECT source_slug, day, article_id"
-                   " FROM pending) GROUP BY source_slug, day")
-        else:
-            sql = "SELECT source_slug, day, count(*) FROM articles GROUP BY source_slug, day"
-        return _daily(self.db.execute(sql))
+    def daily(self) -> dict[str, dict[dt.date, int]]:
+        """Articles per source and publication day: stored, plus this run's (a
+        row of this run replaces a stored one of the same key, as the commit will)."""
+        return _daily(self.db.execute(
+            "SELECT source_slug, day, count(*) FROM ("
+            " SELECT source_slug, day FROM articles a WHERE NOT EXISTS (SELECT 1 FROM pending p"
+            "  WHERE p.source_slug = a.source_slug AND p.article_id = a.article_id)"
+            " UNION ALL SELECT source_slug, day FROM pending) GROUP BY source_slug, day"))
 
     def commit(self, run_id: str) -> int:
         """Move this run's rows into the history (after the state committed the run)."""
