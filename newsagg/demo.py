@@ -24,6 +24,7 @@ from scrapy.utils.project import get_project_settings
 
 from newsagg.extensions.summary import summarize
 from newsagg.items import FIELDS
+from newsagg.monitoring.extension import run_health
 from newsagg.sites import SITES
 
 
@@ -89,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"replica {site}: {base}", flush=True)
 
         settings = get_project_settings()
+        # The Scrapy log goes to a file; the console gets the progress line and the summaries.
+        log_file = out / "crawl.log"
+        settings.set("LOG_FILE", str(log_file), priority="cmdline")
+        settings.set("LOG_FILE_APPEND", False, priority="cmdline")
+        print(f"crawling... (Scrapy log: {log_file})", flush=True)
         process = CrawlerProcess(settings)
         crawlers = {}
         for site in sites:
@@ -120,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             # What the pages carried besides the record: authors found, bodies repaired, pages skipped.
             content = {k: v for k, v in s["other"].items() if k.startswith(_CONTENT_KEYS)}
             print("  content            " + (", ".join(f"{k}: {v}" for k, v in content.items()) or "none"))
+            health = run_health(crawler)
+            if health is not None:
+                print(health.format())
         print("\nresult: " + ("every article exact" if ok else "MISMATCH against ground truth"))
         return 0 if ok else 1
 

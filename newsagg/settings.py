@@ -110,6 +110,12 @@ EXTENSIONS = {
     "newsagg.distributed.lease.RunLease": 15,
     # The manifest beside the dataset files (with or without state)
     "newsagg.extensions.manifest.RunManifest": 20,
+    # Health checks (Spidermon): before the feed exporter, so the result exists
+    # before the feeds close and the manifest is written (newsagg/monitoring).
+    "newsagg.monitoring.extension.HealthMonitor": -10,
+    # A progress line instead of Scrapy's per-minute LogStats lines.
+    "scrapy.extensions.logstats.LogStats": None,
+    "newsagg.monitoring.progress.Progress": 0,
 }
 NEWSAGG_SUMMARY_ENABLED = True
 
@@ -173,6 +179,40 @@ NEWSAGG_DISTRIBUTED_SETTINGS = {
     # it above the lease TTL so survivors pick up a dead worker's requests.
     "MAX_IDLE_TIME_BEFORE_CLOSE": 60,
 }
+
+# --- monitoring (newsagg/monitoring; README "Monitoring") ----------------------
+# Health checks at the end of every crawl; a failed one: one ERROR line, the
+# summary's health block, manifest "health", alerts, and `scrapy crawl` exits
+# with NEWSAGG_HEALTH_EXIT_CODE. Data are written and committed as usual.
+COMMANDS_MODULE = "newsagg.commands"  # `scrapy crawl` with the health exit status
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsagg.monitoring.suites.HealthSuite"]
+NEWSAGG_HEALTH_ENABLED = True
+NEWSAGG_HEALTH_EXIT_CODE = 3  # 1 stays Scrapy's "the crawl could not start"
+NEWSAGG_HEALTH_MIN_SAMPLE = 50  # share checks judge runs of at least this many pages/records
+NEWSAGG_HEALTH_NO_RECORD_MAX = 0.05  # share of article pages that gave no record
+NEWSAGG_HEALTH_FAILED_MAX = 0.10  # share of pages failed for 5xx/timeouts/connections/offsite
+NEWSAGG_HEALTH_MISSING_DATES_MAX = 0.20  # share of written records without published_at
+NEWSAGG_HEALTH_SILENT_DAYS = 3  # a regular source without a new article this many days
+NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS = 30  # "regular": median daily articles over this window...
+NEWSAGG_HEALTH_REGULAR_MIN_DAILY = 1.0  # ...at least this
+NEWSAGG_HEALTH_RUN_HISTORY = 10  # recent committed runs the article count is compared with
+NEWSAGG_HEALTH_RUN_MIN_HISTORY = 3  # fewer earlier runs: not compared
+NEWSAGG_HEALTH_RUN_MIN_RATIO = 0.2  # fail below this share of their median
+# Alerts when a check failed (off while empty; newsagg/monitoring/actions.py).
+NEWSAGG_ALERT_EMAIL_TO = []
+NEWSAGG_ALERT_EMAIL_FROM = "newsagg@localhost"
+NEWSAGG_ALERT_SMTP_HOST = "localhost"
+NEWSAGG_ALERT_SMTP_PORT = 25
+NEWSAGG_ALERT_SMTP_USER = ""
+NEWSAGG_ALERT_SMTP_PASSWORD = ""
+NEWSAGG_ALERT_SMTP_STARTTLS = False
+NEWSAGG_ALERT_WEBHOOK_URL = ""  # Slack-style incoming webhook (JSON POST {"text": ...})
+NEWSAGG_ALERT_FILE_DIR = ""  # a <site>-<run id>.health.json per failed run
+NEWSAGG_ALERT_TIMEOUT = 10.0  # s, per alert
+# Console: a progress line (stderr on a terminal; else a log line every interval).
+NEWSAGG_PROGRESS_INTERVAL = 1.0  # s between updates on a terminal
+NEWSAGG_PROGRESS_LOG_INTERVAL = 60.0  # s between progress log lines (not a terminal); 0: none
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

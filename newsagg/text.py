@@ -364,6 +364,10 @@ def strip_share_words(text: str) -> str:
     lead = 0
     while lead < len(words) and (words[lead] in _EDGE_WIDGET or words[lead].isdigit()):
         lead += 1
+    # A French widget word followed by lower-case text starts the sentence
+    # ("Tweet Share Partager les ressources…"): give it back to the text.
+    while 0 < lead < len(words) and words[lead - 1] not in _EDGE_ENGLISH and words[lead][:1].islower():
+        lead -= 1
     if not _widget_run(words[:lead]):
         lead = 0
     end = len(words)

@@ -269,6 +269,8 @@ def test_text_after_a_bar_in_the_byline(byline, source, date, author):
     ("Les boulangers avaient menacé d'une grève. Tweet Share", "Les boulangers avaient menacé d'une grève."),
     ("Tweet 12 Share 3 Le texte.", "Le texte."),
     ("Partager Tweet Le texte.", "Le texte."),
+    ("Tweet Share Partager les ressources entre les régions.", "Partager les ressources entre les régions."),
+    ("Tweet Share Partagez vos idées.", "Partagez vos idées."),
     ("Partager les ressources entre les régions reste un défi.", "Partager les ressources entre les régions reste un défi."),
     ("Le ministre a partagé un Tweet", "Le ministre a partagé un Tweet"),  # no widget run: "un" ends it
     ("Share of GDP rose.", "Share of GDP rose."),

@@ -13,7 +13,8 @@ given), spider, site, arguments, start/end (UTC), finish reason, items
 written, per-source counts, drops by reason, earliest/latest
 ``published_at``, schema version, state summary, and per file: name (relative
 to the manifest, absolute when elsewhere), format, source, rows, bytes and
-sha256. ``NEWSAGG_MANIFEST_ENABLED = False`` turns it off.
+sha256, and the run's health checks (``health``: newsagg.monitoring).
+``NEWSAGG_MANIFEST_ENABLED = False`` turns it off.
 """
 
 from __future__ import annotations
@@ -53,6 +54,14 @@ def _jsonable(value):
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def _health(crawler) -> dict | None:
+    """The run's health checks (newsagg/monitoring), None when monitoring is off."""
+    from newsagg.monitoring.extension import run_health
+
+    health = run_health(crawler)
+    return None if health is None else health.to_dict()
 
 
 class RunManifest:
@@ -141,6 +150,7 @@ class RunManifest:
             "state": None if state is None else {
                 **state, "skipped_already_stored": stats.get("newsagg/skipped/already_stored", 0)},
             "files": files,
+            "health": _health(self.crawler),
         }
 
     def write_part(self, state: dict | None = None) -> PendingFile | None:

@@ -78,4 +78,10 @@ class CrawlSummary:
     def spider_closed(self, spider, reason):
         stats = dict(self.crawler.stats.get_stats())
         stats.setdefault("finish_reason", reason)
-        logger.info("\n%s", format_summary(summarize(stats)))
+        text = format_summary(summarize(stats))
+        from newsagg.monitoring.extension import run_health  # health block (newsagg/monitoring)
+
+        health = run_health(self.crawler)
+        if health is not None:
+            text += "\n" + health.format()
+        logger.info("\n%s", text)

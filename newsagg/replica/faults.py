@@ -242,6 +242,18 @@ async def wrong_charset(ctx: FaultContext) -> bool:
     return await ctx.send(status, *lie_about_charset(ctype, body))
 
 
+_BYLINE_WORD = re.compile(rb"Publi(?=(\xc3\xa9|\xe9|&eacute;|&#233;|&#xe9;) dans)")
+
+
+@register("no_byline")
+async def no_byline(ctx: FaultContext) -> bool:
+    """The page after a redesign that dropped the byline anchor ("Publié dans X le ..."
+    reads "Diffusé dans ..."): nothing else changes. Not in :data:`MODES` (not a
+    transient fault: the health checks' test, tests/test_monitoring.py)."""
+    status, ctype, body = ctx.normal()
+    return await ctx.send(status, ctype, _BYLINE_WORD.sub(b"Diffus", body))
+
+
 @register("deep_nesting")
 async def deep_nesting(ctx: FaultContext) -> bool:
     """The page wrapped in ``plan.nesting_depth`` unclosed ``div/span/font`` levels

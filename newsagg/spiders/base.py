@@ -109,6 +109,7 @@ class AggregatorSpider(scrapy.Spider):
     # -- requests ----------------------------------------------------------
 
     def article_request(self, ref: PageRef, follow: bool = True) -> scrapy.Request:
+        inc(self.crawler.stats, f"{PREFIX}/links/new_articles")  # health: new links seen
         return scrapy.Request(
             ref.url, callback=self.parse_article, errback=self.on_error, priority=PRIORITY_ARTICLE,
             meta={"newsagg_kind": "article", "newsagg_ref": ref, "newsagg_follow": follow},
@@ -239,6 +240,7 @@ class AggregatorSpider(scrapy.Spider):
 
     def parse_home(self, response: Response):
         if not self._usable(response, "home"):
+            inc(self.crawler.stats, f"{PREFIX}/start_page/failed")  # health: failed_pages
             return
         self.adopt_canonical_root(response)
         page = LinkPage(response, self.base_url, self.tz)
@@ -312,15 +314,21 @@ class AggregatorSpider(scrapy.Spider):
                 yield outcome
                 return
             inc(self.crawler.stats, fail_key(outcome))
+            inc(self.crawler.stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
             self.logger.warning("No article found (%s): %s", outcome, response.url)
             return
         yield item
 
     def on_error(self, failure):
         self._side_in_flight.pop(getattr(failure.request.meta.get("newsagg_ref"), "url", None), None)
+        kind = failure.request.meta.get("newsagg_kind")
         if self.rendering.on_error(failure):  # browser fetches: render_unavailable/_timeout/_error
+            if kind == "article":
+                inc(self.crawler.stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
             return
         reason = failure_reason(failure)
         inc(self.crawler.stats, fail_key(reason))
+        if kind == "home":
+            inc(self.crawler.stats, f"{PREFIX}/start_page/failed")  # health: failed_pages
         request = failure.request
         self.logger.warning("Page failed [%s] %s: %s", reason, request.url, failure.getErrorMessage())

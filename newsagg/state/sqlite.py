@@ -175,6 +175,13 @@ class SQLiteState(StateBackend):
     def count(self) -> int:
         return self._conn().execute("SELECT count(*) FROM stored").fetchone()[0]
 
+    def recent_runs(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        """Read-only: the last *limit* committed runs, newest first: (run_id, committed_at, entries).
+        For the health checks (newsagg.monitoring)."""
+        return [tuple(r) for r in self._conn().execute(
+            "SELECT run_id, committed_at, entries FROM runs ORDER BY committed_at DESC, rowid DESC LIMIT ?",
+            (limit,))]
+
     # -- claims and commits --------------------------------------------------
 
     def _claims(self) -> sqlite3.Connection:

@@ -1,0 +1,1 @@
+"""Project commands (``COMMANDS_MODULE``): override Scrapy's built-in ones by module name."""
