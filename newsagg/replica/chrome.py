@@ -33,6 +33,18 @@ _TIGHT = {":", ";", "?", "!", "»"}
 _NBSPS = ("&nbsp;", "\u00a0", "\u202f", "&#160;")
 
 
+#: Around the HTML of a text run to be served in the page's *other* charset
+#: (render.encode_page() encodes it apart). Private-use characters: never in
+#: the text bank.
+FRAGMENT_START, FRAGMENT_END = "\ue000", "\ue001"
+
+
+class Fragment(str):
+    """A text run that :func:`inline_html` marks for the other charset."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Ctx:
     """Everything a renderer needs for one page."""
@@ -118,6 +130,8 @@ def inline_html(text: str, rng: random.Random, *, nasty: float = 1.0, links: boo
         word = esc(tok, rng, 0.25 * nasty)
         out.append(_wrap(word, rng, links, tok) if r < 0.08 * nasty and tok.isalpha() else word)
         k += 1
+    if isinstance(text, Fragment):
+        return FRAGMENT_START + "".join(out) + FRAGMENT_END
     return "".join(out)
 
 
