@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from urllib.parse import quote
 
@@ -202,13 +202,57 @@ def header(ctx: Ctx) -> str:
             f'<div class="{ctx.cls("nav")}">' + " | ".join(links) + "</div></div>\n")
 
 
+# Ticker headlines that are not French article titles (live copies show them):
+# other languages, and French headlines holding dates.
+FOREIGN_HEADLINES = (
+    "After the CJEU rulings, Morocco demands deeds not words from the EU",
+    "En Marsella, Samia Chabani pone rostros a la migración de mujeres",
+    "Morocco and Chile agree to strengthen their strategic partnership",
+    "Argelia y España reanudan el diálogo sobre el gas y la migración",
+    "Tunisia's central bank keeps its key rate unchanged at 7.5%",
+    "El Atlas recibe la primera nevada del invierno",
+)
+DATED_HEADLINES = (
+    "Revue de presse de ce {weekday} {day} {month} {year}",
+    "Programme TV du {day} {month} {year}",
+    "Festival des musiques sacrées : du {day} {month} au {day2} {month2} {year}",
+    "Météo : les prévisions du {weekday} {day} {month} {year}",
+    "Horaires des prières du {day} {month} {year}",
+    "Bac {year} : les résultats attendus le {day} {month}",
+)
+
+
+def ticker_headlines(corpus: Corpus, edition: int) -> list[tuple[int, str]]:
+    """(linked article, shown text) of the snapshot's ticker: the latest titles
+    (~15, ~45 on heavy pages) with foreign-language, dated and blank
+    headlines mixed in. A pure function of (corpus, edition): every page of
+    one period shows the same ticker (only link forms vary per page)."""
+    size, extra = (45, 3) if corpus.heavy else (15, 1)
+    latest = corpus.latest(size, edition)
+    items = [(i, corpus.title(i)) for i in latest]
+    rng = random.Random(f"{corpus.seed}:{corpus.site}:ticker:{edition}")
+    dt = corpus.local_datetime(latest[-1])
+    later = dt + timedelta(days=rng.randint(5, 40))
+    fields = {"weekday": WEEKDAYS[dt.weekday()], "day": dt.day, "month": MONTHS[dt.month - 1], "year": dt.year,
+              "day2": later.day, "month2": MONTHS[later.month - 1]}
+    odd = [h for h in rng.sample(FOREIGN_HEADLINES, 2 * extra)]
+    odd += [h.format(**fields) for h in rng.sample(DATED_HEADLINES, 2 * extra)]
+    odd += [" " * rng.randint(2, 9) for _ in range(extra)]  # blank items: a run of spaces
+    for text in odd:  # never first: the first item carries the date prefix
+        items.insert(rng.randrange(1, len(items) + 1), (latest[rng.randrange(len(latest))], text))
+    return items
+
+
 def ticker(ctx: Ctx) -> str:
-    """~15 latest headlines of the snapshot; the first prefixed like ``18 décembre.. ``."""
-    latest = ctx.corpus.latest(15, ctx.edition)
-    dt = ctx.corpus.local_datetime(latest[0])
+    """The ticker (:func:`ticker_headlines`); the first item prefixed like ``18 décembre.. ``."""
+    items = ticker_headlines(ctx.corpus, ctx.edition)
+    dt = ctx.corpus.local_datetime(items[0][0])
     prefix = f"{dt.day} {MONTHS[dt.month - 1]}.. "
-    items = [article_link(ctx, i, "ticker", prefix if n == 0 else "") for n, i in enumerate(latest)]
-    return f'<div class="{ctx.cls("ticker")}"><marquee>' + "\n    ".join(items) + "</marquee></div>\n"
+    links = []
+    for n, (i, text) in enumerate(items):
+        shown = esc(text, ctx.rng, 0.1) if text.strip() else text
+        links.append(f'<a href="{href(ctx, ctx.corpus.path(i), "ticker")}">{prefix if n == 0 else ""}{shown}</a>')
+    return f'<div class="{ctx.cls("ticker")}"><marquee>' + "\n    ".join(links) + "</marquee></div>\n"
 
 
 def modal(ctx: Ctx) -> str:

@@ -85,11 +85,13 @@ class Corpus:
 
     ``Corpus("maghress", n_articles=240, seed=1, edition=2)`` is the same site
     as edition 1 "later": the 240 articles unchanged at the same URLs, plus
-    ``max(8, 5%)`` newer ones per extra edition.
+    ``max(8, 5%)`` newer ones per extra edition. ``heavy=True`` serves pages
+    of live weight (tens of KB); the records are the same.
     """
 
     def __init__(self, site: str = "maghress", n_articles: int = 240, seed: int = 1,
-                 edition: int = 1, per_page: int = 10, js: bool = False, js_rate: float = 0.15):
+                 edition: int = 1, per_page: int = 10, js: bool = False, js_rate: float = 0.15,
+                 heavy: bool = False):
         if site not in SITES:
             raise ValueError(f"unknown site {site!r}; one of {sorted(SITES)}")
         if n_articles < 12:
@@ -101,6 +103,9 @@ class Corpus:
         if not 0.0 <= js_rate <= 1.0:
             raise ValueError("js_rate must be between 0 and 1")
         self.js, self.js_rate = js, js_rate
+        # Pages of live weight (chrome.py): a ~50-headline ticker, big inline
+        # scripts and styles, more sidebars; tens of KB instead of ~7.
+        self.heavy = heavy
         self.site_name = bank.SITE_NAMES[site]
         self.tz = ZoneInfo(SITES[site].tz)
         self._key = f"{seed}:{site}"
