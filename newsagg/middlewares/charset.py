@@ -40,9 +40,11 @@ _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 # Characters a decoded UTF-8 run may hold: Latin, combining marks, Arabic
 # (and its presentation forms), punctuation, symbols, arrows, dingbats, emoji.
 # CJK, Hangul, Samaritan... on these pages are windows-1252 bytes by chance.
+# (Not U+0240-U+027F: windows-1252 "É’" is UTF-8 U+0252. Not the Arabic
+# presentation forms: "ï»»" is UTF-8 U+FEFB.)
 _PLAUSIBLE_CHARS = re.compile(
-    "[\u0080-\u024f\u0300-\u036f\u0600-\u06ff\u0750-\u077f\u2000-\u23ff\u2500-\u27bf"
-    "\ufb50-\ufdff\ufe70-\ufefc\U0001f000-\U0001faff]+")
+    "[\u0080-\u023f\u0300-\u036f\u0600-\u06ff\u0750-\u077f\u2000-\u23ff\u2500-\u27bf"
+    "\U0001f000-\U0001faff]+")
 
 
 def _latin1_for_undefined(exc: UnicodeDecodeError):

@@ -1,7 +1,8 @@
 """Page chrome shared by every page kind, and the HTML "nastiness" helpers.
 
 Chrome = header/nav, ticker, report-image modal, "Les plus lus" sidebar,
-share widgets, footer. Every random choice is drawn from the page's own RNG
+share widgets, footer; with ``Corpus(heavy=True)`` also the live weight:
+a ~50-headline ticker, big inline styles and scripts, more sidebars. Every random choice is drawn from the page's own RNG
 (``Ctx.rng``), so a page is a pure function of (corpus, page, Host header).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from html import escape
 from urllib.parse import quote
@@ -183,10 +185,85 @@ def head(ctx: Ctx, title: str, charset_meta: str | None, lang: str = "fr") -> st
     if charset_meta:
         meta = (f'<meta charset="{charset_meta}">' if ctx.rng.random() < 0.5 else
                 f'<meta http-equiv="Content-Type" content="text/html; charset={charset_meta}">')
+    heavy = _heavy_head(ctx.corpus.site) if ctx.corpus.heavy else ""
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n{meta}\n<title>{escape(title)}</title>\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<style>.{ctx.cls("modal").split()[0]}{{display:none}}</style>\n'
-            '<script>window.dataLayer = window.dataLayer || [];</script>\n</head>\n<body>\n')
+            f'<script>window.dataLayer = window.dataLayer || [];</script>\n{heavy}</head>\n<body>\n')
+
+
+# --- live weight (Corpus(heavy=True)) ---------------------------------------------
+# Live article pages are tens of KB: mostly inline CSS and scripts (ads,
+# analytics, consent), a long ticker and several sidebars. The blocks are
+# built once per site (deterministic) and hold no text a crawler should keep.
+
+@lru_cache(maxsize=8)
+def _heavy_head(site: str) -> str:
+    rng = random.Random(f"{site}:heavy:head")
+    rules = []
+    for k in range(260):
+        sel = rng.choice((".c", ".x-", ".col-", ".w", "#b", ".r")) + format(rng.randrange(16, 4096), "x")
+        sub = rng.choice(("", " a", " h3", " li", ":hover", " .t", " img", " p"))
+        props = ";".join(rng.sample(_CSS_PROPS, rng.randint(2, 4)))
+        rules.append(f"{sel}{sub}{{{props}}}")
+    css = "\n".join(rules)
+    slots = ",\n".join(
+        f'    {{"id": "div-gpt-ad-{rng.randrange(10**12, 10**13)}-{k}", "path": "/{rng.randrange(10**7, 10**8)}/'
+        f'{site}_fr_{rng.choice(("top", "pave", "side", "footer", "inread"))}", "sizes": [[300, 250], [728, 90], '
+        f'[970, 250]], "targeting": {{"section": "fr", "pos": "{k}"}}}}' for k in range(24))
+    return (f'<style type="text/css">\n{css}\n</style>\n'
+            '<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABCDEF1234"></script>\n'
+            "<script>\n  function gtag(){dataLayer.push(arguments);}\n  gtag('js', new Date());\n"
+            "  gtag('config', 'G-ABCDEF1234', {'anonymize_ip': true, 'page_path': location.pathname});\n</script>\n"
+            f'<script type="text/javascript">\n  var adSlots = [\n{slots}\n  ];\n'
+            "  var googletag = googletag || {}; googletag.cmd = googletag.cmd || [];\n"
+            "  googletag.cmd.push(function () { adSlots.forEach(function (s) {\n"
+            "    googletag.defineSlot(s.path, s.sizes, s.id).addService(googletag.pubads()); });\n"
+            "    googletag.pubads().enableSingleRequest(); googletag.enableServices(); });\n</script>\n"
+            + _CONSENT_SCRIPT)
+
+
+_CSS_PROPS = ("margin:0 auto", "padding:4px 8px", "color:#333", "color:#c00", "background:#f5f5f5",
+              "font-size:13px", "font-weight:700", "line-height:1.5", "display:block", "display:none",
+              "float:left", "float:right", "width:300px", "max-width:100%", "border-bottom:1px solid #ddd",
+              "text-decoration:none", "overflow:hidden", "white-space:nowrap", "position:relative",
+              "font-family:Arial,Helvetica,sans-serif", "text-transform:uppercase", "border-radius:3px")
+_CONSENT_SCRIPT = (
+    "<script>\n(function (w, d) {\n  var KEY = 'cookie_consent_v2', days = 180;\n"
+    "  function read() { var m = d.cookie.match(new RegExp('(?:^|; )' + KEY + '=([^;]*)')); "
+    "return m ? decodeURIComponent(m[1]) : null; }\n"
+    "  function write(v) { var e = new Date(); e.setTime(e.getTime() + days * 864e5); "
+    "d.cookie = KEY + '=' + encodeURIComponent(v) + '; expires=' + e.toUTCString() + '; path=/'; }\n"
+    "  w.addEventListener('load', function () {\n    if (read()) return;\n"
+    "    var bar = d.createElement('div'); bar.className = 'consent';\n"
+    "    bar.innerHTML = '<p>Ce site utilise des cookies.</p><button id=ok>OK</button>';\n"
+    "    d.body.appendChild(bar); d.getElementById('ok').onclick = function () { write('1'); bar.remove(); };\n"
+    "  });\n})(window, document);\n</script>\n")
+_BODY_SCRIPT = (
+    '<script type="text/javascript">\n  /* lazy images, marquee speed, share counters */\n'
+    "  document.querySelectorAll('img[data-src]').forEach(function (i) { i.src = i.dataset.src; });\n"
+    "  var m = document.querySelector('marquee'); if (m) { m.scrollAmount = 3; "
+    "m.onmouseover = function () { m.stop(); }; m.onmouseout = function () { m.start(); }; }\n"
+    "  fetch('/api/share-count?u=' + encodeURIComponent(location.href)).then(function (r) { return r.json(); })"
+    ".then(function (j) { var e = document.getElementById('sc'); if (e) e.textContent = j.count; })"
+    ".catch(function () {});\n</script>\n"
+    '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-XYZ123" height="0" width="0" '
+    'style="display:none;visibility:hidden"></iframe></noscript>\n')
+
+
+def _link_list(ctx: Ctx, label: str, picks: list[int], where: str) -> str:
+    items = "\n".join(f"<li>{article_link(ctx, i, where)}</li>" for i in picks)
+    return f'<div class="{ctx.cls("sidebar")}"><h3>{label}</h3>\n<ul>\n{items}\n</ul></div>\n'
+
+
+def heavy_sidebars(ctx: Ctx) -> str:
+    """More sidebars of live pages ("Lire aussi", "Articles similaires") and a body script."""
+    n = ctx.corpus.snapshot_size(ctx.edition)
+    rng = ctx.rng
+    return (_link_list(ctx, "Lire aussi", [rng.randrange(n) for _ in range(10)], "related")
+            + f'<style>.{ctx.cls("sidebar").split()[0]} li{{list-style:none;margin:2px 0}}</style>\n'
+            + _link_list(ctx, "Articles similaires", [rng.randrange(n) for _ in range(10)], "similar")
+            + _BODY_SCRIPT)
 
 
 def header(ctx: Ctx) -> str:
@@ -265,10 +342,11 @@ def modal(ctx: Ctx) -> str:
 def sidebar(ctx: Ctx, dead: str | None = None) -> str:
     """"Les plus lus": 5 links to articles of the snapshot, one maybe to a page that 404s."""
     n = ctx.corpus.snapshot_size(ctx.edition)
-    picks = [ctx.rng.randrange(n) for _ in range(5)]
+    count = 10 if ctx.corpus.heavy else 5
+    picks = [ctx.rng.randrange(n) for _ in range(count)]
     items = [f"<li>{article_link(ctx, i, 'mostread')}</li>" for i in picks]
     if dead:
-        items[ctx.rng.randrange(5)] = f'<li><a href="{href(ctx, dead, "mostread")}">Article retiré</a></li>'
+        items[ctx.rng.randrange(count)] = f'<li><a href="{href(ctx, dead, "mostread")}">Article retiré</a></li>'
     return (f'<div class="{ctx.cls("sidebar")}"><h3>Les plus lus</h3>\n<ul>\n' + "\n".join(items) + "\n</ul></div>\n")
 
 
@@ -293,11 +371,12 @@ def page(ctx: Ctx, title: str, main: str, share_path: str, *, charset_meta: str 
          dead: str | None = None, footer_extra: str = "") -> str:
     """A full page: head, header, ticker, modal, main, sidebar, share, footer."""
     parts = [head(ctx, title, charset_meta), header(ctx), ticker(ctx), modal(ctx)]
+    side = sidebar(ctx, dead) + (heavy_sidebars(ctx) if ctx.corpus.heavy else "")
     if ctx.bare:
         parts.append(f'<table class="{ctx.cls("main")}" width="100%"><tr><td valign="top">{main}</td>\n'
-                     f'<td valign="top">{sidebar(ctx, dead)}</td></tr></table>\n')
+                     f'<td valign="top">{side}</td></tr></table>\n')
     else:
-        parts.append(f'<div class="{ctx.cls("main")}">\n{main}</div>\n{sidebar(ctx, dead)}')
+        parts.append(f'<div class="{ctx.cls("main")}">\n{main}</div>\n{side}')
     parts.append(share(ctx, share_path, title))
     parts.append(footer(ctx, footer_extra))
     return "".join(parts)
