@@ -243,7 +243,7 @@ def test_listing_pages_and_both_pagination_shapes(site):
         pages = c.listing_page_count(src.slug)
         assert pages >= 2
         doc, _, _ = get_doc(site.base_url, Corpus.listing_path(src, 2))
-        entries = [urlsplit(h).path for h in doc.xpath("//ul/li/a/@href")]
+        entries = [urlsplit(h).path for h in doc.xpath("//ul[@class='list']/li/a/@href")]
         newest_first = c.source_articles(src.slug)
         assert [c.path(i) for i in newest_first[c.per_page:2 * c.per_page]] == \
             [p for p in entries if p in {c.path(i) for i in newest_first}][: c.per_page]

@@ -165,6 +165,8 @@ class CharsetMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or not 200 <= response.status < 300:
             return response
+        if request.meta.get("newsagg_charset_mixed"):  # repaired before Chromium parsed it (rendering/browser.py)
+            inc(self.stats, f"{PREFIX}/charset/mixed")
         body = response.body
         if body.isascii():
             return response

@@ -44,6 +44,10 @@ _BYLINE_DATED = re.compile(
 _BYLINE_OTHER_DATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>.*\d.*)$", re.I)
 _BYLINE_NODATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+)$", re.I)
 _NEXT_TEXT = re.compile(r"^(?:suivant|suivante|page suivante|next|»|›|>|>>|suivant\s*[»›>])$", re.I)
+# The ticker's first item starts with a date fragment: "18 décembre.. <headline>".
+_TICKER_DATE = re.compile(
+    r"^\d{1,2}(?:er)?\s+(?:janv|f[ée]vr|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c)[a-zéû]*\.?\s*(?:\.{2,}|…)\s*",
+    re.I)
 _SITE_NAMES = ("Maghress", "Djazairess", "Turess", "maghress.com", "djazairess.com", "turess.com")
 
 
@@ -274,6 +278,14 @@ class ArticlePage(LinkPage):
                 return True
         return False
 
+    def _is_ticker_fragment(self, block: Block) -> bool:
+        """The ticker's date fragment (``18 décembre..``), alone or before a
+        headline linking to another site page: never a title or a paragraph."""
+        m = _TICKER_DATE.match(block.text)
+        if m is None:
+            return False
+        return m.end() == len(block.text) or (bool(block.hrefs) and self._is_site_nav(block))
+
     def _doc_title(self) -> str:
         return clean_title(" ".join(_TITLE_TEXT(self.response.selector.root)), _SITE_NAMES)
 
@@ -292,6 +304,8 @@ class ArticlePage(LinkPage):
                                                                                          self.base_url):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
+                continue
+            if self._is_ticker_fragment(b):
                 continue
             candidates.append(b.text)
         if doc_title:
@@ -326,7 +340,7 @@ class ArticlePage(LinkPage):
                 if paras:
                     break
                 continue
-            if b.all_link and self._is_site_nav(b):
+            if b.all_link and self._is_site_nav(b) or self._is_ticker_fragment(b):
                 link_run += 1
                 if paras and link_run >= 2:
                     break

@@ -195,7 +195,8 @@ def head(ctx: Ctx, title: str, charset_meta: str | None, lang: str = "fr") -> st
 # --- live weight (Corpus(heavy=True)) ---------------------------------------------
 # Live article pages are tens of KB: mostly inline CSS and scripts (ads,
 # analytics, consent), a long ticker and several sidebars. The blocks are
-# built once per site (deterministic) and hold no text a crawler should keep.
+# built once per site (deterministic) and hold no text a crawler should keep;
+# the scripts fetch nothing and add no text (a browser render stays the same).
 
 @lru_cache(maxsize=8)
 def _heavy_head(site: str) -> str:
@@ -212,7 +213,6 @@ def _heavy_head(site: str) -> str:
         f'{site}_fr_{rng.choice(("top", "pave", "side", "footer", "inread"))}", "sizes": [[300, 250], [728, 90], '
         f'[970, 250]], "targeting": {{"section": "fr", "pos": "{k}"}}}}' for k in range(24))
     return (f'<style type="text/css">\n{css}\n</style>\n'
-            '<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABCDEF1234"></script>\n'
             "<script>\n  function gtag(){dataLayer.push(arguments);}\n  gtag('js', new Date());\n"
             "  gtag('config', 'G-ABCDEF1234', {'anonymize_ip': true, 'page_path': location.pathname});\n</script>\n"
             f'<script type="text/javascript">\n  var adSlots = [\n{slots}\n  ];\n'
@@ -235,18 +235,16 @@ _CONSENT_SCRIPT = (
     "  function write(v) { var e = new Date(); e.setTime(e.getTime() + days * 864e5); "
     "d.cookie = KEY + '=' + encodeURIComponent(v) + '; expires=' + e.toUTCString() + '; path=/'; }\n"
     "  w.addEventListener('load', function () {\n    if (read()) return;\n"
-    "    var bar = d.createElement('div'); bar.className = 'consent';\n"
-    "    bar.innerHTML = '<p>Ce site utilise des cookies.</p><button id=ok>OK</button>';\n"
-    "    d.body.appendChild(bar); d.getElementById('ok').onclick = function () { write('1'); bar.remove(); };\n"
+    "    d.documentElement.className += ' needs-consent';\n"
+    "    d.addEventListener('click', function () { write('1'); }, {once: true});\n"
     "  });\n})(window, document);\n</script>\n")
 _BODY_SCRIPT = (
     '<script type="text/javascript">\n  /* lazy images, marquee speed, share counters */\n'
     "  document.querySelectorAll('img[data-src]').forEach(function (i) { i.src = i.dataset.src; });\n"
     "  var m = document.querySelector('marquee'); if (m) { m.scrollAmount = 3; "
     "m.onmouseover = function () { m.stop(); }; m.onmouseout = function () { m.start(); }; }\n"
-    "  fetch('/api/share-count?u=' + encodeURIComponent(location.href)).then(function (r) { return r.json(); })"
-    ".then(function (j) { var e = document.getElementById('sc'); if (e) e.textContent = j.count; })"
-    ".catch(function () {});\n</script>\n"
+    "  var sc = document.getElementById('sc'); if (sc && sc.dataset.count) { sc.title = sc.dataset.count; }\n"
+    "</script>\n"
     '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-XYZ123" height="0" width="0" '
     'style="display:none;visibility:hidden"></iframe></noscript>\n')
 

@@ -91,7 +91,7 @@ class Corpus:
 
     def __init__(self, site: str = "maghress", n_articles: int = 240, seed: int = 1,
                  edition: int = 1, per_page: int = 10, js: bool = False, js_rate: float = 0.15,
-                 heavy: bool = False):
+                 heavy: bool = True):
         if site not in SITES:
             raise ValueError(f"unknown site {site!r}; one of {sorted(SITES)}")
         if n_articles < 12:
