@@ -70,3 +70,29 @@ def test_nine_digit_ids_are_crawled(heavy_crawl):
 def test_pages_have_live_weight(heavy_crawl):
     server, result = heavy_crawl
     assert result.stats["downloader/response_bytes"] / result.stats["downloader/response_count"] > 25_000
+
+
+@pytest_twisted.ensureDeferred
+async def test_mixed_pages_through_chromium_stay_exact(tmp_path):
+    """render=always: Chromium decodes one charset per page, so the document is
+    repaired before it parses it (rendering/browser.py); still counted once each."""
+    server = ReplicaServer(Corpus("djazairess", n_articles=120, seed=11), faults=FaultPlan.none())
+    server.start()
+    try:
+        corpus, base = server.corpus, server.base_url
+        paired = {p for pair in corpus.republication_pairs() + corpus.near_duplicate_pairs() for p in pair}
+        planted = [i for i in range(len(corpus)) if corpus.other_charset_paragraph(i) is not None
+                   and corpus.path(i) not in paired]
+        picks = [next(i for i in planted if corpus.flags(i)["encoding"] == enc) for enc in ("utf-8", "windows-1252")]
+        clean = next(i for i in range(len(corpus)) if i not in planted and corpus.path(i) not in paired
+                     and corpus.flags(i)["encoding"] == "windows-1252")
+        urls = [base + corpus.path(i) for i in picks + [clean]]
+        result = await crawl("djazairess", tmp_path, base_url=base, render="always", urls=",".join(urls))
+        truth = {t["url"]: t for t in expected_records(corpus, base)}
+        assert sorted(it["url"] for it in result.items) == sorted(urls)
+        for it in result.items:
+            assert {k: v for k, v in it.items() if k != "crawled_at"} == truth[it["url"]]
+        assert result.stats.get("newsagg/rendered/always") == 3
+        assert result.stats.get("newsagg/charset/mixed") == len(server.mixed_pages) == 2
+    finally:
+        server.stop()

@@ -105,6 +105,9 @@ def inline_html(text: str, rng: random.Random, *, nasty: float = 1.0, links: boo
     ``<i>`` or ``<a>``. Never adds or removes a word boundary.
     """
     tokens = text.split(" ")
+    # A run for the other charset keeps its letters as bytes (no entities):
+    # the page then really mixes two charsets.
+    entities = 0.0 if isinstance(text, Fragment) else 1.0
     out: list[str] = []
     k = 0
     while k < len(tokens):
@@ -125,11 +128,11 @@ def inline_html(text: str, rng: random.Random, *, nasty: float = 1.0, links: boo
         r = rng.random()
         if r < 0.05 * nasty and k + 1 < len(tokens) and tokens[k + 1] not in _TIGHT:
             # Two words inside one inline element: the space stays inside it.
-            pair = f"{esc(tok, rng, 0.2 * nasty)} {esc(tokens[k + 1], rng, 0.2 * nasty)}"
+            pair = f"{esc(tok, rng, 0.2 * nasty * entities)} {esc(tokens[k + 1], rng, 0.2 * nasty * entities)}"
             out.append(_wrap(pair, rng, links, tok))
             k += 2
             continue
-        word = esc(tok, rng, 0.25 * nasty)
+        word = esc(tok, rng, 0.25 * nasty * entities)
         out.append(_wrap(word, rng, links, tok) if r < 0.08 * nasty and tok.isalpha() else word)
         k += 1
     if isinstance(text, Fragment):
@@ -299,10 +302,10 @@ DATED_HEADLINES = (
 
 def ticker_headlines(corpus: Corpus, edition: int) -> list[tuple[int, str]]:
     """(linked article, shown text) of the snapshot's ticker: the latest titles
-    (~15, ~45 on heavy pages) with foreign-language, dated and blank
+    (15, 38 on heavy pages) with foreign-language, dated and blank
     headlines mixed in. A pure function of (corpus, edition): every page of
     one period shows the same ticker (only link forms vary per page)."""
-    size, extra = (45, 3) if corpus.heavy else (15, 1)
+    size, extra = (38, 3) if corpus.heavy else (15, 1)  # 50 and 20 items
     latest = corpus.latest(size, edition)
     items = [(i, corpus.title(i)) for i in latest]
     rng = random.Random(f"{corpus.seed}:{corpus.site}:ticker:{edition}")

@@ -353,7 +353,7 @@ class Corpus:
         if i not in self._other_charset:
             return None
         for k, para in enumerate(self.article(i).paragraphs):
-            if not para.isascii():
+            if not para.encode("cp1252", "ignore").isascii():  # a letter both charsets have
                 return k
         return None
 
