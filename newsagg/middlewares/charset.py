@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 # punctuation (’ “ – … U+202F), € and ™, Arabic. windows-1252 text almost
 # never forms these by chance ("é\xa0»" is valid UTF-8, but for U+9A3B).
 _PLAUSIBLE_UTF8 = re.compile(rb"[\xc2-\xc5][\x80-\xbf]|\xe2\x80[\x80-\xbf]|\xe2\x82\xac|\xe2\x84\xa2|[\xd8-\xdb][\x80-\xbf]")
+# A cheap first pass (one character class leads: the regex engine scans fast).
+_PLAUSIBLE_LEAD = re.compile(rb"[\xc2-\xc5\xd8-\xdb\xe2][\x80-\xbf]")
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 # Characters a decoded UTF-8 run may hold: Latin, combining marks, Arabic
 # (and its presentation forms), punctuation, symbols, arrows, dingbats, emoji.
@@ -89,9 +91,10 @@ def repair_mixed(body: bytes) -> bytes | None:
 
 def _repair(body: bytes) -> bytes | None:
     # repair_mixed() for a body already known not to be valid UTF-8.
-    if not _PLAUSIBLE_UTF8.search(body):
-        return None
-    return _HIGH_RUN.sub(_run_as_utf8, body)
+    for lead in _PLAUSIBLE_LEAD.finditer(body):
+        if _PLAUSIBLE_UTF8.match(body, lead.start()):
+            return _HIGH_RUN.sub(_run_as_utf8, body)
+    return None
 
 
 def decode_mixed(body: bytes, declared: str | None = None, fallback: str = "cp1252") -> str:
