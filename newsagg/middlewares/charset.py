@@ -39,9 +39,10 @@ _PLAUSIBLE_UTF8 = re.compile(rb"[\xc2-\xc5][\x80-\xbf]|\xe2\x80[\x80-\xbf]|\xe2\
 # A cheap first pass (one character class leads: the regex engine scans fast).
 _PLAUSIBLE_LEAD = re.compile(rb"[\xc2-\xc5\xd8-\xdb\xe2][\x80-\xbf]")
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
-# Characters a decoded UTF-8 run may hold: Latin, combining marks, Arabic
-# (and its presentation forms), punctuation, symbols, arrows, dingbats, emoji.
-# CJK, Hangul, Samaritan... on these pages are windows-1252 bytes by chance.
+# Characters a decoded UTF-8 run may hold: Latin, combining marks, Arabic,
+# punctuation, symbols, arrows, dingbats, emoji. CJK, Hangul, Samaritan... on
+# these pages are windows-1252 bytes by chance (a page really holding them
+# and a windows-1252 fragment would see them as windows-1252: a known limit).
 # (Not U+0240-U+027F: windows-1252 "É’" is UTF-8 U+0252. Not the Arabic
 # presentation forms: "ï»»" is UTF-8 U+FEFB.)
 _PLAUSIBLE_CHARS = re.compile(
@@ -109,7 +110,7 @@ def decode_mixed(body: bytes, declared: str | None = None, fallback: str = "cp12
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    fixed = repair_mixed(body)
+    fixed = _repair(body) if not body.isascii() else None
     if fixed is not None:
         return fixed.decode("utf-8")
     encoding = corrected_encoding(body, declared, fallback) or _norm(declared) or "utf-8"
