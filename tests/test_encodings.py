@@ -101,3 +101,43 @@ def test_french_fragments_round_trip(parts):
     body = b"".join(t.encode(W if legacy else U) for t, legacy in parts)
     text = "".join(t for t, _ in parts)
     assert decode_mixed(body, "utf-8") == text
+
+
+# --- the downloader middleware ------------------------------------------------------
+
+def _middleware():
+    from scrapy.utils.test import get_crawler
+
+    from newsagg.middlewares.charset import CharsetMiddleware
+
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    return CharsetMiddleware.from_crawler(crawler), crawler.stats
+
+
+def _response(body: bytes, charset: str):
+    from scrapy.http import HtmlResponse, Request
+
+    url = "http://127.0.0.1:8000/fr/lesoirdalgerie/132198"
+    return Request(url), HtmlResponse(url, body=body, headers={"Content-Type": f"text/html; charset={charset}"})
+
+
+def test_middleware_leaves_clean_pages_alone():
+    mw, stats = _middleware()
+    for body, charset in ((b"<p>plain ascii</p>", "utf-8"), ("<p>Béjaïa l’été</p>".encode(U), "utf-8"),
+                          ("<p>Béjaïa l’été</p>".encode(W), "windows-1252")):
+        request, response = _response(body, charset)
+        assert mw.process_response(request, response) is response
+    assert not {k: v for k, v in stats.get_stats().items() if k.startswith("newsagg/charset/")}
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "windows-1252"])
+def test_middleware_repairs_and_counts_mixed_pages(charset):
+    mw, stats = _middleware()
+    body = ("<html><body><p>Publié dans Le Soir d'Algérie</p><p>".encode(U) + "Toudja (Béjaïa) a vécu".encode(W)
+            + "</p><p>l’été</p></body></html>".encode(U))
+    request, response = _response(body, charset)
+    fixed = mw.process_response(request, response)
+    assert fixed.encoding == "utf-8"
+    assert fixed.xpath("//p/text()").getall() == ["Publié dans Le Soir d'Algérie", "Toudja (Béjaïa) a vécu", "l’été"]
+    assert stats.get_value("newsagg/charset/mixed") == 1 and stats.get_value("newsagg/charset/fixed") is None
