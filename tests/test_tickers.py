@@ -138,3 +138,18 @@ def test_live_sample_ticker_before_the_article():
     ticker = f'<div class="q1">{_links(items, wrap="<span>{}</span> ")}</div>'
     item = extract(page(ticker, ticker, dated=True))
     assert (item.title, item.body, item.published_at) == (TITLE, "\n\n".join(PARAS), "2019-04-24")
+
+
+def test_ticker_date_fragment_dates_no_listing_entry():
+    """A listing page whose ticker's first item (prefix outside the link) is an
+    article of this very source: that entry gets no date from ``18 décembre..``."""
+    from newsagg.pages.aggregator import ListingPage
+
+    html = (f'<html><body><div class="x1">{ticker_ul(True)}</div>'
+            '<ul><li><a href="/fr/lematin/3000001">Un titre du jour</a> <span>24 avril 2019</span></li></ul>'
+            "</body></html>").encode()
+    resp = HtmlResponse(url=f"{BASE}/fr/lematin", body=html)
+    page = ListingPage(resp, BASE, "Africa/Casablanca", slug="lematin", page=1)
+    days = {e.ref.url.rsplit("/", 1)[1]: e.day for e in page.entries()}
+    assert days["1999999"] is None  # the ticker's first item
+    assert str(days["3000001"]) == "2019-04-24"

@@ -203,6 +203,9 @@ class LinkPage:
         text = normalize_ws(" ".join(entry.itertext())).replace(link_text, " ", 1)
         if not re.search(r"\d", text):
             return None
+        m = _TICKER_DATE.match(text.strip())
+        if m and m.end() == len(text.strip()):
+            return None  # the ticker's "18 décembre.." fragment dates no entry
         iso = parse_date(text[:120], tz=self.tz, now=self.now)
         return to_date(iso) if iso else None
 

@@ -322,14 +322,23 @@ def ticker_headlines(corpus: Corpus, edition: int) -> list[tuple[int, str]]:
 
 
 def ticker(ctx: Ctx) -> str:
-    """The ticker (:func:`ticker_headlines`); the first item prefixed like ``18 décembre.. ``."""
+    """The ticker (:func:`ticker_headlines`); the first item prefixed like ``18 décembre.. ``.
+
+    A ``<marquee>`` of links; on heavy pages also (every other page) a list
+    with one ``<li>`` per headline and the date fragment outside the first
+    link, so that item is not all link text.
+    """
     items = ticker_headlines(ctx.corpus, ctx.edition)
     dt = ctx.corpus.local_datetime(items[0][0])
     prefix = f"{dt.day} {MONTHS[dt.month - 1]}.. "
+    as_list = ctx.corpus.heavy and ctx.rng.random() < 0.5
     links = []
     for n, (i, text) in enumerate(items):
         shown = esc(text, ctx.rng, 0.1) if text.strip() else text
-        links.append(f'<a href="{href(ctx, ctx.corpus.path(i), "ticker")}">{prefix if n == 0 else ""}{shown}</a>')
+        link = f'<a href="{href(ctx, ctx.corpus.path(i), "ticker")}">{prefix if n == 0 and not as_list else ""}{shown}</a>'
+        links.append(f"<li>{f'<span>{prefix}</span>' if n == 0 else ''}{link}</li>" if as_list else link)
+    if as_list:
+        return f'<div class="{ctx.cls("ticker")}"><ul>' + "\n".join(links) + "</ul></div>\n"
     return f'<div class="{ctx.cls("ticker")}"><marquee>' + "\n    ".join(links) + "</marquee></div>\n"
 
 
