@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from newsagg.middlewares.charset import decode_mixed
 from newsagg.replica import Corpus
@@ -69,7 +69,7 @@ def main(out=sys.stdout) -> None:
 
     table = [(p.values[0], p.values[1]) for p in MIXED]
     pages = _pages()
-    print(f"pages: " + ", ".join(f"{k} {len(v)} B" for k, v in pages.items()), file=out)
+    print("pages: " + ", ".join(f"{k} {len(v)} B" for k, v in pages.items()), file=out)
     print(f"{'candidate':20s} {'table':>7s} " + " ".join(f"{k:>14s}" for k in pages), file=out)
     for name, fn in _candidates().items():
         ok = sum(fn(body) == text for body, text in table)

@@ -68,7 +68,7 @@ def test_nine_digit_ids_are_crawled(heavy_crawl):
 
 
 def test_pages_have_live_weight(heavy_crawl):
-    server, result = heavy_crawl
+    _server, result = heavy_crawl
     assert result.stats["downloader/response_bytes"] / result.stats["downloader/response_count"] > 25_000
 
 

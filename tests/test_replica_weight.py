@@ -10,7 +10,7 @@ import pytest
 
 from newsagg.middlewares.charset import decode_mixed
 from newsagg.replica import Corpus
-from newsagg.replica.chrome import DATED_HEADLINES, FOREIGN_HEADLINES, ticker_headlines
+from newsagg.replica.chrome import FOREIGN_HEADLINES, ticker_headlines
 from newsagg.replica.render import render, resolve
 from newsagg.text import normalize_ws
 

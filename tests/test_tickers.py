@@ -40,8 +40,8 @@ HEADLINES = [
     "Casablanca : un camion percute une station de tramway, faisant trois morts",
 ]
 TITLE = "Kim Jong-un est arrivé en Russie pour un sommet avec Poutine"
-PARAS = ["Kim Jong-un et Vladimir Poutine se rencontreront jeudi à Vladivostok pour discuter notamment de la "
-         "dénucléarisation de la péninsule coréenne.",
+PARAS = [("Kim Jong-un et Vladimir Poutine se rencontreront jeudi à Vladivostok pour discuter notamment de la "
+          "dénucléarisation de la péninsule coréenne."),
          "Une fois n'est pas coutume, c'est en train que Kim Jong-un s'est rendu en Russie."]
 
 

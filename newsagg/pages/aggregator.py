@@ -46,8 +46,8 @@ _BYLINE_NODATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+)$", re.I)
 _NEXT_TEXT = re.compile(r"^(?:suivant|suivante|page suivante|next|»|›|>|>>|suivant\s*[»›>])$", re.I)
 # The ticker's first item starts with a date fragment: "18 décembre.. <headline>".
 _TICKER_DATE = re.compile(
-    r"^\d{1,2}(?:er)?\s+(?:janv|f[ée]vr|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c)[a-zéû]*\.?\s*(?:\.{2,}|…)\s*",
-    re.I)
+    r"^\d{1,2}(?:er)?\s+(?:janv|f[ée]vr|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c)[a-zéû]*\.?"
+    r"\s*(?:\.{2,}|…)\s*", re.I)
 _SITE_NAMES = ("Maghress", "Djazairess", "Turess", "maghress.com", "djazairess.com", "turess.com")
 
 

@@ -1,9 +1,11 @@
 """Page chrome shared by every page kind, and the HTML "nastiness" helpers.
 
 Chrome = header/nav, ticker, report-image modal, "Les plus lus" sidebar,
-share widgets, footer; with ``Corpus(heavy=True)`` also the live weight:
-a ~50-headline ticker, big inline styles and scripts, more sidebars. Every random choice is drawn from the page's own RNG
-(``Ctx.rng``), so a page is a pure function of (corpus, page, Host header).
+share widgets, footer; with ``Corpus(heavy=True)`` (the default) also the
+live weight: a 50-headline ticker, big inline styles and scripts, more
+sidebars. Every random choice is drawn from the page's own RNG (``Ctx.rng``)
+or the period's (the ticker's text), so a page is a pure function of
+(corpus, page, Host header).
 """
 
 from __future__ import annotations
@@ -335,7 +337,8 @@ def ticker(ctx: Ctx) -> str:
     links = []
     for n, (i, text) in enumerate(items):
         shown = esc(text, ctx.rng, 0.1) if text.strip() else text
-        link = f'<a href="{href(ctx, ctx.corpus.path(i), "ticker")}">{prefix if n == 0 and not as_list else ""}{shown}</a>'
+        glued = prefix if n == 0 and not as_list else ""
+        link = f'<a href="{href(ctx, ctx.corpus.path(i), "ticker")}">{glued}{shown}</a>'
         links.append(f"<li>{f'<span>{prefix}</span>' if n == 0 else ''}{link}</li>" if as_list else link)
     if as_list:
         return f'<div class="{ctx.cls("ticker")}"><ul>' + "\n".join(links) + "</ul></div>\n"

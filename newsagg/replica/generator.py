@@ -85,8 +85,9 @@ class Corpus:
 
     ``Corpus("maghress", n_articles=240, seed=1, edition=2)`` is the same site
     as edition 1 "later": the 240 articles unchanged at the same URLs, plus
-    ``max(8, 5%)`` newer ones per extra edition. ``heavy=True`` serves pages
-    of live weight (tens of KB); the records are the same.
+    ``max(8, 5%)`` newer ones per extra edition. ``heavy=True`` (default)
+    serves pages of live weight (30-50 KB), ``False`` the older ~7 KB ones;
+    the records are the same.
     """
 
     def __init__(self, site: str = "maghress", n_articles: int = 240, seed: int = 1,
