@@ -60,6 +60,10 @@ _ARTICLE_NAV_TEXT = re.compile(
     r"^(?:[«‹<]+\s*)?(?:article\s+)?(?:suivant|suivante|pr[ée]c[ée]dente?|next|previous)(?:\s*[»›>]+)?$", re.I)
 # What may stand between the byline and an author link: "| Name", "par Name", "- Name".
 _AUTHOR_SEP = r"(?i:(?:\s*(?:\||par\b|by\b|,|–|—|-|·|/))*\s*)"
+# The ticker's first item starts with a date fragment: "18 décembre.. <headline>".
+_TICKER_DATE = re.compile(
+    r"^\d{1,2}(?:er)?\s+(?:janv|f[ée]vr|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c)[a-zéû]*\.?"
+    r"\s*(?:\.{2,}|…)\s*", re.I)
 
 
 @dataclass
@@ -243,6 +247,9 @@ class LinkPage:
                 text = text.replace(normalize_ws(" ".join(a.itertext())), " ")
         if not re.search(r"\d", text):
             return None
+        m = _TICKER_DATE.match(text.strip())
+        if m and m.end() == len(text.strip()):
+            return None  # the ticker's "18 décembre.." fragment dates no entry
         iso = parse_date(text[:120], tz=self.tz, now=self.now)
         return to_date(iso) if iso else None
 
@@ -333,6 +340,14 @@ class ArticlePage(LinkPage):
                 return True
         return False
 
+    def _is_ticker_fragment(self, block: Block) -> bool:
+        """The ticker's date fragment (``18 décembre..``), alone or before a
+        headline linking to another site page: never a title or a paragraph."""
+        m = _TICKER_DATE.match(block.text)
+        if m is None:
+            return False
+        return m.end() == len(block.text) or (bool(block.hrefs) and self._is_site_nav(block))
+
     def _doc_title(self) -> str:
         return clean_title(" ".join(_TITLE_TEXT(self.response.selector.root)), SITE_NAMES)
 
@@ -351,6 +366,8 @@ class ArticlePage(LinkPage):
                                                                                          self.base_url):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
+                continue
+            if self._is_ticker_fragment(b):
                 continue
             candidates.append(b.text)
         if doc_title:
@@ -428,7 +445,7 @@ class ArticlePage(LinkPage):
                 if paras:
                     break
                 continue
-            if b.all_link and self._is_site_nav(b):
+            if b.all_link and self._is_site_nav(b) or self._is_ticker_fragment(b):
                 link_run += 1
                 if paras and link_run >= 2:
                     break

@@ -63,3 +63,31 @@ def launch_options(settings, path: str) -> dict:
 def abort_heavy_request(request) -> bool:
     """``PLAYWRIGHT_ABORT_REQUEST``: skip images, media and fonts while rendering."""
     return request.resource_type in BLOCKED_RESOURCES
+
+
+async def repair_mixed_documents(page, request) -> None:
+    """``playwright_page_init_callback``: serve a page mixing UTF-8 and
+    windows-1252 fragments to Chromium as clean UTF-8, so its DOM keeps every
+    letter (a browser decodes one charset per page; the plain-HTTP path does
+    the same repair in ``CharsetMiddleware``). ``request.meta`` gets
+    ``newsagg_charset_mixed`` so the middleware counts the page."""
+    from newsagg.middlewares.charset import repair_mixed
+
+    async def handle(route, pw_request) -> None:
+        if pw_request.resource_type != "document":
+            await route.fallback()
+            return
+        # The navigation keeps the Scrapy request's headers (as scrapy-playwright would send them).
+        headers = {**pw_request.headers, **{k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+                                            for k, v in request.headers.items()}}
+        response = await route.fetch(headers=headers)
+        fixed = repair_mixed(await response.body())
+        if fixed is None:
+            await route.fulfill(response=response)
+            return
+        request.meta["newsagg_charset_mixed"] = True
+        out = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+        out["content-type"] = "text/html; charset=utf-8"
+        await route.fulfill(response=response, body=fixed, headers=out)
+
+    await page.route("**", handle)

@@ -36,6 +36,7 @@ def render_meta(kind: str, slug: str | None, why: str, settings) -> dict:
         "newsagg_render": why,
         # The content wait below decides when the page is ready.
         "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
+        "playwright_page_init_callback": "newsagg.rendering.browser.repair_mixed_documents",
     }
     wait = {"timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000,
             "grace_ms": settings.getfloat("NEWSAGG_RENDER_IDLE_GRACE") * 1000}

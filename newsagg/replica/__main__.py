@@ -31,11 +31,13 @@ def _corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-page", type=int, default=10, help="articles per listing page")
     p.add_argument("--js", action="store_true", help="JavaScript variants: scripted listings and article bodies (js.py)")
     p.add_argument("--js-rate", type=float, default=0.15, help="with --js: share of articles whose body is scripted")
+    p.add_argument("--light", action="store_true",
+                   help="pages of a few KB (no live weight: 20-item ticker, small scripts, one sidebar)")
 
 
 def _corpus(a: argparse.Namespace) -> Corpus:
     return Corpus(a.site, n_articles=a.articles, seed=a.seed, edition=a.edition, per_page=a.per_page,
-                  js=a.js, js_rate=a.js_rate)
+                  js=a.js, js_rate=a.js_rate, heavy=not a.light)
 
 
 def _fault_plan(a: argparse.Namespace, corpus: Corpus) -> FaultPlan | None:

@@ -114,11 +114,14 @@ class Corpus:
 
     ``Corpus("maghress", n_articles=240, seed=1, edition=2)`` is the same site
     as edition 1 "later": the 240 articles unchanged at the same URLs, plus
-    ``max(8, 5%)`` newer ones per extra edition.
+    ``max(8, 5%)`` newer ones per extra edition. ``heavy=True`` (default)
+    serves pages of live weight (30-50 KB), ``False`` the older ~7 KB ones;
+    the records are the same.
     """
 
     def __init__(self, site: str = "maghress", n_articles: int = 240, seed: int = 1,
-                 edition: int = 1, per_page: int = 10, js: bool = False, js_rate: float = 0.15):
+                 edition: int = 1, per_page: int = 10, js: bool = False, js_rate: float = 0.15,
+                 heavy: bool = True):
         if site not in SITES:
             raise ValueError(f"unknown site {site!r}; one of {sorted(SITES)}")
         if n_articles < 12:
@@ -130,6 +133,9 @@ class Corpus:
         if not 0.0 <= js_rate <= 1.0:
             raise ValueError("js_rate must be between 0 and 1")
         self.js, self.js_rate = js, js_rate
+        # Pages of live weight (chrome.py): a ~50-headline ticker, big inline
+        # scripts and styles, more sidebars; tens of KB instead of ~7.
+        self.heavy = heavy
         self.site_name = bank.SITE_NAMES[site]
         self.tz = ZoneInfo(SITES[site].tz)
         self._key = f"{seed}:{site}"
@@ -153,6 +159,7 @@ class Corpus:
         self._rep_pairs, self._near_pairs = self._make_pairs()
         self.dead_paths = self._make_dead_paths()
         self.error_once_paths = self._make_error_once()
+        self._other_charset = self._make_other_charset()
         self._content = lru_cache(maxsize=1024)(self._content_uncached)
         self._title = lru_cache(maxsize=8192)(self._title_uncached)
         self.article = lru_cache(maxsize=2048)(self._article_uncached)
@@ -213,6 +220,9 @@ class Corpus:
         # are two different articles.
         bases = [rng.randrange(1000, 3_000_000) for _ in range(S)]
         bases[6 % S] = bases[1]
+        # Some sources count in 9 digits (live: /fr/lemidi/904301403).
+        for s in range(3, S, 7):
+            bases[s] += 900_000_000
         self._source_base = bases[:]
         last = [0] * S
         steps = rng.getrandbits(8 * n).to_bytes(n, "little") if n else b""
@@ -281,6 +291,16 @@ class Corpus:
         pages = self.listing_page_count(src.slug, edition=1)
         paths.append(self.listing_path(src, rng.randint(2, pages) if pages > 1 else 1))
         return paths
+
+    def _make_other_charset(self) -> frozenset[int]:
+        """Articles with one paragraph in the other charset (~3%, at least 2 per page charset)."""
+        rng = random.Random(f"{self._key}:charset")
+        n = self.n_articles
+        picked = set(rng.sample(range(n), n * 3 // 100))
+        pool = rng.sample(range(min(n, 2000)), min(n, 2000))
+        for enc in (0, 1):  # a few of each direction even in small corpora
+            picked.update([i for i in pool if self._flags[i] >> 5 & 1 == enc][:2])
+        return frozenset(picked)
 
     # --- lookups ------------------------------------------------------------
 
@@ -355,6 +375,18 @@ class Corpus:
         f = self._flags[i]
         return {"date_kind": DATE_KINDS[f & 7], "variant": VARIANTS[f >> 3 & 3], "encoding": ENCODINGS[f >> 5 & 1],
                 "declaration": DECLARATIONS[f >> 6 & 3], "has_original_url": bool(f >> 8 & 1)}
+
+    def other_charset_paragraph(self, i: int) -> int | None:
+        """Index of the paragraph of article *i* served in the other charset (a
+        windows-1252 paragraph in a UTF-8 page, or UTF-8 bytes in a
+        windows-1252 page), or None. Only a paragraph with non-ASCII letters
+        qualifies: the page then really mixes two charsets."""
+        if i not in self._other_charset:
+            return None
+        for k, para in enumerate(self.article(i).paragraphs):
+            if not para.encode("cp1252", "ignore").isascii():  # a letter both charsets have
+                return k
+        return None
 
     def republication_pairs(self) -> list[tuple[str, str]]:
         """(earlier path, later path) of exact republications (same title and body)."""

@@ -8,6 +8,7 @@ a :class:`Response`. Page kinds live in render_article / render_listing.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class Response:
     status: int
     content_type: str
     body: bytes
+    mixed: bool = False  # the body mixes UTF-8 and windows-1252 fragments
 
 
 def resolve(corpus: Corpus, target: str) -> Route:
@@ -114,9 +116,25 @@ def _listing_route(corpus: Corpus, src, page: int) -> Route:
 
 def encode(html: str, encoding: str = "utf-8", declaration: str = "both") -> tuple[str, bytes]:
     """Content-Type and bytes; characters outside windows-1252 become ``&#NNNN;``."""
-    body = html.encode("cp1252" if encoding == "windows-1252" else "utf-8", errors="xmlcharrefreplace")
-    ctype = f"text/html; charset={encoding}" if declaration in ("header", "both") else "text/html"
+    ctype, body, _mixed = encode_page(html, encoding, declaration)
     return ctype, body
+
+
+def encode_page(html: str, encoding: str = "utf-8", declaration: str = "both") -> tuple[str, bytes, bool]:
+    """Like :func:`encode`; runs marked as :class:`chrome.Fragment` are encoded in the
+    other charset (windows-1252 in a UTF-8 page, UTF-8 in a windows-1252 one).
+    The flag tells whether the bytes really mix two charsets."""
+    codec = "cp1252" if encoding == "windows-1252" else "utf-8"
+    ctype = f"text/html; charset={encoding}" if declaration in ("header", "both") else "text/html"
+    if chrome.FRAGMENT_START not in html:
+        return ctype, html.encode(codec, errors="xmlcharrefreplace"), False
+    other = "utf-8" if codec == "cp1252" else "cp1252"
+    out, mixed = [], False
+    for n, part in enumerate(re.split(f"[{chrome.FRAGMENT_START}{chrome.FRAGMENT_END}]", html)):
+        data = part.encode(other if n % 2 else codec, errors="xmlcharrefreplace")
+        mixed = mixed or bool(n % 2 and not data.isascii())
+        out.append(data)
+    return ctype, b"".join(out), mixed
 
 
 def render(corpus: Corpus, route: Route, host: str) -> Response:
@@ -130,9 +148,15 @@ def render(corpus: Corpus, route: Route, host: str) -> Response:
         i, dead = route.number, None
         if i % 17 == 3:  # a few "les plus lus" links point to removed articles
             dead = corpus.dead_paths[(i // 17) % len(corpus.dead_paths)]
-        html = js.render_js_article(ctx, art, dead) if js.is_js_article(corpus, i) else render_article(ctx, art, dead)
-        ctype, body = encode(html, art.encoding, art.declaration)
-        return Response(200, ctype, body)
+        if js.is_js_article(corpus, i):
+            html = js.render_js_article(ctx, art, dead)
+        else:
+            k = corpus.other_charset_paragraph(i)
+            if k is not None:  # one paragraph in the other charset (encode_page)
+                paras = art.paragraphs
+                art = dataclasses.replace(art, paragraphs=(*paras[:k], chrome.Fragment(paras[k]), *paras[k + 1:]))
+            html = render_article(ctx, art, dead)
+        return Response(200, *encode_page(html, art.encoding, art.declaration))
     ctx = Ctx(corpus, host, random.Random(f"{key}:page:{route.key}"), corpus.edition)
     if route.kind == "print":
         html = render_print(ctx, corpus.article(route.number))

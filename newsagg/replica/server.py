@@ -73,6 +73,8 @@ class ReplicaServer:
         self.request_log: list[tuple[str, str]] = []
         #: Requests per canonical page key (what fault rules count).
         self.request_counts: Counter[str] = Counter()
+        #: Keys of the pages served mixing UTF-8 and windows-1252 fragments.
+        self.mixed_pages: set[str] = set()
         self._cache: OrderedDict[tuple[str, str, str], Response] = OrderedDict()
         self._cache_size = cache_size
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -193,6 +195,7 @@ class ReplicaServer:
         """Forget requests seen (so once-faults fire again), the log and the page cache."""
         self.request_log.clear()
         self.request_counts.clear()
+        self.mixed_pages.clear()
         self._cache.clear()
 
     # --- HTTP ---------------------------------------------------------------
@@ -281,6 +284,8 @@ class ReplicaServer:
             self._cache.move_to_end(key)
             return page
         page = render(self.corpus, route, host)
+        if page.mixed:
+            self.mixed_pages.add(route.key)
         self._cache[key] = page
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
