@@ -380,12 +380,6 @@ def strip_share_words(text: str) -> str:
     return " ".join(words[lead:end])
 
 
-@lru_cache(maxsize=8)
-def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """Promo patterns compiled once (case-insensitive); a bad regex raises ``re.error``."""
-    return tuple(re.compile(p, re.I) for p in patterns)
-
-
 def remove_promo(paragraphs: list[str], patterns: tuple[re.Pattern[str], ...]) -> tuple[list[str], int]:
     """Cut text matching any promo pattern out of the paragraphs.
 

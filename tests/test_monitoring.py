@@ -160,7 +160,7 @@ class Receivers:
         receivers = self
 
         class Mail:
-            async def handle_DATA(self, server, session, envelope):
+            async def handle_DATA(self, server, _session, envelope):
                 receivers.mails.append(envelope)
                 return "250 OK"
 

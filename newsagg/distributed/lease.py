@@ -49,7 +49,6 @@ class Lease:
         self.server, self.key, self.run_id = server, key, run_id
         self.ttl = max(1, int(round(ttl)))
         self.interval = interval if interval and interval > 0 else max(0.2, ttl / 3)
-        self.lost = 0  # refreshes that found the key gone (run was presumed dead)
         self._ticks: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -66,7 +65,6 @@ class Lease:
             return True
         self.server.set(self.key, self.run_id, ex=self.ttl)
         if self._thread is not None and self._refs:
-            self.lost += 1
             logger.error("Run %s: liveness lease %s had expired (heartbeat starved for > %ss); if other "
                          "workers reclaimed this run's work meanwhile, it claims and commits nothing more "
                          "(its files are discarded, its requests handed back).", self.run_id, self.key, self.ttl)

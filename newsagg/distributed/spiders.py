@@ -247,4 +247,3 @@ class TuressWorker(WorkerMixin, TuressSpider):
     name = "turess_worker"
 
 
-WORKERS = {cls.site: cls for cls in (MaghressWorker, DjazairessWorker, TuressWorker)}

@@ -33,7 +33,6 @@ DECLARATIONS = ("header", "meta", "both")
 #: How a page shows its author: not at all, a link inside the byline, a link
 #: right after the byline (``| Name``), a ``Par <Name>`` first body line, or both.
 AUTHOR_NONE, AUTHOR_LINK, AUTHOR_AFTER, AUTHOR_PAR, AUTHOR_PAR_LINK = "none", "link", "after", "par", "par+link"
-AUTHOR_FORMS = (AUTHOR_NONE, AUTHOR_LINK, AUTHOR_AFTER, AUTHOR_PAR, AUTHOR_PAR_LINK)
 
 
 @dataclass(frozen=True)
@@ -80,8 +79,6 @@ class Article:
     article_id: str
     title: str
     paragraphs: tuple[str, ...]
-    local_dt: datetime  # true publication time, site-local, naive
-    date_kind: str  # one of DATE_KINDS
     published_raw: str | None  # byline text after "le " (None when no date)
     published_at: str | None  # ISO 8601 (None when no date or impossible)
     original_url: str | None
@@ -93,7 +90,7 @@ class Article:
     # page adds to the text (a "Par" line, a repeat, a promo line, old layout).
     author: str | None = None
     author_slug: str | None = None  # /fr/author/<slug> as linked (percent-encoded)
-    author_form: str = AUTHOR_NONE  # one of AUTHOR_FORMS
+    author_form: str = AUTHOR_NONE  # AUTHOR_NONE, AUTHOR_LINK, AUTHOR_AFTER, AUTHOR_PAR or AUTHOR_PAR_LINK
     doubled: bool = False  # the whole text served twice in a row
     promo: str | None = None  # newspaper promo line served after the text
     promo_glued: bool = False  # ... inside the last paragraph rather than on its own
@@ -470,7 +467,7 @@ class Corpus:
         original = _original_url(src, title, dt, url_rng) if f["has_original_url"] else None
         return Article(
             index=i, source=src, article_id=str(self._ids[i]), title=title,
-            paragraphs=tuple(" ".join(p) for p in paras), local_dt=dt, date_kind=f["date_kind"],
+            paragraphs=tuple(" ".join(p) for p in paras),
             published_raw=raw, published_at=at, original_url=original, variant=f["variant"],
             encoding=f["encoding"], declaration=f["declaration"], edition=self.edition_of(i),
             author=ex.author, author_slug=ex.author_slug, author_form=ex.author_form, doubled=ex.doubled,
