@@ -44,14 +44,25 @@ def _candidates() -> dict[str, Callable[[bytes], str]]:
 
 def _pages() -> dict[str, bytes]:
     corpus = Corpus("maghress", n_articles=240, seed=7)
-    mixed = next(i for i in range(len(corpus)) if corpus.other_charset_paragraph(i) is not None
-                 and corpus.flags(i)["encoding"] == "utf-8")
-    legacy = next(i for i in range(len(corpus)) if corpus.other_charset_paragraph(i) is None
-                  and corpus.flags(i)["encoding"] == "windows-1252")
-    clean = next(i for i in range(len(corpus)) if corpus.other_charset_paragraph(i) is None
-                 and corpus.flags(i)["encoding"] == "utf-8")
-    return {name: render(corpus, resolve(corpus, corpus.path(i)), "127.0.0.1:8000").body
-            for name, i in (("clean utf-8", clean), ("windows-1252", legacy), ("mixed", mixed))}
+    mixed = next(
+        i
+        for i in range(len(corpus))
+        if corpus.other_charset_paragraph(i) is not None and corpus.flags(i)["encoding"] == "utf-8"
+    )
+    legacy = next(
+        i
+        for i in range(len(corpus))
+        if corpus.other_charset_paragraph(i) is None and corpus.flags(i)["encoding"] == "windows-1252"
+    )
+    clean = next(
+        i
+        for i in range(len(corpus))
+        if corpus.other_charset_paragraph(i) is None and corpus.flags(i)["encoding"] == "utf-8"
+    )
+    return {
+        name: render(corpus, resolve(corpus, corpus.path(i)), "127.0.0.1:8000").body
+        for name, i in (("clean utf-8", clean), ("windows-1252", legacy), ("mixed", mixed))
+    }
 
 
 def _per_call(fn: Callable[[bytes], str], body: bytes, budget: float = 0.3) -> float:

@@ -18,17 +18,17 @@ import importlib
 import importlib.util
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from newsagg.dates import DATEPARSER_SETTINGS, parse_date
 
 Case = tuple[Any, str, Any]  # (text, tz, expected ISO or None)
 
-BYLINE_SOURCES = ["H24 Info", "Le Matin", "L'Opinion", "Libération", "Médias 24", "Le360",
-                  "2M", "Al Bayane"]
+BYLINE_SOURCES = ["H24 Info", "Le Matin", "L'Opinion", "Libération", "Médias 24", "Le360", "2M", "Al Bayane"]
 
 
 def _load_table() -> tuple[list[Case], datetime]:
@@ -51,8 +51,13 @@ def _bylines(tz: str = "Africa/Casablanca") -> list[Case]:
         y, m, d = 2016 + i % 9, 1 + (i * 5) % 12, 1 + (i * 3) % 28
         hh, mm = 6 + i, (i * 7) % 60
         cases.append((f"Publié dans {src} le {d:02d} - {m:02d} - {y}", tz, f"{y}-{m:02d}-{d:02d}"))
-        cases.append((f"Publié dans {src} le {d:02d} - {m:02d} - {y} à {hh:02d}h{mm:02d}", tz,
-                      datetime(y, m, d, hh, mm, tzinfo=ZoneInfo(tz)).isoformat()))
+        cases.append(
+            (
+                f"Publié dans {src} le {d:02d} - {m:02d} - {y} à {hh:02d}h{mm:02d}",
+                tz,
+                datetime(y, m, d, hh, mm, tzinfo=ZoneInfo(tz)).isoformat(),
+            )
+        )
     return cases
 
 
@@ -71,7 +76,7 @@ class _DateparserRunner:
     def __call__(self, text: Any, tz: str) -> str | None:
         try:
             res = self.parsers[tz].get_date_data(text)
-        except Exception:  # noqa: BLE001 - e.g. TypeError on None
+        except Exception:
             return None
         dt = res.date_obj
         if dt is None:
@@ -83,8 +88,9 @@ class _DateparserRunner:
         return dt.replace(microsecond=0).isoformat()
 
 
-def _measure(fn: Callable[[Any, str], str | None], cases: list[Case], min_seconds: float,
-             repeats: int = 3) -> tuple[float, int]:
+def _measure(
+    fn: Callable[[Any, str], str | None], cases: list[Case], min_seconds: float, repeats: int = 3
+) -> tuple[float, int]:
     """(best µs per call over `repeats` runs, number of exact agreements)."""
     agree = sum(fn(text, tz) == exp for text, tz, exp in cases)
     # Calibrate the loop count so that one run lasts about min_seconds.
@@ -136,18 +142,25 @@ def run(out: TextIO = sys.stdout, min_seconds: float = 0.3) -> dict[str, dict[st
             "dateparser_ok": ok_dp,
         }
 
-    header = (f"{'corpus':<12} {'rows':>5} {'parse_date µs':>14} {'dateparser µs':>14} "
-              f"{'ratio':>8} {'parse_date ok':>14} {'dateparser ok':>14}")
-    print(f"parse_date vs dateparser {dateparser.__version__} "
-          "(one reused DateDataParser per tz, languages=['fr'], parse_date's fallback settings)",
-          file=out)
+    header = (
+        f"{'corpus':<12} {'rows':>5} {'parse_date µs':>14} {'dateparser µs':>14} "
+        f"{'ratio':>8} {'parse_date ok':>14} {'dateparser ok':>14}"
+    )
+    print(
+        f"parse_date vs dateparser {dateparser.__version__} "
+        "(one reused DateDataParser per tz, languages=['fr'], parse_date's fallback settings)",
+        file=out,
+    )
     print(header, file=out)
     print("-" * len(header), file=out)
     for name, r in results.items():
         rows = int(r["rows"])
-        print(f"{name:<12} {rows:>5} {r['parse_date_us']:>14.2f} {r['dateparser_us']:>14.1f} "
-              f"{r['ratio']:>7.0f}x {int(r['parse_date_ok']):>8}/{rows:<5} "
-              f"{int(r['dateparser_ok']):>8}/{rows:<5}", file=out)
+        print(
+            f"{name:<12} {rows:>5} {r['parse_date_us']:>14.2f} {r['dateparser_us']:>14.1f} "
+            f"{r['ratio']:>7.0f}x {int(r['parse_date_ok']):>8}/{rows:<5} "
+            f"{int(r['dateparser_ok']):>8}/{rows:<5}",
+            file=out,
+        )
     return results
 
 

@@ -27,8 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIDER = "maghress_worker"
@@ -52,16 +52,15 @@ def _worker_cmd(redis_url: str, base_url: str, out: Path, job: str, settings: di
     return cmd
 
 
-def run_workers(n: int, replica, workdir: Path, log: Callable[[str], None] = print,
-                timeout: float = 3600) -> dict:
+def run_workers(n: int, replica, workdir: Path, log: Callable[[str], None] = print, timeout: float = 3600) -> dict:
     """One distributed crawl of *replica* by *n* workers; returns its measures."""
     import redis
 
     from benchmarks.harness import common_settings
     from newsagg.distributed.keys import CrawlKeys
     from newsagg.distributed.merge import merge
-    from tests.redis_server import RedisServer
     from newsagg.distributed.seed import seed
+    from tests.redis_server import RedisServer
 
     workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -75,8 +74,9 @@ def run_workers(n: int, replica, workdir: Path, log: Callable[[str], None] = pri
             cmd = _worker_cmd(rs.url, replica.base_url, out, job, common_settings())
             (out / "command.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
             err = open(out / "stderr.log", "wb")  # noqa: SIM115 - closed below
-            procs.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=err,
-                                           stderr=err), out, err))
+            procs.append(
+                (subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err), out, err)
+            )
         crawl = CrawlKeys("newsagg", SPIDER)
         deadline = time.monotonic() + 300
         while server.scard(crawl.workers) < n:
@@ -97,18 +97,26 @@ def run_workers(n: int, replica, workdir: Path, log: Callable[[str], None] = pri
             cpu += usage.ru_utime + usage.ru_stime
             err.close()
         replica_cpu = replica.cpu_seconds() - replica_cpu0
-    stats = [json.loads((out / "stats.json").read_text()) if (out / "stats.json").exists() else {}
-             for _, out, _ in procs]
+    stats = [
+        json.loads((out / "stats.json").read_text()) if (out / "stats.json").exists() else {} for _, out, _ in procs
+    ]
     pages = sum(int(s.get("response_received_count", 0)) for s in stats)
     last = max((float(s.get("newsagg/distributed/last_response_time") or 0) for s in stats), default=0)
     window = max(last - t_seed, 1e-9)
     report = merge([str(out / "data") for _, out, _ in procs], str(workdir / "merged.jsonl"))
     return {
-        "workers": n, "pages": pages, "crawl_s": round(window, 3), "pages_per_s": round(pages / window, 2),
-        "items": report.written, "items_per_worker": [int(s.get("item_scraped_count", 0)) for s in stats],
+        "workers": n,
+        "pages": pages,
+        "crawl_s": round(window, 3),
+        "pages_per_s": round(pages / window, 2),
+        "items": report.written,
+        "items_per_worker": [int(s.get("item_scraped_count", 0)) for s in stats],
         "pages_per_worker": [int(s.get("response_received_count", 0)) for s in stats],
-        "merge_dropped": dict(report.dropped), "worker_cpu_s": round(cpu, 2), "replica_cpu_s": round(replica_cpu, 2),
-        "exit_codes": codes, "finish_reasons": [s.get("finish_reason") for s in stats],
+        "merge_dropped": dict(report.dropped),
+        "worker_cpu_s": round(cpu, 2),
+        "replica_cpu_s": round(replica_cpu, 2),
+        "exit_codes": codes,
+        "finish_reasons": [s.get("finish_reason") for s in stats],
         "merged": str(workdir / "merged.jsonl"),
     }
 
@@ -137,23 +145,41 @@ def table(rows: list[dict], articles: int) -> str:
 
     m = machine()
     base = rows[0]["pages_per_s"] if rows else 0
-    header = (f"{'workers':>7} {'pages':>7} {'crawl s':>8} {'pages/s':>8} {'speed-up':>8} {'items':>6} "
-              f"{'items per worker':>18} {'worker CPU s':>12} {'replica CPU s':>13}")
-    lines = [f"Distributed crawl (scrapy-redis, Redis on loopback): maghress replica of {articles:,} articles, "
-             f"{m['cores']} cores ({m['cpu']}), load {m['load']}", "", header, "-" * len(header)]
+    header = (
+        f"{'workers':>7} {'pages':>7} {'crawl s':>8} {'pages/s':>8} {'speed-up':>8} {'items':>6} "
+        f"{'items per worker':>18} {'worker CPU s':>12} {'replica CPU s':>13}"
+    )
+    lines = [
+        f"Distributed crawl (scrapy-redis, Redis on loopback): maghress replica of {articles:,} articles, "
+        f"{m['cores']} cores ({m['cpu']}), load {m['load']}",
+        "",
+        header,
+        "-" * len(header),
+    ]
     for r in rows:
         share = "/".join(str(x) for x in r["items_per_worker"])
-        lines.append(f"{r['workers']:>7} {r['pages']:>7,} {r['crawl_s']:>8.1f} {r['pages_per_s']:>8.1f} "
-                     f"{r['pages_per_s'] / base if base else 0:>7.2f}x {r['items']:>6} {share:>18} "
-                     f"{r['worker_cpu_s']:>12.1f} {r['replica_cpu_s']:>13.1f}")
-    lines += ["", f"Note: CPU-bound on this {m['cores']}-core machine: the replica server and all workers share "
-                  "the same cores, so a second worker cannot double the rate here; across machines each "
-                  "worker brings its own CPU."]
+        lines.append(
+            f"{r['workers']:>7} {r['pages']:>7,} {r['crawl_s']:>8.1f} {r['pages_per_s']:>8.1f} "
+            f"{r['pages_per_s'] / base if base else 0:>7.2f}x {r['items']:>6} {share:>18} "
+            f"{r['worker_cpu_s']:>12.1f} {r['replica_cpu_s']:>13.1f}"
+        )
+    lines += [
+        "",
+        f"Note: CPU-bound on this {m['cores']}-core machine: the replica server and all workers share "
+        "the same cores, so a second worker cannot double the rate here; across machines each "
+        "worker brings its own CPU.",
+    ]
     return "\n".join(lines)
 
 
-def run(articles: int = 2000, workers: tuple[int, ...] = (1, 2), seed: int = 1, workdir: Path | None = None,
-        log: Callable[[str], None] = print, out=sys.stdout) -> dict:
+def run(
+    articles: int = 2000,
+    workers: tuple[int, ...] = (1, 2),
+    seed: int = 1,
+    workdir: Path | None = None,
+    log: Callable[[str], None] = print,
+    out=sys.stdout,
+) -> dict:
     """Measure pages/s for each worker count in *workers*; prints the table and
     returns ``{"rows": [...], "problems": [...], "table": str}``."""
     from benchmarks.harness import serve_replica
@@ -168,8 +194,10 @@ def run(articles: int = 2000, workers: tuple[int, ...] = (1, 2), seed: int = 1, 
             log(f"[workers] {n} worker(s) on {articles} articles ...")
             row = run_workers(n, rep, workdir / f"workers-{n}", log)
             problems += check(row, truth, groups)
-            log(f"  {n} worker(s): {row['pages']} pages in {row['crawl_s']:.1f} s = {row['pages_per_s']:.1f} pages/s, "
-                f"items per worker {row['items_per_worker']}")
+            log(
+                f"  {n} worker(s): {row['pages']} pages in {row['crawl_s']:.1f} s = {row['pages_per_s']:.1f} pages/s, "
+                f"items per worker {row['items_per_worker']}"
+            )
             rows.append(row)
     text = table(rows, articles)
     if out is not None:
@@ -180,15 +208,23 @@ def run(articles: int = 2000, workers: tuple[int, ...] = (1, 2), seed: int = 1, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_distributed", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_distributed",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default=None)
     a = parser.parse_args(argv)
-    result = run(a.articles, tuple(int(x) for x in a.workers.split(",")), a.seed,
-                 Path(a.workdir) if a.workdir else None, log=lambda m: print(m, file=sys.stderr, flush=True))
+    result = run(
+        a.articles,
+        tuple(int(x) for x in a.workers.split(",")),
+        a.seed,
+        Path(a.workdir) if a.workdir else None,
+        log=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     return 1 if result["problems"] else 0
 
 

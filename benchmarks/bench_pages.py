@@ -26,7 +26,8 @@ import io
 import json
 import sys
 import time
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 BASE = "http://127.0.0.1:8000"
 
@@ -66,7 +67,7 @@ def _pipelines(crawler) -> list[tuple[str, Any]]:
             out.append((path.rsplit(".", 1)[1], build_from_crawler(load_object(path), crawler)))
         except NotConfigured:
             continue
-        except Exception as exc:  # noqa: BLE001 - needs a running engine: not timed here
+        except Exception as exc:
             out.append((path.rsplit(".", 1)[1], exc))
     return out
 
@@ -108,7 +109,7 @@ def _one_pass(pages, crawler, pipes, dump: list | None) -> Timer:
     from scrapy.exporters import JsonLinesItemExporter
     from scrapy.utils.misc import build_from_crawler, load_object
 
-    from newsagg.pages.aggregator import ArticlePage, ListingPage, LinkPage, resolve
+    from newsagg.pages.aggregator import ArticlePage, LinkPage, ListingPage, resolve
     from newsagg.urls import classify
 
     logging.disable(logging.WARNING)  # pipelines log every missing date
@@ -158,8 +159,9 @@ def _one_pass(pages, crawler, pipes, dump: list | None) -> Timer:
             record["next"] = nxt.url if nxt else None
         else:
             ref = classify(resp.url, BASE)
-            page = ArticlePage(resp, BASE, site="maghress", slug=ref.slug or "", article_id=ref.article_id or "",
-                               canonical_url=ref.url)
+            page = ArticlePage(
+                resp, BASE, site="maghress", slug=ref.slug or "", article_id=ref.article_id or "", canonical_url=ref.url
+            )
             item = t("to_item", page.to_item, "2026-01-01T00:00:00+00:00")
             record["links"] = [r.url for r in t("links (newsagg)", page.article_links)]
             for name, pipe in pipes:
@@ -182,8 +184,14 @@ def _one_pass(pages, crawler, pipes, dump: list | None) -> Timer:
     return t
 
 
-def run(out: TextIO = sys.stdout, articles: int = 2000, seed: int = 1, repeats: int = 3,
-        dump_path: str | None = None, compare_path: str | None = None) -> dict[str, Any]:
+def run(
+    out: TextIO = sys.stdout,
+    articles: int = 2000,
+    seed: int = 1,
+    repeats: int = 3,
+    dump_path: str | None = None,
+    compare_path: str | None = None,
+) -> dict[str, Any]:
     """Time each stage, print a table to *out*; returns ``{stage: µs per page}`` and counts."""
     pages = load_pages(articles, seed)
     crawler = _crawler()
@@ -210,16 +218,25 @@ def run(out: TextIO = sys.stdout, articles: int = 2000, seed: int = 1, repeats: 
                 for rec in ref:
                     if rec.get("item"):
                         rec["item"]["crawled_at"] = None
-                diffs = [(a["url"], b["url"]) for a, b in zip(json.loads(json.dumps(dump, default=str)), ref) if a != b]
-                print(f"compare with {compare_path}: {len(dump)} pages, {len(diffs)} differ"
-                      + (f" (first: {diffs[0][0]})" if diffs else "") + ("" if len(dump) == len(ref) else
-                                                                        f"; page counts {len(dump)} vs {len(ref)}"),
-                      file=out)
+                diffs = [
+                    (a["url"], b["url"])
+                    for a, b in zip(json.loads(json.dumps(dump, default=str)), ref, strict=False)
+                    if a != b
+                ]
+                print(
+                    f"compare with {compare_path}: {len(dump)} pages, {len(diffs)} differ"
+                    + (f" (first: {diffs[0][0]})" if diffs else "")
+                    + ("" if len(dump) == len(ref) else f"; page counts {len(dump)} vs {len(ref)}"),
+                    file=out,
+                )
     n_pages = len(pages)
     n_articles = sum(1 for k, _ in pages if k == "article")
     header = f"{'stage':<28} {'calls':>7} {'µs/call':>9} {'µs/page':>9}"
-    print(f"Per-page CPU without Scrapy's engine: {n_pages} pages ({n_articles} articles) of a "
-          f"{articles}-article replica, best of {repeats}", file=out)
+    print(
+        f"Per-page CPU without Scrapy's engine: {n_pages} pages ({n_articles} articles) of a "
+        f"{articles}-article replica, best of {repeats}",
+        file=out,
+    )
     print(header, file=out)
     print("-" * len(header), file=out)
     result: dict[str, Any] = {"pages": n_pages, "articles": n_articles, "us_per_page": {}}

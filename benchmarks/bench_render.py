@@ -28,10 +28,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psutil
 
@@ -42,8 +42,19 @@ MB = 1024 * 1024
 @contextmanager
 def _replica(articles: int, seed: int, js: bool) -> Iterator[str]:
     """A replica process (no fault pages); yields its base URL."""
-    cmd = [sys.executable, "-m", "newsagg.replica", "serve", "--articles", str(articles), "--seed", str(seed),
-           "--port", "0", "--no-faults"] + (["--js"] if js else [])
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsagg.replica",
+        "serve",
+        "--articles",
+        str(articles),
+        "--seed",
+        str(seed),
+        "--port",
+        "0",
+        "--no-faults",
+    ] + (["--js"] if js else [])
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip() if proc.stdout else ""
@@ -100,8 +111,7 @@ class RenderRun:
         if not live:
             return {"peak": 0.0, "first_third": 0.0, "last_third": 0.0}
         k = max(1, len(live) // 3)
-        return {"peak": max(live) / MB, "first_third": sum(live[:k]) / k / MB,
-                "last_third": sum(live[-k:]) / k / MB}
+        return {"peak": max(live) / MB, "first_third": sum(live[:k]) / k / MB, "last_third": sum(live[-k:]) / k / MB}
 
     @property
     def ok(self) -> bool:
@@ -133,17 +143,33 @@ def _expected_items(articles: int, seed: int) -> int:
     return len(corpus) - sum(len(g) - 1 for g in republication_groups(corpus, "http://x"))
 
 
-def crawl(base_url: str, render: str, out_dir: Path, label: str, expected_items: int,
-          settings: dict[str, str] | None = None) -> RenderRun:
+def crawl(
+    base_url: str, render: str, out_dir: Path, label: str, expected_items: int, settings: dict[str, str] | None = None
+) -> RenderRun:
     """One crawl of the real spider in a subprocess, with RSS sampling."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stats_file = out_dir / "stats.json"
     stats_file.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "maghress", "-a", f"base_url={base_url}", "-a", f"render={render}",
-           "-O", str(out_dir / "items.jsonl")]
-    for key, value in {"LOG_LEVEL": "INFO", "LOG_FILE": str(out_dir / "crawl.log"),
-                       "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
-                       "NEWSAGG_BENCH_STATS_FILE": str(stats_file), **(settings or {})}.items():
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "maghress",
+        "-a",
+        f"base_url={base_url}",
+        "-a",
+        f"render={render}",
+        "-O",
+        str(out_dir / "items.jsonl"),
+    ]
+    for key, value in {
+        "LOG_LEVEL": "INFO",
+        "LOG_FILE": str(out_dir / "crawl.log"),
+        "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
+        "NEWSAGG_BENCH_STATS_FILE": str(stats_file),
+        **(settings or {}),
+    }.items():
         cmd += ["-s", f"{key}={value}"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     with open(out_dir / "stderr.log", "wb") as err:
@@ -160,8 +186,7 @@ def crawl(base_url: str, render: str, out_dir: Path, label: str, expected_items:
     return RenderRun(label, render, returncode, stats, expected_items, samples)
 
 
-def measure(pages: int = 1000, seed: int = 1, workdir: Path | None = None,
-            log: Callable[[str], None] = print) -> dict:
+def measure(pages: int = 1000, seed: int = 1, workdir: Path | None = None, log: Callable[[str], None] = print) -> dict:
     """Run the three crawls on replicas of *pages* articles; returns rows and checks."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="bench-render-"))
     expected = _expected_items(pages, seed)
@@ -179,43 +204,66 @@ def measure(pages: int = 1000, seed: int = 1, workdir: Path | None = None,
             problems.append(f"{r.label}: exit {r.returncode}, finish {r.stats.get('finish_reason')}")
         elif r.items != r.expected_items:
             problems.append(f"{r.label}: {r.items} items written, ground truth {r.expected_items}")
-    rows = {r.label: {"render": r.render, "pages": r.pages, "rendered": r.rendered, "items": r.items,
-                      "elapsed_s": round(r.elapsed_s, 1), "pages_per_s": round(r.pages_per_s, 2),
-                      "crawler_peak_rss_mb": round(r.crawler_peak_mb, 1),
-                      "browser_pss_mb": {k: round(v, 1) for k, v in r.browser_mb().items()},
-                      "contexts_recycled": r.stats.get("newsagg/render/contexts_recycled", 0),
-                      "aborted_requests": r.stats.get("playwright/request_count/aborted", 0)}
-            for r in runs}
+    rows = {
+        r.label: {
+            "render": r.render,
+            "pages": r.pages,
+            "rendered": r.rendered,
+            "items": r.items,
+            "elapsed_s": round(r.elapsed_s, 1),
+            "pages_per_s": round(r.pages_per_s, 2),
+            "crawler_peak_rss_mb": round(r.crawler_peak_mb, 1),
+            "browser_pss_mb": {k: round(v, 1) for k, v in r.browser_mb().items()},
+            "contexts_recycled": r.stats.get("newsagg/render/contexts_recycled", 0),
+            "aborted_requests": r.stats.get("playwright/request_count/aborted", 0),
+        }
+        for r in runs
+    }
     return {"pages": pages, "rows": rows, "problems": problems}
 
 
 def format_table(result: dict) -> str:
     """The measurements as a text table."""
-    header = (f"{'crawl':<9} {'render':<7} {'pages':>6} {'rendered':>8} {'items':>6} {'s':>7} {'pages/s':>8} "
-              f"{'crawler RSS MB':>14} {'browser PSS MB peak / 1st / last third':>38}")
-    lines = [f"Real spider, replica of {result['pages']:,} articles, Chromium through scrapy-playwright", "",
-             header, "-" * len(header)]
+    header = (
+        f"{'crawl':<9} {'render':<7} {'pages':>6} {'rendered':>8} {'items':>6} {'s':>7} {'pages/s':>8} "
+        f"{'crawler RSS MB':>14} {'browser PSS MB peak / 1st / last third':>38}"
+    )
+    lines = [
+        f"Real spider, replica of {result['pages']:,} articles, Chromium through scrapy-playwright",
+        "",
+        header,
+        "-" * len(header),
+    ]
     for label, r in result["rows"].items():
         b = r["browser_pss_mb"]
-        lines.append(f"{label:<9} {r['render']:<7} {r['pages']:>6} {r['rendered']:>8} {r['items']:>6} "
-                     f"{r['elapsed_s']:>7.1f} {r['pages_per_s']:>8.2f} {r['crawler_peak_rss_mb']:>14.1f} "
-                     f"{b['peak']:>16.1f} / {b['first_third']:>7.1f} / {b['last_third']:>7.1f}")
+        lines.append(
+            f"{label:<9} {r['render']:<7} {r['pages']:>6} {r['rendered']:>8} {r['items']:>6} "
+            f"{r['elapsed_s']:>7.1f} {r['pages_per_s']:>8.2f} {r['crawler_peak_rss_mb']:>14.1f} "
+            f"{b['peak']:>16.1f} / {b['first_third']:>7.1f} / {b['last_third']:>7.1f}"
+        )
     plain, rendered = result["rows"].get("plain"), result["rows"].get("rendered")
     if plain and rendered and rendered["pages_per_s"]:
-        lines += ["", f"rendering costs {plain['pages_per_s'] / rendered['pages_per_s']:.1f}x: "
-                      f"{rendered['pages_per_s']:.2f} pages/s rendered vs {plain['pages_per_s']:.2f} plain"]
+        lines += [
+            "",
+            f"rendering costs {plain['pages_per_s'] / rendered['pages_per_s']:.1f}x: "
+            f"{rendered['pages_per_s']:.2f} pages/s rendered vs {plain['pages_per_s']:.2f} plain",
+        ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.bench_render", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_render",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--pages", type=int, default=1000, help="replica articles (= rendered article pages)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workdir", default=None)
     a = p.parse_args(argv)
-    result = measure(a.pages, a.seed, Path(a.workdir) if a.workdir else None,
-                     log=lambda m: print(m, file=sys.stderr, flush=True))
+    result = measure(
+        a.pages, a.seed, Path(a.workdir) if a.workdir else None, log=lambda m: print(m, file=sys.stderr, flush=True)
+    )
     print(format_table(result))
     for problem in result["problems"]:
         print(f"PROBLEM: {problem}")

@@ -29,19 +29,27 @@ NOTES_MARK = "<!-- notes -->"
 
 
 def build_parser(sections: dict[str, Section]) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--articles", type=int, default=None, help="replica size (default 10000; 2000 with --quick)")
-    p.add_argument("--runs", type=int, default=None,
-                   help="rounds per crawler, medians reported (default 3; 1 with --quick)")
+    p.add_argument(
+        "--runs", type=int, default=None, help="rounds per crawler, medians reported (default 3; 1 with --quick)"
+    )
     p.add_argument("--seed", type=int, default=1, help="replica seed (default 1)")
     p.add_argument("--quick", action="store_true", help="smoke run: 2,000 articles, 1 round, short date loops")
-    p.add_argument("--sections", default=None,
-                   help="comma-separated sections to run (default: the default ones plus those switched on)")
+    p.add_argument(
+        "--sections",
+        default=None,
+        help="comma-separated sections to run (default: the default ones plus those switched on)",
+    )
     p.add_argument("--list", action="store_true", help="list the sections and exit")
-    p.add_argument("--results", default=None,
-                   help=f"markdown file keeping the latest tables (default {RESULTS_MD.relative_to(harness.ROOT)} "
-                        "except with --quick; '-' = none)")
+    p.add_argument(
+        "--results",
+        default=None,
+        help=f"markdown file keeping the latest tables (default {RESULTS_MD.relative_to(harness.ROOT)} "
+        "except with --quick; '-' = none)",
+    )
     p.add_argument("--workdir", default=None, help="folder for logs and feeds (default: a temporary one)")
     p.add_argument("--keep-output", action="store_true", help="keep feeds and logs of every run")
     for section in sections.values():
@@ -70,8 +78,19 @@ def _select(sections: dict[str, Section], opts, parser) -> list[Section]:
 
 
 def _block(section: Section, result: Result, stamp: str, command: str) -> str:
-    lines = [f"<!-- section:{section.name} -->", f"## {section.title}", "", stamp, "",
-             f"Command: `{command}`", "", "```text", result.text, "```", ""]
+    lines = [
+        f"<!-- section:{section.name} -->",
+        f"## {section.title}",
+        "",
+        stamp,
+        "",
+        f"Command: `{command}`",
+        "",
+        "```text",
+        result.text,
+        "```",
+        "",
+    ]
     if result.targets:
         lines += ["| target | this run | goal | |", "|---|---|---|---|"]
         lines += [f"| {t.name} | {t.value} | {t.goal} | {'met' if t.ok else 'MISSED'} |" for t in result.targets]
@@ -84,10 +103,15 @@ def _block(section: Section, result: Result, stamp: str, command: str) -> str:
 
 def update_results(path: Path, blocks: dict[str, str], pending: str) -> None:
     """Replace each section's block in *path* (append new ones before the notes)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else (
-        "# Benchmark results\n\nLatest output of `python -m benchmarks`, one block per section "
-        "(each block is replaced when its section runs again; see benchmarks/README.md).\n\n"
-        f"{NOTES_MARK}\n")
+    text = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else (
+            "# Benchmark results\n\nLatest output of `python -m benchmarks`, one block per section "
+            "(each block is replaced when its section runs again; see benchmarks/README.md).\n\n"
+            f"{NOTES_MARK}\n"
+        )
+    )
     blocks = {**blocks, "pending": f"<!-- section:pending -->\n{pending}\n<!-- /section:pending -->"}
     for name, block in blocks.items():
         rx = re.compile(rf"<!-- section:{re.escape(name)} -->.*?<!-- /section:{re.escape(name)} -->", re.S)
@@ -117,9 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     chosen = _select(sections, opts, parser)
     command = "python -m benchmarks" + (" " + shlex.join(argv) if argv else "")
     mach = harness.machine()
-    stamp = (f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {mach['cores']} cores, "
-             f"{mach['memory']} ({mach['cpu']}; {mach['os']}); Python {mach['python']}, Scrapy {mach['scrapy']}; "
-             f"load average at start {mach['load']} (other jobs share this machine: medians).")
+    stamp = (
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {mach['cores']} cores, "
+        f"{mach['memory']} ({mach['cpu']}; {mach['os']}); Python {mach['python']}, Scrapy {mach['scrapy']}; "
+        f"load average at start {mach['load']} (other jobs share this machine: medians)."
+    )
     print(f"# {command}\n# {stamp}\n", flush=True)
 
     if opts.workdir:

@@ -19,10 +19,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import psutil
 
@@ -32,6 +32,7 @@ MB = 1024 * 1024
 
 
 # --- the replica ----------------------------------------------------------------
+
 
 @dataclass
 class Replica:
@@ -53,12 +54,26 @@ class Replica:
 
 
 @contextmanager
-def serve_replica(articles: int, seed: int = 1, site: str = "maghress",
-                  startup_timeout: float = 120.0) -> Iterator[Replica]:
+def serve_replica(
+    articles: int, seed: int = 1, site: str = "maghress", startup_timeout: float = 120.0
+) -> Iterator[Replica]:
     """Serve a replica of *articles* articles in a separate process (no fault pages:
     every run sees the same site); stopped on exit."""
-    cmd = [sys.executable, "-m", "newsagg.replica", "serve", "--site", site, "--articles", str(articles),
-           "--seed", str(seed), "--port", "0", "--no-faults"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsagg.replica",
+        "serve",
+        "--site",
+        site,
+        "--articles",
+        str(articles),
+        "--seed",
+        str(seed),
+        "--port",
+        "0",
+        "--no-faults",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     timer = threading.Timer(startup_timeout, proc.kill)
     timer.start()
@@ -83,6 +98,7 @@ def serve_replica(articles: int, seed: int = 1, site: str = "maghress",
 
 # --- crawler runs ---------------------------------------------------------------
 
+
 #: The crawlers compared, as scrapy command lines (after ``python -m scrapy``).
 def crawler_args(name: str, base_url: str, out: Path) -> list[str]:
     """``scrapy`` arguments of crawler *name* (ceiling, items, newsagg, peer) against *base_url*."""
@@ -90,19 +106,38 @@ def crawler_args(name: str, base_url: str, out: Path) -> list[str]:
         return ["runspider", str(SPIDERS_DIR / "ceiling.py"), "-a", f"base_url={base_url}"]
     if name == "newsagg":
         # The real spider, every pipeline of settings.py, both feeds.
-        return ["crawl", "maghress", "-a", f"base_url={base_url}",
-                "-O", str(out / "items.csv"), "-O", str(out / "items.jsonl")]
+        return [
+            "crawl",
+            "maghress",
+            "-a",
+            f"base_url={base_url}",
+            "-O",
+            str(out / "items.csv"),
+            "-O",
+            str(out / "items.jsonl"),
+        ]
     if name == "items":
-        return ["runspider", str(SPIDERS_DIR / "items.py"), "-a", f"base_url={base_url}",
-                "-O", str(out / "items.csv"), "-O", str(out / "items.jsonl")]
+        return [
+            "runspider",
+            str(SPIDERS_DIR / "items.py"),
+            "-a",
+            f"base_url={base_url}",
+            "-O",
+            str(out / "items.csv"),
+            "-O",
+            str(out / "items.jsonl"),
+        ]
     if name == "peer":
-        return ["runspider", str(SPIDERS_DIR / "peer.py"), "-a", f"base_url={base_url}",
-                "-O", str(out / "items.jsonl")]
+        return ["runspider", str(SPIDERS_DIR / "peer.py"), "-a", f"base_url={base_url}", "-O", str(out / "items.jsonl")]
     raise ValueError(f"unknown crawler {name!r}")
 
 
-ARTICLE_STAT = {"newsagg": "newsagg/pages/article", "ceiling": "bench/pages/article", "peer": "bench/pages/article",
-                "items": "bench/pages/article"}
+ARTICLE_STAT = {
+    "newsagg": "newsagg/pages/article",
+    "ceiling": "bench/pages/article",
+    "peer": "bench/pages/article",
+    "items": "bench/pages/article",
+}
 
 
 def common_settings() -> dict[str, str]:
@@ -178,8 +213,9 @@ class CrawlRun:
         return self.returncode == 0 and self.stats.get("finish_reason") == "finished"
 
 
-def _poll_rss(pid: int, stop: threading.Event, peak: list[int], samples: list[tuple[float, int]],
-              every: float = 0.5) -> None:
+def _poll_rss(
+    pid: int, stop: threading.Event, peak: list[int], samples: list[tuple[float, int]], every: float = 0.5
+) -> None:
     t0 = time.monotonic()
     try:
         proc = psutil.Process(pid)
@@ -192,8 +228,14 @@ def _poll_rss(pid: int, stop: threading.Event, peak: list[int], samples: list[tu
         pass
 
 
-def run_crawler(name: str, replica: Replica, out_dir: Path, label: str = "",
-                settings: dict[str, str] | None = None, timeout: float = 4 * 3600) -> CrawlRun:
+def run_crawler(
+    name: str,
+    replica: Replica,
+    out_dir: Path,
+    label: str = "",
+    settings: dict[str, str] | None = None,
+    timeout: float = 4 * 3600,
+) -> CrawlRun:
     """Run crawler *name* against *replica* in a subprocess and measure it.
 
     Logs go to ``out_dir/crawl.log``, final stats to ``out_dir/stats.json``,
@@ -241,8 +283,19 @@ def run_crawler(name: str, replica: Replica, out_dir: Path, label: str = "",
     feeds = {}
     for path in sorted(out_dir.glob("items.*")):
         feeds[path.suffix.lstrip(".")] = count_records(path)
-    return CrawlRun(name, label or name, proc.returncode, wall, usage.ru_utime + usage.ru_stime,
-                    rss / MB, replica_cpu, stats, out_dir, feeds, samples)
+    return CrawlRun(
+        name,
+        label or name,
+        proc.returncode,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        rss / MB,
+        replica_cpu,
+        stats,
+        out_dir,
+        feeds,
+        samples,
+    )
 
 
 def count_records(path: Path) -> int:
@@ -254,6 +307,7 @@ def count_records(path: Path) -> int:
 
 
 # --- misc -----------------------------------------------------------------------
+
 
 def median(values) -> float:
     values = [v for v in values if v == v]  # drop NaN

@@ -29,10 +29,11 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from benchmarks import harness
 
@@ -71,7 +72,7 @@ class Section:
 
     name: str
     title: str
-    run: Callable[["Context"], Result]
+    run: Callable[[Context], Result]
     order: int = 50
     #: Part of a plain ``python -m benchmarks``.
     default: bool = True
@@ -104,13 +105,16 @@ class Context:
         """A replica process of *articles* articles (context manager -> harness.Replica)."""
         return harness.serve_replica(articles, self.opts.seed if seed is None else seed, site)
 
-    def crawl(self, crawler: str, replica: harness.Replica, label: str,
-              settings: dict[str, str] | None = None) -> harness.CrawlRun:
+    def crawl(
+        self, crawler: str, replica: harness.Replica, label: str, settings: dict[str, str] | None = None
+    ) -> harness.CrawlRun:
         """One measured crawler run (see :func:`benchmarks.harness.run_crawler`)."""
         run = harness.run_crawler(crawler, replica, self.workdir / label, label=label, settings=settings)
-        self.log(f"  {label:<24} {run.pages:>7} pages {run.crawl_s:8.1f} s {run.pages_per_s:8.1f} pages/s "
-                 f"CPU {run.cpu_s:7.1f} s  RSS {run.peak_rss_mb:6.1f} MB  replica CPU {run.replica_cpu_s:6.1f} s"
-                 + ("" if run.ok else f"  FAILED (exit {run.returncode}, see {run.out_dir})"))
+        self.log(
+            f"  {label:<24} {run.pages:>7} pages {run.crawl_s:8.1f} s {run.pages_per_s:8.1f} pages/s "
+            f"CPU {run.cpu_s:7.1f} s  RSS {run.peak_rss_mb:6.1f} MB  replica CPU {run.replica_cpu_s:6.1f} s"
+            + ("" if run.ok else f"  FAILED (exit {run.returncode}, see {run.out_dir})")
+        )
         return run
 
 

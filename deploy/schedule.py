@@ -52,8 +52,14 @@ def _auth_header(url: str, username: str | None, password: str | None) -> dict[s
     return {"Authorization": f"Basic {token}"}
 
 
-def call(url: str, endpoint: str, headers: dict[str, str], params: list[tuple[str, str]] | None = None,
-         post: bool = False, timeout: float = 30) -> dict:
+def call(
+    url: str,
+    endpoint: str,
+    headers: dict[str, str],
+    params: list[tuple[str, str]] | None = None,
+    post: bool = False,
+    timeout: float = 30,
+) -> dict:
     """One Scrapyd API call; its JSON answer (``status`` ok), else :class:`ScrapydError`."""
     query = urllib.parse.urlencode(params or [])
     full = f"{url.rstrip('/')}/{endpoint}"
@@ -67,8 +73,10 @@ def call(url: str, endpoint: str, headers: dict[str, str], params: list[tuple[st
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             answer = json.loads(resp.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
-        raise ScrapydError(f"{endpoint}: HTTP {exc.code} {exc.reason}"
-                           + (" (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)" if exc.code == 401 else "")) from None
+        raise ScrapydError(
+            f"{endpoint}: HTTP {exc.code} {exc.reason}"
+            + (" (check SCRAPYD_USERNAME / SCRAPYD_PASSWORD)" if exc.code == 401 else "")
+        ) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise ScrapydError(f"{endpoint}: {exc}") from None
     if answer.get("status") != "ok":
@@ -82,8 +90,17 @@ def active_jobs(url: str, headers: dict[str, str], project: str, spider: str) ->
     return [j for state in ("pending", "running") for j in jobs.get(state, []) if j.get("spider") == spider]
 
 
-def schedule(url: str, project: str, spider: str, *, username: str | None = None, password: str | None = None,
-             data_dir: str | None = None, args: list[str] = (), settings: list[str] = ()) -> tuple[str, str]:
+def schedule(
+    url: str,
+    project: str,
+    spider: str,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    data_dir: str | None = None,
+    args: list[str] = (),
+    settings: list[str] = (),
+) -> tuple[str, str]:
     """Schedule *spider* unless already pending/running: ``("scheduled", jobid)`` or ``("skipped", jobid)``."""
     headers = _auth_header(url, username, password)
     busy = active_jobs(url, headers, project, spider)
@@ -109,14 +126,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default="newsagg")
     parser.add_argument("--username", default=os.environ.get("SCRAPYD_USERNAME"))
     parser.add_argument("--password", default=os.environ.get("SCRAPYD_PASSWORD"))
-    parser.add_argument("--data-dir", default=os.environ.get("NEWSAGG_DATA_DIR"),
-                        help="dataset + state directory for the job (NEWSAGG_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("NEWSAGG_DATA_DIR"),
+        help="dataset + state directory for the job (NEWSAGG_DATA_DIR)",
+    )
     parser.add_argument("-a", dest="args", action="append", default=[], metavar="KEY=VALUE", help="spider argument")
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="KEY=VALUE", help="setting")
     opts = parser.parse_args(argv)
     try:
-        outcome, job = schedule(opts.url, opts.project, opts.spider, username=opts.username, password=opts.password,
-                                data_dir=opts.data_dir, args=opts.args, settings=opts.settings)
+        outcome, job = schedule(
+            opts.url,
+            opts.project,
+            opts.spider,
+            username=opts.username,
+            password=opts.password,
+            data_dir=opts.data_dir,
+            args=opts.args,
+            settings=opts.settings,
+        )
     except ScrapydError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -39,17 +39,14 @@ class CrawlArgs:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, raw: dict, default_base_url: str) -> "CrawlArgs":
+    def parse(cls, raw: dict, default_base_url: str) -> CrawlArgs:
         """Validate the raw ``-a`` arguments (all strings) and type them."""
         raw = {k: v for k, v in raw.items() if v is not None}
         known = {f.name for f in fields(cls)} - {"job", "extra"}
         extra = {k: v for k, v in raw.items() if k.startswith("_") and k != "_job"}
         unknown = sorted(k for k in raw if k not in known and not k.startswith("_"))
         if unknown:
-            raise ArgumentError(
-                f"unknown spider argument(s): {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+            raise ArgumentError(f"unknown spider argument(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         base_url = _base_url(str(raw.get("base_url") or default_base_url))
         since = _date(raw, "since")
         until = _date(raw, "until")
@@ -78,9 +75,7 @@ class CrawlArgs:
             return True
         if self.since and day < self.since:
             return False
-        if self.until and day > self.until:
-            return False
-        return True
+        return not (self.until and day > self.until)
 
 
 def _base_url(value: str) -> str:

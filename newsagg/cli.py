@@ -18,9 +18,9 @@ from pathlib import Path
 
 
 def _settings():
-    from scrapy.utils.project import get_project_settings
-
     import os
+
+    from scrapy.utils.project import get_project_settings
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsagg.settings")
     return get_project_settings()
@@ -56,6 +56,7 @@ def _delegate(module: str):
         from importlib import import_module
 
         return import_module(module).main(opts.args) or 0
+
     return run
 
 

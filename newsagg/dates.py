@@ -38,7 +38,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,8 +67,8 @@ _FALLBACK_MAX_CHARS = 200
 # (\s), dash (_D) and apostrophe (_Q).
 
 _D = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # dashes, for [...] classes
-_Q = "['\u2019\u2018\u201b`\u00b4\u02bc\u2032]"      # apostrophes
-_L = r"[^\W\d_]"                                     # any letter
+_Q = "['\u2019\u2018\u201b`\u00b4\u02bc\u2032]"  # apostrophes
+_L = r"[^\W\d_]"  # any letter
 _NOT_LETTER_AFTER = rf"(?!{_L})"
 _NOT_LETTER_BEFORE = rf"(?<!{_L})"
 
@@ -100,18 +100,32 @@ def _normalize(text: str) -> str:
 # --------------------------------------------------------------------------- #
 
 _MONTHS: dict[str, int] = {  # unaccented keys; lookups fold the match first
-    "janvier": 1, "janv": 1, "jan": 1,
-    "fevrier": 2, "fevr": 2, "fev": 2,
-    "mars": 3, "mar": 3,
-    "avril": 4, "avr": 4,
+    "janvier": 1,
+    "janv": 1,
+    "jan": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
+    "mars": 3,
+    "mar": 3,
+    "avril": 4,
+    "avr": 4,
     "mai": 5,
     "juin": 6,
-    "juillet": 7, "juill": 7, "juil": 7, "jul": 7,
+    "juillet": 7,
+    "juill": 7,
+    "juil": 7,
+    "jul": 7,
     "aout": 8,
-    "septembre": 9, "sept": 9, "sep": 9,
-    "octobre": 10, "oct": 10,
-    "novembre": 11, "nov": 11,
-    "decembre": 12, "dec": 12,
+    "septembre": 9,
+    "sept": 9,
+    "sep": 9,
+    "octobre": 10,
+    "oct": 10,
+    "novembre": 11,
+    "nov": 11,
+    "decembre": 12,
+    "dec": 12,
 }
 _MONTH_RE = "|".join(_acc(k) for k in sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = (
@@ -162,9 +176,7 @@ _ABSOLUTE = re.compile(
     rf")(?:{_AFTER_LINK}{_time_re('t')})?"
 )
 # Time before the date: "10h30, 24/04/2019", "14:05 - mercredi 18 décembre 2024".
-_TIME_BEFORE = re.compile(
-    rf"{_time_re('t')}[\s,;|{_D}]*(?:le\s+)?(?:{_WEEKDAY_RE}[\s,]*)?(?:le\s+)?\Z"
-)
+_TIME_BEFORE = re.compile(rf"{_time_re('t')}[\s,;|{_D}]*(?:le\s+)?(?:{_WEEKDAY_RE}[\s,]*)?(?:le\s+)?\Z")
 _BEFORE_WINDOW = 64  # chars of text before a date searched for a time
 _NUMBER_CHARS = ":.,"  # an hour right after one of these is a number's tail
 
@@ -181,9 +193,23 @@ _RELATIVE = re.compile(
     rf"|(?P<inst>{_acc('a')}\s+l\s*(?:{_Q}\s*)?instant){_NOT_LETTER_AFTER}"
     rf")(?:{_AFTER_LINK}{_time_re('t')})?"  # "hier à 14h05"
 )
-_UNIT_SECONDS = {"s": 1, "sec": 1, "secs": 1, "seconde": 1, "secondes": 1,
-                 "mn": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-                 "h": 3600, "hr": 3600, "hrs": 3600, "heure": 3600, "heures": 3600}
+_UNIT_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "seconde": 1,
+    "secondes": 1,
+    "mn": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "heure": 3600,
+    "heures": 3600,
+}
 _UNIT_DAYS = {"j": 1, "jour": 1, "jours": 1, "sem": 7, "semaine": 7, "semaines": 7}
 _UNIT_MONTHS = {"mois": 1, "an": 12, "ans": 12, "annee": 12, "annees": 12}
 
@@ -200,6 +226,7 @@ _KEEP_ALNUM = re.compile(rf"\d{{1,2}}h(?:\d{{2}})?|\d{{1,2}}{_ORDINAL}|\d{{1,2}}
 # --------------------------------------------------------------------------- #
 # Result type
 # --------------------------------------------------------------------------- #
+
 
 class DateParts(NamedTuple):
     """A parsed date: ``time``/``utcoffset`` are None for a date without time."""
@@ -288,8 +315,9 @@ def _in_range(d: date, now: datetime) -> bool:
     return d <= limit
 
 
-def _explicit_offset(zn: str | None, zs: str | None, zh: str | None, zm: str | None,
-                     bs: str | None, bh: str | None, bm: str | None) -> timedelta | None | _Impossible:
+def _explicit_offset(
+    zn: str | None, zs: str | None, zh: str | None, zm: str | None, bs: str | None, bh: str | None, bm: str | None
+) -> timedelta | _Impossible | None:
     """Offset of the zone captured by _time_re, None if none, _IMPOSSIBLE if invalid."""
     if zn is not None:  # GMT, UTC, Z, CET... optionally GMT+1, UTC+01:00
         minutes = _FIXED_ZONES[zn]
@@ -318,7 +346,7 @@ def _time_before(s: str, start: int) -> re.Match[str] | None:
         if m is None:
             return None
         h = m.start()
-        if not h or s[h - 1] not in _NUMBER_CHARS and not s[h - 1].isalnum():
+        if not h or (s[h - 1] not in _NUMBER_CHARS and not s[h - 1].isalnum()):
             return m
         pos = h + 1  # the hour was the tail of a number or name: look further right
     return None
@@ -327,8 +355,9 @@ def _time_before(s: str, start: int) -> re.Match[str] | None:
 _N_TIME_GROUPS = 11  # groups of _time_re; the last ones of every regex using it
 
 
-def _with_time(d: date, m: re.Match[str], s: str, zi: ZoneInfo,
-               groups: tuple[Any, ...] | None = None) -> DateParts | _Impossible:
+def _with_time(
+    d: date, m: re.Match[str], s: str, zi: ZoneInfo, groups: tuple[Any, ...] | None = None
+) -> DateParts | _Impossible:
     """Attach to date d (matched by m, whose groups() may be passed) the time
     adjacent to it, if any: the one after it (matched by m itself), else the one
     just before it."""
@@ -373,6 +402,7 @@ def _minus_months(d: date, months: int) -> date | None:
 # Fast path
 # --------------------------------------------------------------------------- #
 
+
 def _find_absolute(s: str) -> tuple[re.Match[str], tuple[Any, ...]] | None:
     """Leftmost absolute date whose numbers stand alone and fit one of the forms."""
     pos = 0
@@ -397,8 +427,9 @@ def _find_absolute(s: str) -> tuple[re.Match[str], tuple[Any, ...]] | None:
             return m, g  # Y-M-D, or D-M-Y with a 2- or 4-digit year
 
 
-def _parse_absolute(m: re.Match[str], g: tuple[Any, ...], s: str, zi: ZoneInfo,
-                    now: datetime) -> DateParts | _Impossible:
+def _parse_absolute(
+    m: re.Match[str], g: tuple[Any, ...], s: str, zi: ZoneInfo, now: datetime
+) -> DateParts | _Impossible:
     a, _sep, b, c, month_word, ty = g[:6]
     if month_word is not None:
         mo, dd = _MONTHS[month_word.translate(_FOLD)], int(a)
@@ -436,7 +467,7 @@ def _parse_relative(m: re.Match[str], s: str, zi: ZoneInfo, now: datetime) -> Da
             if m.group("n2") is not None and _UNIT_SECONDS[unit] == 3600:
                 secs += int(m.group("n2")) * 60
             # Elapsed time is physical time: subtract in UTC, show in local time.
-            then = (now.astimezone(timezone.utc) - timedelta(seconds=secs)).astimezone(zi)
+            then = (now.astimezone(UTC) - timedelta(seconds=secs)).astimezone(zi)
             if not _in_range(then.date(), now):
                 return _IMPOSSIBLE
             return DateParts(then.date(), then.time().replace(microsecond=0, tzinfo=None), then.utcoffset())
@@ -456,12 +487,12 @@ def _parse_relative(m: re.Match[str], s: str, zi: ZoneInfo, now: datetime) -> Da
 # --------------------------------------------------------------------------- #
 
 DATEPARSER_SETTINGS: dict[str, Any] = {
-    "DATE_ORDER": "DMY",              # Maghreb bylines are day-first
-    "PREFER_DAY_OF_MONTH": "first",   # never invent "today's" day of month
-    "PREFER_DATES_FROM": "past",      # year-less dates are past news
-    "RETURN_TIME_AS_PERIOD": True,    # period == "time" iff a time was given
+    "DATE_ORDER": "DMY",  # Maghreb bylines are day-first
+    "PREFER_DAY_OF_MONTH": "first",  # never invent "today's" day of month
+    "PREFER_DATES_FROM": "past",  # year-less dates are past news
+    "RETURN_TIME_AS_PERIOD": True,  # period == "time" iff a time was given
     "REQUIRE_PARTS": ["day", "month"],  # a month or a year alone is no date
-    "STRICT_PARSING": False,          # year-less and relative dates are allowed
+    "STRICT_PARSING": False,  # year-less and relative dates are allowed
     # No "timestamp"/"no-spaces-time"/"custom-formats": they turn bare digits
     # into dates.
     "PARSERS": ["relative-time", "absolute-time"],
@@ -470,6 +501,7 @@ DATEPARSER_SETTINGS: dict[str, Any] = {
     # naive result is the wall time as written, an aware one keeps the zone
     # written in the text (any other TIMEZONE converts it away).
 }
+
 
 # dateparser's public API has no per-call "now": RELATIVE_BASE is a setting
 # of the parser. One parser per base, built on first use (~15 µs, against
@@ -486,7 +518,7 @@ def _scrub_for_dateparser(s: str) -> str:
     return _ALNUM_TOKEN.sub(lambda m: m.group(0) if _KEEP_ALNUM.fullmatch(m.group(0)) else " ", s)
 
 
-def _parse_fallback(s: str, zi: ZoneInfo, now: datetime) -> DateParts | None | _Impossible:
+def _parse_fallback(s: str, zi: ZoneInfo, now: datetime) -> DateParts | _Impossible | None:
     if len(s) > _FALLBACK_MAX_CHARS or not _FALLBACK_GATE.search(s):
         return None
     text = _scrub_for_dateparser(s)
@@ -518,7 +550,8 @@ def _parse_fallback(s: str, zi: ZoneInfo, now: datetime) -> DateParts | None | _
 # Public API
 # --------------------------------------------------------------------------- #
 
-def _parse(text: object, tz: str, now: datetime | None) -> DateParts | None | _Impossible:
+
+def _parse(text: object, tz: str, now: datetime | None) -> DateParts | _Impossible | None:
     zi = _zone(tz)
     if not isinstance(text, str) or not text:
         return None
@@ -533,15 +566,15 @@ def _parse(text: object, tz: str, now: datetime | None) -> DateParts | None | _I
     return _parse_fallback(s, zi, local_now)
 
 
-def parse_datetime_parts(text: str | None, tz: str = DEFAULT_TZ,
-                         now: datetime | None = None) -> DateParts | None:
+def parse_datetime_parts(text: str | None, tz: str = DEFAULT_TZ, now: datetime | None = None) -> DateParts | None:
     """Parse like :func:`parse_date` but return a :class:`DateParts` (or None)."""
     res = _parse(text, tz, now)
     return res if isinstance(res, DateParts) else None
 
 
-def date_status(text: str | None, tz: str = DEFAULT_TZ,
-                now: datetime | None = None) -> Literal["ok", "missing", "impossible"]:
+def date_status(
+    text: str | None, tz: str = DEFAULT_TZ, now: datetime | None = None
+) -> Literal["ok", "missing", "impossible"]:
     """``"ok"`` if :func:`parse_date` finds a date; ``"impossible"`` if the text
     holds a date-like string that is invalid or out of range (31 February, hour
     25, year 1850); ``"missing"`` if there is no date in it at all."""

@@ -31,9 +31,22 @@ from newsagg.sites import SITES
 def start_replica(site: str, articles: int, seed: int) -> tuple[subprocess.Popen, str]:
     """Start ``python -m newsagg.replica serve`` and wait for its READY line."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsagg.replica", "serve", "--site", site, "--articles", str(articles),
-         "--seed", str(seed), "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "newsagg.replica",
+            "serve",
+            "--site",
+            site,
+            "--articles",
+            str(articles),
+            "--seed",
+            str(seed),
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     line = proc.stdout.readline().strip()
     if not line.startswith("READY "):
@@ -45,8 +58,7 @@ def start_replica(site: str, articles: int, seed: int) -> tuple[subprocess.Popen
 def check_against_truth(site: str, articles: int, seed: int, base_url: str, jsonl: Path) -> dict:
     """Compare the written JSONL with the replica's ground truth."""
     from newsagg.replica.generator import Corpus
-    from newsagg.replica.truth import align_links
-    from newsagg.replica.truth import expected_records, republication_groups
+    from newsagg.replica.truth import align_links, expected_records, republication_groups
 
     corpus = Corpus(site, n_articles=articles, seed=seed)
     truth = {t["url"]: t for t in expected_records(corpus, base_url)}
@@ -55,7 +67,8 @@ def check_against_truth(site: str, articles: int, seed: int, base_url: str, json
     # A near-duplicate pair may be linked either way round (newsagg.pipelines.neardup).
     items = align_links(items, list(truth.values()))
     exact = sum(
-        1 for it in items
+        1
+        for it in items
         if it["url"] in truth and all(it[f] == truth[it["url"]][f] for f in FIELDS if f != "crawled_at")
     )
     expected = len(truth) - sum(len(g) - 1 for g in groups)
@@ -98,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         process = CrawlerProcess(settings)
         crawlers = {}
         for site in sites:
-            feeds = {str(out / f"{site}.csv"): {"format": "csv", "overwrite": True},
-                     str(out / f"{site}.jsonl"): {"format": "jsonlines", "overwrite": True}}
+            feeds = {
+                str(out / f"{site}.csv"): {"format": "csv", "overwrite": True},
+                str(out / f"{site}.jsonl"): {"format": "jsonlines", "overwrite": True},
+            }
             crawler = process.create_crawler(site)
             crawler.settings.set("FEEDS", feeds, priority="cmdline")
             crawlers[site] = crawler
@@ -116,8 +131,10 @@ def main(argv: list[str] | None = None) -> int:
             check = check_against_truth(site, opts.articles, opts.seed, bases[site], out / f"{site}.jsonl")
             ok &= check["exact"] == check["expected"] == check["written"]
             print(f"\n[{site}] {out / site}.csv  {out / site}.jsonl")
-            print(f"  articles written   {s['articles_written']}  (ground truth {check['expected']}, "
-                  f"exact {check['exact']})")
+            print(
+                f"  articles written   {s['articles_written']}  (ground truth {check['expected']}, "
+                f"exact {check['exact']})"
+            )
             print(f"  requests           {s['requests']}  retries {s['retries']}  elapsed {s['elapsed_s']} s")
             print("  pages by status    " + ", ".join(f"{k}: {v}" for k, v in s["http_status"].items()))
             print("  items dropped      " + (", ".join(f"{k}: {v}" for k, v in s["items_dropped"].items()) or "none"))

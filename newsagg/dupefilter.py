@@ -52,11 +52,11 @@ def read_fingerprints(data: bytes) -> set[bytes]:
     """Fingerprints of a ``requests.seen`` file (a truncated last record is ignored)."""
     out, pos = set(), 0
     while pos + _SIZE_BYTES <= len(data):
-        size = int.from_bytes(data[pos:pos + _SIZE_BYTES], "big")
+        size = int.from_bytes(data[pos : pos + _SIZE_BYTES], "big")
         pos += _SIZE_BYTES
         if pos + size > len(data):
             break
-        out.add(data[pos:pos + size])
+        out.add(data[pos : pos + size])
         pos += size
     return out
 
@@ -76,8 +76,12 @@ class ResumableDupeFilter(RFPDupeFilter):
 
     @classmethod
     def from_crawler(cls, crawler):
-        df = cls(job_dir(crawler.settings), crawler.settings.getbool("DUPEFILTER_DEBUG"),
-                 fingerprinter=crawler.request_fingerprinter, crawler=crawler)
+        df = cls(
+            job_dir(crawler.settings),
+            crawler.settings.getbool("DUPEFILTER_DEBUG"),
+            fingerprinter=crawler.request_fingerprinter,
+            crawler=crawler,
+        )
         if df.jobdir is not None:
             # The marker goes once the run's files are closed (and the state
             # committed): after the feed exporter, or at spider close without feeds.
@@ -98,16 +102,20 @@ class ResumableDupeFilter(RFPDupeFilter):
                 "JOBDIR %s: the previous run did not stop cleanly (%s). Its request queue and seen requests "
                 "cannot be trusted: they are discarded and discovery starts again from the home page "
                 "(articles stored by earlier runs are skipped by the incremental state).",
-                self.jobdir, marker.read_text(encoding="utf-8", errors="replace").strip() or "killed")
+                self.jobdir,
+                marker.read_text(encoding="utf-8", errors="replace").strip() or "killed",
+            )
             seen.unlink(missing_ok=True)
             shutil.rmtree(self.jobdir / "requests.queue", ignore_errors=True)
         elif seen.exists():
             self._fingerprints.update(read_fingerprints(seen.read_bytes()))
             self.resumed = True
-            logger.info("JOBDIR %s: resuming a cleanly stopped crawl (%d requests seen)", self.jobdir,
-                        len(self._fingerprints))
-        marker.write_text(f"pid {os.getpid()} started {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n",
-                          encoding="utf-8")
+            logger.info(
+                "JOBDIR %s: resuming a cleanly stopped crawl (%d requests seen)", self.jobdir, len(self._fingerprints)
+            )
+        marker.write_text(
+            f"pid {os.getpid()} started {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n", encoding="utf-8"
+        )
 
     def open(self):
         if self.crawler is not None:

@@ -98,8 +98,9 @@ class RunIdentity:
         return dataset_stem(self.site, self.stamp, self.tag, source)
 
     @classmethod
-    def for_spider(cls, spider, settings, *, run_id: str | None = None,
-                   started: dt.datetime | None = None) -> "RunIdentity":
+    def for_spider(
+        cls, spider, settings, *, run_id: str | None = None, started: dt.datetime | None = None
+    ) -> RunIdentity:
         """The identity of a run of *spider*: run id from its ``_job`` argument
         unless *run_id* is given; ``NEWSAGG_DATA_DIR`` from *settings* (its
         default lives in newsagg/settings.py only)."""
@@ -109,7 +110,7 @@ class RunIdentity:
             run_id=run_id or (str(job) if job else new_run_id()),
             spider=spider.name,
             site=getattr(spider, "site", "") or spider.name,
-            started=started or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+            started=started or dt.datetime.now(dt.UTC).replace(microsecond=0),
             scrapyd_job=str(job) if job else None,
             data_dir=Path(data_dir) if data_dir else None,
         )
@@ -187,8 +188,10 @@ class RunContext:
         if self._identity is None:
             spider = getattr(self.crawler, "spider", None)
             if spider is None:
-                raise RuntimeError("the run identity needs the spider: use it from from_crawler of a "
-                                   "component built with the engine, or a signal handler")
+                raise RuntimeError(
+                    "the run identity needs the spider: use it from from_crawler of a "
+                    "component built with the engine, or a signal handler"
+                )
             self._identity = RunIdentity.for_spider(spider, self.crawler.settings)
         return self._identity
 

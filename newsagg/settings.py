@@ -84,8 +84,10 @@ NEWSAGG_BODY_PROMO_PATTERNS = [
     # turess/numerique (Tunisie Numérique) ends articles with this line
     r"Que se passe-t-il en Tunisie\s*\?\s*Nous expliquons sur notre cha[iî]ne YouTube\s*\.?\s*Abonnez-vous\s*!?",
     r"Pour ne rien rater de l['’]actualit[ée][^.!?]{0,80}?,\s*abonnez-vous [àa] notre cha[iî]ne WhatsApp\s*[.!]?",
-    (r"Suivez-nous sur (?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram)"
-     r"(?:\s*(?:,|et)\s*(?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram))*\s*[.!]?"),
+    (
+        r"Suivez-nous sur (?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram)"
+        r"(?:\s*(?:,|et)\s*(?:Facebook|X|Twitter|Instagram|Google News|WhatsApp|Telegram))*\s*[.!]?"
+    ),
 ]
 ITEM_PIPELINES = {
     "newsagg.pipelines.clean.BoilerplatePipeline": 100,
@@ -144,8 +146,14 @@ NEWSAGG_DATA_DIR = "data"
 _dataset_feed = {"uri_params": "newsagg.exporters.storage.dataset_uri_params", "newsagg_dataset": True}
 NEWSAGG_DEFAULT_FEEDS = {
     "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.csv": {"format": "csv", **_dataset_feed},
-    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.jsonl": {"format": "jsonlines", **_dataset_feed},
-    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.parquet": {"format": "parquet", **_dataset_feed},
+    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.jsonl": {
+        "format": "jsonlines",
+        **_dataset_feed,
+    },
+    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.parquet": {
+        "format": "parquet",
+        **_dataset_feed,
+    },
 }
 NEWSAGG_SCRAPYD_DATASET = True  # Scrapyd job: dataset feeds next to Scrapyd's items_dir feed
 NEWSAGG_SPLIT_BY_SOURCE = False  # True: one dataset file set per source (per run) instead of one per run
@@ -238,10 +246,15 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {  # executable_path is added from NEWSAGG_CHROMIUM_
     "timeout": 30_000,
     "args": [
         "--no-sandbox",  # Chromium refuses to run as root with its sandbox
-        "--headless", "--disable-gpu", "--disable-dev-shm-usage",
+        "--headless",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
         # No update/sync/telemetry traffic (floods a closed network with refused connections).
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
     ],
 }
 PLAYWRIGHT_ABORT_REQUEST = "newsagg.rendering.browser.abort_heavy_request"  # no images, media, fonts

@@ -32,5 +32,4 @@ SITES: dict[str, Site] = {
 
 #: Site names and domains a title may end with (" - Maghress", " | turess.com"):
 #: stripped from titles, names first.
-SITE_NAMES: tuple[str, ...] = (tuple(s.name for s in SITES.values())
-                               + tuple(s.domain for s in SITES.values()))
+SITE_NAMES: tuple[str, ...] = tuple(s.name for s in SITES.values()) + tuple(s.domain for s in SITES.values())

@@ -276,18 +276,38 @@ def author_from_url(url: str) -> str | None:
 # start with "Par ailleurs, ..." or "Par conséquent" in the body.
 _PAR_LINE = re.compile(r"^(?:par|PAR|Par)\s*:?\s+(?P<name>.+?)\s*[.,;]?$")
 _NAME_PARTICLES = frozenset(
-    {"et", "de", "du", "des", "la", "le", "el", "al", "ben", "bin", "ou", "and", "von", "van", "da", "di", "d'", "l'", "y"}
+    {
+        "et",
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "el",
+        "al",
+        "ben",
+        "bin",
+        "ou",
+        "and",
+        "von",
+        "van",
+        "da",
+        "di",
+        "d'",
+        "l'",
+        "y",
+    }
 )
 
 
 def looks_like_name(text: str) -> bool:
     """True for a short run of capitalised words (particles and numbers allowed): a person's name."""
     words = text.split()
-    if not 1 <= len(words) <= 12 or len(text) > 100 or any(c in text for c in "!?«»\":;"):
+    if not 1 <= len(words) <= 12 or len(text) > 100 or any(c in text for c in '!?«»":;'):
         return False
     capitalised = 0
     for w in words:
-        if w.casefold() in _NAME_PARTICLES or w[:2].casefold() in ("d'", "l'") and w[2:3].isupper():
+        if w.casefold() in _NAME_PARTICLES or (w[:2].casefold() in ("d'", "l'") and w[2:3].isupper()):
             continue
         if w[0].isupper() or w[0].isdigit():  # dates glued to names keep their numbers
             capitalised += w[0].isupper()
@@ -325,9 +345,33 @@ def collapse_repeated(paragraphs: list[str]) -> tuple[list[str], bool]:
 
 
 #: Words of share widgets; a line made only of them is widget text ("Tweet Share").
-_SHARE_WORDS = {"tweet", "tweeter", "share", "partager", "partagez", "j'aime", "like", "facebook", "twitter",
-                "x", "whatsapp", "linkedin", "email", "e-mail", "imprimer", "print", "pin", "pinterest",
-                "telegram", "messenger", "sur", "par", "envoyer", "0", "+"}
+_SHARE_WORDS = {
+    "tweet",
+    "tweeter",
+    "share",
+    "partager",
+    "partagez",
+    "j'aime",
+    "like",
+    "facebook",
+    "twitter",
+    "x",
+    "whatsapp",
+    "linkedin",
+    "email",
+    "e-mail",
+    "imprimer",
+    "print",
+    "pin",
+    "pinterest",
+    "telegram",
+    "messenger",
+    "sur",
+    "par",
+    "envoyer",
+    "0",
+    "+",
+}
 _SHARE_TOKEN = re.compile(r"[\w'+\-]+")
 
 

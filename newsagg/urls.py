@@ -27,8 +27,28 @@ _HOME_PATH = re.compile(r"^/fr/?$")
 _AUTHOR_PATH = re.compile(r"^/fr/author(?:/.*)?$", re.I)
 # Path segments under /fr/ that are sections, never source slugs.
 RESERVED = frozenset(
-    {"contact", "recherche", "search", "tag", "tags", "print", "rss", "page", "apropos", "about",
-     "mentions", "login", "register", "archives", "video", "videos", "photos", "static", "assets", "author"}
+    {
+        "contact",
+        "recherche",
+        "search",
+        "tag",
+        "tags",
+        "print",
+        "rss",
+        "page",
+        "apropos",
+        "about",
+        "mentions",
+        "login",
+        "register",
+        "archives",
+        "video",
+        "videos",
+        "photos",
+        "static",
+        "assets",
+        "author",
+    }
 )
 
 
@@ -158,5 +178,6 @@ def site_root(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     port = parts.port
-    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS.get(parts.scheme)
-                                         else "")
+    return f"{parts.scheme}://{host}" + (
+        f":{port}" if port is not None and port != _DEFAULT_PORTS.get(parts.scheme) else ""
+    )

@@ -7,14 +7,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.redis_server import RedisServer, redis_server_binary
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
+from tests.redis_server import RedisServer, redis_server_binary
 
 
 def _handle(server: ReplicaServer) -> SimpleNamespace:
     corpus, base = server.corpus, server.base_url
-    return SimpleNamespace(base_url=base, corpus=corpus, server=server, truth=expected_records(corpus, base),
-                           republication_groups=republication_groups(corpus, base))
+    return SimpleNamespace(
+        base_url=base,
+        corpus=corpus,
+        server=server,
+        truth=expected_records(corpus, base),
+        republication_groups=republication_groups(corpus, base),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -31,10 +36,12 @@ def replica():
 def _factory():
     servers: list[ReplicaServer] = []
 
-    def make(site: str = "maghress", n_articles: int = 60, seed: int = 1, edition: int = 1, faults=None,
-             per_page: int = 10) -> SimpleNamespace:
-        server = ReplicaServer(Corpus(site, n_articles=n_articles, seed=seed, edition=edition, per_page=per_page),
-                               faults=faults)
+    def make(
+        site: str = "maghress", n_articles: int = 60, seed: int = 1, edition: int = 1, faults=None, per_page: int = 10
+    ) -> SimpleNamespace:
+        server = ReplicaServer(
+            Corpus(site, n_articles=n_articles, seed=seed, edition=edition, per_page=per_page), faults=faults
+        )
         server.start()
         servers.append(server)
         return _handle(server)

@@ -14,8 +14,8 @@ from scrapy.utils.test import get_crawler
 from newsagg.exporters.csv import unescape_cell
 from newsagg.extensions.commit import RunCommit
 from newsagg.items import FIELDS
-from newsagg.run import RunIdentity, run_context, run_tag
 from newsagg.replica.truth import align_links
+from newsagg.run import RunIdentity, run_context, run_tag
 from newsagg.spiders.djazairess import DjazairessSpider
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.spiders.turess import TuressSpider
@@ -52,8 +52,9 @@ async def crawl(site: str, out_dir: Path, settings: dict | None = None, **args) 
     feeds = {str(jsonl): {"format": "jsonlines"}, str(csvf): {"format": "csv"}}
     crawler = get_crawler(SPIDERS[site], project_settings(FEEDS=feeds, **(settings or {})))
     await crawler.crawl(**args)
-    return CrawlResult(read_jsonl(jsonl), read_csv(csvf), dict(crawler.stats.get_stats()),
-                       {"jsonl": jsonl, "csv": csvf})
+    return CrawlResult(
+        read_jsonl(jsonl), read_csv(csvf), dict(crawler.stats.get_stats()), {"jsonl": jsonl, "csv": csvf}
+    )
 
 
 async def crawl_dataset(site: str, data_dir: Path, settings: dict | None = None, **args) -> CrawlResult:
@@ -67,12 +68,17 @@ async def crawl_dataset(site: str, data_dir: Path, settings: dict | None = None,
     stats = dict(crawler.stats.get_stats())
     tag = run_tag(stats["newsagg/run/id"])
     files = {p.name.split(".", 1)[1]: p for p in (data_dir / site).glob(f"*-{tag}.*") if not p.name.endswith(".part")}
-    return CrawlResult(read_jsonl(files["jsonl"]) if "jsonl" in files else [],
-                       read_csv(files["csv"]) if "csv" in files else [], stats, files)
+    return CrawlResult(
+        read_jsonl(files["jsonl"]) if "jsonl" in files else [],
+        read_csv(files["csv"]) if "csv" in files else [],
+        stats,
+        files,
+    )
 
 
-def open_commit(crawler, run_id: str, started: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc),
-                open_spider: bool = True) -> RunCommit:
+def open_commit(
+    crawler, run_id: str, started: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.UTC), open_spider: bool = True
+) -> RunCommit:
     """The crawler's real :class:`RunCommit` for run *run_id*, as a crawl has it
     after ``spider_opened`` (state opened, journals recovered, gate set) when
     *open_spider*. ``crawler.spider`` must exist (``get_crawler`` builds the

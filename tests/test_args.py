@@ -15,14 +15,32 @@ LIVE = "https://www.maghress.com"
 def test_defaults_are_the_live_site():
     a = CrawlArgs.parse({}, LIVE)
     assert (a.base_url, a.sources, a.max_pages, a.since, a.until, a.urls, a.render, a.full) == (
-        LIVE, None, None, None, None, (), "auto", False)
+        LIVE,
+        None,
+        None,
+        None,
+        None,
+        (),
+        "auto",
+        False,
+    )
 
 
 def test_all_arguments_typed():
     a = CrawlArgs.parse(
-        {"base_url": "http://127.0.0.1:8000/fr/", "sources": "h24info, LeMatin,h24info", "max_pages": "3",
-         "since": "2024-01-01", "until": "2024-12-31", "render": "NEVER", "full": "1", "_job": "abc",
-         "urls": "/fr/h24info/12?utm_source=x,http://127.0.0.1:8000/fr/lematin/2016#c"}, LIVE)
+        {
+            "base_url": "http://127.0.0.1:8000/fr/",
+            "sources": "h24info, LeMatin,h24info",
+            "max_pages": "3",
+            "since": "2024-01-01",
+            "until": "2024-12-31",
+            "render": "NEVER",
+            "full": "1",
+            "_job": "abc",
+            "urls": "/fr/h24info/12?utm_source=x,http://127.0.0.1:8000/fr/lematin/2016#c",
+        },
+        LIVE,
+    )
     assert a.base_url == "http://127.0.0.1:8000"
     assert a.sources == ("h24info", "lematin")
     assert a.max_pages == 3 and a.full is True and a.render == "never" and a.job == "abc"

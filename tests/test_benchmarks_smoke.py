@@ -17,9 +17,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_benchmark_runner_prints_every_row(tmp_path):
     results = tmp_path / "RESULTS.md"
-    cmd = [sys.executable, "-m", "benchmarks", "--articles", "40", "--runs", "1",
-           "--sections", "crawl,dates,rss", "--rss-scaling", "--rss-sizes", "40,60", "--dates-seconds", "0.01",
-           "--results", str(results), "--workdir", str(tmp_path / "work")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "--articles",
+        "40",
+        "--runs",
+        "1",
+        "--sections",
+        "crawl,dates,rss",
+        "--rss-scaling",
+        "--rss-sizes",
+        "40,60",
+        "--dates-seconds",
+        "0.01",
+        "--results",
+        str(results),
+        "--workdir",
+        str(tmp_path / "work"),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     out = proc.stdout
     assert proc.returncode == 0, out[-4000:] + proc.stderr[-4000:]

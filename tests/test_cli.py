@@ -63,8 +63,9 @@ def test_crawl_without_O_leaves_csv_and_jsonl_dataset(small, tmp_path):
 
 
 def test_bad_argument_fails_with_clear_message(tmp_path):
-    proc = run_scrapy(["crawl", "maghress", "-a", "max_pages=zero", "-a", "base_url=http://127.0.0.1:9"], tmp_path,
-                      timeout=60)
+    proc = run_scrapy(
+        ["crawl", "maghress", "-a", "max_pages=zero", "-a", "base_url=http://127.0.0.1:9"], tmp_path, timeout=60
+    )
     assert proc.returncode != 0
     assert "Bad spider argument: max_pages='zero': expected a whole number >= 1" in proc.stderr
 
@@ -72,5 +73,11 @@ def test_bad_argument_fails_with_clear_message(tmp_path):
 def test_list_shows_the_three_spiders(tmp_path):
     proc = run_scrapy(["list"], tmp_path, timeout=60)
     # ... and their distributed workers (newsagg/distributed/spiders.py).
-    assert proc.stdout.split() == ["djazairess", "djazairess_worker", "maghress", "maghress_worker", "turess",
-                                   "turess_worker"]
+    assert proc.stdout.split() == [
+        "djazairess",
+        "djazairess_worker",
+        "maghress",
+        "maghress_worker",
+        "turess",
+        "turess_worker",
+    ]

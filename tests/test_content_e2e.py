@@ -49,8 +49,11 @@ def test_the_cases_are_there_and_counted(site_crawl):
     assert stats.get("newsagg/body/doubled", 0) >= len(doubled) > 0
     promos = [a for a in arts if a.promo and base + a.path in kept]
     assert stats.get("newsagg/body/promo_removed", 0) >= len(promos) > 0
-    assert stats.get("newsagg/author/par_line", 0) >= len([a for a in arts if a.author_form == "par"
-                                                             and base + a.path in kept]) > 0
+    assert (
+        stats.get("newsagg/author/par_line", 0)
+        >= len([a for a in arts if a.author_form == "par" and base + a.path in kept])
+        > 0
+    )
     assert stats.get("newsagg/author/link", 0) > 0
     # The summary prints them.
     text = format_summary(summarize(stats))

@@ -45,6 +45,7 @@ K1, K2, K3 = ("maghress", "h24info", "1"), ("maghress", "lematin", "1"), ("maghr
 
 # --- the manifest does not depend on the state ---------------------------------------------
 
+
 def check_manifest(result, data_dir: Path) -> dict:
     """The manifest of *result* lists exactly the run's published files, with their real bytes and sha256."""
     path = result.files["manifest.json"]
@@ -76,13 +77,15 @@ async def test_manifest_is_written_with_the_state_off(make_replica, tmp_path, of
 
 # --- NotConfigured: each part off on its own ---------------------------------------------------
 
+
 def test_components_not_configured():
     sqlite = get_crawler(MaghressSpider, project_settings())
     with pytest.raises(NotConfigured):
         RunLease.from_crawler(sqlite)  # liveness only matters with the Redis state
     assert sqlite.get_extension(RunLease) is None and sqlite.get_extension(RunCommit) is not None
-    assert isinstance(RunLease.from_crawler(get_crawler(MaghressSpider, project_settings(
-        NEWSAGG_STATE_BACKEND="redis"))), RunLease)
+    assert isinstance(
+        RunLease.from_crawler(get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_BACKEND="redis"))), RunLease
+    )
     no_manifest = get_crawler(MaghressSpider, project_settings(NEWSAGG_MANIFEST_ENABLED=False))
     with pytest.raises(NotConfigured):
         RunManifest.from_crawler(no_manifest)
@@ -97,7 +100,9 @@ def test_run_identity_comes_from_the_spider_and_settings(tmp_path):
     run = run_context(crawler).identity
     assert isinstance(run, RunIdentity) and run is run_context(crawler).identity, "one identity per crawler"
     assert (run.run_id, run.scrapyd_job, run.site, run.spider) == ("0f1e2d3c4b5a69788796a5b4c3d2e1f0",) * 2 + (
-        "maghress", "maghress")
+        "maghress",
+        "maghress",
+    )
     assert run.data_dir == tmp_path and run.tag == "0f1e2d3c"
     assert run.stem("h24info") == f"maghress-h24info-{run.stamp}-0f1e2d3c"
     with pytest.raises(RuntimeError, match="already in use"):
@@ -109,6 +114,7 @@ def test_run_identity_comes_from_the_spider_and_settings(tmp_path):
 
 
 # --- the SQLite backend: why a claim failed, batched lookups ---------------------------------
+
 
 @pytest.fixture
 def sqlite_state(tmp_path):
@@ -148,11 +154,19 @@ def test_sqlite_known_keys_is_one_query_per_batch(sqlite_state):
 
 # --- validation owns the slug check ------------------------------------------------------------
 
+
 def test_validation_drops_keys_that_are_not_slugs():
     crawler = get_crawler()
     pipe = ValidationPipeline.from_crawler(crawler)
-    ok = ArticleItem(url="http://x/fr/h24info/1", site="maghress", source_slug="h24info", source="H24",
-                     article_id="1", title="Un titre", body="Un corps.")
+    ok = ArticleItem(
+        url="http://x/fr/h24info/1",
+        site="maghress",
+        source_slug="h24info",
+        source="H24",
+        article_id="1",
+        title="Un titre",
+        body="Un corps.",
+    )
     assert pipe.process_item(ok) is ok
     for field, value in (("source_slug", "../../etc"), ("site", "Maghress"), ("source_slug", None)):
         with pytest.raises(CountedDrop) as exc:
@@ -163,12 +177,15 @@ def test_validation_drops_keys_that_are_not_slugs():
 
 # --- the gate walks everything when the JOBDIR resumes ----------------------------------------
 
+
 def test_resumed_jobdir_makes_the_gate_walk_every_listing(tmp_path):
     jobdir = tmp_path / "job"
     jobdir.mkdir()
     (jobdir / SEEN).write_bytes(b"")  # a cleanly stopped crawl: seen requests, no marker
-    crawler = get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"),
-                                                           NEWSAGG_STATE_ENABLED=True, JOBDIR=str(jobdir)))
+    crawler = get_crawler(
+        MaghressSpider,
+        project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True, JOBDIR=str(jobdir)),
+    )
     crawler.spider = MaghressSpider.from_crawler(crawler)
     ResumableDupeFilter.from_crawler(crawler).open()  # the scheduler opens it before spider_opened
     commit = open_commit(crawler, "resumed")
@@ -177,8 +194,9 @@ def test_resumed_jobdir_makes_the_gate_walk_every_listing(tmp_path):
         assert crawler.stats.get_value("newsagg/listings/walk_all") is None, "the last run did finish"
     finally:
         commit.engine_stopped()
-    fresh = get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"),
-                                                         NEWSAGG_STATE_ENABLED=True))
+    fresh = get_crawler(
+        MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True)
+    )
     fresh.spider = MaghressSpider.from_crawler(fresh)
     commit = open_commit(fresh, "fresh")
     try:
@@ -189,9 +207,12 @@ def test_resumed_jobdir_makes_the_gate_walk_every_listing(tmp_path):
 
 # --- journals: unreadable ones are quarantined -------------------------------------------------
 
+
 def _commit(tmp_path, run_id, **settings) -> RunCommit:
-    crawler = get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"),
-                                                           NEWSAGG_STATE_ENABLED=True, **settings))
+    crawler = get_crawler(
+        MaghressSpider,
+        project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True, **settings),
+    )
     crawler.spider = MaghressSpider.from_crawler(crawler)
     return open_commit(crawler, run_id)
 
@@ -223,6 +244,7 @@ def test_unreadable_journal_is_quarantined_once(tmp_path, caplog, content):
 
 
 # --- journals on Redis -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def redis_settings(redis_url):
@@ -296,10 +318,26 @@ def test_redis_run_refused_at_commit_removes_its_journal_and_files(tmp_path, red
 
 # --- seed --force -------------------------------------------------------------------------------
 
+
 def _seed(redis_url: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsagg.distributed", "seed", "maghress", "--base-url",
-                           "http://127.0.0.1:8999", "--redis-url", redis_url, *extra], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsagg.distributed",
+            "seed",
+            "maghress",
+            "--base-url",
+            "http://127.0.0.1:8999",
+            "--redis-url",
+            redis_url,
+            *extra,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 class _Worker(scrapy.Spider):
@@ -339,11 +377,13 @@ def test_seed_force_resets_a_crawl_in_progress(redis_url, redis_settings):
 
 # --- a whole crawl with the Redis state: the lease is the extension's, not the backend's -----------
 
+
 @pytest_twisted.ensureDeferred
 async def test_crawl_with_redis_state_holds_and_drops_its_lease(make_replica, tmp_path, redis_settings):
     site = make_replica(n_articles=30, seed=22)
-    result = await crawl_dataset("maghress", tmp_path / "data", dict(redis_settings), base_url=site.base_url,
-                                 max_pages="2")
+    result = await crawl_dataset(
+        "maghress", tmp_path / "data", dict(redis_settings), base_url=site.base_url, max_pages="2"
+    )
     run_id = result.stats["newsagg/run/id"]
     server = redis.Redis.from_url(redis_settings["REDIS_URL"])
     state = StateKeys("newsagg", "maghress")
@@ -353,6 +393,10 @@ async def test_crawl_with_redis_state_holds_and_drops_its_lease(make_replica, tm
     assert not server.exists(RunKeys("newsagg", run_id).alive), "a clean end deletes the lease"
     assert not server.exists(state.claims(run_id)) and not server.sismember(state.runs, run_id)
     m = check_manifest(result, tmp_path / "data")
-    assert m["state"] == {"backend": "redis", "full": False, "marked_stored": len(result.items),
-                          "skipped_already_stored": 0}
+    assert m["state"] == {
+        "backend": "redis",
+        "full": False,
+        "marked_stored": len(result.items),
+        "skipped_already_stored": 0,
+    }
     server.close()

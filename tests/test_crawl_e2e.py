@@ -82,7 +82,9 @@ async def test_sources_and_max_pages(replica, tmp_path):
     assert result.stats.get("newsagg/listings/stopped_max_pages", 0) == 1
     exact = {t["url"]: t for t in replica.truth}
     for item in result.items:
-        assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {f: exact[item["url"]][f] for f in FIELDS if f != "crawled_at"}
+        assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {
+            f: exact[item["url"]][f] for f in FIELDS if f != "crawled_at"
+        }
 
 
 @pytest_twisted.ensureDeferred
@@ -115,8 +117,9 @@ async def test_side_links_deferred_or_followed_at_once(make_replica, tmp_path, d
     """``NEWSAGG_DEFER_SIDE_LINKS``: either way every article comes out exact
     and once; only the deferred crawl parks side links until the spider is idle."""
     r = make_replica(n_articles=80, seed=21)
-    result = await crawl("maghress", tmp_path, settings={"NEWSAGG_DEFER_SIDE_LINKS": defer_side_links},
-                         base_url=r.base_url)
+    result = await crawl(
+        "maghress", tmp_path, settings={"NEWSAGG_DEFER_SIDE_LINKS": defer_side_links}, base_url=r.base_url
+    )
     problems = compare_with_truth(result.items, r.truth, r.republication_groups)
     assert not problems, "\n".join(problems[:40])
     assert len(result.items) == len(r.truth) - sum(len(g) - 1 for g in r.republication_groups)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -91,7 +91,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("Publié dans Le Matin le 18 - 12 - 2025", CASA, "2025-12-18"),
     ("Publié dans Le Matin le 19 - 12 - 2025", CASA, None),
     ("Publié dans Le Matin le 31 - 12 - 2024 à 22h00", CASA, "2024-12-31T22:00:00+01:00"),
-
     # --- djazairess (Algeria: +01:00 all year) ---
     ("Publié dans El Watan le 14 - 07 - 2021 à 18h30", ALG, "2021-07-14T18:30:00+01:00"),
     ("Publié dans Liberté le 02 - 03 - 2019", ALG, "2019-03-02"),
@@ -106,7 +105,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("Publié dans Algérie 360", ALG, None),
     ("mercredi 18 décembre 2024 à 14h05", ALG, "2024-12-18T14:05:00+01:00"),
     ("18/06/2015 à 20:00", ALG, "2015-06-18T20:00:00+01:00"),
-
     # --- turess (Tunisia: +01:00; summer time +02:00 in 2005-2008) ---
     ("Publié dans La Presse le 20 - 01 - 2023 à 09h30", TUN, "2023-01-20T09:30:00+01:00"),
     ("Publié dans Business News le 15 - 07 - 2008 à 10h00", TUN, "2008-07-15T10:00:00+02:00"),
@@ -117,7 +115,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("Publié dans Tunisie Numérique le 12 - 03 - 2024", TUN, "2024-03-12"),
     ("Publié dans Le Quotidien le 31 - 09 - 2012", TUN, None),
     ("10 - 03 - 2025 à 12h00", TUN, "2025-03-10T12:00:00+01:00"),
-
     # --- numeric forms ---
     ("24-04-2019", CASA, "2019-04-24"),
     ("24/04/2019", CASA, "2019-04-24"),
@@ -153,7 +150,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("24/04/2019 à 24h00", CASA, None),
     ("24/04/2019 10:30:60", CASA, None),
     ("24/04/2019 à 25h00", CASA, None),
-
     # --- ISO 8601 ---
     ("2024-12-18T14:05:00+01:00", CASA, "2024-12-18T14:05:00+01:00"),
     ("2024-12-18T14:05:00Z", CASA, "2024-12-18T14:05:00+00:00"),
@@ -167,7 +163,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("2025-03-10T12:00:00", CASA, "2025-03-10T12:00:00+00:00"),
     ("2024-12-18T25:05:00", CASA, None),
     ("2024-12-18T14:05:00+15:00", CASA, None),
-
     # --- explicit zones win over tz ---
     ("24/04/2019 à 10h30 GMT", CASA, "2019-04-24T10:30:00+00:00"),
     ("24/04/2019 à 10h30 UTC", CASA, "2019-04-24T10:30:00+00:00"),
@@ -181,7 +176,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("18/12/2024 14:05 CET", TUN, "2024-12-18T14:05:00+01:00"),
     ("18/12/2024 14:05 GMT-3", CASA, "2024-12-18T14:05:00-03:00"),
     ("18 décembre 2024 GMT", CASA, "2024-12-18"),
-
     # --- month names ---
     ("mercredi 18 décembre 2024", CASA, "2024-12-18"),
     ("Mercredi 18 Décembre 2024", CASA, "2024-12-18"),
@@ -241,7 +235,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("29 février", CASA, "2024-02-29"),
     ("30 février", CASA, None),
     ("18 décembre à 10h30", CASA, "2024-12-18T10:30:00+01:00"),
-
     # --- headings, tickers, listings ---
     ("Le temps qu'il fera ce mercredi 18 décembre 2024", CASA, "2024-12-18"),
     ("18 décembre.. une nouvelle victoire", CASA, "2024-12-18"),
@@ -266,7 +259,6 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("Version 1.2.3 disponible", CASA, None),
     ("Cliquez ici pour lire l'article depuis sa source.", CASA, None),
     ("Merci d'avoir signalé!", CASA, None),
-
     # --- relative forms (NOW = 2024-12-18 15:00 local) ---
     ("il y a 3 heures", CASA, "2024-12-18T12:00:00+01:00"),
     ("Il y a 3 heures", CASA, "2024-12-18T12:00:00+01:00"),
@@ -298,11 +290,9 @@ CASES: list[tuple[str | None, str, str | None]] = [
     ("il y a 3 heures", ALG, "2024-12-18T12:00:00+01:00"),
     ("il y a 2 jours", TUN, "2024-12-16"),
     ("hier à 23h30", TUN, "2024-12-17T23:30:00+01:00"),
-
     # --- forms only the dateparser fallback knows ---
     ("décembre 18, 2024", CASA, "2024-12-18"),
     ("il y a environ 3 heures", CASA, "2024-12-18T12:00:00+01:00"),
-
     # --- garbage, lone numbers, no date ---
     (None, CASA, None),
     ("", CASA, None),
@@ -354,14 +344,15 @@ def test_table_source(text, tz, expected):
 # API details
 # --------------------------------------------------------------------------- #
 
+
 def test_defaults_and_now_handling():
     # Default tz is Morocco; a naive now is local time in tz.
     naive = NOW.replace(tzinfo=None)
     assert parse_date("il y a 3 heures", now=naive) == "2024-12-18T12:00:00+01:00"
     # An aware now in another zone is converted to tz first (14:00 UTC = 15:00 local).
-    utc_now = datetime(2024, 12, 18, 14, 0, tzinfo=timezone.utc)
+    utc_now = datetime(2024, 12, 18, 14, 0, tzinfo=UTC)
     assert parse_date("il y a 3 heures", now=utc_now) == "2024-12-18T12:00:00+01:00"
-    assert parse_date("hier", now=datetime(2025, 1, 1, 0, 30, tzinfo=timezone.utc)) == "2024-12-31"
+    assert parse_date("hier", now=datetime(2025, 1, 1, 0, 30, tzinfo=UTC)) == "2024-12-31"
     # Default now: the current time; the result is today's date.
     today = datetime.now(ZoneInfo(CASA)).date()
     assert parse_date("aujourd'hui") in (today.isoformat(), (today + timedelta(days=1)).isoformat())
@@ -408,7 +399,7 @@ def test_to_date():
 def test_parts_value_and_status():
     p = parse_datetime_parts("24 - 04 - 2019 à 08h15", now=NOW)
     assert p == DateParts(date(2019, 4, 24), time(8, 15), timedelta(hours=1), "fast")
-    assert p.value == datetime(2019, 4, 24, 7, 15, tzinfo=timezone.utc)
+    assert p.value == datetime(2019, 4, 24, 7, 15, tzinfo=UTC)
     assert parse_datetime_parts("24 - 04 - 2019", now=NOW).value == date(2019, 4, 24)
     assert parse_datetime_parts("Publié dans 2M", now=NOW) is None
     assert date_status("Publié dans H24 Info le 24 - 04 - 2019", now=NOW) == "ok"
@@ -424,10 +415,22 @@ def test_pre_1914_local_mean_time_offsets_are_rounded_to_minutes():
     assert parse_date("01/01/1900 à 12h00", now=NOW) == "1900-01-01T12:00:00-00:30"
 
 
-@pytest.mark.parametrize("text", [
-    "2M", "24", "Médias 24", "Publié dans 2M", "H24 Info", "Le360", "12345678",
-    "2M décembre", "Publié dans 2M, mars", "10h30", "lorem ipsum",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2M",
+        "24",
+        "Médias 24",
+        "Publié dans 2M",
+        "H24 Info",
+        "Le360",
+        "12345678",
+        "2M décembre",
+        "Publié dans 2M, mars",
+        "10h30",
+        "lorem ipsum",
+    ],
+)
 def test_dateparser_only_for_month_or_relative_words(monkeypatch, text):
     calls = []
     real = dates._dateparser
@@ -496,13 +499,18 @@ def test_bad_dateparser_setting_fails_loudly(monkeypatch):
 # Inputs on which a backtracking regex would take hours (each one a pattern
 # part that once did): they must come back, with the right answer. No timing
 # is asserted; a regression hangs until the suite's timeout (pytest.ini).
-@pytest.mark.parametrize(("text", "expected"), [
-    ("24/04/2019 10:30" + " " * 20000 + "x", "2019-04-24T10:30:00+01:00"),  # zone after a time
-    ("aujourd" + " " * 20000 + "x", None),                                  # apostrophe-optional words
-    ("24/04/2019 10h" + " " * 20000 + "x", "2019-04-24T10:00:00+01:00"),    # optional minutes
-    ("1" * 20000, None), ("1 - " * 5000, None),
-    ("10h30 " * 3000 + "24/04/2019", "2019-04-24T10:30:00+01:00"), ("il y a 3" + " " * 20000, None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("24/04/2019 10:30" + " " * 20000 + "x", "2019-04-24T10:30:00+01:00"),  # zone after a time
+        ("aujourd" + " " * 20000 + "x", None),  # apostrophe-optional words
+        ("24/04/2019 10h" + " " * 20000 + "x", "2019-04-24T10:00:00+01:00"),  # optional minutes
+        ("1" * 20000, None),
+        ("1 - " * 5000, None),
+        ("10h30 " * 3000 + "24/04/2019", "2019-04-24T10:30:00+01:00"),
+        ("il y a 3" + " " * 20000, None),
+    ],
+)
 def test_no_catastrophic_backtracking(text, expected):
     assert parse_date(text, now=NOW) == expected
 
@@ -510,6 +518,7 @@ def test_no_catastrophic_backtracking(text, expected):
 # --------------------------------------------------------------------------- #
 # Properties
 # --------------------------------------------------------------------------- #
+
 
 def _assert_valid(result: str | None) -> None:
     if result is None:
@@ -525,10 +534,43 @@ def _assert_valid(result: str | None) -> None:
 
 
 FRAGMENTS = [
-    "Publié dans", "H24 Info", "Le Matin", "Médias 24", "2M", "Le360", "le", "à", "h", ":",
-    " - ", "/", ".", ",", "..", "er", "décembre", "déc.", "fev", "août", "mars", "mai",
-    "mercredi", "il y a", "heures", "jours", "min", "hier", "aujourd'hui", "avant-hier",
-    "GMT", "UTC", "Z", "+01:00", "T", "  ", "\u00a0",
+    "Publié dans",
+    "H24 Info",
+    "Le Matin",
+    "Médias 24",
+    "2M",
+    "Le360",
+    "le",
+    "à",
+    "h",
+    ":",
+    " - ",
+    "/",
+    ".",
+    ",",
+    "..",
+    "er",
+    "décembre",
+    "déc.",
+    "fev",
+    "août",
+    "mars",
+    "mai",
+    "mercredi",
+    "il y a",
+    "heures",
+    "jours",
+    "min",
+    "hier",
+    "aujourd'hui",
+    "avant-hier",
+    "GMT",
+    "UTC",
+    "Z",
+    "+01:00",
+    "T",
+    "  ",
+    "\u00a0",
 ]
 fragment = st.one_of(
     st.sampled_from(FRAGMENTS),
@@ -537,8 +579,11 @@ fragment = st.one_of(
     st.text(max_size=3),
 )
 # 200 examples keep the suite fast; DATES_MAX_EXAMPLES=5000 for a deeper search.
-FAST = settings(max_examples=int(os.environ.get("DATES_MAX_EXAMPLES", "200")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=int(os.environ.get("DATES_MAX_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @FAST
@@ -568,8 +613,20 @@ MONTH_SPELLINGS = {
     12: ["décembre", "decembre", "déc.", "dec", "DÉCEMBRE"],
 }
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-SOURCES = ["H24 Info", "Le Matin", "L'Opinion", "Libération", "Médias 24", "Le360", "2M",
-           "Al Bayane", "Aujourd'hui le Maroc", "El Watan", "Algérie 360", "La Presse"]
+SOURCES = [
+    "H24 Info",
+    "Le Matin",
+    "L'Opinion",
+    "Libération",
+    "Médias 24",
+    "Le360",
+    "2M",
+    "Al Bayane",
+    "Aujourd'hui le Maroc",
+    "El Watan",
+    "Algérie 360",
+    "La Presse",
+]
 
 
 def _date_forms(d: date, month: str) -> list[str]:
@@ -622,8 +679,11 @@ def test_round_trip_datetimes(d, t, data, tz):
     else:
         t = t.replace(second=0)
         time_text = data.draw(st.sampled_from(TIME_FORMS)).format(h=t.hour, m=t.minute)
-    layout = data.draw(st.sampled_from(["{d} à {t}", "{d} {t}", "{d}, {t}", "{t}, {d}",
-                                        "{t} - {d}", "Publié dans Le Matin le {d} à {t}"]))
+    layout = data.draw(
+        st.sampled_from(
+            ["{d} à {t}", "{d} {t}", "{d}, {t}", "{t}, {d}", "{t} - {d}", "Publié dans Le Matin le {d} à {t}"]
+        )
+    )
     text = layout.format(d=date_text, t=time_text)
     expected = datetime.combine(d, t, ZoneInfo(tz)).isoformat()
     assert parse_date(text, tz=tz, now=NOW) == expected
@@ -652,7 +712,7 @@ def test_relative_round_trip(n, unit):
     seconds = {"minutes": 60, "min": 60, "heures": 3600, "h": 3600}.get(unit)
     if seconds:
         # Elapsed time is physical time: subtract in UTC.
-        expected = (NOW.astimezone(timezone.utc) - timedelta(seconds=n * seconds)).astimezone(ZoneInfo(CASA))
+        expected = (NOW.astimezone(UTC) - timedelta(seconds=n * seconds)).astimezone(ZoneInfo(CASA))
         assert result == expected.isoformat()
     else:
         days = n * (7 if unit == "semaines" else 1)

@@ -34,20 +34,42 @@ TTL, IDLE = 5, 15  # lease TTL < idle timeout: survivors are still there when th
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsagg.distributed", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "newsagg.distributed", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def start_worker(redis_url: str, data_dir: Path, job: str, *extra: str) -> subprocess.Popen:
     """`scrapy crawl maghress_worker` as a separate process (what a Scrapyd node runs)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "scrapy", "crawl", SPIDER, "-a", f"_job={job}",
-           "-s", f"REDIS_URL={redis_url}", "-s", f"NEWSAGG_DATA_DIR={data_dir}",
-           "-s", f"MAX_IDLE_TIME_BEFORE_CLOSE={IDLE}", "-s", f"NEWSAGG_DISTRIBUTED_LEASE_TTL={TTL}",
-           "-s", "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL=1",
-           # A little delay per worker so one process cannot finish the whole
-           # replica while the others are still importing Scrapy.
-           "-s", "DOWNLOAD_DELAY=0.05", "-s", "LOG_LEVEL=INFO", "-s", f"LOG_FILE={data_dir / 'worker.log'}", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        SPIDER,
+        "-a",
+        f"_job={job}",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        "-s",
+        f"NEWSAGG_DATA_DIR={data_dir}",
+        "-s",
+        f"MAX_IDLE_TIME_BEFORE_CLOSE={IDLE}",
+        "-s",
+        f"NEWSAGG_DISTRIBUTED_LEASE_TTL={TTL}",
+        "-s",
+        "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL=1",
+        # A little delay per worker so one process cannot finish the whole
+        # replica while the others are still importing Scrapy.
+        "-s",
+        "DOWNLOAD_DELAY=0.05",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        f"LOG_FILE={data_dir / 'worker.log'}",
+        *extra,
+    ]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -81,10 +103,14 @@ def run(redis_url, tmp_path_factory):
         for name, job in jobs.items():
             procs[name] = start_worker(redis_url, tmp / name, job, "-a", f"base_url={base}")
         crawl = CrawlKeys("newsagg", SPIDER)
-        wait_for(lambda: server.scard(crawl.workers) == 3 or any(p.poll() is not None for p in procs.values()),
-                 180, "three workers to open")
-        assert all(p.poll() is None for p in procs.values()), {n: p.stderr.read() for n, p in procs.items()
-                                                                if p.poll() is not None}
+        wait_for(
+            lambda: server.scard(crawl.workers) == 3 or any(p.poll() is not None for p in procs.values()),
+            180,
+            "three workers to open",
+        )
+        assert all(p.poll() is None for p in procs.values()), {
+            n: p.stderr.read() for n, p in procs.items() if p.poll() is not None
+        }
         seeded = cli("seed", "maghress", "--base-url", base, "--redis-url", redis_url)
         assert seeded.returncode == 0, seeded.stderr
         state = StateKeys("newsagg", "maghress")
@@ -100,11 +126,21 @@ def run(redis_url, tmp_path_factory):
         merged = tmp / "merged.jsonl"
         merge = cli("merge", str(tmp / "a"), str(tmp / "b"), str(tmp / "c"), "-o", str(merged))
         yield SimpleNamespace(
-            tmp=tmp, server=server, crawl=crawl, state=state, jobs=jobs, procs=procs, logs=logs,
-            claims_a=claims_a, frontier_at_kill=frontier_at_kill, merge=merge,
-            merged=merged, truth=expected_records(replica.corpus, base),
-            groups=republication_groups(replica.corpus, base), status=json.loads(cli(
-                "status", "maghress", "--redis-url", redis_url).stdout))
+            tmp=tmp,
+            server=server,
+            crawl=crawl,
+            state=state,
+            jobs=jobs,
+            procs=procs,
+            logs=logs,
+            claims_a=claims_a,
+            frontier_at_kill=frontier_at_kill,
+            merge=merge,
+            merged=merged,
+            truth=expected_records(replica.corpus, base),
+            groups=republication_groups(replica.corpus, base),
+            status=json.loads(cli("status", "maghress", "--redis-url", redis_url).stdout),
+        )
     finally:
         for p in procs.values():
             if p.poll() is None:

@@ -40,9 +40,11 @@ CRAWL = CrawlKeys("newsagg", SPIDER)
 STATE = StateKeys("newsagg", "maghress")
 # A republication pair (same title and body under two keys) and an unrelated article.
 TWIN1, TWIN2, OTHER = f"{BASE}/fr/h24info/1", f"{BASE}/fr/lematin/7", f"{BASE}/fr/h24info/2"
-TEXT = {TWIN1: ("Le port de Tanger", "Le trafic a doublé cette année."),
-        TWIN2: ("Le port de Tanger", "Le trafic a doublé cette année."),
-        OTHER: ("La pluie à Fès", "Il a plu trois jours de suite.")}
+TEXT = {
+    TWIN1: ("Le port de Tanger", "Le trafic a doublé cette année."),
+    TWIN2: ("Le port de Tanger", "Le trafic a doublé cette année."),
+    OTHER: ("La pluie à Fès", "Il a plu trois jours de suite."),
+}
 
 
 def worker_settings(redis_url: str, data_dir) -> dict:
@@ -50,8 +52,14 @@ def worker_settings(redis_url: str, data_dir) -> dict:
     project = get_project_settings()
     apply_distributed_settings(project)
     settings = {k: v for k, v in project.copy_to_dict().items() if project.getpriority(k) >= 20}
-    settings.update({"REDIS_URL": redis_url, "NEWSAGG_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING",
-                     "NEWSAGG_DISTRIBUTED_LEASE_TTL": 30})
+    settings.update(
+        {
+            "REDIS_URL": redis_url,
+            "NEWSAGG_DATA_DIR": str(data_dir),
+            "LOG_LEVEL": "WARNING",
+            "NEWSAGG_DISTRIBUTED_LEASE_TTL": 30,
+        }
+    )
     return settings
 
 
@@ -101,8 +109,16 @@ class Worker:
         """The article at *url* through every pipeline: "kept" or the drop reason."""
         slug, article_id = url.rsplit("/", 2)[-2:]
         title, body = TEXT[url]
-        item = ArticleItem(url=url, site="maghress", source_slug=slug, source=slug, article_id=article_id,
-                           title=title, body=body, published_raw="24 - 04 - 2019")
+        item = ArticleItem(
+            url=url,
+            site="maghress",
+            source_slug=slug,
+            source=slug,
+            article_id=article_id,
+            title=title,
+            body=body,
+            published_raw="24 - 04 - 2019",
+        )
         try:
             for pipe in self.pipelines:
                 item = pipe.process_item(item)
@@ -136,8 +152,11 @@ class Worker:
         """Close the feed with what was kept, commit and publish (``RunCommit.finish``),
         then the worker's end (``WorkerMixin._finish``): hand back work if not committed.
         Returns the published rows."""
-        storage = PartFileStorage(str(self.data_dir / f"{self.run_id}.jsonl"), feed_options={"format": "jsonlines"},
-                                  files=run_context(self.crawler).files)
+        storage = PartFileStorage(
+            str(self.data_dir / f"{self.run_id}.jsonl"),
+            feed_options={"format": "jsonlines"},
+            files=run_context(self.crawler).files,
+        )
         fh = storage.open(None)
         for item in self.kept:
             fh.write((json.dumps({"url": item.url, "fingerprint": item.fingerprint}) + "\n").encode())
@@ -281,8 +300,9 @@ def test_a_zombie_claims_nothing_more_and_hands_its_work_back(workers):
     assert a.crawler.stats.get_value("newsagg/items_dropped/run_presumed_dead") == 1
     assert b.server.hlen(STATE.claimed_keys) == 0, "a recovered run claims nothing"
     a.finish()
-    assert [b.fetch() for _ in range(2)] == [(OTHER, "kept"), (TWIN1, "kept")], \
+    assert [b.fetch() for _ in range(2)] == [(OTHER, "kept"), (TWIN1, "kept")], (
         "the zombie's in-flight work went back to the frontier at its end"
+    )
     b.finish()
     assert copies(a, b, urls=(TWIN1, TWIN2, OTHER)) == [OTHER, TWIN1]
 

@@ -136,8 +136,9 @@ def test_seeds_popped_by_a_dead_run_come_back(server):
 
 
 def test_seed_stores_config_and_start_urls(server):
-    out = seed(server, "maghress", {"base_url": BASE + "/", "sources": "h24info,lematin", "max_pages": "2"},
-               prefix="newsagg")
+    out = seed(
+        server, "maghress", {"base_url": BASE + "/", "sources": "h24info,lematin", "max_pages": "2"}, prefix="newsagg"
+    )
     assert out["seeds"] == 1
     assert json.loads(server.get(CRAWL.config)) == {"base_url": BASE, "sources": "h24info,lematin", "max_pages": "2"}
     assert [json.loads(x) for x in server.lrange(CRAWL.start_urls, 0, -1)] == [{"url": f"{BASE}/fr/"}]
@@ -164,13 +165,44 @@ def test_seed_refuses_to_wipe_a_crawl_in_progress(server, redis_url):
 
 
 def test_seed_cli(server, redis_url):
-    run = subprocess.run([sys.executable, "-m", "newsagg.distributed", "seed", "maghress", "--base-url", BASE,
-                          "--since", "2024-01-01", "--redis-url", redis_url], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsagg.distributed",
+            "seed",
+            "maghress",
+            "--base-url",
+            BASE,
+            "--since",
+            "2024-01-01",
+            "--redis-url",
+            redis_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["config"] == {"base_url": BASE, "since": "2024-01-01"}
-    bad = subprocess.run([sys.executable, "-m", "newsagg.distributed", "seed", "maghress", "--base-url", "ftp://x",
-                          "--redis-url", redis_url], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsagg.distributed",
+            "seed",
+            "maghress",
+            "--base-url",
+            "ftp://x",
+            "--redis-url",
+            redis_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "base_url" in bad.stderr
 
 
@@ -227,9 +259,13 @@ def test_scheduler_shares_the_dupefilter_between_workers(server, redis_url):
 
     def scheduler(run_id: str) -> ReliableScheduler:
         settings = Settings({"REDIS_URL": redis_url, "SCHEDULER_DUPEFILTER_KEY": CRAWL.dupefilter})
-        s = ReliableScheduler(server, persist=True, queue_key=CRAWL.requests,
-                              queue_cls="newsagg.distributed.queue.ReliablePriorityQueue",
-                              dupefilter_cls="scrapy_redis.dupefilter.RFPDupeFilter")
+        s = ReliableScheduler(
+            server,
+            persist=True,
+            queue_key=CRAWL.requests,
+            queue_cls="newsagg.distributed.queue.ReliablePriorityQueue",
+            dupefilter_cls="scrapy_redis.dupefilter.RFPDupeFilter",
+        )
         s.open(StubWorker(run_id, settings))
         return s
 
@@ -247,8 +283,10 @@ def test_scheduler_shares_the_dupefilter_between_workers(server, redis_url):
 
 
 def _worker(redis_url: str):
-    crawler = get_crawler(MaghressWorker, {"REDIS_URL": redis_url, "NEWSAGG_DISTRIBUTED_LEASE_TTL": 30,
-                                           "EXTENSIONS": {"newsagg.run.RunContext": 0}})  # the run's identity
+    crawler = get_crawler(
+        MaghressWorker,
+        {"REDIS_URL": redis_url, "NEWSAGG_DISTRIBUTED_LEASE_TTL": 30, "EXTENSIONS": {"newsagg.run.RunContext": 0}},
+    )  # the run's identity
     spider = MaghressWorker.from_crawler(crawler, base_url=BASE)
     crawler.spider = spider
     spider._opened(spider)

@@ -67,10 +67,12 @@ def test_duplicates_across_workers_are_dropped(corpus_truth, tmp_path):
     write_jsonl(tmp_path / "w1.jsonl", [as_crawled(a), as_crawled(first)])
     # Worker 2: the same key again (a zombie's copy), a republication, a new article, and
     # the line a SIGKILL cut in half.
-    write_jsonl(tmp_path / "w2.jsonl", [as_crawled(a, crawled_at="2026-02-02T00:00:00+00:00"),
-                                        as_crawled(republished), as_crawled(b)], tail='{"url": "http://x/fr/a/1", "ti')
-    report = merge([str(tmp_path / "w1.jsonl"), str(tmp_path / "w2.jsonl")], str(tmp_path / "m.jsonl"),
-                   neardup=False)
+    write_jsonl(
+        tmp_path / "w2.jsonl",
+        [as_crawled(a, crawled_at="2026-02-02T00:00:00+00:00"), as_crawled(republished), as_crawled(b)],
+        tail='{"url": "http://x/fr/a/1", "ti',
+    )
+    report = merge([str(tmp_path / "w1.jsonl"), str(tmp_path / "w2.jsonl")], str(tmp_path / "m.jsonl"), neardup=False)
     items = read_jsonl(tmp_path / "m.jsonl")
     assert [i["url"] for i in items] == [a["url"], first["url"], b["url"]]
     assert items[0]["crawled_at"] == "2026-01-01T00:00:00+00:00", "the first copy wins"
@@ -85,7 +87,7 @@ def test_csv_output_reads_back(corpus_truth, tmp_path):
     merge([str(tmp_path / "in")], str(tmp_path / "m.csv"), neardup=False)
     rows = read_csv(tmp_path / "m.csv")  # asserts the header is FIELDS
     assert [r["url"] for r in rows] == [r["url"] for r in recs]
-    for row, rec in zip(rows, recs):
+    for row, rec in zip(rows, recs, strict=False):
         for f in FIELDS:
             want = "" if rec[f] is None else str(rec[f])
             assert row[f].lstrip("'") == want, f  # ' = the CSV exporter's formula guard
@@ -106,8 +108,16 @@ def test_manifests_are_verified(corpus_truth, tmp_path):
     data = write_jsonl(tmp_path / "w" / "run.jsonl", [as_crawled(t) for t in truth[:3]])
     sha = hashlib.sha256(data.read_bytes()).hexdigest()
     manifest = tmp_path / "w" / "run.manifest.json"
-    manifest.write_text(json.dumps({"files": [{"name": "run.jsonl", "format": "jsonlines", "rows": 3, "sha256": sha},
-                                              {"name": "run.parquet", "format": "parquet", "rows": 3}]}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "files": [
+                    {"name": "run.jsonl", "format": "jsonlines", "rows": 3, "sha256": sha},
+                    {"name": "run.parquet", "format": "parquet", "rows": 3},
+                ]
+            }
+        )
+    )
     assert merge([str(manifest)], str(tmp_path / "m1.jsonl")).written == 3
     assert merge([str(tmp_path / "w")], str(tmp_path / "m2.jsonl")).written == 3
     with data.open("a", encoding="utf-8") as fh:
@@ -122,13 +132,26 @@ def test_merge_cli(corpus_truth, tmp_path):
     truth, _ = corpus_truth
     write_jsonl(tmp_path / "a" / "x.jsonl", [as_crawled(t) for t in truth[:4]])
     write_jsonl(tmp_path / "b" / "y.jsonl", [as_crawled(t) for t in truth[2:6]])
-    cmd = [sys.executable, "-m", "newsagg.distributed", "merge", str(tmp_path / "a"), str(tmp_path / "b"),
-           "-o", str(tmp_path / "out" / "merged.jsonl")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsagg.distributed",
+        "merge",
+        str(tmp_path / "a"),
+        str(tmp_path / "b"),
+        "-o",
+        str(tmp_path / "out" / "merged.jsonl"),
+    ]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert report["records_written"] == 6 and report["dropped"] == {"duplicate_key": 2}
     assert len(read_jsonl(tmp_path / "out" / "merged.jsonl")) == 6
-    missing = subprocess.run(cmd[:4] + [str(tmp_path / "nope"), "-o", str(tmp_path / "m.jsonl")], cwd=ROOT,
-                             capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        cmd[:4] + [str(tmp_path / "nope"), "-o", str(tmp_path / "m.jsonl")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 2 and "no such file" in missing.stderr

@@ -23,8 +23,14 @@ from newsagg.state.redis import RedisState, StateKeys, release_run
 @pytest.fixture
 def settings(redis_url):
     redis.Redis.from_url(redis_url).flushdb()
-    return Settings({"REDIS_URL": redis_url, "NEWSAGG_STATE_BACKEND": "redis",
-                     "NEWSAGG_DISTRIBUTED_LEASE_TTL": 2, "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL": 0.3})
+    return Settings(
+        {
+            "REDIS_URL": redis_url,
+            "NEWSAGG_STATE_BACKEND": "redis",
+            "NEWSAGG_DISTRIBUTED_LEASE_TTL": 2,
+            "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL": 0.3,
+        }
+    )
 
 
 @pytest.fixture
@@ -101,8 +107,9 @@ def test_claims_are_atomic_under_contention(states):
 
     def race(i: int, st: RedisState) -> None:
         barrier.wait()
-        won[f"run{i}"] = [n for n in range(200)
-                          if st.claim(("maghress", "s", str(n)), f"fp{n % 150}", f"u{n}", f"run{i}")]
+        won[f"run{i}"] = [
+            n for n in range(200) if st.claim(("maghress", "s", str(n)), f"fp{n % 150}", f"u{n}", f"run{i}")
+        ]
 
     threads = [threading.Thread(target=race, args=(i, st)) for i, st in enumerate(backends)]
     for t in threads:
@@ -150,8 +157,16 @@ def test_unreachable_redis_is_a_state_error(redis_url):
     from newsagg.state import StateError
 
     with pytest.raises(StateError, match="unreachable"):
-        open_state(Settings({"REDIS_URL": "redis://127.0.0.1:1/0", "NEWSAGG_STATE_BACKEND": "redis",
-                             "REDIS_PARAMS": {"socket_connect_timeout": 1}}), "maghress")
+        open_state(
+            Settings(
+                {
+                    "REDIS_URL": "redis://127.0.0.1:1/0",
+                    "NEWSAGG_STATE_BACKEND": "redis",
+                    "REDIS_PARAMS": {"socket_connect_timeout": 1},
+                }
+            ),
+            "maghress",
+        )
 
 
 def test_alias_makes_a_republication_known_after_commit(states):

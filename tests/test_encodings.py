@@ -14,19 +14,35 @@ U, W = "utf-8", "cp1252"
 # (bytes as served, text a reader sees). Fragments come from the live copies
 # (ANATOMY: lesoirdalgerie/132198 "Toudja (Béjaïa) a vécu") and the replica bank.
 MIXED = [
-    pytest.param("Publié dans Le Soir d'Algérie le 12 - 03 - 2024 ".encode(U) + "Toudja (Béjaïa) a vécu".encode(W),
-                 "Publié dans Le Soir d'Algérie le 12 - 03 - 2024 Toudja (Béjaïa) a vécu", id="utf8-page-cp1252-run"),
-    pytest.param("<p>Merci d'avoir signalé!</p><p>".encode(U) + "L’été à Sétif, « c'est passé »".encode(W) + b"</p>",
-                 "<p>Merci d'avoir signalé!</p><p>L’été à Sétif, « c'est passé »</p>", id="cp1252-curly-quotes"),
-    pytest.param("Béjaïa, l'été : ".encode(W) + "l’œuvre « passée » coûte 10 €".encode(U),
-                 "Béjaïa, l'été : l’œuvre « passée » coûte 10 €", id="cp1252-page-utf8-run"),
+    pytest.param(
+        "Publié dans Le Soir d'Algérie le 12 - 03 - 2024 ".encode(U) + "Toudja (Béjaïa) a vécu".encode(W),
+        "Publié dans Le Soir d'Algérie le 12 - 03 - 2024 Toudja (Béjaïa) a vécu",
+        id="utf8-page-cp1252-run",
+    ),
+    pytest.param(
+        "<p>Merci d'avoir signalé!</p><p>".encode(U) + "L’été à Sétif, « c'est passé »".encode(W) + b"</p>",
+        "<p>Merci d'avoir signalé!</p><p>L’été à Sétif, « c'est passé »</p>",
+        id="cp1252-curly-quotes",
+    ),
+    pytest.param(
+        "Béjaïa, l'été : ".encode(W) + "l’œuvre « passée » coûte 10 €".encode(U),
+        "Béjaïa, l'été : l’œuvre « passée » coûte 10 €",
+        id="cp1252-page-utf8-run",
+    ),
     # "é\xa0»" in windows-1252 is also valid UTF-8 (U+9A3B): not a plausible character here.
-    pytest.param("« c'est passé\u00a0» à Tizi ".encode(W) + "Merci d'avoir signalé!".encode(U),
-                 "« c'est passé\u00a0» à Tizi Merci d'avoir signalé!", id="cp1252-nbsp-guillemet"),
-    pytest.param("voilà\u00a0» à Fès ".encode(W) + "et là\u202f!".encode(U), "voilà\u00a0» à Fès et là\u202f!",
-                 id="a-grave-nbsp"),
-    pytest.param("العربية | Accueil — ".encode(U) + "Le député a été reçu à Sétif".encode(W),
-                 "العربية | Accueil — Le député a été reçu à Sétif", id="arabic-nav-cp1252-run"),
+    pytest.param(
+        "« c'est passé\u00a0» à Tizi ".encode(W) + "Merci d'avoir signalé!".encode(U),
+        "« c'est passé\u00a0» à Tizi Merci d'avoir signalé!",
+        id="cp1252-nbsp-guillemet",
+    ),
+    pytest.param(
+        "voilà\u00a0» à Fès ".encode(W) + "et là\u202f!".encode(U), "voilà\u00a0» à Fès et là\u202f!", id="a-grave-nbsp"
+    ),
+    pytest.param(
+        "العربية | Accueil — ".encode(U) + "Le député a été reçu à Sétif".encode(W),
+        "العربية | Accueil — Le député a été reçu à Sétif",
+        id="arabic-nav-cp1252-run",
+    ),
     pytest.param("le cœur de l’été".encode(W) + " — fin".encode(U), "le cœur de l’été — fin", id="oe-ligature"),
     # A windows-1252 letter glued to a UTF-8 one in the same byte run.
     pytest.param("é".encode(W) + "’".encode(U) + "à".encode(W), "é’à", id="glued-run"),
@@ -46,15 +62,18 @@ def test_mixed_fragments_keep_every_letter(body, text):
     assert fixed is not None and fixed.decode(U) == text
 
 
-@pytest.mark.parametrize(("body", "declared", "text"), [
-    ("Toudja (Béjaïa) a vécu l’été".encode(U), "utf-8", "Toudja (Béjaïa) a vécu l’été"),
-    ("Toudja (Béjaïa) a vécu l’été".encode(U), "windows-1252", "Toudja (Béjaïa) a vécu l’été"),  # lying header
-    ("Toudja (Béjaïa) a vécu l’été".encode(W), "windows-1252", "Toudja (Béjaïa) a vécu l’été"),
-    ("Toudja (Béjaïa) a vécu l’été".encode(W), "utf-8", "Toudja (Béjaïa) a vécu l’été"),  # fallback charset
-    (b"Publie dans Le Matin le 24 - 04 - 2019", None, "Publie dans Le Matin le 24 - 04 - 2019"),
-    # One charset throughout: "passé\xa0»" is valid UTF-8 by chance, the page is still windows-1252.
-    ("« c'est passé\u00a0» dit-il, à Fès".encode(W), "windows-1252", "« c'est passé\u00a0» dit-il, à Fès"),
-])
+@pytest.mark.parametrize(
+    ("body", "declared", "text"),
+    [
+        ("Toudja (Béjaïa) a vécu l’été".encode(U), "utf-8", "Toudja (Béjaïa) a vécu l’été"),
+        ("Toudja (Béjaïa) a vécu l’été".encode(U), "windows-1252", "Toudja (Béjaïa) a vécu l’été"),  # lying header
+        ("Toudja (Béjaïa) a vécu l’été".encode(W), "windows-1252", "Toudja (Béjaïa) a vécu l’été"),
+        ("Toudja (Béjaïa) a vécu l’été".encode(W), "utf-8", "Toudja (Béjaïa) a vécu l’été"),  # fallback charset
+        (b"Publie dans Le Matin le 24 - 04 - 2019", None, "Publie dans Le Matin le 24 - 04 - 2019"),
+        # One charset throughout: "passé\xa0»" is valid UTF-8 by chance, the page is still windows-1252.
+        ("« c'est passé\u00a0» dit-il, à Fès".encode(W), "windows-1252", "« c'est passé\u00a0» dit-il, à Fès"),
+    ],
+)
 def test_single_charset_pages_are_not_mixed(body, declared, text):
     assert repair_mixed(body) is None
     assert decode_mixed(body, declared) == text
@@ -66,8 +85,16 @@ def test_ambiguous_pair_reads_as_utf8():
     assert decode_mixed("Hôtel Â«".encode(W) + " année".encode(U)) == "Hôtel « année"
 
 
-GARBAGE = [b"\xff\xfe\x00\x81", b"\xc3", b"\xe2\x80", b"\xf0\x9f\x98", b"\xed\xa0\x80", b"\xc0\xaf\x80\xbf" * 10,
-           bytes(range(256)), b"\xc3\xa9" + bytes(range(128, 256)) + b"\xe9t\xe9"]
+GARBAGE = [
+    b"\xff\xfe\x00\x81",
+    b"\xc3",
+    b"\xe2\x80",
+    b"\xf0\x9f\x98",
+    b"\xed\xa0\x80",
+    b"\xc0\xaf\x80\xbf" * 10,
+    bytes(range(256)),
+    b"\xc3\xa9" + bytes(range(128, 256)) + b"\xe9t\xe9",
+]
 
 
 @pytest.mark.parametrize("body", GARBAGE)
@@ -90,8 +117,11 @@ def test_decoder_is_total(body, declared):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.text(alphabet="abcdé èàçôœ’«»\u00a0ûïÉ.,;:!?", max_size=30), st.booleans()),
-                min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="abcdé èàçôœ’«»\u00a0ûïÉ.,;:!?", max_size=30), st.booleans()), min_size=1, max_size=8
+    )
+)
 def test_french_fragments_round_trip(parts):
     """Any French text cut in fragments, each in either charset, reads back exactly
     (the documented "Â«" ambiguity cannot arise from this alphabet). A
@@ -104,6 +134,7 @@ def test_french_fragments_round_trip(parts):
 
 
 # --- the downloader middleware ------------------------------------------------------
+
 
 def _middleware():
     from scrapy.utils.test import get_crawler
@@ -124,8 +155,11 @@ def _response(body: bytes, charset: str):
 
 def test_middleware_leaves_clean_pages_alone():
     mw, stats = _middleware()
-    for body, charset in ((b"<p>plain ascii</p>", "utf-8"), ("<p>Béjaïa l’été</p>".encode(U), "utf-8"),
-                          ("<p>Béjaïa l’été</p>".encode(W), "windows-1252")):
+    for body, charset in (
+        (b"<p>plain ascii</p>", "utf-8"),
+        ("<p>Béjaïa l’été</p>".encode(U), "utf-8"),
+        ("<p>Béjaïa l’été</p>".encode(W), "windows-1252"),
+    ):
         request, response = _response(body, charset)
         assert mw.process_response(request, response) is response
     assert not {k: v for k, v in stats.get_stats().items() if k.startswith("newsagg/charset/")}
@@ -134,8 +168,11 @@ def test_middleware_leaves_clean_pages_alone():
 @pytest.mark.parametrize("charset", ["utf-8", "windows-1252"])
 def test_middleware_repairs_and_counts_mixed_pages(charset):
     mw, stats = _middleware()
-    body = ("<html><body><p>Publié dans Le Soir d'Algérie</p><p>".encode(U) + "Toudja (Béjaïa) a vécu".encode(W)
-            + "</p><p>l’été</p></body></html>".encode(U))
+    body = (
+        "<html><body><p>Publié dans Le Soir d'Algérie</p><p>".encode(U)
+        + "Toudja (Béjaïa) a vécu".encode(W)
+        + "</p><p>l’été</p></body></html>".encode(U)
+    )
     request, response = _response(body, charset)
     fixed = mw.process_response(request, response)
     assert fixed.encoding == "utf-8"

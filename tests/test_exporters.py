@@ -20,19 +20,44 @@ from scrapy.utils.test import get_crawler
 from newsagg.exporters.csv import FORMULA_CHARS, SafeCsvItemExporter, neutralize_cell, unescape_cell
 from newsagg.exporters.parquet import ParquetItemExporter, parquet_schema
 from newsagg.exporters.storage import dataset_uri_params
-from newsagg.run import UnsafeName, dataset_stem, run_tag, safe_slug
 from newsagg.items import FIELDS, SCHEMA_VERSION, ArticleItem
+from newsagg.run import UnsafeName, dataset_stem, run_tag, safe_slug
 from tests.crawling import SPIDERS, project_settings
 
-TRICKY = ["=HYPERLINK(\"http://evil\",\"x\")", "+33 1 23", "-5 %", "@SUM(A1)", "\tTab", "\rCR", "'=already",
-          "''+twice", "'plain quote", "normal", "", "ligne 1\nligne 2", 'des "guillemets", et, virgules', "é ü ‘’ «»"]
+TRICKY = [
+    '=HYPERLINK("http://evil","x")',
+    "+33 1 23",
+    "-5 %",
+    "@SUM(A1)",
+    "\tTab",
+    "\rCR",
+    "'=already",
+    "''+twice",
+    "'plain quote",
+    "normal",
+    "",
+    "ligne 1\nligne 2",
+    'des "guillemets", et, virgules',
+    "é ü ‘’ «»",
+]
 
 
 def item(i: int, **kw) -> ArticleItem:
-    base = dict(url=f"http://x/fr/h24info/{i}", site="maghress", source_slug="h24info", source="H24 Info",
-                article_id=str(i), title=f"Titre {i}", published_at="2024-03-10T08:15:00+01:00",
-                published_raw="10 - 03 - 2024 à 08h15", body="Un.\n\nDeux.", original_url=None, word_count=2,
-                crawled_at="2025-01-01T00:00:00+00:00", fingerprint=f"fp{i}")
+    base = dict(
+        url=f"http://x/fr/h24info/{i}",
+        site="maghress",
+        source_slug="h24info",
+        source="H24 Info",
+        article_id=str(i),
+        title=f"Titre {i}",
+        published_at="2024-03-10T08:15:00+01:00",
+        published_raw="10 - 03 - 2024 à 08h15",
+        body="Un.\n\nDeux.",
+        original_url=None,
+        word_count=2,
+        crawled_at="2025-01-01T00:00:00+00:00",
+        fingerprint=f"fp{i}",
+    )
     base.update(kw)
     return ArticleItem(**base)
 
@@ -50,6 +75,7 @@ def export(cls, items, **settings) -> bytes:
 
 # --- CSV ----------------------------------------------------------------------------
 
+
 def test_formula_rule_is_one_apostrophe_and_reversible():
     for text in TRICKY:
         out = neutralize_cell(text)
@@ -65,16 +91,18 @@ def test_csv_neutralises_and_reads_back_with_csv_and_arrow():
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
     assert list(rows[0]) == FIELDS
-    for it, row in zip(items, rows):
+    for it, row in zip(items, rows, strict=False):
         for f in FIELDS:
             want = "" if getattr(it, f) is None else str(getattr(it, f))
             assert unescape_cell(row[f]) == want, (f, row[f])
             # What a spreadsheet sees: never a formula.
             assert not row[f].startswith(FORMULA_CHARS), (f, row[f])
     # Arrow (the engine pandas can use) reads the same cells, newlines and quotes included.
-    table = pacsv.read_csv(io.BytesIO(raw), parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                           convert_options=pacsv.ConvertOptions(column_types={f: "string" for f in FIELDS},
-                                                                strings_can_be_null=False))
+    table = pacsv.read_csv(
+        io.BytesIO(raw),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={f: "string" for f in FIELDS}, strings_can_be_null=False),
+    )
     assert table.column("title").to_pylist() == [r["title"] for r in rows]
 
 
@@ -82,7 +110,7 @@ def test_csv_bom_header_only_and_switch_off():
     raw = export(SafeCsvItemExporter, [], NEWSAGG_CSV_BOM=True)
     assert raw.decode("utf-8") == "\ufeff" + ",".join(FIELDS) + "\r\n", "an empty run: BOM + header"
     raw = export(SafeCsvItemExporter, [item(1, title="=1+1")], NEWSAGG_CSV_NEUTRALIZE=False)
-    assert list(csv.DictReader(io.StringIO(raw.decode(), newline="")))[0]["title"] == "=1+1"
+    assert next(iter(csv.DictReader(io.StringIO(raw.decode(), newline=""))))["title"] == "=1+1"
 
 
 @pytest.mark.parametrize("fields", [None, {"url": "URL", "title": "Titre"}], ids=["autodetected", "renamed"])
@@ -106,6 +134,7 @@ def test_csv_is_the_registered_exporter():
 
 
 # --- JSONL and Parquet from a real crawl ---------------------------------------------
+
 
 @pytest_twisted.ensureDeferred
 async def test_jsonl_is_utf8_unescaped_and_parquet_typed(make_replica, tmp_path):
@@ -140,8 +169,9 @@ async def test_jsonl_is_utf8_unescaped_and_parquet_typed(make_replica, tmp_path)
             assert row["published_ts"] == dt.datetime.fromisoformat(at)
         else:
             assert row["published_ts"] is None, "no invented midnight"
-    assert any(r["published_ts"] for r in rows.values()) and any(r["published_date"] and not r["published_ts"]
-                                                                 for r in rows.values())
+    assert any(r["published_ts"] for r in rows.values()) and any(
+        r["published_date"] and not r["published_ts"] for r in rows.values()
+    )
 
 
 def test_parquet_memory_is_bounded_by_row_groups(tmp_path):
@@ -156,6 +186,7 @@ def test_parquet_memory_is_bounded_by_row_groups(tmp_path):
 
 
 # --- names: validated slugs only ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("bad", ["../../etc", "..", "a/b", "H24", "", "x y", "lematin\x00", "lematin\n", None, 3])
 def test_bad_slugs_never_reach_a_name(bad):
@@ -177,8 +208,9 @@ def test_run_tag_is_safe_for_any_job_id():
 def test_uri_params_refuse_a_crafted_source(tmp_path):
     from newsagg.spiders.maghress import MaghressSpider
 
-    crawler = get_crawler(MaghressSpider, {"NEWSAGG_DATA_DIR": str(tmp_path),
-                                           "EXTENSIONS": {"newsagg.run.RunContext": 0}})  # the run's identity
+    crawler = get_crawler(
+        MaghressSpider, {"NEWSAGG_DATA_DIR": str(tmp_path), "EXTENSIONS": {"newsagg.run.RunContext": 0}}
+    )  # the run's identity
     crawler.spider = MaghressSpider.from_crawler(crawler)
     params = dataset_uri_params({}, crawler.spider)
     assert params["site"] == "maghress" and params["source_part"] == ""
@@ -201,8 +233,9 @@ class EvilSpider(scrapy.Spider):
 @pytest.mark.parametrize("pipelines", ["project", "none"])
 @pytest_twisted.ensureDeferred
 async def test_malicious_slug_from_a_page_is_dropped_or_rejected(tmp_path, pipelines):
-    settings = project_settings(FEEDS=project_settings()["NEWSAGG_DEFAULT_FEEDS"], NEWSAGG_DATA_DIR=str(tmp_path),
-                                NEWSAGG_SPLIT_BY_SOURCE=True)
+    settings = project_settings(
+        FEEDS=project_settings()["NEWSAGG_DEFAULT_FEEDS"], NEWSAGG_DATA_DIR=str(tmp_path), NEWSAGG_SPLIT_BY_SOURCE=True
+    )
     if pipelines == "none":  # the exporter's own check, behind the pipeline's
         settings["ITEM_PIPELINES"] = {}
     crawler = get_crawler(EvilSpider, settings)
@@ -222,6 +255,7 @@ async def test_malicious_slug_from_a_page_is_dropped_or_rejected(tmp_path, pipel
 
 # --- the FeedExporter internals per-source files rely on ------------------------------
 
+
 def test_feed_exporter_internals_we_use():
     """newsagg.extensions.feeds opens per-source files with two FeedExporter
     methods that are not public API. Their signatures as that code calls them:
@@ -234,8 +268,14 @@ def test_feed_exporter_internals_we_use():
         return list(inspect.signature(fn).parameters)
 
     assert params(FeedExporter._get_uri_params) == ["self", "spider", "uri_params_function", "slot"]
-    assert params(FeedExporter._start_new_batch) == ["self", "batch_id", "uri", "feed_options", "spider",
-                                                     "uri_template"]
+    assert params(FeedExporter._start_new_batch) == [
+        "self",
+        "batch_id",
+        "uri",
+        "feed_options",
+        "spider",
+        "uri_template",
+    ]
     assert inspect.signature(FeedExporter._start_new_batch).return_annotation in (FeedSlot, "FeedSlot")
     assert "filter" in params(FeedSlot.__init__)  # replaced by a SourceFilter on the new slot
     exporter = FeedExporter(get_crawler(settings_dict={"FEEDS": {"memory.jsonl": {"format": "jsonlines"}}}))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
-from newsagg.pages.aggregator import ListingPage, Link
+from newsagg.pages.aggregator import Link, ListingPage
 from newsagg.text import _WS, _ZW, clean_title, normalize_ws
 from newsagg.urls import PageRef
 
@@ -24,13 +24,16 @@ def reference_normalize_ws(text: str | None) -> str:
 def test_str_split_splits_on_exactly_what_backslash_s_matches():
     # The fast path rests on this: str.split() == runs of \s, for every code point.
     ws = re.compile(r"\s")
-    differ = [hex(i) for i in range(sys.maxunicode + 1)
-              if bool(ws.fullmatch(chr(i))) != (len(f"a{chr(i)}b".split()) == 2)]
+    differ = [
+        hex(i) for i in range(sys.maxunicode + 1) if bool(ws.fullmatch(chr(i))) != (len(f"a{chr(i)}b".split()) == 2)
+    ]
     assert differ == []
 
 
-SPACEY = sorted({chr(i) for i in range(0x3100) if chr(i).isspace() or _WS.fullmatch(chr(i)) or _ZW.fullmatch(chr(i))}
-                | {"\ufeff", "\u2060"})
+SPACEY = sorted(
+    {chr(i) for i in range(0x3100) if chr(i).isspace() or _WS.fullmatch(chr(i)) or _ZW.fullmatch(chr(i))}
+    | {"\ufeff", "\u2060"}
+)
 
 
 @given(st.text(alphabet=st.sampled_from(SPACEY + list("ab é’'-Ωل"))))
@@ -51,8 +54,9 @@ def test_clean_title_suffixes_still_apply_in_order_and_accept_lists():
 
 def test_link_text_is_computed_on_demand_like_before():
     html = b'<html><body><div><a href="/fr/h24info/1"> Un <b>titre</b>\n</a> <a href="/fr/h24info?page=2" rel="Next">Suivant &raquo;</a></div></body></html>'
-    page = ListingPage(HtmlResponse("http://127.0.0.1:8000/fr/h24info", body=html), "http://127.0.0.1:8000",
-                       slug="h24info")
+    page = ListingPage(
+        HtmlResponse("http://127.0.0.1:8000/fr/h24info", body=html), "http://127.0.0.1:8000", slug="h24info"
+    )
     links = page.links()
     assert [link.text for link in links] == ["Un titre", "Suivant »"]
     assert links[1].rel == "next" and page.next_page().url == "http://127.0.0.1:8000/fr/h24info?page=2"

@@ -10,6 +10,7 @@ makes sense (no pointless retries, Retry-After honoured).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 
@@ -26,8 +27,12 @@ PER_PAGE = 4  # listing pages beyond the first, for the listing-page faults
 RETRY_TIMES = 3  # settings.py
 # Handler knobs: small so that each test takes a second or two.
 KNOBS = {"slow_seconds": 6.0, "oversize_bytes": 600_000, "retry_after": 1}
-SETTINGS = {"DOWNLOAD_MAXSIZE": 200_000, "DOWNLOAD_WARNSIZE": 0, "NEWSAGG_RETRY_AFTER_MAX": 2,
-            "RETRY_TIMES": RETRY_TIMES}
+SETTINGS = {
+    "DOWNLOAD_MAXSIZE": 200_000,
+    "DOWNLOAD_WARNSIZE": 0,
+    "NEWSAGG_RETRY_AFTER_MAX": 2,
+    "RETRY_TIMES": RETRY_TIMES,
+}
 PER_MODE = {
     "slow_once": {"DOWNLOAD_TIMEOUT": 3},
     "slow": {"DOWNLOAD_TIMEOUT": 3, "RETRY_TIMES": 1},
@@ -59,8 +64,12 @@ def summary_lines(caplog) -> list[str]:
 @pytest_twisted.ensureDeferred
 async def test_fault_mode(mode, make_replica, tmp_path, caplog):
     seed = 100 + list(MODES).index(mode)
-    plan = FaultPlan.for_modes(Corpus("maghress", n_articles=N_ARTICLES, seed=seed, per_page=PER_PAGE), [mode],
-                               per_mode=2, **{**KNOBS, **PLAN_KNOBS.get(mode, {})})
+    plan = FaultPlan.for_modes(
+        Corpus("maghress", n_articles=N_ARTICLES, seed=seed, per_page=PER_PAGE),
+        [mode],
+        per_mode=2,
+        **{**KNOBS, **PLAN_KNOBS.get(mode, {})},
+    )
     r = make_replica(n_articles=N_ARTICLES, seed=seed, faults=plan, per_page=PER_PAGE)
     settings = {**SETTINGS, **PER_MODE.get(mode, {})}
     caplog.set_level(logging.INFO, logger="newsagg.extensions.summary")
@@ -82,7 +91,7 @@ async def test_fault_mode(mode, make_replica, tmp_path, caplog):
     assert not problems, "\n".join(problems[:20])
 
     # Unrecoverable pages counted once each, by reason, in stats and summary.
-    failed = {k[len(PAGES_FAILED) + 1:]: v for k, v in stats.items() if k.startswith(PAGES_FAILED + "/")}
+    failed = {k[len(PAGES_FAILED) + 1 :]: v for k, v in stats.items() if k.startswith(PAGES_FAILED + "/")}
     baseline = {"http_404"}  # dead "les plus lus" links of every replica
     if m.recoverable:
         assert set(failed) <= baseline, failed
@@ -112,7 +121,7 @@ async def test_fault_mode(mode, make_replica, tmp_path, caplog):
         wait = min(plan.retry_after, settings["NEWSAGG_RETRY_AFTER_MAX"])
         for key in keys:
             times = [t for k, _, t, _ in plan.events if k == key]
-            assert all(b - a >= wait - 0.05 for a, b in zip(times, times[1:])), (key, times)
+            assert all(b - a >= wait - 0.05 for a, b in itertools.pairwise(times)), (key, times)
         assert stats["newsagg/retry_after/waits"] == (want - 1) * len(keys)
         assert stats.get("newsagg/retry_after/capped", 0) == (0 if m.recoverable else (want - 1) * len(keys))
     # Every request Scrapy made reached the replica: nothing went to another host.
@@ -152,7 +161,7 @@ def test_retry_after_header_forms():
 
     from newsagg.middlewares.retry import retry_after_seconds
 
-    now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
     assert retry_after_seconds(b"120", now) == 120
     assert retry_after_seconds("Thu, 01 Jan 2026 12:00:30 GMT", now) == 30
     assert retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now) == 0  # in the past: at once
@@ -167,9 +176,25 @@ def test_serve_cli_applies_fault_modes(tmp_path):
     import urllib.error
     import urllib.request
 
-    proc = subprocess.Popen([sys.executable, "-m", "newsagg.replica", "serve", "--articles", "30", "--seed", "3",
-                             "--faults", "status_503_twice,garbage", "--fault-pages", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newsagg.replica",
+            "serve",
+            "--articles",
+            "30",
+            "--seed",
+            "3",
+            "--faults",
+            "status_503_twice,garbage",
+            "--fault-pages",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         faults = dict(proc.stderr.readline().split(" ", 2)[1:] for _ in range(2))
         ready = proc.stdout.readline().split()
@@ -188,8 +213,9 @@ def test_serve_cli_applies_fault_modes(tmp_path):
         assert [status(k503[0])[0] for _ in range(3)] == [503, 503, 200]
         code, ctype, body = status(faults["garbage"].strip())
         assert code == 200 and ctype.startswith("text/html") and b"<html" not in body.lower()
-        plan = FaultPlan.for_modes(Corpus("maghress", n_articles=30, seed=3), ["status_503_twice", "garbage"],
-                                   per_mode=1)
+        plan = FaultPlan.for_modes(
+            Corpus("maghress", n_articles=30, seed=3), ["status_503_twice", "garbage"], per_mode=1
+        )
         assert plan.assigned == {m: k.split() for m, k in faults.items()}  # deterministic from the seed
     finally:
         proc.terminate()

@@ -81,11 +81,17 @@ async def test_mixed_pages_through_chromium_stay_exact(tmp_path):
     try:
         corpus, base = server.corpus, server.base_url
         paired = {p for pair in corpus.republication_pairs() + corpus.near_duplicate_pairs() for p in pair}
-        planted = [i for i in range(len(corpus)) if corpus.other_charset_paragraph(i) is not None
-                   and corpus.path(i) not in paired]
+        planted = [
+            i
+            for i in range(len(corpus))
+            if corpus.other_charset_paragraph(i) is not None and corpus.path(i) not in paired
+        ]
         picks = [next(i for i in planted if corpus.flags(i)["encoding"] == enc) for enc in ("utf-8", "windows-1252")]
-        clean = next(i for i in range(len(corpus)) if i not in planted and corpus.path(i) not in paired
-                     and corpus.flags(i)["encoding"] == "windows-1252")
+        clean = next(
+            i
+            for i in range(len(corpus))
+            if i not in planted and corpus.path(i) not in paired and corpus.flags(i)["encoding"] == "windows-1252"
+        )
         urls = [base + corpus.path(i) for i in picks + [clean]]
         result = await crawl("djazairess", tmp_path, base_url=base, render="always", urls=",".join(urls))
         truth = {t["url"]: t for t in expected_records(corpus, base)}

@@ -38,69 +38,99 @@ from tests.crawling import compare_with_truth, crawl, read_jsonl
 
 # --- alias rules ---------------------------------------------------------------
 
-@pytest.mark.parametrize("host, aliases", [
-    ("www.maghress.com", ("www.maghress.com", "maghress.com")),
-    ("maghress.com", ("maghress.com", "www.maghress.com")),
-    ("WWW.Djazairess.COM.", ("www.djazairess.com", "djazairess.com")),
-    ("www.turess.test", ("www.turess.test", "turess.test")),
-    ("127.0.0.1", ("127.0.0.1", "localhost", "::1")),
-    ("localhost", ("localhost", "127.0.0.1", "::1")),
-    ("[::1]", ("::1", "127.0.0.1", "localhost")),
-    ("10.0.0.5", ("10.0.0.5",)),  # an IP has no twin
-    ("intranet", ("intranet",)),  # nor a single-label name
-    ("www.com", ("www.com", "www.www.com")),  # "www." alone is not a prefix to drop
-])
+
+@pytest.mark.parametrize(
+    "host, aliases",
+    [
+        ("www.maghress.com", ("www.maghress.com", "maghress.com")),
+        ("maghress.com", ("maghress.com", "www.maghress.com")),
+        ("WWW.Djazairess.COM.", ("www.djazairess.com", "djazairess.com")),
+        ("www.turess.test", ("www.turess.test", "turess.test")),
+        ("127.0.0.1", ("127.0.0.1", "localhost", "::1")),
+        ("localhost", ("localhost", "127.0.0.1", "::1")),
+        ("[::1]", ("::1", "127.0.0.1", "localhost")),
+        ("10.0.0.5", ("10.0.0.5",)),  # an IP has no twin
+        ("intranet", ("intranet",)),  # nor a single-label name
+        ("www.com", ("www.com", "www.www.com")),  # "www." alone is not a prefix to drop
+    ],
+)
 def test_host_aliases(host, aliases):
     assert host_aliases(host) == aliases
 
 
-@pytest.mark.parametrize("url, base, same", [
-    ("https://maghress.com/fr/barlamanefr/406559", "https://www.maghress.com", True),
-    ("https://www.maghress.com/fr/barlamanefr/448260", "https://maghress.com", True),
-    ("http://www.djazairess.com/fr/elwatan/159666", "https://djazairess.com", True),  # http = https
-    ("https://www.maghress.com:443/fr/", "http://maghress.com", True),  # default ports are no port
-    ("http://maghress.com:80/fr/", "https://www.maghress.com", True),
-    ("http://user@maghress.com/fr/", "https://www.maghress.com", True),
-    ("http://localhost:8000/fr/", "http://127.0.0.1:8000", True),
-    ("http://[::1]:8000/fr/", "http://127.0.0.1:8000", True),
-    ("http://[::1]:8000/fr/", "http://localhost:8000", True),
-    ("http://127.0.0.1:8001/fr/", "http://127.0.0.1:8000", False),  # another port: another server
-    ("http://localhost/fr/", "http://127.0.0.1:8000", False),
-    ("https://www.djazairess.com/fr/elwatan/1", "https://www.maghress.com", False),  # another site
-    ("https://ar.maghress.com/fr/", "https://www.maghress.com", False),  # another subdomain
-    ("https://www2.maghress.com/fr/", "https://www.maghress.com", False),
-    ("https://maghress.com.evil.example/fr/", "https://maghress.com", False),
-    ("http://10.0.0.1:8000/fr/", "http://127.0.0.1:8000", False),
-    ("ftp://www.maghress.com/fr/", "https://www.maghress.com", False),
-    ("http://maghress.com:99999/fr/", "https://www.maghress.com", False),  # a bad port is no site
-])
+@pytest.mark.parametrize(
+    "url, base, same",
+    [
+        ("https://maghress.com/fr/barlamanefr/406559", "https://www.maghress.com", True),
+        ("https://www.maghress.com/fr/barlamanefr/448260", "https://maghress.com", True),
+        ("http://www.djazairess.com/fr/elwatan/159666", "https://djazairess.com", True),  # http = https
+        ("https://www.maghress.com:443/fr/", "http://maghress.com", True),  # default ports are no port
+        ("http://maghress.com:80/fr/", "https://www.maghress.com", True),
+        ("http://user@maghress.com/fr/", "https://www.maghress.com", True),
+        ("http://localhost:8000/fr/", "http://127.0.0.1:8000", True),
+        ("http://[::1]:8000/fr/", "http://127.0.0.1:8000", True),
+        ("http://[::1]:8000/fr/", "http://localhost:8000", True),
+        ("http://127.0.0.1:8001/fr/", "http://127.0.0.1:8000", False),  # another port: another server
+        ("http://localhost/fr/", "http://127.0.0.1:8000", False),
+        ("https://www.djazairess.com/fr/elwatan/1", "https://www.maghress.com", False),  # another site
+        ("https://ar.maghress.com/fr/", "https://www.maghress.com", False),  # another subdomain
+        ("https://www2.maghress.com/fr/", "https://www.maghress.com", False),
+        ("https://maghress.com.evil.example/fr/", "https://maghress.com", False),
+        ("http://10.0.0.1:8000/fr/", "http://127.0.0.1:8000", False),
+        ("ftp://www.maghress.com/fr/", "https://www.maghress.com", False),
+        ("http://maghress.com:99999/fr/", "https://www.maghress.com", False),  # a bad port is no site
+    ],
+)
 def test_same_site(url, base, same):
     assert same_site(url, base) is same
 
 
-@pytest.mark.parametrize("url, root", [
-    ("HTTP://WWW.Maghress.com/fr/", "http://www.maghress.com"),
-    ("https://maghress.com:443", "https://maghress.com"),
-    ("http://127.0.0.1:80/fr", "http://127.0.0.1"),
-    ("http://[::1]:8000/fr/x/1?y", "http://[::1]:8000"),
-    ("http://user:pw@localhost:81/x", "http://localhost:81"),
-])
+@pytest.mark.parametrize(
+    "url, root",
+    [
+        ("HTTP://WWW.Maghress.com/fr/", "http://www.maghress.com"),
+        ("https://maghress.com:443", "https://maghress.com"),
+        ("http://127.0.0.1:80/fr", "http://127.0.0.1"),
+        ("http://[::1]:8000/fr/x/1?y", "http://[::1]:8000"),
+        ("http://user:pw@localhost:81/x", "http://localhost:81"),
+    ],
+)
 def test_site_root(url, root):
     assert site_root(url) == root
 
 
-@pytest.mark.parametrize("url, base, kind, canon", [
-    ("http://localhost:8000/fr/h24info/12?utm_source=x", "http://127.0.0.1:8000", "article",
-     "http://127.0.0.1:8000/fr/h24info/12"),
-    ("http://[::1]:8000/fr/h24info?page=2", "http://localhost:8000", "listing", "http://localhost:8000/fr/h24info?page=2"),
-    ("http://maghress.com/fr/lematin/2016#c", "https://www.maghress.com", "article",
-     "https://www.maghress.com/fr/lematin/2016"),
-    ("https://www.maghress.com/fr", "http://maghress.com", "home", "http://maghress.com/fr/"),
-    ("https://djazairess.com/fr/lemidi/904301403", "https://www.djazairess.com", "article",
-     "https://www.djazairess.com/fr/lemidi/904301403"),
-    ("https://ar.maghress.com/fr/lematin/1", "https://www.maghress.com", "other", None),
-    ("http://localhost:8001/fr/lematin/1", "http://127.0.0.1:8000", "other", None),
-])
+@pytest.mark.parametrize(
+    "url, base, kind, canon",
+    [
+        (
+            "http://localhost:8000/fr/h24info/12?utm_source=x",
+            "http://127.0.0.1:8000",
+            "article",
+            "http://127.0.0.1:8000/fr/h24info/12",
+        ),
+        (
+            "http://[::1]:8000/fr/h24info?page=2",
+            "http://localhost:8000",
+            "listing",
+            "http://localhost:8000/fr/h24info?page=2",
+        ),
+        (
+            "http://maghress.com/fr/lematin/2016#c",
+            "https://www.maghress.com",
+            "article",
+            "https://www.maghress.com/fr/lematin/2016",
+        ),
+        ("https://www.maghress.com/fr", "http://maghress.com", "home", "http://maghress.com/fr/"),
+        (
+            "https://djazairess.com/fr/lemidi/904301403",
+            "https://www.djazairess.com",
+            "article",
+            "https://www.djazairess.com/fr/lemidi/904301403",
+        ),
+        ("https://ar.maghress.com/fr/lematin/1", "https://www.maghress.com", "other", None),
+        ("http://localhost:8001/fr/lematin/1", "http://127.0.0.1:8000", "other", None),
+    ],
+)
 def test_classify_any_alias_canonical_on_base(url, base, kind, canon):
     ref = classify(url, base)
     assert ref.kind == kind
@@ -109,9 +139,17 @@ def test_classify_any_alias_canonical_on_base(url, base, kind, canon):
 
 
 def test_arguments_accept_the_twin_host():
-    a = CrawlArgs.parse({"urls": "https://maghress.com/fr/barlamanefr/406559?utm_source=x,"
-                                 "http://www.maghress.com/fr/barlamanefr/448260"}, "https://www.maghress.com")
-    assert a.urls == ("https://www.maghress.com/fr/barlamanefr/406559", "https://www.maghress.com/fr/barlamanefr/448260")
+    a = CrawlArgs.parse(
+        {
+            "urls": "https://maghress.com/fr/barlamanefr/406559?utm_source=x,"
+            "http://www.maghress.com/fr/barlamanefr/448260"
+        },
+        "https://www.maghress.com",
+    )
+    assert a.urls == (
+        "https://www.maghress.com/fr/barlamanefr/406559",
+        "https://www.maghress.com/fr/barlamanefr/448260",
+    )
     assert CrawlArgs.parse({"base_url": "HTTPS://Maghress.COM:443/fr/"}, "").base_url == "https://maghress.com"
     with pytest.raises(ArgumentError, match="urls"):
         CrawlArgs.parse({"urls": "https://www.djazairess.com/fr/elwatan/1"}, "https://www.maghress.com")
@@ -122,16 +160,19 @@ def test_spider_allows_every_host_form():
     assert MaghressSpider(base_url="http://[::1]:8000").allowed_domains == ["::1", "127.0.0.1", "localhost"]
 
 
-@pytest.mark.parametrize("origin, location, outcome", [
-    ("https://www.maghress.com/fr/", "https://maghress.com/fr/", "followed"),
-    ("https://maghress.com/fr/", "https://www.maghress.com/fr/", "followed"),
-    ("http://maghress.com/fr/", "https://maghress.com/fr/", "followed"),
-    ("http://127.0.0.1:8000/fr/", "http://localhost:8000/fr/", "followed"),
-    ("http://localhost:8000/fr/lematin/12", "http://[::1]:8000/fr/lematin/12", "followed"),
-    ("https://www.maghress.com/fr/", "https://www.other.example/fr/", "offsite_redirect"),
-    ("http://127.0.0.1:8000/fr/", "http://127.0.0.1:9000/fr/", "offsite_redirect"),
-    ("https://www.maghress.com/fr/", "https://ar.maghress.com/fr/", "offsite_redirect"),
-])
+@pytest.mark.parametrize(
+    "origin, location, outcome",
+    [
+        ("https://www.maghress.com/fr/", "https://maghress.com/fr/", "followed"),
+        ("https://maghress.com/fr/", "https://www.maghress.com/fr/", "followed"),
+        ("http://maghress.com/fr/", "https://maghress.com/fr/", "followed"),
+        ("http://127.0.0.1:8000/fr/", "http://localhost:8000/fr/", "followed"),
+        ("http://localhost:8000/fr/lematin/12", "http://[::1]:8000/fr/lematin/12", "followed"),
+        ("https://www.maghress.com/fr/", "https://www.other.example/fr/", "offsite_redirect"),
+        ("http://127.0.0.1:8000/fr/", "http://127.0.0.1:9000/fr/", "offsite_redirect"),
+        ("https://www.maghress.com/fr/", "https://ar.maghress.com/fr/", "offsite_redirect"),
+    ],
+)
 def test_redirect_guard(origin, location, outcome):
     mw = GuardedRedirectMiddleware.from_crawler(get_crawler(MaghressSpider))
     request = Request(origin)
@@ -144,23 +185,37 @@ def test_redirect_guard(origin, location, outcome):
         assert exc.value.reason == outcome
 
 
-@pytest.mark.parametrize("name, test", [
-    ("www.maghress.test", True), ("MAGHRESS.TEST.", True), ("test", True),
-    ("www.maghress.com", False), ("maghress.testing", False), ("test.example", False),
-])
+@pytest.mark.parametrize(
+    "name, test",
+    [
+        ("www.maghress.test", True),
+        ("MAGHRESS.TEST.", True),
+        ("test", True),
+        ("www.maghress.com", False),
+        ("maghress.testing", False),
+        ("test.example", False),
+    ],
+)
 def test_resolver_names(name, test):
     assert is_test_name(name) is test
 
 
-@pytest.mark.parametrize("header, host", [
-    ("localhost:8000", "localhost"), ("[::1]:8000", "::1"), ("[::1]", "::1"),
-    ("WWW.Maghress.test:81", "www.maghress.test"), ("127.0.0.1", "127.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "header, host",
+    [
+        ("localhost:8000", "localhost"),
+        ("[::1]:8000", "::1"),
+        ("[::1]", "::1"),
+        ("WWW.Maghress.test:81", "www.maghress.test"),
+        ("127.0.0.1", "127.0.0.1"),
+    ],
+)
 def test_host_header(header, host):
     assert host_of(header) == host
 
 
 # --- the replica on two host forms ------------------------------------------------
+
 
 def _ipv6_loopback() -> bool:
     try:
@@ -267,8 +322,9 @@ async def test_article_redirect_to_twin_is_followed(tmp_path):
         truth = expected_records(corpus, srv.entry_url)[:3]
         result = await crawl("maghress", tmp_path, base_url=srv.entry_url, urls=",".join(t["url"] for t in truth))
         assert not compare_with_truth(result.items, truth, [])
-        assert sorted(t for _h, t in srv.redirects if t != "/robots.txt") == sorted(t["url"][len(srv.entry_url):]
-                                                                                 for t in truth)
+        assert sorted(t for _h, t in srv.redirects if t != "/robots.txt") == sorted(
+            t["url"][len(srv.entry_url) :] for t in truth
+        )
         assert result.stats.get("newsagg/hosts/canonical_switched", 0) == 0
 
 
@@ -282,8 +338,20 @@ def test_scrapy_crawl_cli_follows_the_twin(tmp_path):
         out = tmp_path / "out.jsonl"
         # A .test name is not a loopback base_url: the polite live limits apply unless lifted here.
         fast = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
-        proc = run_scrapy(["crawl", "maghress", "-a", f"base_url={srv.entry_url}", "-O", str(out), *fast,
-                           "-s", "TWISTED_DNS_RESOLVER=newsagg.replica.resolver.TestNamesResolver"], tmp_path)
+        proc = run_scrapy(
+            [
+                "crawl",
+                "maghress",
+                "-a",
+                f"base_url={srv.entry_url}",
+                "-O",
+                str(out),
+                *fast,
+                "-s",
+                "TWISTED_DNS_RESOLVER=newsagg.replica.resolver.TestNamesResolver",
+            ],
+            tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         truth = expected_records(corpus, srv.canonical_url)
         problems = compare_with_truth(read_jsonl(out), truth, republication_groups(corpus, srv.canonical_url))
@@ -300,8 +368,7 @@ async def test_resumed_jobdir_run_keeps_the_canonical_host(tmp_path):
     corpus = Corpus("maghress", n_articles=60, seed=9)
     with ReplicaServer(corpus, faults=FaultPlan.none(), twin_hosts=("localhost", "127.0.0.1")) as srv:
         job = {"JOBDIR": str(tmp_path / "job")}
-        first = await crawl("maghress", tmp_path / "run1", {**job, "CLOSESPIDER_ITEMCOUNT": 10},
-                            base_url=srv.entry_url)
+        first = await crawl("maghress", tmp_path / "run1", {**job, "CLOSESPIDER_ITEMCOUNT": 10}, base_url=srv.entry_url)
         assert first.stats["finish_reason"] == "closespider_itemcount"
         redirected = len(srv.redirects)
         second = await crawl("maghress", tmp_path / "run2", job, base_url=srv.entry_url)
@@ -320,24 +387,35 @@ async def test_resumed_jobdir_run_keeps_the_canonical_host(tmp_path):
         assert all(set(g) & seen for g in groups)
 
 
-@pytest.mark.parametrize("source_hrefs, original", [
-    # The source link block may also hold a link to the site itself, in any host form.
-    (["http://localhost:8000/fr/h24info", "https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
-    (["http://[::1]:8000/fr/", "https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
-    (["/fr/h24info/12", "https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
-    (["https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
-    (["http://127.0.0.1:9000/a/1"], "http://127.0.0.1:9000/a/1"),  # another port: another site
-    (["http://localhost:8000/fr/h24info/12"], None),
-])
+@pytest.mark.parametrize(
+    "source_hrefs, original",
+    [
+        # The source link block may also hold a link to the site itself, in any host form.
+        (["http://localhost:8000/fr/h24info", "https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
+        (["http://[::1]:8000/fr/", "https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
+        (["/fr/h24info/12", "https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
+        (["https://www.h24info.ma/a/1"], "https://www.h24info.ma/a/1"),
+        (["http://127.0.0.1:9000/a/1"], "http://127.0.0.1:9000/a/1"),  # another port: another site
+        (["http://localhost:8000/fr/h24info/12"], None),
+    ],
+)
 def test_original_url_is_never_a_host_form_of_the_site(source_hrefs, original):
     source_link = "Cliquez ici pour lire l'article depuis sa source."
     texts = [""] * (len(source_hrefs) - 1) + [source_link]  # e.g. a logo link before the sentence
-    links = " ".join(f'<a href="{h}">{t}</a>' for h, t in zip(source_hrefs, texts))
-    html = ("<html><body><h1>Un titre</h1><p>Publié dans H24 Info le 24 - 04 - 2019</p>"
-            f"<p>Le premier paragraphe du texte.</p><p>{links}</p></body></html>")
+    links = " ".join(f'<a href="{h}">{t}</a>' for h, t in zip(source_hrefs, texts, strict=False))
+    html = (
+        "<html><body><h1>Un titre</h1><p>Publié dans H24 Info le 24 - 04 - 2019</p>"
+        f"<p>Le premier paragraphe du texte.</p><p>{links}</p></body></html>"
+    )
     url = "http://127.0.0.1:8000/fr/h24info/1234567"
-    page = ArticlePage(HtmlResponse(url, body=html.encode(), encoding="utf-8"), "http://127.0.0.1:8000",
-                       site="maghress", slug="h24info", article_id="1234567", canonical_url=url)
+    page = ArticlePage(
+        HtmlResponse(url, body=html.encode(), encoding="utf-8"),
+        "http://127.0.0.1:8000",
+        site="maghress",
+        slug="h24info",
+        article_id="1234567",
+        canonical_url=url,
+    )
     item = page.to_item()
     assert item is not None and item.original_url == original
     assert item.body == "Le premier paragraphe du texte."

@@ -10,14 +10,14 @@ from collections import Counter
 import pyarrow.parquet as pq
 import pytest_twisted
 
-from newsagg.run import run_tag
 from newsagg.items import SCHEMA_VERSION
+from newsagg.run import run_tag
 from tests.crawling import crawl_dataset
 
 
 def instant(value: str) -> dt.datetime:
     parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 @pytest_twisted.ensureDeferred
@@ -38,20 +38,23 @@ async def test_manifest_describes_the_run_and_its_files(make_replica, tmp_path):
     assert m["finish_reason"] == "finished"
     assert m["items_written"] == len(items) == stats["item_scraped_count"] > 0
     assert m["per_source"] == dict(sorted(Counter(i["source_slug"] for i in items).items()))
-    assert m["items_dropped"] == {k.rsplit("/", 1)[1]: v for k, v in stats.items()
-                                  if k.startswith("newsagg/items_dropped/")}
+    assert m["items_dropped"] == {
+        k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("newsagg/items_dropped/")
+    }
     dated = sorted((i["published_at"] for i in items if i["published_at"]), key=instant)
     assert m["published_at"] == {"earliest": dated[0], "latest": dated[-1]}
-    assert m["state"] == {"backend": "sqlite", "full": False, "marked_stored": len(items),
-                          "skipped_already_stored": 0}
+    assert m["state"] == {"backend": "sqlite", "full": False, "marked_stored": len(items), "skipped_already_stored": 0}
 
     assert {f["format"] for f in m["files"]} == {"csv", "jsonlines", "parquet"}
     for f in m["files"]:
         file = path.parent / f["name"]
         data = file.read_bytes()
         assert f["sha256"] == hashlib.sha256(data).hexdigest() and f["bytes"] == len(data)
-        rows = {"csv": lambda: len(result.csv_rows), "jsonlines": lambda: len(data.decode().splitlines()),
-                "parquet": lambda: pq.ParquetFile(file).metadata.num_rows}[f["format"]]()
+        rows = {
+            "csv": lambda: len(result.csv_rows),
+            "jsonlines": lambda: len(data.decode().splitlines()),
+            "parquet": lambda: pq.ParquetFile(file).metadata.num_rows,
+        }[f["format"]]()
         assert f["rows"] == rows == len(items)
         assert run_tag(job) in f["name"] and f["source"] is None
     assert not list(path.parent.glob("*.part"))

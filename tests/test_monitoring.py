@@ -38,56 +38,100 @@ from tests.crawling import compare_with_truth, crawl, crawl_dataset, read_jsonl
 from tests.test_cli import ROOT, run_scrapy, scrapy_env
 
 ARTICLE = re.compile(r"/fr/[a-z0-9]+/\d+")
-CHECKS = ["pages_no_record", "failed_pages", "missing_dates", "new_links_no_records", "silent_sources",
-          "run_article_count"]
+CHECKS = [
+    "pages_no_record",
+    "failed_pages",
+    "missing_dates",
+    "new_links_no_records",
+    "silent_sources",
+    "run_article_count",
+]
 
 
 # --- the checks, as pure functions ------------------------------------------------
 
-@pytest.mark.parametrize("stats, threshold, ok, value", [
-    ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 0}, 0.05, True, 0.0),
-    ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 10}, 0.05, True, 0.05),
-    ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 11}, 0.05, False, 0.055),
-    ({"newsagg/links/new_articles": 60, "newsagg/articles/no_record": 60}, 0.05, False, 1.0),
-    ({}, 0.05, True, 0.0),
-    ({"newsagg/links/new_articles": 49, "newsagg/articles/no_record": 49}, 0.05, True, 1.0),  # too few
-])
+
+@pytest.mark.parametrize(
+    "stats, threshold, ok, value",
+    [
+        ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 0}, 0.05, True, 0.0),
+        ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 10}, 0.05, True, 0.05),
+        ({"newsagg/links/new_articles": 200, "newsagg/articles/no_record": 11}, 0.05, False, 0.055),
+        ({"newsagg/links/new_articles": 60, "newsagg/articles/no_record": 60}, 0.05, False, 1.0),
+        ({}, 0.05, True, 0.0),
+        ({"newsagg/links/new_articles": 49, "newsagg/articles/no_record": 49}, 0.05, True, 1.0),  # too few
+    ],
+)
 def test_no_record_check(stats, threshold, ok, value):
     check = checks.no_record(stats, threshold, 50)
     assert (check.name, check.ok, check.value, check.threshold) == ("pages_no_record", ok, value, threshold)
 
 
-@pytest.mark.parametrize("stats, ok", [
-    # The default replica: dead links (404) and 500s that a retry fixed are no fault.
-    ({"newsagg/pages/home": 1, "newsagg/pages/listing": 30, "newsagg/pages/article": 240,
-      "newsagg/pages_failed/http_404": 3}, True),
-    ({"newsagg/pages/home": 1, "newsagg/pages/listing": 30, "newsagg/pages_failed/http_503": 240}, False),
-    ({"newsagg/pages/listing": 90, "newsagg/pages_failed/timeout": 5, "newsagg/pages_failed/connection_reset": 4}, True),
-    ({"newsagg/pages/listing": 90, "newsagg/pages_failed/timeout": 6, "newsagg/pages_failed/connection_reset": 5}, False),
-    ({"newsagg/pages/listing": 30, "newsagg/pages_failed/timeout": 19}, True),  # too few to judge
-    ({"newsagg/pages_failed/offsite_redirect": 1, "newsagg/start_page/failed": 1}, False),
-    # The start page alone failing is enough, whatever the share.
-    ({"newsagg/pages/article": 999, "newsagg/pages_failed/timeout": 1, "newsagg/start_page/failed": 1}, False),
-])
+@pytest.mark.parametrize(
+    "stats, ok",
+    [
+        # The default replica: dead links (404) and 500s that a retry fixed are no fault.
+        (
+            {
+                "newsagg/pages/home": 1,
+                "newsagg/pages/listing": 30,
+                "newsagg/pages/article": 240,
+                "newsagg/pages_failed/http_404": 3,
+            },
+            True,
+        ),
+        ({"newsagg/pages/home": 1, "newsagg/pages/listing": 30, "newsagg/pages_failed/http_503": 240}, False),
+        (
+            {
+                "newsagg/pages/listing": 90,
+                "newsagg/pages_failed/timeout": 5,
+                "newsagg/pages_failed/connection_reset": 4,
+            },
+            True,
+        ),
+        (
+            {
+                "newsagg/pages/listing": 90,
+                "newsagg/pages_failed/timeout": 6,
+                "newsagg/pages_failed/connection_reset": 5,
+            },
+            False,
+        ),
+        ({"newsagg/pages/listing": 30, "newsagg/pages_failed/timeout": 19}, True),  # too few to judge
+        ({"newsagg/pages_failed/offsite_redirect": 1, "newsagg/start_page/failed": 1}, False),
+        # The start page alone failing is enough, whatever the share.
+        ({"newsagg/pages/article": 999, "newsagg/pages_failed/timeout": 1, "newsagg/start_page/failed": 1}, False),
+    ],
+)
 def test_failed_pages_check(stats, ok):
     assert checks.failed_pages(stats, 0.10, 50).ok is ok
 
 
-@pytest.mark.parametrize("written, undated, ok", [(100, 20, True), (100, 21, False), (0, 0, True), (50, 50, False),
-                                                   (49, 49, True)])  # a small run: too few to judge
+@pytest.mark.parametrize(
+    "written, undated, ok", [(100, 20, True), (100, 21, False), (0, 0, True), (50, 50, False), (49, 49, True)]
+)  # a small run: too few to judge
 def test_missing_dates_check(written, undated, ok):
     check = checks.missing_dates({"item_scraped_count": written, checks.WITHOUT_DATE: undated}, 0.20, 50)
     assert check.ok is ok
 
 
-@pytest.mark.parametrize("stats, ok", [
-    ({"newsagg/links/new_articles": 12, "item_scraped_count": 12}, True),
-    ({"newsagg/links/new_articles": 12}, False),
-    ({}, True),  # nothing new: nothing to write
-    # A dead link and a republication: rightly nothing written.
-    ({"newsagg/links/new_articles": 2, "newsagg/pages_failed/http_404": 1,
-      "newsagg/items_dropped/duplicate_content": 1}, True),
-])
+@pytest.mark.parametrize(
+    "stats, ok",
+    [
+        ({"newsagg/links/new_articles": 12, "item_scraped_count": 12}, True),
+        ({"newsagg/links/new_articles": 12}, False),
+        ({}, True),  # nothing new: nothing to write
+        # A dead link and a republication: rightly nothing written.
+        (
+            {
+                "newsagg/links/new_articles": 2,
+                "newsagg/pages_failed/http_404": 1,
+                "newsagg/items_dropped/duplicate_content": 1,
+            },
+            True,
+        ),
+    ],
+)
 def test_new_links_check(stats, ok):
     assert checks.new_links_no_records(stats).ok is ok
 
@@ -99,23 +143,32 @@ def _days(start: dt.date, counts: list[int]) -> dict[dt.date, int]:
 D0 = dt.date(2025, 6, 1)
 
 
-@pytest.mark.parametrize("daily, flagged", [
-    ({"a": _days(D0, [2] * 30), "b": _days(D0, [1] * 30)}, []),
-    ({"a": _days(D0, [2] * 30), "b": _days(D0, [1] * 27)}, ["b"]),  # silent 3 days
-    ({"a": _days(D0, [2] * 30), "b": _days(D0, [1] * 28)}, []),  # silent 2 days
-    ({"a": _days(D0, [2] * 30), "b": _days(D0, [1, 0] * 13)}, []),  # median 0.5: not regular
-    ({"a": _days(D0, [5] * 60), "b": _days(D0, [3] * 30)}, ["b"]),  # silent for a month
-])
+@pytest.mark.parametrize(
+    "daily, flagged",
+    [
+        ({"a": _days(D0, [2] * 30), "b": _days(D0, [1] * 30)}, []),
+        ({"a": _days(D0, [2] * 30), "b": _days(D0, [1] * 27)}, ["b"]),  # silent 3 days
+        ({"a": _days(D0, [2] * 30), "b": _days(D0, [1] * 28)}, []),  # silent 2 days
+        ({"a": _days(D0, [2] * 30), "b": _days(D0, [1, 0] * 13)}, []),  # median 0.5: not regular
+        ({"a": _days(D0, [5] * 60), "b": _days(D0, [3] * 30)}, ["b"]),  # silent for a month
+    ],
+)
 def test_silent_sources_check(daily, flagged):
     check, rows = checks.silent_sources(daily, silent_days=3, window_days=30, min_daily=1.0)
     assert [r["source"] for r in rows if r["flagged"]] == flagged
     assert check.ok is (not flagged) and check.value == len(flagged)
 
 
-@pytest.mark.parametrize("count, history, ok, threshold", [
-    (240, [], True, None), (0, [240, 12], True, None),  # too little history: not compared
-    (12, [12, 14, 240], True, 3), (2, [12, 14, 240], False, 3), (0, [12, 12, 12, 12], False, 3),
-])
+@pytest.mark.parametrize(
+    "count, history, ok, threshold",
+    [
+        (240, [], True, None),
+        (0, [240, 12], True, None),  # too little history: not compared
+        (12, [12, 14, 240], True, 3),
+        (2, [12, 14, 240], False, 3),
+        (0, [12, 12, 12, 12], False, 3),
+    ],
+)
 def test_run_count_check(count, history, ok, threshold):
     check = checks.run_count(count, history, min_ratio=0.2, min_runs=3)
     assert (check.ok, check.threshold) == (ok, threshold)
@@ -124,8 +177,10 @@ def test_run_count_check(count, history, ok, threshold):
 def test_sparkline_and_progress_text():
     assert sparkline([0, 1, 2, 4, 8]) == " ▁▂▄█"
     assert sparkline([0, 0]) == "  "
-    assert progress_text({"response_received_count": 50, "item_scraped_count": 20}, 10.0, 7) == \
-        "pages 50  articles 20  5.0 pages/s  queue 7"
+    assert (
+        progress_text({"response_received_count": 50, "item_scraped_count": 20}, 10.0, 7)
+        == "pages 50  articles 20  5.0 pages/s  queue 7"
+    )
 
 
 def test_progress_line_rewrites_itself_on_a_terminal():
@@ -149,6 +204,7 @@ def test_progress_line_rewrites_itself_on_a_terminal():
 
 
 # --- healthy crawls: no false alarms -------------------------------------------------
+
 
 class Receivers:
     """A real SMTP server (aiosmtpd) and a webhook receiver (HTTP) on loopback."""
@@ -185,10 +241,13 @@ class Receivers:
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     def settings(self, drop: Path) -> dict:
-        return {"NEWSAGG_ALERT_EMAIL_TO": ["research@example.org"], "NEWSAGG_ALERT_SMTP_HOST": "127.0.0.1",
-                "NEWSAGG_ALERT_SMTP_PORT": self.smtp_port,
-                "NEWSAGG_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{self.http.server_port}/hooks/newsagg",
-                "NEWSAGG_ALERT_FILE_DIR": str(drop)}
+        return {
+            "NEWSAGG_ALERT_EMAIL_TO": ["research@example.org"],
+            "NEWSAGG_ALERT_SMTP_HOST": "127.0.0.1",
+            "NEWSAGG_ALERT_SMTP_PORT": self.smtp_port,
+            "NEWSAGG_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{self.http.server_port}/hooks/newsagg",
+            "NEWSAGG_ALERT_FILE_DIR": str(drop),
+        }
 
     def close(self):
         self.smtp.stop()
@@ -208,11 +267,9 @@ def health_of(stats: dict) -> str:
 
 @pytest.mark.parametrize("site, seed", [("maghress", 7), ("djazairess", 3), ("turess", 5)])
 @pytest_twisted.ensureDeferred
-async def test_healthy_crawls_pass_every_check_and_alert_nobody(site, seed, make_replica, tmp_path, receivers,
-                                                                 caplog):
+async def test_healthy_crawls_pass_every_check_and_alert_nobody(site, seed, make_replica, tmp_path, receivers, caplog):
     r = make_replica(site=site, n_articles=240, seed=seed)  # built-in faults: 404 links, 500 once
-    result = await crawl(site, tmp_path / "out", settings=receivers.settings(tmp_path / "drop"),
-                         base_url=r.base_url)
+    result = await crawl(site, tmp_path / "out", settings=receivers.settings(tmp_path / "drop"), base_url=r.base_url)
     assert not compare_with_truth(result.items, r.truth, r.republication_groups)
     assert health_of(result.stats) == "ok" and result.stats["newsagg/health/failed_checks"] == 0
     assert not [rec for rec in caplog.records if rec.name.startswith("newsagg.monitoring") and rec.levelname == "ERROR"]
@@ -232,6 +289,7 @@ async def test_healthy_incremental_runs_pass_every_check(make_replica, tmp_path)
 
 
 # --- each fault fails its check: exit status, manifest, ERROR line --------------------
+
 
 def _manifests(data: Path, site: str = "maghress") -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((data / site).glob("*.manifest.json"))]
@@ -258,8 +316,18 @@ def test_fault_fails_its_check_with_exit_status_and_manifest(fault, tmp_path):
     plan, extra, check = FAULTS[fault]
     corpus = Corpus("maghress", n_articles=80, seed=11)
     with ReplicaServer(corpus, faults=plan(corpus)) as srv:
-        proc = run_scrapy(["crawl", "maghress", "-a", f"base_url={srv.base_url}",
-                           "-s", f"NEWSAGG_DATA_DIR={tmp_path / 'data'}", *extra], tmp_path)
+        proc = run_scrapy(
+            [
+                "crawl",
+                "maghress",
+                "-a",
+                f"base_url={srv.base_url}",
+                "-s",
+                f"NEWSAGG_DATA_DIR={tmp_path / 'data'}",
+                *extra,
+            ],
+            tmp_path,
+        )
     assert proc.returncode == 3, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     [manifest] = _manifests(tmp_path / "data")
@@ -277,15 +345,27 @@ def test_fault_fails_its_check_with_exit_status_and_manifest(fault, tmp_path):
 def test_one_off_O_crawls_exit_with_their_health(tmp_path):
     corpus = Corpus("maghress", n_articles=40, seed=11)
     with ReplicaServer(corpus) as srv:
-        ok = run_scrapy(["crawl", "maghress", "-a", f"base_url={srv.base_url}", "-O", str(tmp_path / "ok.jsonl"),
-                         "-s", "NEWSAGG_PROGRESS_LOG_INTERVAL=0.05"], tmp_path)
+        ok = run_scrapy(
+            [
+                "crawl",
+                "maghress",
+                "-a",
+                f"base_url={srv.base_url}",
+                "-O",
+                str(tmp_path / "ok.jsonl"),
+                "-s",
+                "NEWSAGG_PROGRESS_LOG_INTERVAL=0.05",
+            ],
+            tmp_path,
+        )
     assert ok.returncode == 0, ok.stderr[-3000:]
     assert len(read_jsonl(tmp_path / "ok.jsonl")) > 30
     # A progress line instead of LogStats' "Crawled N pages (at N pages/min)".
     assert "pages/min" not in ok.stderr and re.search(r"Progress: pages \d+  articles \d+  [\d.]+ pages/s", ok.stderr)
     with ReplicaServer(corpus, faults=FaultPlan().add("/fr/", "redirect_offsite", times=None)) as srv:
-        bad = run_scrapy(["crawl", "maghress", "-a", f"base_url={srv.base_url}", "-O", str(tmp_path / "bad.jsonl")],
-                         tmp_path)
+        bad = run_scrapy(
+            ["crawl", "maghress", "-a", f"base_url={srv.base_url}", "-O", str(tmp_path / "bad.jsonl")], tmp_path
+        )
     assert bad.returncode == 3 and (tmp_path / "bad.jsonl").exists(), bad.stderr[-3000:]
     assert "Health check failed: failed_pages: the start page failed" in bad.stderr
 
@@ -299,6 +379,7 @@ def test_bad_argument_one_error_no_asyncio_traceback(tmp_path):
 
 
 # --- alerts ---------------------------------------------------------------------------
+
 
 @pytest_twisted.ensureDeferred
 async def test_alerts_reach_the_local_receivers(make_replica, tmp_path, receivers):
@@ -324,6 +405,7 @@ async def test_alerts_reach_the_local_receivers(make_replica, tmp_path, receiver
 
 
 # --- a source going silent over nightly runs -------------------------------------------
+
 
 class SilencingCorpus(Corpus):
     """The replica whose later editions publish densely (3 articles a day per
@@ -354,8 +436,14 @@ class SilencingCorpus(Corpus):
 
 
 def newsagg_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsagg.cli", *args], cwd=cwd, env=scrapy_env(),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "newsagg.cli", *args],
+        cwd=cwd,
+        env=scrapy_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_source_going_silent_over_nightly_runs(tmp_path):
@@ -370,8 +458,9 @@ def test_source_going_silent_over_nightly_runs(tmp_path):
             corpus = SilencingCorpus("maghress", n_articles=240, seed=21, edition=edition)
             server.corpus = corpus
             server.reset_state()
-            proc = run_scrapy(["crawl", "maghress", "-a", f"base_url={server.base_url}",
-                               "-s", f"NEWSAGG_DATA_DIR={data}"], tmp_path)
+            proc = run_scrapy(
+                ["crawl", "maghress", "-a", f"base_url={server.base_url}", "-s", f"NEWSAGG_DATA_DIR={data}"], tmp_path
+            )
             codes.append(proc.returncode)
             healths.append(_manifests(data)[-1]["health"])
             assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
@@ -410,28 +499,52 @@ def test_source_going_silent_over_nightly_runs(tmp_path):
 
 # --- the console command ----------------------------------------------------------------
 
+
 def test_newsagg_console_script_installs_and_runs(tmp_path):
     # From a copy of the tree: the build leaves build/ and *.egg-info behind.
     src, target = tmp_path / "src", tmp_path / "site"
     shutil.copytree(ROOT / "newsagg", src / "newsagg", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "setup.py"):
         shutil.copy(ROOT / name, src / name)
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                          "--target", str(target), str(src)], capture_output=True, text=True, timeout=300)
+    pip = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert pip.returncode == 0, pip.stderr[-3000:]
     script = target / "bin" / "newsagg"
     assert script.exists()
     env = {**scrapy_env(), "PYTHONPATH": str(target)}
-    proc = subprocess.run([sys.executable, str(script), "status", "--json", "--data-dir", str(tmp_path / "none")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), "status", "--json", "--data-dir", str(tmp_path / "none")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["sites"] == []
-    helptext = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path, env=env, capture_output=True,
-                              text=True, timeout=60).stdout
+    helptext = subprocess.run(
+        [sys.executable, str(script), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    ).stdout
     assert all(cmd in helptext for cmd in ("status", "demo", "replica"))
 
 
 # --- a monitor that raises is an error, not a pass ------------------------------------
+
 
 class _Raises(Monitor):
     __test__ = False  # a Spidermon monitor (a TestCase), not a pytest test
@@ -447,8 +560,17 @@ class BrokenSuite(MonitorSuite):
 @pytest_twisted.ensureDeferred
 async def test_a_monitor_that_raises_fails_the_health(make_replica, tmp_path):
     r = make_replica(n_articles=40, seed=4)
-    result = await crawl("maghress", tmp_path / "out", base_url=r.base_url, settings={
-        "SPIDERMON_SPIDER_CLOSE_MONITORS": ["newsagg.monitoring.suites.HealthSuite", "tests.test_monitoring.BrokenSuite"]})
+    result = await crawl(
+        "maghress",
+        tmp_path / "out",
+        base_url=r.base_url,
+        settings={
+            "SPIDERMON_SPIDER_CLOSE_MONITORS": [
+                "newsagg.monitoring.suites.HealthSuite",
+                "tests.test_monitoring.BrokenSuite",
+            ]
+        },
+    )
     assert result.items and health_of(result.stats) == "failed" and result.stats["newsagg/health/failed_checks"] == 1
 
 

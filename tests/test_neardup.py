@@ -17,10 +17,10 @@ from scrapy.utils.test import get_crawler
 from newsagg.items import ArticleItem
 from newsagg.pipelines.neardup import MinHashIndex, NearDupPipeline, item_signature, similarity
 from newsagg.replica import Corpus, expected_records, near_duplicate_pairs, republication_groups
+from newsagg.replica.truth import align_links
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state import open_state
 from tests.crawling import compare_with_truth, crawl, open_commit, project_settings
-from newsagg.replica.truth import align_links
 
 BASE = "http://replica.test"
 
@@ -32,8 +32,11 @@ def pipeline(**settings) -> NearDupPipeline:
 def crawlable(corpus: Corpus) -> list[ArticleItem]:
     """Truth records as items (one per republication group, as the dedup keeps), link cleared."""
     later_copies = {g[1] for g in republication_groups(corpus, BASE)}
-    return [ArticleItem(**dict(t, near_duplicate_of=None)) for t in expected_records(corpus, BASE)
-            if t["url"] not in later_copies]
+    return [
+        ArticleItem(**dict(t, near_duplicate_of=None))
+        for t in expected_records(corpus, BASE)
+        if t["url"] not in later_copies
+    ]
 
 
 def links_after(items: list[ArticleItem], order_seed: int, **settings) -> set[tuple[str, str]]:
@@ -117,8 +120,9 @@ def test_links_reach_back_to_earlier_runs(tmp_path):
     new = ArticleItem(**{**by_url[later].__dict__, "near_duplicate_of": None})
     # The next runs: the real commit extension opens the state; full=1 stands alone.
     for full, expected in (("0", earlier), ("1", None)):
-        crawler = get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path),
-                                                               NEWSAGG_STATE_ENABLED=True))
+        crawler = get_crawler(
+            MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path), NEWSAGG_STATE_ENABLED=True)
+        )
         crawler.spider = MaghressSpider.from_crawler(crawler, full=full)
         commit = open_commit(crawler, f"run-full{full}")
         try:
@@ -130,13 +134,22 @@ def test_links_reach_back_to_earlier_runs(tmp_path):
 
 
 def test_align_links_accepts_either_direction_only_for_planted_pairs():
-    truth = [{"url": "a", "near_duplicate_of": None}, {"url": "b", "near_duplicate_of": "a"},
-             {"url": "c", "near_duplicate_of": None}]
-    reversed_ = [{"url": "a", "near_duplicate_of": "b"}, {"url": "b", "near_duplicate_of": None},
-                 {"url": "c", "near_duplicate_of": None}]
+    truth = [
+        {"url": "a", "near_duplicate_of": None},
+        {"url": "b", "near_duplicate_of": "a"},
+        {"url": "c", "near_duplicate_of": None},
+    ]
+    reversed_ = [
+        {"url": "a", "near_duplicate_of": "b"},
+        {"url": "b", "near_duplicate_of": None},
+        {"url": "c", "near_duplicate_of": None},
+    ]
     assert align_links(reversed_, truth) == truth
-    wrong = [{"url": "a", "near_duplicate_of": "c"}, {"url": "b", "near_duplicate_of": None},
-             {"url": "c", "near_duplicate_of": None}]
+    wrong = [
+        {"url": "a", "near_duplicate_of": "c"},
+        {"url": "b", "near_duplicate_of": None},
+        {"url": "c", "near_duplicate_of": None},
+    ]
     assert align_links(wrong, truth) == wrong  # and so a comparison fails
 
 
@@ -163,8 +176,9 @@ def test_an_item_dropped_later_leaves_the_index():
     pipe = pipeline()
     first = ArticleItem(**{**by_url[earlier].__dict__, "near_duplicate_of": None})
     pipe.process_item(first)
-    pipe.crawler.signals.send_catch_log(signals.item_dropped, item=first, response=None,
-                                        exception=DropItem("claimed_elsewhere"), spider=None)
+    pipe.crawler.signals.send_catch_log(
+        signals.item_dropped, item=first, response=None, exception=DropItem("claimed_elsewhere"), spider=None
+    )
     second = ArticleItem(**{**by_url[later].__dict__, "near_duplicate_of": None})
     assert pipe.process_item(second).near_duplicate_of is None
     pipe.crawler.signals.send_catch_log(signals.item_scraped, item=second, response=None, spider=None)
@@ -172,6 +186,7 @@ def test_an_item_dropped_later_leaves_the_index():
     assert pipe.process_item(third).near_duplicate_of == later, "a written item stays indexed"
     assert len(pipe.index) == 2
     assert not pipe.stats.get_value("newsagg/near_duplicates"), "counted when written, not when annotated"
-    pipe.crawler.signals.send_catch_log(signals.item_dropped, item=third, response=None,
-                                        exception=DropItem("claimed_elsewhere"), spider=None)
+    pipe.crawler.signals.send_catch_log(
+        signals.item_dropped, item=third, response=None, exception=DropItem("claimed_elsewhere"), spider=None
+    )
     assert not pipe.stats.get_value("newsagg/near_duplicates") and len(pipe.index) == 1

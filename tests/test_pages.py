@@ -23,8 +23,9 @@ def response(body: bytes, url: str = URL, headers: dict | None = None) -> HtmlRe
 
 
 def extract(resp: HtmlResponse):
-    page = ArticlePage(resp, BASE, "Africa/Casablanca", site="maghress", slug="h24info",
-                       article_id="1234567", canonical_url=URL)
+    page = ArticlePage(
+        resp, BASE, "Africa/Casablanca", site="maghress", slug="h24info", article_id="1234567", canonical_url=URL
+    )
     item = page.to_item()
     assert item is not None, page.why_not
     return BoilerplatePipeline().process_item(item)
@@ -76,7 +77,9 @@ def test_unseen_markup_found_by_text_anchors():
 
 def test_no_source_link_body_stops_at_chrome():
     html = UNSEEN.replace(
-        '<div><a href="https://www.lopinion.ma/article/123">Cliquez ici pour lire l’article depuis sa source.</a></div>', "")
+        '<div><a href="https://www.lopinion.ma/article/123">Cliquez ici pour lire l’article depuis sa source.</a></div>',
+        "",
+    )
     item = extract(response(html.encode("utf-8"), url=f"{BASE}/fr/lopinion/777"))
     assert item.original_url is None
     assert item.body.endswith("Troisième & dernier.")
@@ -162,13 +165,22 @@ TABLE_LAYOUT = """<html><head><meta charset="utf-8"><title>Djazairess</title></h
 
 def test_table_layout_with_modal_and_ticker_at_the_bottom():
     resp = response(TABLE_LAYOUT.encode(), url=f"{BASE}/fr/elwatan/123")
-    page = ArticlePage(resp, BASE, "Africa/Algiers", site="djazairess", slug="elwatan", article_id="123",
-                       canonical_url=f"{BASE}/fr/elwatan/123")
+    page = ArticlePage(
+        resp,
+        BASE,
+        "Africa/Algiers",
+        site="djazairess",
+        slug="elwatan",
+        article_id="123",
+        canonical_url=f"{BASE}/fr/elwatan/123",
+    )
     item = BoilerplatePipeline().process_item(page.to_item())
     assert item.title == "Sonatrach : un nouveau contrat gazier signé avec l'Italie"
     assert (item.source, item.published_raw) == ("El Watan", "05 - 01 - 2022 à 18h40")
-    assert item.body == ("Le groupe a annoncé mercredi la signature d'un accord.\n\n"
-                         "Les volumes livrés augmenteront de 20% dès l'été, selon le communiqué.")
+    assert item.body == (
+        "Le groupe a annoncé mercredi la signature d'un accord.\n\n"
+        "Les volumes livrés augmenteront de 20% dès l'été, selon le communiqué."
+    )
     assert item.original_url == "https://www.elwatan-dz.com/economie/x"
 
 
@@ -180,8 +192,15 @@ INLINE_GLUED = """<html><body><div class="content"><span class="articletitle">Tu
 
 def test_legacy_spans_without_br_between_them():
     resp = response(INLINE_GLUED.encode(), url=f"{BASE}/fr/lapresse/9")
-    page = ArticlePage(resp, BASE, "Africa/Tunis", site="turess", slug="lapresse", article_id="9",
-                       canonical_url=f"{BASE}/fr/lapresse/9")
+    page = ArticlePage(
+        resp,
+        BASE,
+        "Africa/Tunis",
+        site="turess",
+        slug="lapresse",
+        article_id="9",
+        canonical_url=f"{BASE}/fr/lapresse/9",
+    )
     item = BoilerplatePipeline().process_item(page.to_item())
     assert item.title == "Tunis : la saison touristique démarre"
     assert (item.source, item.published_raw) == ("La Presse", "12 - 06 - 2023")
@@ -203,4 +222,7 @@ def test_article_inside_a_chrome_looking_layout():
     </td></tr></table></body></html>"""
     item = extract(response(html.encode("utf-8")))
     assert item.title == "Diplomatie : la réforme adoptée"
-    assert item.body == "Premier paragraphe du texte, assez long pour compter.\n\nDeuxième paragraphe, lui aussi assez long."
+    assert (
+        item.body
+        == "Premier paragraphe du texte, assez long pour compter.\n\nDeuxième paragraphe, lui aussi assez long."
+    )

@@ -22,8 +22,16 @@ def stats():
 
 
 def item(**kw) -> ArticleItem:
-    base = dict(url="http://x/fr/h24info/1", site="maghress", source_slug="h24info", source="H24 Info",
-                article_id="1", title="Un titre", body="Un corps de texte.", published_raw="24 - 04 - 2019")
+    base = dict(
+        url="http://x/fr/h24info/1",
+        site="maghress",
+        source_slug="h24info",
+        source="H24 Info",
+        article_id="1",
+        title="Un titre",
+        body="Un corps de texte.",
+        published_raw="24 - 04 - 2019",
+    )
     base.update(kw)
     it = ArticleItem(**base)
     it.fingerprint = fingerprint(it.title, it.body)
@@ -31,9 +39,11 @@ def item(**kw) -> ArticleItem:
 
 
 def test_boilerplate_pipeline_cleans_and_measures():
-    it = item(title="  Un   titre - Maghress ",
-              body="Merci d'avoir signalé!\n\nLe fait a été signalé hier.\n\nPartager\n\n"
-                   "Cliquez ici pour lire l'article depuis sa source.")
+    it = item(
+        title="  Un   titre - Maghress ",
+        body="Merci d'avoir signalé!\n\nLe fait a été signalé hier.\n\nPartager\n\n"
+        "Cliquez ici pour lire l'article depuis sa source.",
+    )
     out = BoilerplatePipeline().process_item(it)
     assert out.title == "Un titre"
     assert out.body == "Le fait a été signalé hier."
@@ -104,8 +114,11 @@ def test_window_pipeline():
     st = stats()
     p = WindowPipeline(st, CrawlArgs.parse({"since": "2024-01-01", "until": "2024-01-31"}, "http://x"))
     assert p.process_item(item(published_at="2024-01-31T23:30:00+01:00"))
-    for published, reason in (("2023-12-31", "out_of_window"), ("2024-02-01", "out_of_window"),
-                              (None, "undated_in_window")):
+    for published, _reason in (
+        ("2023-12-31", "out_of_window"),
+        ("2024-02-01", "out_of_window"),
+        (None, "undated_in_window"),
+    ):
         with pytest.raises(DropItem):
             p.process_item(item(published_at=published))
     assert st.get_value("newsagg/items_dropped/out_of_window") == 2

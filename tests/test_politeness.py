@@ -60,15 +60,19 @@ def test_loopback_lifts_the_limits_but_still_obeys_robots():
     # -s wins over the profile, and NEWSAGG_LOCAL_FULL_SPEED=0 keeps the polite one.
     s = crawler_as_scrapy_crawl_builds_it(("DOWNLOAD_DELAY", 0.5), base_url="http://127.0.0.1:8000").settings
     assert s.getfloat("DOWNLOAD_DELAY") == 0.5
-    s = crawler_as_scrapy_crawl_builds_it(("NEWSAGG_LOCAL_FULL_SPEED", False), base_url="http://localhost:8000").settings
+    s = crawler_as_scrapy_crawl_builds_it(
+        ("NEWSAGG_LOCAL_FULL_SPEED", False), base_url="http://localhost:8000"
+    ).settings
     assert s.getbool("AUTOTHROTTLE_ENABLED") is True and s.getfloat("DOWNLOAD_DELAY") == 1.0
 
 
 def _truth_without(r, lost: set[str]) -> tuple[list[dict], list[list[str]]]:
     """Ground truth once *lost* URLs can no longer be crawled: a republication
     group then keeps its other member."""
-    return ([t for t in r.truth if t["url"] not in lost],
-            [[u for u in g if u not in lost] for g in r.republication_groups if set(g) - lost])
+    return (
+        [t for t in r.truth if t["url"] not in lost],
+        [[u for u in g if u not in lost] for g in r.republication_groups if set(g) - lost],
+    )
 
 
 @pytest_twisted.ensureDeferred
@@ -98,8 +102,7 @@ async def test_no_request_leaves_the_configured_host(make_replica, tmp_path):
     probe = make_replica(n_articles=60, seed=22, faults=FaultPlan.none())
     plan = FaultPlan.for_modes(probe.corpus, ["redirect_offsite"], per_mode=2, other_host=other.base_url)
     redirected = plan.assigned["redirect_offsite"]
-    with_links = [probe.corpus.path(i) for i in range(len(probe.corpus))
-                  if probe.corpus.path(i) not in redirected][::4]
+    with_links = [probe.corpus.path(i) for i in range(len(probe.corpus)) if probe.corpus.path(i) not in redirected][::4]
     for key in ["/fr/", *with_links, f"/fr/{probe.corpus.sources[0].slug}"]:
         plan.add(key, "foreign_links", times=None)
     r = make_replica(n_articles=60, seed=22, faults=plan)
@@ -111,7 +114,7 @@ async def test_no_request_leaves_the_configured_host(make_replica, tmp_path):
     lost = {r.base_url + k for k in redirected}
     truth, groups = _truth_without(r, lost)
     for t in truth:  # the source links now point to the other host: recorded, never fetched
-        key = t["url"][len(r.base_url):]
+        key = t["url"][len(r.base_url) :]
         if key in with_links and t["original_url"]:
             t["original_url"] = foreign_source_link(other.base_url, key)
     problems = compare_with_truth(result.items, truth, groups)
@@ -132,10 +135,27 @@ def test_scrapy_crawl_opens_no_listening_port(remote_control, make_replica, tmp_
     """REMOTE_CONTROL_ENABLED = TELNETCONSOLE_ENABLED = False: a crawl listens on
     nothing. The control run (RemoteControl switched on) shows the probe sees a port."""
     r = make_replica(n_articles=20, seed=23, faults=FaultPlan.none())
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               SCRAPY_SETTINGS_MODULE="newsagg.settings", HOME=str(tmp_path))  # RemoteControl's job file
-    cmd = [sys.executable, "-m", "scrapy.cmdline", "crawl", "maghress", "-a", f"base_url={r.base_url}",
-           "-O", str(tmp_path / "out.jsonl"), "-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS=1"]
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        SCRAPY_SETTINGS_MODULE="newsagg.settings",
+        HOME=str(tmp_path),
+    )  # RemoteControl's job file
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy.cmdline",
+        "crawl",
+        "maghress",
+        "-a",
+        f"base_url={r.base_url}",
+        "-O",
+        str(tmp_path / "out.jsonl"),
+        "-s",
+        "DOWNLOAD_DELAY=0.1",
+        "-s",
+        "CONCURRENT_REQUESTS=1",
+    ]
     if remote_control:
         cmd += ["-s", "REMOTE_CONTROL_ENABLED=True"]
     log = (tmp_path / "crawl.log").open("w")
@@ -155,7 +175,7 @@ def test_scrapy_crawl_opens_no_listening_port(remote_control, make_replica, tmp_
     text = (tmp_path / "crawl.log").read_text()
     assert proc.returncode == 0, text[-3000:]
     assert samples >= 10, "the crawl ended before it could be observed"
-    enabled = text[text.index("Enabled extensions:"):text.index("]", text.index("Enabled extensions:"))]
+    enabled = text[text.index("Enabled extensions:") : text.index("]", text.index("Enabled extensions:"))]
     assert "TelnetConsole" not in enabled
     if remote_control:
         assert listening and "RemoteControl" in enabled

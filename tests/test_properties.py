@@ -106,23 +106,102 @@ def test_parse_byline_never_raises(text):
 
 # --- random HTML from the template's own pieces -------------------------------
 
-_words = st.sampled_from(["Rabat", "le", "Maroc", "24", "H24 Info", "L'Opinion", "é", "«", "»", "&nbsp;", "&eacute;",
-                          "\u00a0", "\u202f", " ", "\n", "\t", "2019", "31 - 02 - 2024", "08h15", "<", ">", "&", "\x00"])
-_anchors = st.sampled_from([
-    "Publié dans H24 Info le 24 - 04 - 2019", "Publié dans Le Matin le 10 - 03 - 2025 à 12h00", "Publié dans ",
-    "Publié dans L'Opinion", "Publiée dans 2M le 31 - 02 - 2024", "publié dans X le 99 - 99 - 9999 à 99h99 GMT+99",
-    "Cliquez ici pour lire l'article depuis sa source.", "Merci d'avoir signalé!",
-    "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
-    "Les plus lus", "Partager", "© Maghress", "Suivant »", "Page suivante", "»",
-])
-_hrefs = st.sampled_from([
-    "/fr/lematin/2017", "/fr/lematin?page=2", "/fr/lematin/page/3", "/fr/", "?page=9", "#comments",
-    "http://127.0.0.1:8000/fr/h24info/1?utm_source=x&utm_medium=y", "https://www.lematin.ma/a/b", "javascript:void(0)",
-    "//evil.example/fr/x/1", "/fr/print/lematin/2016", "/fr/lematin/99999999999999999999", "http://[::1", "mailto:a@b",
-    "/fr/lematin?page=-1", "/fr/lematin?page=99999999999999999999", "%zz", "", "/fr/tag/éé",
-])
-_tags = st.sampled_from(["div", "p", "span", "b", "i", "a", "h1", "h2", "article", "table", "tr", "td", "li", "ul",
-                         "font", "br", "script", "style", "nav", "aside", "footer", "marquee", "title"])
+_words = st.sampled_from(
+    [
+        "Rabat",
+        "le",
+        "Maroc",
+        "24",
+        "H24 Info",
+        "L'Opinion",
+        "é",
+        "«",
+        "»",
+        "&nbsp;",
+        "&eacute;",
+        "\u00a0",
+        "\u202f",
+        " ",
+        "\n",
+        "\t",
+        "2019",
+        "31 - 02 - 2024",
+        "08h15",
+        "<",
+        ">",
+        "&",
+        "\x00",
+    ]
+)
+_anchors = st.sampled_from(
+    [
+        "Publié dans H24 Info le 24 - 04 - 2019",
+        "Publié dans Le Matin le 10 - 03 - 2025 à 12h00",
+        "Publié dans ",
+        "Publié dans L'Opinion",
+        "Publiée dans 2M le 31 - 02 - 2024",
+        "publié dans X le 99 - 99 - 9999 à 99h99 GMT+99",
+        "Cliquez ici pour lire l'article depuis sa source.",
+        "Merci d'avoir signalé!",
+        "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
+        "Les plus lus",
+        "Partager",
+        "© Maghress",
+        "Suivant »",
+        "Page suivante",
+        "»",
+    ]
+)
+_hrefs = st.sampled_from(
+    [
+        "/fr/lematin/2017",
+        "/fr/lematin?page=2",
+        "/fr/lematin/page/3",
+        "/fr/",
+        "?page=9",
+        "#comments",
+        "http://127.0.0.1:8000/fr/h24info/1?utm_source=x&utm_medium=y",
+        "https://www.lematin.ma/a/b",
+        "javascript:void(0)",
+        "//evil.example/fr/x/1",
+        "/fr/print/lematin/2016",
+        "/fr/lematin/99999999999999999999",
+        "http://[::1",
+        "mailto:a@b",
+        "/fr/lematin?page=-1",
+        "/fr/lematin?page=99999999999999999999",
+        "%zz",
+        "",
+        "/fr/tag/éé",
+    ]
+)
+_tags = st.sampled_from(
+    [
+        "div",
+        "p",
+        "span",
+        "b",
+        "i",
+        "a",
+        "h1",
+        "h2",
+        "article",
+        "table",
+        "tr",
+        "td",
+        "li",
+        "ul",
+        "font",
+        "br",
+        "script",
+        "style",
+        "nav",
+        "aside",
+        "footer",
+        "marquee",
+        "title",
+    ]
+)
 
 
 @st.composite
@@ -151,8 +230,12 @@ def html_fragment(draw, depth: int = 0):
 @FAST
 @given(html_fragment(), st.sampled_from(["utf-8", "windows-1252"]), st.integers(0, 3000))
 def test_random_template_html_never_raises(fragment, encoding, nesting):
-    html = ("<!DOCTYPE html><html><head><title>T - Maghress</title></head><body>" + "<div>" * nesting
-            + fragment + "</body></html>")
+    html = (
+        "<!DOCTYPE html><html><head><title>T - Maghress</title></head><body>"
+        + "<div>" * nesting
+        + fragment
+        + "</body></html>"
+    )
     body = html.encode(encoding, errors="xmlcharrefreplace")
     for response in responses(body, encoding, "text/html"):
         page = article_page(response)

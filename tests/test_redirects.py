@@ -24,9 +24,11 @@ MAX_REDIRECTS = 5  # settings.py REDIRECT_MAX_TIMES
 
 
 def refresh_page(url: str) -> bytes:
-    return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
-            f'<meta http-equiv="refresh" content="0; url={url}"><title>Redirection</title></head>'
-            "<body><p>Redirection en cours…</p></body></html>\n").encode()
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={url}"><title>Redirection</title></head>'
+        "<body><p>Redirection en cours…</p></body></html>\n"
+    ).encode()
 
 
 async def meta_refresh_once(ctx) -> bool:
@@ -72,8 +74,9 @@ def redirect_run(make_replica_module, tmp_path_factory):
             plan.add(key, name, times=times)
     try:
         r = make_replica_module(n_articles=N_ARTICLES, seed=SEED, faults=plan)
-        result = pytest_twisted.blockon(defer.ensureDeferred(
-            crawl("maghress", tmp_path_factory.mktemp("redirects"), base_url=r.base_url)))
+        result = pytest_twisted.blockon(
+            defer.ensureDeferred(crawl("maghress", tmp_path_factory.mktemp("redirects"), base_url=r.base_url))
+        )
     finally:
         for name in FAULTS:
             HANDLERS.pop(name, None)
@@ -81,7 +84,7 @@ def redirect_run(make_replica_module, tmp_path_factory):
 
 
 def failed(stats) -> dict:
-    return {k[len(PAGES_FAILED) + 1:]: v for k, v in stats.items() if k.startswith(PAGES_FAILED + "/")}
+    return {k[len(PAGES_FAILED) + 1 :]: v for k, v in stats.items() if k.startswith(PAGES_FAILED + "/")}
 
 
 def test_every_other_article_exact(redirect_run):

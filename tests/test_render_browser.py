@@ -23,9 +23,15 @@ from scrapy.utils.test import get_crawler
 from twisted.internet import defer
 
 from newsagg.items import FIELDS
-from newsagg.replica import (Corpus, FaultPlan, ReplicaServer, expected_records, near_duplicate_pairs,
-                             republication_groups)
-from newsagg.replica import js
+from newsagg.replica import (
+    Corpus,
+    FaultPlan,
+    ReplicaServer,
+    expected_records,
+    js,
+    near_duplicate_pairs,
+    republication_groups,
+)
 from tests.crawling import SPIDERS, CrawlResult, compare_with_truth, project_settings, read_csv, read_jsonl
 
 SEED, N = 3, 80
@@ -60,8 +66,9 @@ async def crawl_watching(out_dir: Path, settings: dict | None = None, **args) ->
 
     crawler.signals.connect(sample, signal=signals.response_received)
     await crawler.crawl(**args)
-    result = CrawlResult(read_jsonl(jsonl), read_csv(csvf), dict(crawler.stats.get_stats()),
-                         {"jsonl": jsonl, "csv": csvf})
+    result = CrawlResult(
+        read_jsonl(jsonl), read_csv(csvf), dict(crawler.stats.get_stats()), {"jsonl": jsonl, "csv": csvf}
+    )
     return SimpleNamespace(result=result, stats=result.stats, items=result.items, browser_processes=seen["max"])
 
 
@@ -75,14 +82,23 @@ def site():
     server = ReplicaServer(Corpus("maghress", n_articles=N, seed=SEED, js=True), faults=FaultPlan.none())
     server.start()
     corpus, base = server.corpus, server.base_url
-    js_listing_keys = {Corpus.listing_path(corpus.source(slug), p) for slug in js.js_sources(corpus)
-                       for p in range(1, corpus.listing_page_count(slug) + 1)}
+    js_listing_keys = {
+        Corpus.listing_path(corpus.source(slug), p)
+        for slug in js.js_sources(corpus)
+        for p in range(1, corpus.listing_page_count(slug) + 1)
+    }
     js_article_keys = {corpus.path(i) for i in js.js_articles(corpus)}
     try:
-        yield SimpleNamespace(server=server, corpus=corpus, base_url=base, truth=expected_records(corpus, base),
-                              groups=republication_groups(corpus, base), js_listing_keys=js_listing_keys,
-                              js_article_keys=js_article_keys,
-                              feed_slug=next(s for s, m in js.js_sources(corpus).items() if m == "feed"))
+        yield SimpleNamespace(
+            server=server,
+            corpus=corpus,
+            base_url=base,
+            truth=expected_records(corpus, base),
+            groups=republication_groups(corpus, base),
+            js_listing_keys=js_listing_keys,
+            js_article_keys=js_article_keys,
+            feed_slug=next(s for s, m in js.js_sources(corpus).items() if m == "feed"),
+        )
     finally:
         server.stop()
 
@@ -124,14 +140,18 @@ def assert_exact_but_missing(items: list[dict], site) -> set[str]:
     written = {i["url"] for i in items}
     groups = [g for g in site.groups if set(g) & written]
     keep = written | {u for g in groups for u in g}
-    truth = [{**t, "near_duplicate_of": t["near_duplicate_of"] if t["near_duplicate_of"] in written else None}
-             for t in site.truth if t["url"] in keep]
+    truth = [
+        {**t, "near_duplicate_of": t["near_duplicate_of"] if t["near_duplicate_of"] in written else None}
+        for t in site.truth
+        if t["url"] in keep
+    ]
     problems = compare_with_truth(items, truth, groups)
     assert not problems, "\n".join(problems[:30])
     return {t["url"] for t in site.truth} - keep
 
 
 # --- render=auto -----------------------------------------------------------------
+
 
 def test_auto_scripted_articles_are_exact(auto_run, site):
     problems = compare_with_truth(auto_run.items, site.truth, site.groups)
@@ -155,14 +175,18 @@ def test_auto_renders_only_the_scripted_pages(auto_run, site):
     assert stats.get("newsagg/render/content_missing", 0) == stats.get("newsagg/render/content_timeout", 0) == 0
     # The replica's view: scripted pages twice (plain, then Chromium), every other page once.
     scripted = site.js_listing_keys | site.js_article_keys
-    wrong = {key: n for key, n in auto_run.requests.items()
-             if n != (2 if key in scripted else 1) and "/feed.json" not in key}
+    wrong = {
+        key: n for key, n in auto_run.requests.items() if n != (2 if key in scripted else 1) and "/feed.json" not in key
+    }
     assert not wrong, wrong
     assert scripted <= set(auto_run.requests)
     # The JSON endpoint is fetched by the browser only: once per page of the feed listing.
     feed_hits = [t for _, t in auto_run.log if "/feed.json" in t]
-    assert len(feed_hits) == site.corpus.listing_page_count(site.feed_slug) == stats.get(
-        "playwright/request_count/resource_type/fetch")
+    assert (
+        len(feed_hits)
+        == site.corpus.listing_page_count(site.feed_slug)
+        == stats.get("playwright/request_count/resource_type/fetch")
+    )
     assert stats.get("playwright/request_count/aborted", 0) >= 1  # the logo image is never downloaded
     assert stats.get("playwright/page_count") == stats.get("playwright/page_count/closed")
     # Browser memory stays bounded: contexts are replaced every 4 pages, at most 2 open at once.
@@ -174,6 +198,7 @@ def test_auto_renders_only_the_scripted_pages(auto_run, site):
 
 
 # --- render=never ----------------------------------------------------------------
+
 
 def test_never_counts_scripted_pages_as_not_rendered(never_run, site):
     stats = never_run.stats
@@ -192,11 +217,12 @@ def test_never_counts_scripted_pages_as_not_rendered(never_run, site):
 
 # --- render=always ---------------------------------------------------------------
 
+
 @pytest_twisted.ensureDeferred
 async def test_always_renders_every_page_and_stays_exact(site, tmp_path):
     paired = {u for pair in near_duplicate_pairs(site.corpus, site.base_url) for u in pair}
     paired |= {u for g in site.groups for u in g}
-    alone = [t["url"][len(site.base_url):] for t in site.truth if t["url"] not in paired]
+    alone = [t["url"][len(site.base_url) :] for t in site.truth if t["url"] not in paired]
     scripted = [k for k in alone if k in site.js_article_keys][:1]
     static = [k for k in alone if k not in site.js_article_keys][:3]
     urls = [site.base_url + k for k in scripted + static]
@@ -207,14 +233,16 @@ async def test_always_renders_every_page_and_stays_exact(site, tmp_path):
     assert not [k for k in run.stats if k.startswith("newsagg/pages_failed/") and "404" not in k]
     truth = {t["url"]: t for t in site.truth}
     for item in run.items:
-        assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {f: truth[item["url"]][f] for f in FIELDS
-                                                                       if f != "crawled_at"}
+        assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {
+            f: truth[item["url"]][f] for f in FIELDS if f != "crawled_at"
+        }
     assert run.stats.get("newsagg/rendered/always") == len(urls)
     assert run.stats.get("playwright/request_count/navigation") == len(urls) + 1
     assert all(run.requests[k] == 1 for k in scripted + static)  # never fetched plain first
 
 
 # --- no browser ------------------------------------------------------------------
+
 
 @pytest_twisted.ensureDeferred
 async def test_no_browser_one_error_and_the_crawl_goes_on(site, tmp_path, monkeypatch, caplog):
@@ -241,6 +269,7 @@ async def test_no_browser_one_error_and_the_crawl_goes_on(site, tmp_path, monkey
 
 # --- laziness --------------------------------------------------------------------
 
+
 @pytest_twisted.ensureDeferred
 async def test_no_js_page_no_browser(make_replica, tmp_path):
     """A site without scripted pages: Playwright and Chromium are never started."""
@@ -254,6 +283,7 @@ async def test_no_js_page_no_browser(make_replica, tmp_path):
 
 # --- a browser fetch that times out ------------------------------------------------
 
+
 @pytest_twisted.ensureDeferred
 async def test_navigation_timeout_is_counted_as_render_timeout(tmp_path):
     """A scripted article whose browser fetch gets no answer in time:
@@ -261,17 +291,25 @@ async def test_navigation_timeout_is_counted_as_render_timeout(tmp_path):
     corpus = Corpus("maghress", n_articles=N, seed=SEED, js=True)
     paired = {p for pair in corpus.republication_pairs() + corpus.near_duplicate_pairs() for p in pair}
     scripted = next(corpus.path(i) for i in js.js_articles(corpus) if corpus.path(i) not in paired)
-    static = next(corpus.path(i) for i in range(len(corpus))
-                  if corpus.path(i) not in paired and i not in set(js.js_articles(corpus)))
+    static = next(
+        corpus.path(i)
+        for i in range(len(corpus))
+        if corpus.path(i) not in paired and i not in set(js.js_articles(corpus))
+    )
     # The plain fetch (1st request) shows no article; the browser's (2nd) never answers in time.
-    plan = FaultPlan(slow_seconds=5.0).add_matcher(lambda key, count: "slow" if key == scripted and count >= 2
-                                                   else None)
+    plan = FaultPlan(slow_seconds=5.0).add_matcher(
+        lambda key, count: "slow" if key == scripted and count >= 2 else None
+    )
     server = ReplicaServer(corpus, faults=plan)
     server.start()
     try:
         base = server.base_url
-        run = await crawl_watching(tmp_path, {"PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 1000}, base_url=base,
-                                   urls=f"{base}{scripted},{base}{static}")
+        run = await crawl_watching(
+            tmp_path,
+            {"PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 1000},
+            base_url=base,
+            urls=f"{base}{scripted},{base}{static}",
+        )
         truth = {t["url"]: t for t in expected_records(corpus, base)}
     finally:
         server.stop()
@@ -279,6 +317,7 @@ async def test_navigation_timeout_is_counted_as_render_timeout(tmp_path):
     assert failed == {"newsagg/pages_failed/render_timeout": 1}, failed
     assert [i["url"] for i in run.items] == [base + static]
     item = run.items[0]
-    assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {f: truth[base + static][f] for f in FIELDS
-                                                                   if f != "crawled_at"}
+    assert {f: item[f] for f in FIELDS if f != "crawled_at"} == {
+        f: truth[base + static][f] for f in FIELDS if f != "crawled_at"
+    }
     assert server.request_counts[scripted] >= 2  # plain, then the browser's

@@ -17,8 +17,7 @@ from scrapy.utils.project import get_project_settings
 from newsagg.pages.aggregator import ArticlePage, ListingPage
 from newsagg.rendering import browser
 from newsagg.rendering.policy import has_main_article_links, render_meta
-from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records
-from newsagg.replica import js
+from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records, js
 from newsagg.replica.__main__ import main as replica_cli
 from newsagg.replica.generator import served_paragraphs
 from newsagg.replica.render import render, resolve
@@ -38,16 +37,24 @@ def js_server():
 def get(server, path):
     with urllib.request.urlopen(server.base_url + path, timeout=10) as resp:
         body = resp.read()
-        return HtmlResponse(server.base_url + path, body=body, headers={"Content-Type": resp.headers["Content-Type"]},
-                            request=Request(server.base_url + path))
+        return HtmlResponse(
+            server.base_url + path,
+            body=body,
+            headers={"Content-Type": resp.headers["Content-Type"]},
+            request=Request(server.base_url + path),
+        )
 
 
 def js_listing_paths(corpus) -> list[str]:
-    return [Corpus.listing_path(corpus.source(slug), p) for slug in js.js_sources(corpus)
-            for p in range(1, corpus.listing_page_count(slug) + 1)]
+    return [
+        Corpus.listing_path(corpus.source(slug), p)
+        for slug in js.js_sources(corpus)
+        for p in range(1, corpus.listing_page_count(slug) + 1)
+    ]
 
 
 # --- the replica's JavaScript variants ------------------------------------------
+
 
 def test_js_variants_are_off_by_default_and_change_no_record():
     plain, scripted = Corpus("maghress", n_articles=N, seed=SEED), Corpus("maghress", n_articles=N, seed=SEED, js=True)
@@ -94,8 +101,9 @@ def test_feed_json_lists_the_source_page_by_page(js_server):
             assert resp.headers["Content-Type"] == "application/json"
             data = json.loads(resp.read())
         seen += [a["url"] for a in data["articles"]]
-        assert [a["title"] for a in data["articles"]] == [corpus.title(corpus.find(slug, u.rsplit("/", 1)[1]))
-                                                           for u in (a["url"] for a in data["articles"])]
+        assert [a["title"] for a in data["articles"]] == [
+            corpus.title(corpus.find(slug, u.rsplit("/", 1)[1])) for u in (a["url"] for a in data["articles"])
+        ]
         assert (data["next"] is None) == (page == data["pages"])
     assert seen == members
     inline = next(s for s, mode in js.js_sources(corpus).items() if mode == "inline")
@@ -111,8 +119,14 @@ def test_scripted_article_has_no_article_for_plain_http_and_exact_data(js_server
     truth = {t["url"]: t for t in expected_records(corpus, js_server.base_url)}
     for i in js.js_articles(corpus):
         resp = get(js_server, corpus.path(i))
-        page = ArticlePage(resp, js_server.base_url, site="maghress", slug=corpus.source_of(i).slug,
-                           article_id=corpus.article(i).article_id, canonical_url=js_server.base_url + corpus.path(i))
+        page = ArticlePage(
+            resp,
+            js_server.base_url,
+            site="maghress",
+            slug=corpus.source_of(i).slug,
+            article_id=corpus.article(i).article_id,
+            canonical_url=js_server.base_url + corpus.path(i),
+        )
         assert page.to_item() is None and page.why_not == "no_byline", corpus.path(i)
         # What the script will insert is exactly the record.
         data = json.loads(re.search(r"window\.__ARTICLE__ = (\{.*?\});</script>", resp.text).group(1))
@@ -124,11 +138,20 @@ def test_scripted_article_has_no_article_for_plain_http_and_exact_data(js_server
         assert "\n\n".join(normalize_ws(p) for p in art.paragraphs) == rec["body"]
         assert (data.get("author") or {}).get("text", art.author) in (rec["author"], "???")
         assert (data["source"], data["date"], data["original_url"]) == (
-            rec["source"], rec["published_raw"], rec["original_url"])
+            rec["source"],
+            rec["published_raw"],
+            rec["original_url"],
+        )
     static = next(i for i in range(len(corpus)) if i not in set(js.js_articles(corpus)))
     resp = get(js_server, corpus.path(static))
-    page = ArticlePage(resp, js_server.base_url, site="maghress", slug=corpus.source_of(static).slug,
-                       article_id=corpus.article(static).article_id, canonical_url="x")
+    page = ArticlePage(
+        resp,
+        js_server.base_url,
+        site="maghress",
+        slug=corpus.source_of(static).slug,
+        article_id=corpus.article(static).article_id,
+        canonical_url="x",
+    )
     assert page.to_item() is not None
 
 
@@ -142,6 +165,7 @@ def test_replica_cli_js_flag(capsys):
 
 
 # --- browser configuration ----------------------------------------------------
+
 
 def test_chromium_path_env_wins_over_setting(monkeypatch):
     settings = {"NEWSAGG_CHROMIUM_PATH": "/opt/chromium/chrome"}
@@ -174,17 +198,32 @@ def test_settings_install_a_bounded_system_chromium():
     assert settings.get("NEWSAGG_CHROMIUM_PATH") == "/usr/bin/chromium"
     options = browser.launch_options(settings, "/usr/bin/chromium")
     assert options["executable_path"] == "/usr/bin/chromium" and options["headless"] is True
-    for flag in ("--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic"):
+    for flag in (
+        "--no-sandbox",
+        "--headless",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ):
         assert flag in options["args"], flag
     assert "executable_path" not in browser.launch_options(settings, "playwright")
     assert 1 <= settings.getint("PLAYWRIGHT_MAX_CONTEXTS") <= 4
     assert 1 <= settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") <= 8
     assert settings.getint("NEWSAGG_RENDER_CONTEXT_PAGES") > 0
     assert settings.get("PLAYWRIGHT_ABORT_REQUEST") == "newsagg.rendering.browser.abort_heavy_request"
-    for kind, blocked in (("image", True), ("media", True), ("font", True), ("document", False),
-                          ("script", False), ("fetch", False), ("xhr", False)):
+    for kind, blocked in (
+        ("image", True),
+        ("media", True),
+        ("font", True),
+        ("document", False),
+        ("script", False),
+        ("fetch", False),
+        ("xhr", False),
+    ):
         assert browser.abort_heavy_request(SimpleNamespace(resource_type=kind)) is blocked, kind
     for kind in ("home", "listing", "article"):
         meta = render_meta(kind, "lematin", "always", settings)
@@ -192,6 +231,7 @@ def test_settings_install_a_bounded_system_chromium():
 
 
 # --- the scrapy-playwright hooks the lazy handler relies on ----------------------------
+
 
 def test_scrapy_playwright_hooks_we_use():
     """newsagg.rendering.handler starts Playwright lazily through these

@@ -28,6 +28,7 @@ ARTICLE_PATH = re.compile(r"^/fr/([a-z0-9]+)/(\d+)$")
 
 # --- helpers -------------------------------------------------------------------
 
+
 def fetch(base_url: str, target: str, method: str = "GET", headers: dict | None = None):
     """(status, headers dict lower-cased, body bytes) over a fresh connection."""
     u = urlsplit(base_url)
@@ -89,8 +90,11 @@ def legacy_paragraphs(doc) -> list[str]:
 
 def semantic_paragraphs(doc) -> list[str]:
     art = doc.xpath("//article")[0]
-    return [normalize_ws(el.text_content()) for el in art
-            if el.tag in ("p", "h2") and el.get("class") not in ("byline", "source")]
+    return [
+        normalize_ws(el.text_content())
+        for el in art
+        if el.tag in ("p", "h2") and el.get("class") not in ("byline", "source")
+    ]
 
 
 def crawl_links(base_url: str) -> tuple[set[str], list[str]]:
@@ -109,7 +113,11 @@ def crawl_links(base_url: str) -> tuple[set[str], list[str]]:
                 continue
             nxt = u.path + (f"?{u.query}" if u.query else "")
             is_listing = re.match(r"^/fr/[a-z0-9]+(/page/\d+)?$", u.path) and u.path.split("/")[2] not in (
-                "contact", "recherche", "tag", "print")
+                "contact",
+                "recherche",
+                "tag",
+                "print",
+            )
             if is_listing and nxt not in seen:
                 seen.add(nxt)
                 queue.append(nxt)
@@ -124,9 +132,13 @@ def site(replica):
     server = ReplicaServer(replica.corpus)
     server.start()
     try:
-        yield SimpleNamespace(base_url=server.base_url, corpus=replica.corpus, server=server,
-                              truth=expected_records(replica.corpus, server.base_url),
-                              republication_groups=republication_groups(replica.corpus, server.base_url))
+        yield SimpleNamespace(
+            base_url=server.base_url,
+            corpus=replica.corpus,
+            server=server,
+            truth=expected_records(replica.corpus, server.base_url),
+            republication_groups=republication_groups(replica.corpus, server.base_url),
+        )
     finally:
         server.stop()
 
@@ -139,6 +151,7 @@ def test_session_fixture(replica):
 
 
 # --- corpus ----------------------------------------------------------------------
+
 
 def test_corpus_metadata(site):
     c = site.corpus
@@ -154,12 +167,18 @@ def test_corpus_metadata(site):
     assert any(t["published_raw"] is None and t["published_at"] is None for t in truth)
     impossible = [t for t in truth if t["published_raw"] and t["published_at"] is None]
     assert impossible and all(t["published_raw"][:2] in ("30", "31") for t in impossible)
-    assert any(t["published_raw"].endswith((" GMT", " UTC")) and t["published_at"].endswith("+00:00")
-               for t in truth if t["published_raw"])
+    assert any(
+        t["published_raw"].endswith((" GMT", " UTC")) and t["published_at"].endswith("+00:00")
+        for t in truth
+        if t["published_raw"]
+    )
     timed = [t for t in truth if t["published_raw"] and "à" in t["published_raw"]]
     assert 0.15 < len(timed) / len(truth) < 0.4
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", t["published_at"]) for t in truth
-               if t["published_raw"] and "à" not in t["published_raw"] and t["published_at"])
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\d", t["published_at"])
+        for t in truth
+        if t["published_raw"] and "à" not in t["published_raw"] and t["published_at"]
+    )
     assert any(t["original_url"] is None for t in truth)
     assert all(t["original_url"] is None or not t["original_url"].startswith(site.base_url) for t in truth)
     assert {c.flags(i)["variant"] for i in range(len(c))} == {"semantic", "legacy", "bare"}
@@ -170,14 +189,20 @@ def test_same_seed_same_bytes(make_replica):
     host = {"Host": "replica.test:80"}
     for target in ["/fr/", a.corpus.path(5), a.corpus.path(30), f"/fr/{a.corpus.sources[1].slug}", "/robots.txt"]:
         assert fetch(a.base_url, target, headers=host)[2] == fetch(b.base_url, target, headers=host)[2]
-    assert a.truth == [dict(t, url=t["url"].replace(b.base_url, a.base_url),
-                            near_duplicate_of=t["near_duplicate_of"] and t["near_duplicate_of"].replace(b.base_url, a.base_url))
-                       for t in b.truth]
+    assert a.truth == [
+        dict(
+            t,
+            url=t["url"].replace(b.base_url, a.base_url),
+            near_duplicate_of=t["near_duplicate_of"] and t["near_duplicate_of"].replace(b.base_url, a.base_url),
+        )
+        for t in b.truth
+    ]
     other = make_replica(n_articles=40, seed=4)
     assert fetch(other.base_url, "/fr/", headers=host)[2] != fetch(a.base_url, "/fr/", headers=host)[2]
 
 
 # --- pages -----------------------------------------------------------------------
+
 
 def test_every_page_has_the_chrome(site):
     c = site.corpus
@@ -210,7 +235,7 @@ def test_article_page_shape(site):
     for variant, marker in (("semantic", "<article"), ("legacy", 'class="articlecontent"'), ("bare", None)):
         i = next(i for i in range(len(c)) if c.flags(i)["variant"] == variant)
         art = c.article(i)
-        status, headers, body = fetch(site.base_url, art.path)
+        _status, headers, body = fetch(site.base_url, art.path)
         html = decode(body, charset_of(headers, body))
         doc = lxml.html.fromstring(html)
         assert normalize_ws(doc.findtext(".//title")) == f"{normalize_ws(art.title)} - Maghress"
@@ -219,7 +244,9 @@ def test_article_page_shape(site):
         else:
             assert "<article" not in html and "articletitle" not in html and "byline" not in html
         assert f"/fr/print/{art.source.slug}/{art.article_id}" in html
-        assert any(h.startswith(("https://www.facebook.com/sharer", "https://twitter.com/")) for h in doc.xpath("//a/@href"))
+        assert any(
+            h.startswith(("https://www.facebook.com/sharer", "https://twitter.com/")) for h in doc.xpath("//a/@href")
+        )
 
 
 def test_links_are_nasty(site):
@@ -245,8 +272,9 @@ def test_listing_pages_and_both_pagination_shapes(site):
         doc, _, _ = get_doc(site.base_url, Corpus.listing_path(src, 2))
         entries = [urlsplit(h).path for h in doc.xpath("//ul[@class='list']/li/a/@href")]
         newest_first = c.source_articles(src.slug)
-        assert [c.path(i) for i in newest_first[c.per_page:2 * c.per_page]] == \
-            [p for p in entries if p in {c.path(i) for i in newest_first}][: c.per_page]
+        assert [c.path(i) for i in newest_first[c.per_page : 2 * c.per_page]] == [
+            p for p in entries if p in {c.path(i) for i in newest_first}
+        ][: c.per_page]
         html = lxml.html.tostring(doc, encoding="unicode")
         styles.add(("rel=next" if 'rel="next"' in html else "") + ("suivante" if "Page suivante" in html else ""))
         beyond = f"/fr/{src.slug}?page={pages + 1}" if src.pagination == "query" else f"/fr/{src.slug}/page/{pages + 1}"
@@ -270,15 +298,27 @@ def test_every_article_reachable_from_home(site):
 def test_other_pages_and_404s(site):
     base, c = site.base_url, site.corpus
     status, headers, body = fetch(base, "/robots.txt")
-    assert status == 200 and body.decode() == ROBOTS_TXT == "User-agent: *\nDisallow: /fr/print/\nDisallow: /fr/recherche\n"
+    assert (
+        status == 200
+        and body.decode() == ROBOTS_TXT == "User-agent: *\nDisallow: /fr/print/\nDisallow: /fr/recherche\n"
+    )
     assert headers["content-type"].startswith("text/plain")
     for target in ["/fr/contact", "/fr/tag/economie", "/fr/recherche?q=maroc", f"/fr/print/{c.path(0)[4:]}"]:
         assert fetch(base, target)[0] == 200, target
     status, _, body = fetch(base, f"/{c.sources[0].slug}")
     assert status == 200 and b'lang="ar"' in body
     assert fetch(base, "/")[0] == 200
-    for target in ["/fr/nope", "/fr/lematin/12x", "/fr/lematin/1", f"{c.path(0)}/", "/fr/a/b/c", "/favicon.ico",
-                   f"/fr/{c.sources[0].slug}?page=0", f"/fr/{c.sources[0].slug}?page=x", "/fr/print/lematin/1"]:
+    for target in [
+        "/fr/nope",
+        "/fr/lematin/12x",
+        "/fr/lematin/1",
+        f"{c.path(0)}/",
+        "/fr/a/b/c",
+        "/favicon.ico",
+        f"/fr/{c.sources[0].slug}?page=0",
+        f"/fr/{c.sources[0].slug}?page=x",
+        "/fr/print/lematin/1",
+    ]:
         assert fetch(base, target)[0] == 404, target
 
 
@@ -296,7 +336,7 @@ def test_cp1252_pages_decode_right(site):
         if f["encoding"] != "windows-1252" or f["declaration"] in seen or c.other_charset_paragraph(i) is not None:
             continue
         seen.add(f["declaration"])
-        status, headers, body = fetch(site.base_url, c.path(i))
+        _status, headers, body = fetch(site.base_url, c.path(i))
         header_cs = re.search(r"charset=([\w-]+)", headers["content-type"])
         meta_cs = re.search(rb"""<meta[^>]*charset=["']?windows-1252""", body[:1024])
         assert bool(header_cs) == (f["declaration"] != "meta")
@@ -369,8 +409,10 @@ def test_keep_alive_and_connection_close(site):
     assert conn.sock is sock, "connection was not reused"
     conn.close()
     with socket.create_connection((u.hostname, u.port), timeout=10) as raw:
-        raw.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /robots.txt HTTP/1.1\r\nHost: x\r\n"
-                    b"Connection: close\r\n\r\n")
+        raw.sendall(
+            b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /robots.txt HTTP/1.1\r\nHost: x\r\n"
+            b"Connection: close\r\n\r\n"
+        )
         data = b""
         while chunk := raw.recv(65536):  # returns b"" once the server closes
             data += chunk
@@ -388,6 +430,7 @@ def test_request_log(make_replica):
 
 # --- editions ----------------------------------------------------------------------
 
+
 def test_edition2_extends_edition1(make_replica):
     quiet = FaultPlan.none()
     one = make_replica(n_articles=120, seed=5, faults=quiet)
@@ -396,8 +439,10 @@ def test_edition2_extends_edition1(make_replica):
     old = {t["url"].replace(one.base_url, ""): t for t in one.truth}
     new = {t["url"].replace(two.base_url, ""): t for t in two.truth}
     assert set(old) < set(new) and len(new) - len(old) >= 8
+
     def rel(t, base):  # near_duplicate_of holds a URL too
         return dict(t, url=None, near_duplicate_of=t["near_duplicate_of"] and t["near_duplicate_of"].replace(base, ""))
+
     assert all(rel(new[p], two.base_url) == rel(old[p], one.base_url) for p in old)
     for path in list(old)[::20]:
         assert fetch(one.base_url, path, headers=host)[2] == fetch(two.base_url, path, headers=host)[2]
@@ -406,8 +451,11 @@ def test_edition2_extends_edition1(make_replica):
     c2 = two.corpus
     assert min(c2.local_datetime(i) for i in range(120, len(c2))) > max(c2.local_datetime(i) for i in range(120))
     doc, _, _ = get_doc(two.base_url, "/fr/")
-    top = [p for p in (urlsplit(h).path for h in doc.xpath("//ul[@class='list']/li/a/@href"))
-           if not p.startswith("/fr/author")][:5]
+    top = [
+        p
+        for p in (urlsplit(h).path for h in doc.xpath("//ul[@class='list']/li/a/@href"))
+        if not p.startswith("/fr/author")
+    ][:5]
     assert set(top) <= added
     assert fetch(one.base_url, "/fr/", headers=host)[2] != fetch(two.base_url, "/fr/", headers=host)[2]
     assert two.corpus.near_duplicate_pairs() == one.corpus.near_duplicate_pairs()
@@ -415,10 +463,26 @@ def test_edition2_extends_edition1(make_replica):
 
 # --- ground truth ---------------------------------------------------------------------
 
+
 def test_truth_matches_served_pages(site):
     c = site.corpus
-    fields = ["url", "site", "source_slug", "source", "author", "article_id", "title", "published_at", "published_raw",
-              "body", "original_url", "language", "word_count", "fingerprint", "near_duplicate_of"]
+    fields = [
+        "url",
+        "site",
+        "source_slug",
+        "source",
+        "author",
+        "article_id",
+        "title",
+        "published_at",
+        "published_raw",
+        "body",
+        "original_url",
+        "language",
+        "word_count",
+        "fingerprint",
+        "near_duplicate_of",
+    ]
     for rec in site.truth:
         assert list(rec) == fields
         path = urlsplit(rec["url"]).path
@@ -494,12 +558,16 @@ def test_other_sites(make_replica, site):
     doc, _, _ = get_doc(r.base_url, urlsplit(rec["url"]).path)
     assert doc.findtext(".//title").endswith(" - " + site.capitalize())
     assert {t["site"] for t in r.truth} == {site}
-    timed = [t for t in r.truth if t["published_raw"] and t["published_raw"].endswith(tuple("0123456789"))
-             and "à" in t["published_raw"]]
+    timed = [
+        t
+        for t in r.truth
+        if t["published_raw"] and t["published_raw"].endswith(tuple("0123456789")) and "à" in t["published_raw"]
+    ]
     assert all(t["published_at"].endswith("+01:00") for t in timed)
 
 
 # --- scale and CLI ----------------------------------------------------------------------
+
 
 def test_100k_metadata_is_light():
     """100,000 articles cost "a few MB" (generator.py): metadata per article is
@@ -530,12 +598,14 @@ def test_cli_serve_and_truth(tmp_path):
         base = line.split()[1]
         assert fetch(base, "/fr/")[0] == 200
         out = tmp_path / "truth.jsonl"
-        subprocess.run(cmd + ["truth", "--articles", "30", "--seed", "2", "--base-url", base, "-o", str(out)],
-                       check=True)
+        subprocess.run(
+            cmd + ["truth", "--articles", "30", "--seed", "2", "--base-url", base, "-o", str(out)], check=True
+        )
         recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
         assert recs == expected_records(Corpus("maghress", 30, 2), base)
-        info = json.loads(subprocess.run(cmd + ["info", "--articles", "30"], check=True, capture_output=True,
-                                         text=True).stdout)
+        info = json.loads(
+            subprocess.run(cmd + ["info", "--articles", "30"], check=True, capture_output=True, text=True).stdout
+        )
         assert info["articles"] == 30 and set(info["variants"]) <= {"semantic", "legacy", "bare"}
     finally:
         proc.send_signal(signal.SIGTERM)

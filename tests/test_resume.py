@@ -48,8 +48,21 @@ def scrapy_env() -> dict:
 
 
 def crawl_cmd(base_url: str, work: Path, *settings: str) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy.cmdline", "crawl", "maghress", "-a", f"base_url={base_url}",
-           "-s", f"JOBDIR={work / 'job'}", "-s", f"NEWSAGG_DATA_DIR={work / 'data'}", "-s", "LOG_LEVEL=INFO"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy.cmdline",
+        "crawl",
+        "maghress",
+        "-a",
+        f"base_url={base_url}",
+        "-s",
+        f"JOBDIR={work / 'job'}",
+        "-s",
+        f"NEWSAGG_DATA_DIR={work / 'data'}",
+        "-s",
+        "LOG_LEVEL=INFO",
+    ]
     for s in settings:
         cmd += ["-s", s]
     return cmd
@@ -62,8 +75,13 @@ def article_requests(server) -> int:
 def interrupted_run(r, work: Path, sig: int) -> tuple[subprocess.CompletedProcess, int]:
     """Run 1, slowed down, stopped with *sig* once a quarter of the articles were requested."""
     log = (work / "run1.log").open("w")
-    proc = subprocess.Popen(crawl_cmd(r.base_url, work, "CONCURRENT_REQUESTS=4", "DOWNLOAD_DELAY=0.02"),
-                            cwd=work, env=scrapy_env(), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        crawl_cmd(r.base_url, work, "CONCURRENT_REQUESTS=4", "DOWNLOAD_DELAY=0.02"),
+        cwd=work,
+        env=scrapy_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     try:
         while article_requests(r.server) < len(r.corpus) // 4:
@@ -99,7 +117,7 @@ def read_valid_csv(path: Path) -> list[dict]:
         rows = list(csv.reader(fh))
     assert rows and rows[0] == FIELDS, path
     assert all(len(row) == len(FIELDS) for row in rows[1:]), f"{path}: a CSV row is not whole"
-    return [dict(zip(FIELDS, row)) for row in rows[1:]]
+    return [dict(zip(FIELDS, row, strict=False)) for row in rows[1:]]
 
 
 def published_items(work: Path) -> list[dict]:
@@ -135,8 +153,9 @@ def test_interrupted_crawl_resumes_without_loss(sig, make_replica, tmp_path):
         assert parts_after_run1, "the killed run's feed files, unpublished"
         assert (tmp_path / "job" / "newsagg.running").exists()
 
-    run2 = subprocess.run(crawl_cmd(r.base_url, tmp_path), cwd=tmp_path, env=scrapy_env(), capture_output=True,
-                          text=True, timeout=300)
+    run2 = subprocess.run(
+        crawl_cmd(r.base_url, tmp_path), cwd=tmp_path, env=scrapy_env(), capture_output=True, text=True, timeout=300
+    )
     assert run2.returncode == 0, run2.stderr[-3000:]
     if sig == signal.SIGINT:
         assert "resuming a cleanly stopped crawl" in run2.stderr

@@ -19,8 +19,23 @@ from newsagg.text import fingerprint, normalize_ws
 from tests.crawling import compare_with_truth, crawl_dataset, read_csv
 
 #: The record fields of schema 1 (no ``author``).
-SCHEMA_1_FIELDS = ["url", "site", "source_slug", "source", "article_id", "title", "published_at", "published_raw",
-                   "body", "original_url", "language", "word_count", "crawled_at", "fingerprint", "near_duplicate_of"]
+SCHEMA_1_FIELDS = [
+    "url",
+    "site",
+    "source_slug",
+    "source",
+    "article_id",
+    "title",
+    "published_at",
+    "published_raw",
+    "body",
+    "original_url",
+    "language",
+    "word_count",
+    "crawled_at",
+    "fingerprint",
+    "near_duplicate_of",
+]
 
 #: The SQLite state as schema-1 code created it (frozen copy: it must keep opening).
 SCHEMA_1_STATE = """
@@ -48,9 +63,11 @@ def write_schema1_state(path, corpus: Corpus, base_url: str) -> set[tuple]:
         art = corpus.article(i)
         body = schema1_body(corpus, i)
         key = (corpus.site, art.source.slug, art.article_id)
-        db.execute("INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, 'schema1', '2026-01-01T00:00:00+00:00')",
-                   (*key, fingerprint(art.title, body), base_url + art.path, signature(art.title, body)))
+        db.execute(
+            "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'schema1', '2026-01-01T00:00:00+00:00')",
+            (*key, fingerprint(art.title, body), base_url + art.path, signature(art.title, body)),
+        )
         keys.add(key)
     db.execute("INSERT INTO runs VALUES ('schema1', '2026-01-01T00:00:00+00:00', ?)", (len(keys),))
     db.execute("INSERT INTO run_notes VALUES ('schema1', 'finished', '[]')")
@@ -95,21 +112,52 @@ async def test_run_over_schema1_state_adds_only_new_articles(make_replica, tmp_p
 
 def test_merge_reads_schema1_files(tmp_path):
     old = {f: None for f in SCHEMA_1_FIELDS}
-    old.update(url="http://x/fr/lematin/1", site="maghress", source_slug="lematin", source="Le Matin", article_id="1",
-               title="Un titre", body="Par Mhand Kasmi\n\nLe texte.", language="fr", word_count=5, fingerprint="a" * 40)
+    old.update(
+        url="http://x/fr/lematin/1",
+        site="maghress",
+        source_slug="lematin",
+        source="Le Matin",
+        article_id="1",
+        title="Un titre",
+        body="Par Mhand Kasmi\n\nLe texte.",
+        language="fr",
+        word_count=5,
+        fingerprint="a" * 40,
+    )
     (tmp_path / "old.jsonl").write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
     with (tmp_path / "old.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, SCHEMA_1_FIELDS)
         w.writeheader()
-        w.writerow({**old, "url": "http://x/fr/lematin/2", "article_id": "2", "fingerprint": "b" * 40,
-                    "published_at": "", "near_duplicate_of": ""})
+        w.writerow(
+            {
+                **old,
+                "url": "http://x/fr/lematin/2",
+                "article_id": "2",
+                "fingerprint": "b" * 40,
+                "published_at": "",
+                "near_duplicate_of": "",
+            }
+        )
     new = {f: None for f in FIELDS}
-    new.update(url="http://x/fr/lematin/3", site="maghress", source_slug="lematin", article_id="3", author="Mhand Kasmi",
-               title="Autre", body="Autre texte.", language="fr", word_count=2, fingerprint="c" * 40)
+    new.update(
+        url="http://x/fr/lematin/3",
+        site="maghress",
+        source_slug="lematin",
+        article_id="3",
+        author="Mhand Kasmi",
+        title="Autre",
+        body="Autre texte.",
+        language="fr",
+        word_count=2,
+        fingerprint="c" * 40,
+    )
     (tmp_path / "new.jsonl").write_text(json.dumps(new, ensure_ascii=False) + "\n", encoding="utf-8")
     for out in ("merged.jsonl", "merged.csv"):
-        report = merge([str(tmp_path / n) for n in ("old.jsonl", "old.csv", "new.jsonl")], str(tmp_path / "out" / out),
-                       neardup=False)
+        report = merge(
+            [str(tmp_path / n) for n in ("old.jsonl", "old.csv", "new.jsonl")],
+            str(tmp_path / "out" / out),
+            neardup=False,
+        )
         assert report.written == 3
     rows = [json.loads(line) for line in (tmp_path / "out" / "merged.jsonl").read_text().splitlines()]
     assert [list(r) for r in rows] == [FIELDS] * 3

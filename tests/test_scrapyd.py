@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from newsagg.run import run_tag
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records, republication_groups
+from newsagg.run import run_tag
 from tests.crawling import compare_with_truth, read_csv, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,8 +62,9 @@ def scrapyd(tmp_path_factory):
     with (home / "scrapyd.conf").open("w") as fh:
         conf.write(fh)
     log = (home / "scrapyd.out").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, env=clean_env(home),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scrapyd"], cwd=home, env=clean_env(home), stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -96,11 +97,18 @@ def deployed(scrapyd, tmp_path_factory):
     shutil.copy(ROOT / "setup.py", src / "setup.py")
     cfg = (ROOT / "scrapy.cfg").read_text()
     assert "[deploy]" in cfg and "url = http://127.0.0.1:6800\n" in cfg
-    (src / "scrapy.cfg").write_text(cfg + f"\n[deploy:test]\nurl = {scrapyd['url']}\n"
-                                          f"username = {USER}\npassword = {PASSWORD}\n")
+    (src / "scrapy.cfg").write_text(
+        cfg + f"\n[deploy:test]\nurl = {scrapyd['url']}\nusername = {USER}\npassword = {PASSWORD}\n"
+    )
     deploy = Path(sys.executable).parent / "scrapyd-deploy"
-    proc = subprocess.run([str(deploy), "test", "--version", "1"], cwd=src, env=clean_env(scrapyd["home"]),
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(deploy), "test", "--version", "1"],
+        cwd=src,
+        env=clean_env(scrapyd["home"]),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     answer = json.loads(proc.stdout)
     assert answer["status"] == "ok" and answer["spiders"] >= 3, answer
@@ -134,12 +142,26 @@ def run_files(data: Path, job: str) -> dict[str, Path]:
 
 
 def schedule_and_wait(scrapyd, base_url: str, data: Path) -> tuple[str, dict[str, Path], dict]:
-    outcome, job = scheduler.schedule(scrapyd["url"], "newsagg", "maghress", username=USER, password=PASSWORD,
-                                      data_dir=str(data), args=[f"base_url={base_url}"])
+    outcome, job = scheduler.schedule(
+        scrapyd["url"],
+        "newsagg",
+        "maghress",
+        username=USER,
+        password=PASSWORD,
+        data_dir=str(data),
+        args=[f"base_url={base_url}"],
+    )
     assert outcome == "scheduled"
     # A second schedule while the first is pending/running is skipped.
-    again, busy = scheduler.schedule(scrapyd["url"], "newsagg", "maghress", username=USER, password=PASSWORD,
-                                     data_dir=str(data), args=[f"base_url={base_url}"])
+    again, busy = scheduler.schedule(
+        scrapyd["url"],
+        "newsagg",
+        "maghress",
+        username=USER,
+        password=PASSWORD,
+        data_dir=str(data),
+        args=[f"base_url={base_url}"],
+    )
     assert (again, busy) == ("skipped", job)
     wait_finished(scrapyd, job)
     log = log_of(scrapyd, job)
@@ -197,8 +219,10 @@ def test_nightly_runs_grow_the_dataset(deployed, tmp_path):
         items = read_jsonl(files["jsonl"])
         problems = compare_with_truth(items, new, [])
         assert not problems, "\n".join(problems[:30])
-        print(f"\nScrapyd, {N_ARTICLES}-article replica: full run {full_requests} requests, "
-              f"no-news run {nightly_requests}, edition-2 run {manifest['requests']} ({len(items)} new)")
+        print(
+            f"\nScrapyd, {N_ARTICLES}-article replica: full run {full_requests} requests, "
+            f"no-news run {nightly_requests}, edition-2 run {manifest['requests']} ({len(items)} new)"
+        )
 
         # The union of all runs' files is the site, each article once.
         every = [i for p in sorted((data / "maghress").glob("*.jsonl")) for i in read_jsonl(p)]

@@ -7,7 +7,6 @@ republications known, and commit journals are rolled forward / back.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import multiprocessing
@@ -150,6 +149,7 @@ def test_database_is_plain_sqlite(states, tmp_path):
 
 # --- the spider's gate -----------------------------------------------------------------
 
+
 def test_gate_skips_stored_and_stops_after_known_pages(states):
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
@@ -175,6 +175,7 @@ def test_gate_skips_stored_and_stops_after_known_pages(states):
 
 # --- journals: killed between commit and publication --------------------------------------
 
+
 def _crawler_state(tmp_path, run_id):
     """The real RunCommit of a run *run_id* after spider_opened (state open, journals recovered)."""
     from scrapy.utils.test import get_crawler
@@ -182,8 +183,9 @@ def _crawler_state(tmp_path, run_id):
     from newsagg.spiders.maghress import MaghressSpider
     from tests.crawling import open_commit, project_settings
 
-    crawler = get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"),
-                                                           NEWSAGG_STATE_ENABLED=True))
+    crawler = get_crawler(
+        MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True)
+    )
     crawler.spider = MaghressSpider.from_crawler(crawler)
     return open_commit(crawler, run_id)
 
@@ -191,8 +193,9 @@ def _crawler_state(tmp_path, run_id):
 def _part_file(tmp_path, name, ext):
     from newsagg.run import run_context
 
-    storage = PartFileStorage(str(tmp_path / "data" / name), feed_options={"format": "jsonlines"},
-                              files=run_context(ext.crawler).files)
+    storage = PartFileStorage(
+        str(tmp_path / "data" / name), feed_options={"format": "jsonlines"}, files=run_context(ext.crawler).files
+    )
     fh = storage.open(None)
     fh.write(b'{"a": 1}\n')
     storage.store(fh)
@@ -249,9 +252,16 @@ def test_signature_is_stable_bytes():
     assert sig == signature.__wrapped__(*text)
     assert hashlib.sha256(sig).hexdigest() == "2b302c3d225beed97b98aa9288b1f1502a455f40b0a2e0855313a5d93992144f"
     # Persisted in the state: the same in every process, whatever PYTHONHASHSEED salts.
-    code = ("from newsagg.pipelines.neardup import signature; import sys; sys.stdout.write(signature("
-            "'Un titre', 'Un corps de texte assez long pour faire quelques bardeaux de mots.').hex())")
+    code = (
+        "from newsagg.pipelines.neardup import signature; import sys; sys.stdout.write(signature("
+        "'Un titre', 'Un corps de texte assez long pour faire quelques bardeaux de mots.').hex())"
+    )
     for seed in ("0", "1", "12345"):
-        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert out == sig.hex()

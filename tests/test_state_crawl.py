@@ -129,8 +129,9 @@ async def test_a_failed_feed_commits_nothing(make_replica, tmp_path):
     feeds = dict(project_settings()["NEWSAGG_DEFAULT_FEEDS"])
     feeds[str(data / "broken-%(time)s.parquet")] = {"format": "broken"}
     exporters = dict(project_settings()["FEED_EXPORTERS"], broken="tests.test_state_crawl.BrokenExporter")
-    failed = await crawl_dataset("maghress", data, {"FEEDS": feeds, "FEED_EXPORTERS": exporters},
-                                 base_url=site.base_url)
+    failed = await crawl_dataset(
+        "maghress", data, {"FEEDS": feeds, "FEED_EXPORTERS": exporters}, base_url=site.base_url
+    )
     assert failed.stats.get("item_scraped_count", 0) > 0
     assert failed.stats["newsagg/state/not_committed"] == 1 and "newsagg/state/committed" not in failed.stats
     assert not failed.files and not [p for p in data.rglob("*") if p.suffix in (".part", ".csv", ".jsonl")]
@@ -148,8 +149,9 @@ async def test_interrupted_run_hands_over_to_the_next(make_replica, tmp_path):
     left: together they hold the ground truth exactly once."""
     site = make_replica(n_articles=120, seed=17)
     data = tmp_path / "data"
-    first = await crawl_dataset("maghress", data, {"CLOSESPIDER_ITEMCOUNT": 25, "CONCURRENT_REQUESTS": 2},
-                                base_url=site.base_url)
+    first = await crawl_dataset(
+        "maghress", data, {"CLOSESPIDER_ITEMCOUNT": 25, "CONCURRENT_REQUESTS": 2}, base_url=site.base_url
+    )
     assert first.stats["finish_reason"] == "closespider_itemcount"
     assert 25 <= len(first.items) < len(site.truth)
     state = open_state(Settings({"NEWSAGG_STATE_DIR": str(data / "state")}), "maghress")

@@ -34,12 +34,26 @@ def scrapy_env() -> dict:
 
 
 def start_crawl(base_url: str, cwd: Path, slow: bool) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "scrapy.cmdline", "crawl", "maghress", "-a", f"base_url={base_url}",
-           "-s", "NEWSAGG_SUMMARY_ENABLED=0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy.cmdline",
+        "crawl",
+        "maghress",
+        "-a",
+        f"base_url={base_url}",
+        "-s",
+        "NEWSAGG_SUMMARY_ENABLED=0",
+    ]
     if slow:
         cmd += ["-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
-    return subprocess.Popen(cmd, cwd=cwd, env=scrapy_env(), stdout=subprocess.DEVNULL,
-                            stderr=(cwd / f"crawl-{time.monotonic_ns()}.log").open("w"))
+    return subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=scrapy_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=(cwd / f"crawl-{time.monotonic_ns()}.log").open("w"),
+    )
 
 
 def completed_items(data: Path) -> list[dict]:

@@ -40,7 +40,10 @@ def test_normalize_ws(raw, want):
         ("Merci d'avoir signalé!", True),
         ("Merci d’avoir signalé !", True),
         ("Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.", True),
-        ("Merci d'avoir signalé! Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.", True),
+        (
+            "Merci d'avoir signalé! Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
+            True,
+        ),
         ("MERCI D'AVOIR SIGNALE!", True),
         ("Le ministère a signalé deux cas.", False),
         ("Merci d'avoir signalé ce problème aux autorités, a-t-il déclaré.", False),
@@ -67,9 +70,16 @@ def test_is_source_link_text(text, yes):
 
 @pytest.mark.parametrize(
     "text, yes",
-    [("Partager", True), ("Partager sur Facebook", True), ("Les plus lus", True), ("LES PLUS LUS :", True),
-     ("Twitter", True), ("Suivant »", True), ("Partager le pouvoir est difficile.", False),
-     ("Facebook a annoncé un nouveau service.", False)],
+    [
+        ("Partager", True),
+        ("Partager sur Facebook", True),
+        ("Les plus lus", True),
+        ("LES PLUS LUS :", True),
+        ("Twitter", True),
+        ("Suivant »", True),
+        ("Partager le pouvoir est difficile.", False),
+        ("Facebook a annoncé un nouveau service.", False),
+    ],
 )
 def test_is_label_line(text, yes):
     assert is_label_line(text) is yes
@@ -78,8 +88,10 @@ def test_is_label_line(text, yes):
 @pytest.mark.parametrize(
     "text, want",
     [
-        ("Fin du texte. Merci d'avoir signalé! Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
-         "Fin du texte."),
+        (
+            "Fin du texte. Merci d'avoir signalé! Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
+            "Fin du texte.",
+        ),
         ("Fin. Cliquez ici pour lire l'article depuis sa source.", "Fin."),
         ("Le cas a été signalé à la police.", "Le cas a été signalé à la police."),
         ("Aucune source n'a confirmé.", "Aucune source n'a confirmé."),
@@ -121,8 +133,14 @@ def test_clean_title(raw, want):
 
 @pytest.mark.parametrize(
     "body, n",
-    [("", 0), ("Kim Jong-un est arrivé", 4), ("l'article d'aujourd'hui", 2), ("2 millions de livres saisies", 5),
-     ("«La rencontre», a-t-il dit.", 4), ("Un.\n\nDeux trois.", 3)],
+    [
+        ("", 0),
+        ("Kim Jong-un est arrivé", 4),
+        ("l'article d'aujourd'hui", 2),
+        ("2 millions de livres saisies", 5),
+        ("«La rencontre», a-t-il dit.", 4),
+        ("Un.\n\nDeux trois.", 3),
+    ],
 )
 def test_word_count(body, n):
     assert word_count(body) == n
@@ -135,10 +153,13 @@ def test_fingerprint_ignores_case_accents_spacing_punctuation():
     assert len(a) == 40
 
 
-@pytest.mark.parametrize("text, yes", [("Publicité", True), ("PUBLICITE", True), ("- Publicité -", True),
-                                       ("La publicité en ligne progresse.", False)])
+@pytest.mark.parametrize(
+    "text, yes",
+    [("Publicité", True), ("PUBLICITE", True), ("- Publicité -", True), ("La publicité en ligne progresse.", False)],
+)
 def test_is_ad_label(text, yes):
     from newsagg.text import is_ad_label
+
     assert is_ad_label(text) is yes
 
 
@@ -148,14 +169,26 @@ def test_is_ad_label(text, yes):
 # comparisons catch the crawler's side on every article).
 MEASURES = [
     ("Un titre", "Le fait a été signalé hier.", 6, "un titre le fait a ete signale hier"),
-    ("Kim Jong-un est arrivé en Russie", "Aujourd’hui, l'État a décidé : 2 000 dirhams.", 7,
-     "kim jong-un est arrive en russie aujourd'hui l'etat a decide 2 000 dirhams"),
-    ("ÉCOLE `Publique`", "Les élèves -- et les profs - sont là...\n\nSuite_2 ici.", 9,
-     "ecole publique les eleves et les profs sont la suite_2 ici"),
+    (
+        "Kim Jong-un est arrivé en Russie",
+        "Aujourd’hui, l'État a décidé : 2 000 dirhams.",
+        7,
+        "kim jong-un est arrive en russie aujourd'hui l'etat a decide 2 000 dirhams",
+    ),
+    (
+        "ÉCOLE `Publique`",
+        "Les élèves -- et les profs - sont là...\n\nSuite_2 ici.",
+        9,
+        "ecole publique les eleves et les profs sont la suite_2 ici",
+    ),
     (None, "Straße, œuvre, ﬁn, Ｈ２４", 4, "strasse œuvre fin h24"),
     ("  ", None, 0, ""),
-    ("L’art d'aujourd'hui", "rock'n'roll ' isolé ' et tiret- final -début", 6,
-     "l'art d'aujourd'hui rock'n'roll isole et tiret final debut"),
+    (
+        "L’art d'aujourd'hui",
+        "rock'n'roll ' isolé ' et tiret- final -début",
+        6,
+        "l'art d'aujourd'hui rock'n'roll isole et tiret final debut",
+    ),
 ]
 
 
@@ -171,14 +204,20 @@ def test_measures_match_the_truths_own_implementation(title, body, words, folded
     assert fingerprint(title, body) == truth_fingerprint(title, body) == hashlib.sha1(folded.encode()).hexdigest()
 
 
-@pytest.mark.parametrize(("text", "ends", "before"), [
-    ("Cliquez ici pour lire l'article depuis sa source.", True, ""),
-    ("Le marché a clôturé en hausse. Cliquez ici pour lire l’article depuis sa source.", True,
-     "Le marché a clôturé en hausse."),
-    ("Fin du texte cliquez ici pour lire l'article depuis sa source  ", True, "Fin du texte"),
-    ("Cliquez ici pour lire l'article depuis sa source. Et une suite.", False, ""),
-    ("Un paragraphe ordinaire.", False, ""),
-])
+@pytest.mark.parametrize(
+    ("text", "ends", "before"),
+    [
+        ("Cliquez ici pour lire l'article depuis sa source.", True, ""),
+        (
+            "Le marché a clôturé en hausse. Cliquez ici pour lire l’article depuis sa source.",
+            True,
+            "Le marché a clôturé en hausse.",
+        ),
+        ("Fin du texte cliquez ici pour lire l'article depuis sa source  ", True, "Fin du texte"),
+        ("Cliquez ici pour lire l'article depuis sa source. Et une suite.", False, ""),
+        ("Un paragraphe ordinaire.", False, ""),
+    ],
+)
 def test_trailing_source_link(text, ends, before):
     from newsagg.text import ends_with_source_link, text_before_source_link
 

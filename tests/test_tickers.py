@@ -40,9 +40,13 @@ HEADLINES = [
     "Casablanca : un camion percute une station de tramway, faisant trois morts",
 ]
 TITLE = "Kim Jong-un est arrivé en Russie pour un sommet avec Poutine"
-PARAS = [("Kim Jong-un et Vladimir Poutine se rencontreront jeudi à Vladivostok pour discuter notamment de la "
-          "dénucléarisation de la péninsule coréenne."),
-         "Une fois n'est pas coutume, c'est en train que Kim Jong-un s'est rendu en Russie."]
+PARAS = [
+    (
+        "Kim Jong-un et Vladimir Poutine se rencontreront jeudi à Vladivostok pour discuter notamment de la "
+        "dénucléarisation de la péninsule coréenne."
+    ),
+    "Une fois n'est pas coutume, c'est en train que Kim Jong-un s'est rendu en Russie.",
+]
 
 
 def _links(items, sep: str = "\n", wrap: str = "{}") -> str:
@@ -52,8 +56,11 @@ def _links(items, sep: str = "\n", wrap: str = "{}") -> str:
 def ticker_ul(prefix_outside: bool, items: list[str] = HEADLINES) -> str:
     """One ``<li>`` per headline; the first with its ``18 décembre..`` prefix (in or out of the link)."""
     first, rest = items[0], items[1:]
-    head = (f'<li>18 décembre.. <a href="/fr/lematin/1999999">{first}</a></li>' if prefix_outside
-            else f'<li><a href="/fr/lematin/1999999">18 décembre.. {first}</a></li>')
+    head = (
+        f'<li>18 décembre.. <a href="/fr/lematin/1999999">{first}</a></li>'
+        if prefix_outside
+        else f'<li><a href="/fr/lematin/1999999">18 décembre.. {first}</a></li>'
+    )
     return f'<div class="x-3a"><ul>{head}\n{_links(rest, wrap="<li>{}</li>")}</ul></div>'
 
 
@@ -66,17 +73,32 @@ def ticker_divs() -> str:
     return f'<div class="w1c">{_links(HEADLINES, wrap="<div>{}</div>")}</div>'
 
 
-MODAL = ("<div><p>Merci d'avoir signalé!</p><p>Cette image sera automatiquement bloquée après qu'elle soit "
-         "signalée par plusieurs personnes.</p></div>")
+MODAL = (
+    "<div><p>Merci d'avoir signalé!</p><p>Cette image sera automatiquement bloquée après qu'elle soit "
+    "signalée par plusieurs personnes.</p></div>"
+)
 
 
-def page(ticker_before: str = "", ticker_after: str = "", *, title_block: bool = True, dated: bool = False,
-         doc_title: bool = True, source_link: bool = False) -> bytes:
+def page(
+    ticker_before: str = "",
+    ticker_after: str = "",
+    *,
+    title_block: bool = True,
+    dated: bool = False,
+    doc_title: bool = True,
+    source_link: bool = False,
+) -> bytes:
     """A bare article page (meaningless classes) with tickers around the article."""
     date = " le 24 - 04 - 2019" if dated else ""
-    parts = ['<html><head><meta charset="utf-8">',
-             f"<title>{TITLE} - Maghress</title>" if doc_title else "", "</head><body>",
-             '<div class="b1f"><a href="/fr/">Accueil</a></div>', ticker_before, MODAL, '<div class="c3f">']
+    parts = [
+        '<html><head><meta charset="utf-8">',
+        f"<title>{TITLE} - Maghress</title>" if doc_title else "",
+        "</head><body>",
+        '<div class="b1f"><a href="/fr/">Accueil</a></div>',
+        ticker_before,
+        MODAL,
+        '<div class="c3f">',
+    ]
     if title_block:
         parts.append(f"<div><b>{TITLE}</b></div>")
     parts.append(f'<div class="r2">Publié dans <a href="/fr/h24info">H24 Info</a>{date}</div>')
@@ -89,17 +111,23 @@ def page(ticker_before: str = "", ticker_after: str = "", *, title_block: bool =
 
 def extract(body: bytes):
     resp = HtmlResponse(url=URL, body=body)
-    art = ArticlePage(resp, BASE, "Africa/Casablanca", site="maghress", slug="h24info", article_id="904301403",
-                      canonical_url=URL)
+    art = ArticlePage(
+        resp, BASE, "Africa/Casablanca", site="maghress", slug="h24info", article_id="904301403", canonical_url=URL
+    )
     item = art.to_item()
     assert item is not None, art.why_not
     item = BoilerplatePipeline().process_item(item)
     return DatePipeline(StatsCollector(get_crawler())).process_item(item)
 
 
-TICKERS = {"ul-prefix-outside": ticker_ul(True), "ul-prefix-inside": ticker_ul(False), "marquee": ticker_inline(),
-           "divs": ticker_divs(), "short-ul": ticker_ul(True, HEADLINES[:1] + HEADLINES[2:6]),
-           "prefix-alone": '<div class="t9"><span>18 décembre..</span></div>' + ticker_divs()}
+TICKERS = {
+    "ul-prefix-outside": ticker_ul(True),
+    "ul-prefix-inside": ticker_ul(False),
+    "marquee": ticker_inline(),
+    "divs": ticker_divs(),
+    "short-ul": ticker_ul(True, HEADLINES[:1] + HEADLINES[2:6]),
+    "prefix-alone": '<div class="t9"><span>18 décembre..</span></div>' + ticker_divs(),
+}
 
 
 @pytest.mark.parametrize("where", ["before", "after", "both"])
@@ -145,9 +173,11 @@ def test_ticker_date_fragment_dates_no_listing_entry():
     article of this very source: that entry gets no date from ``18 décembre..``."""
     from newsagg.pages.aggregator import ListingPage
 
-    html = (f'<html><body><div class="x1">{ticker_ul(True)}</div>'
-            '<ul><li><a href="/fr/lematin/3000001">Un titre du jour</a> <span>24 avril 2019</span></li></ul>'
-            "</body></html>").encode()
+    html = (
+        f'<html><body><div class="x1">{ticker_ul(True)}</div>'
+        '<ul><li><a href="/fr/lematin/3000001">Un titre du jour</a> <span>24 avril 2019</span></li></ul>'
+        "</body></html>"
+    ).encode()
     resp = HtmlResponse(url=f"{BASE}/fr/lematin", body=html)
     page = ListingPage(resp, BASE, "Africa/Casablanca", slug="lematin", page=1)
     days = {e.ref.url.rsplit("/", 1)[1]: e.day for e in page.entries()}

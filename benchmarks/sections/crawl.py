@@ -22,15 +22,26 @@ CRAWLERS = ("ceiling", "items", "newsagg", "peer")
 
 def add_arguments(parser) -> None:
     g = parser.add_argument_group("crawl section")
-    g.add_argument("--newsagg-setting", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra -s setting for the newsagg runs only (crawl and rss sections), for diagnosis, "
-                        "e.g. NEWSAGG_NEARDUP_ENABLED=False or JOBDIR={out}/job ({out} = the run's folder); "
-                        "shown in the table's header")
-    g.add_argument("--crawlers", default=",".join(CRAWLERS),
-                   help=f"which crawlers to run (default {','.join(CRAWLERS)}); ratios need both sides")
-    g.add_argument("--verify-max", type=int, default=20000,
-                   help="compare newsagg's records with the ground truth field by field up to this "
-                        "replica size (default 20000)")
+    g.add_argument(
+        "--newsagg-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra -s setting for the newsagg runs only (crawl and rss sections), for diagnosis, "
+        "e.g. NEWSAGG_NEARDUP_ENABLED=False or JOBDIR={out}/job ({out} = the run's folder); "
+        "shown in the table's header",
+    )
+    g.add_argument(
+        "--crawlers",
+        default=",".join(CRAWLERS),
+        help=f"which crawlers to run (default {','.join(CRAWLERS)}); ratios need both sides",
+    )
+    g.add_argument(
+        "--verify-max",
+        type=int,
+        default=20000,
+        help="compare newsagg's records with the ground truth field by field up to this replica size (default 20000)",
+    )
 
 
 def _truth(ctx: Context, articles: int, base_url: str):
@@ -45,7 +56,9 @@ def _read_jsonl(path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _quality(newsagg: CrawlRun, peer: CrawlRun | None, truth: list[dict], groups: list[list[str]]) -> tuple[list[str], list[str]]:
+def _quality(
+    newsagg: CrawlRun, peer: CrawlRun | None, truth: list[dict], groups: list[list[str]]
+) -> tuple[list[str], list[str]]:
     """(notes, problems) from comparing the feeds with the ground truth."""
     from newsagg.items import FIELDS
     from newsagg.text import normalize_ws
@@ -69,12 +82,16 @@ def _quality(newsagg: CrawlRun, peer: CrawlRun | None, truth: list[dict], groups
         wrong.update(bad)
         exact += u in expected and not bad
     missing = sorted(u for u in expected if u not in by_url and u not in in_group)
-    notes.append(f"newsagg vs ground truth: {exact}/{want} records exact, {len(items)} written"
-                 + (f", missing: {', '.join(missing[:3])}" if missing else ""))
+    notes.append(
+        f"newsagg vs ground truth: {exact}/{want} records exact, {len(items)} written"
+        + (f", missing: {', '.join(missing[:3])}" if missing else "")
+    )
     if exact != want or len(items) != want:
-        problems.append(f"newsagg wrote {len(items)} records, {exact} exact; ground truth has {want}"
-                        + (f"; fields differing: {dict(wrong)}" if wrong else "")
-                        + (f" (missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''})" if missing else ""))
+        problems.append(
+            f"newsagg wrote {len(items)} records, {exact} exact; ground truth has {want}"
+            + (f"; fields differing: {dict(wrong)}" if wrong else "")
+            + (f" (missing {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''})" if missing else "")
+        )
     if peer is not None and (peer.out_dir / "items.jsonl").exists():
         pitems = _read_jsonl(peer.out_dir / "items.jsonl")
         title_ok = body_ok = 0
@@ -84,16 +101,20 @@ def _quality(newsagg: CrawlRun, peer: CrawlRun | None, truth: list[dict], groups
                 continue
             title_ok += normalize_ws(it.get("title")) == t["title"]
             body_ok += normalize_ws(it.get("body")) == normalize_ws(t["body"])
-        notes.append(f"peer (trafilatura) vs ground truth: title exact {title_ok}/{len(truth)}, "
-                     f"body exact (whitespace-insensitive) {body_ok}/{len(truth)}")
+        notes.append(
+            f"peer (trafilatura) vs ground truth: title exact {title_ok}/{len(truth)}, "
+            f"body exact (whitespace-insensitive) {body_ok}/{len(truth)}"
+        )
     return notes, problems
 
 
 def _checks(run: CrawlRun, articles: int, expected_items: int) -> list[str]:
     p = []
     if not run.ok:
-        p.append(f"{run.label}: exit {run.returncode}, finish_reason {run.stats.get('finish_reason')!r} "
-                 f"(log: {run.out_dir / 'crawl.log'})")
+        p.append(
+            f"{run.label}: exit {run.returncode}, finish_reason {run.stats.get('finish_reason')!r} "
+            f"(log: {run.out_dir / 'crawl.log'})"
+        )
     if run.article_pages != articles:
         p.append(f"{run.label}: {run.article_pages} article pages, the replica has {articles}")
     if run.crawler == "newsagg" and run.items != expected_items:
@@ -113,16 +134,22 @@ def _checks(run: CrawlRun, articles: int, expected_items: int) -> list[str]:
 def _ratio_lines(runs: dict[str, list[CrawlRun]], med) -> tuple[list[str], dict, list[Target]]:
     """The target ratios (median over median), per round, and CPU-normalised."""
     lines, ratios, targets = [], {}, []
-    for num, den, attr, goal in (("newsagg", "ceiling", "pages_per_s", 0.90),
-                                 ("newsagg", "peer", "articles_per_s", 2.0)):
+    for num, den, attr, goal in (
+        ("newsagg", "ceiling", "pages_per_s", 0.90),
+        ("newsagg", "peer", "articles_per_s", 2.0),
+    ):
         if not (runs.get(num) and runs.get(den)):
             continue
         ratio = med(num, attr) / med(den, attr)
-        per_round = " ".join(f"{getattr(a, attr) / getattr(b, attr):.2f}" for a, b in zip(runs[num], runs[den]))
+        per_round = " ".join(
+            f"{getattr(a, attr) / getattr(b, attr):.2f}" for a, b in zip(runs[num], runs[den], strict=False)
+        )
         cpu = med(num, "pages_per_cpu_s") / med(den, "pages_per_cpu_s")
         unit = attr.replace("_per_s", "/s")
-        lines.append(f"{num}/{den} {unit:<11} {ratio:5.2f}  (per round: {per_round})  target >= {goal:.2f};"
-                     f"  per CPU second: {cpu:.2f}")
+        lines.append(
+            f"{num}/{den} {unit:<11} {ratio:5.2f}  (per round: {per_round})  target >= {goal:.2f};"
+            f"  per CPU second: {cpu:.2f}"
+        )
         ratios[f"{num}/{den} {unit}"] = round(ratio, 3)
         ratios[f"{num}/{den} pages per CPU second"] = round(cpu, 3)
         targets.append(Target(f"{num} >= {goal:g} x {den} {unit}", f"{ratio:.2f}", f">= {goal:.2f}", ratio >= goal))
@@ -134,8 +161,10 @@ def _ratio_lines(runs: dict[str, list[CrawlRun]], med) -> tuple[list[str], dict,
             ratios[f"{num}/{den} pages/s"] = round(ratio, 3)
             lines.append(f"{num}/{den} pages/s {ratio:8.2f}  (no target: splits the gap)  per CPU second: {cpu:.2f}")
     if lines:
-        lines.append("(per CPU second = pages per CPU second of the crawl itself: what the ratio would be on an "
-                     "otherwise idle machine with a core per process)")
+        lines.append(
+            "(per CPU second = pages per CPU second of the crawl itself: what the ratio would be on an "
+            "otherwise idle machine with a core per process)"
+        )
     return lines, ratios, targets
 
 
@@ -158,8 +187,9 @@ def run(ctx: Context) -> Result:
         for r in range(rounds):
             order = crawlers if r % 2 == 0 else tuple(reversed(crawlers))
             for name in order:
-                result = ctx.crawl(name, rep, f"crawl-{n}/{name}-{r + 1}",
-                                   settings=extra if name == "newsagg" else None)
+                result = ctx.crawl(
+                    name, rep, f"crawl-{n}/{name}-{r + 1}", settings=extra if name == "newsagg" else None
+                )
                 problems += _checks(result, n, expected_items)
                 runs[name].append(result)
             if r == 0 and n <= opts.verify_max and "newsagg" in runs:
@@ -179,18 +209,26 @@ def run(ctx: Context) -> Result:
     def med(c: str, attr: str) -> float:
         return median(getattr(x, attr) for x in runs[c])
 
-    cols = [("pages", "pages", "{:>7.0f}"), ("article_pages", "art.pages", "{:>9.0f}"),
-            ("items", "items", "{:>7.0f}"), ("crawl_s", "crawl s", "{:>8.1f}"),
-            ("pages_per_s", "pages/s", "{:>8.1f}"), ("articles_per_s", "articles/s", "{:>10.1f}"),
-            ("cpu_s", "CPU s", "{:>7.1f}"), ("pages_per_cpu_s", "pages/CPU s", "{:>11.1f}"),
-            ("peak_rss_mb", "peak RSS MB", "{:>11.1f}"),
-            ("replica_cpu_s", "replica CPU s", "{:>13.1f}")]
+    cols = [
+        ("pages", "pages", "{:>7.0f}"),
+        ("article_pages", "art.pages", "{:>9.0f}"),
+        ("items", "items", "{:>7.0f}"),
+        ("crawl_s", "crawl s", "{:>8.1f}"),
+        ("pages_per_s", "pages/s", "{:>8.1f}"),
+        ("articles_per_s", "articles/s", "{:>10.1f}"),
+        ("cpu_s", "CPU s", "{:>7.1f}"),
+        ("pages_per_cpu_s", "pages/CPU s", "{:>11.1f}"),
+        ("peak_rss_mb", "peak RSS MB", "{:>11.1f}"),
+        ("replica_cpu_s", "replica CPU s", "{:>13.1f}"),
+    ]
     header = f"{'crawler':<8} " + " ".join(f"{h:>{len(fmt.format(0))}}" for _a, h, fmt in cols)
     lines = [
         f"Crawl: maghress replica, {n:,} articles (seed {opts.seed}), "
         f"{median(x.pages for c in crawlers for x in runs[c]):,.0f} pages; "
         f"median of {rounds} run(s) per crawler, order alternating per round",
-        "Every crawler: " + " ".join(f"{k}={v}" for k, v in common_settings().items()) + ", LOG_LEVEL=INFO"
+        "Every crawler: "
+        + " ".join(f"{k}={v}" for k, v in common_settings().items())
+        + ", LOG_LEVEL=INFO"
         + (f"; newsagg also: {' '.join(opts.newsagg_setting)}" if opts.newsagg_setting else ""),
         "ceiling = bare Scrapy spider following the same links, no extraction; items = the ceiling yielding a "
         "fixed record per article through as many no-op pipelines as newsagg has into CSV + JSONL feeds "
@@ -217,5 +255,6 @@ def run(ctx: Context) -> Result:
     return Result("\n".join(lines), data, targets, problems, notes)
 
 
-SECTION = Section("crawl", "Crawl throughput: ceiling vs items vs newsagg vs peer", run, order=10,
-                  add_arguments=add_arguments)
+SECTION = Section(
+    "crawl", "Crawl throughput: ceiling vs items vs newsagg vs peer", run, order=10, add_arguments=add_arguments
+)

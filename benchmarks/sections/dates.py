@@ -11,8 +11,12 @@ from benchmarks.registry import Context, Result, Section, Target
 
 def add_arguments(parser) -> None:
     g = parser.add_argument_group("dates section")
-    g.add_argument("--dates-seconds", type=float, default=None,
-                   help="minimum seconds per timed loop (default 0.3; 0.05 with --quick)")
+    g.add_argument(
+        "--dates-seconds",
+        type=float,
+        default=None,
+        help="minimum seconds per timed loop (default 0.3; 0.05 with --quick)",
+    )
 
 
 def run(ctx: Context) -> Result:
@@ -22,14 +26,19 @@ def run(ctx: Context) -> Result:
     res = bench_dates.run(out=buf, min_seconds=seconds)
     by, table = res["bylines"], res["test table"]
     targets = [
-        Target("parse_date >= 50 x dateparser on byline forms", f"{by['ratio']:.0f}x", ">= 50x",
-               by["ratio"] >= 50),
-        Target("parse_date results on the date table: identical or better than dateparser",
-               f"{table['parse_date_ok']}/{table['rows']} vs {table['dateparser_ok']}/{table['rows']}",
-               ">= dateparser", table["parse_date_ok"] >= table["dateparser_ok"]),
+        Target("parse_date >= 50 x dateparser on byline forms", f"{by['ratio']:.0f}x", ">= 50x", by["ratio"] >= 50),
+        Target(
+            "parse_date results on the date table: identical or better than dateparser",
+            f"{table['parse_date_ok']}/{table['rows']} vs {table['dateparser_ok']}/{table['rows']}",
+            ">= dateparser",
+            table["parse_date_ok"] >= table["dateparser_ok"],
+        ),
     ]
-    problems = [] if by["parse_date_ok"] == by["rows"] else [
-        f"parse_date gets {by['parse_date_ok']}/{by['rows']} byline forms right"]
+    problems = (
+        []
+        if by["parse_date_ok"] == by["rows"]
+        else [f"parse_date gets {by['parse_date_ok']}/{by['rows']} byline forms right"]
+    )
     return Result(buf.getvalue().rstrip("\n"), res, targets, problems)
 
 

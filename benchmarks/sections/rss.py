@@ -15,10 +15,16 @@ GROWTH_LIMIT = 1.5
 
 def add_arguments(parser) -> None:
     g = parser.add_argument_group("rss section")
-    g.add_argument("--rss-scaling", action="store_true",
-                   help="also measure newsagg's peak RSS at --rss-sizes (slow: 100k articles)")
-    g.add_argument("--rss-sizes", default=None,
-                   help="two comma-separated replica sizes (default 10000,100000; 2000,20000 with --quick)")
+    g.add_argument(
+        "--rss-scaling",
+        action="store_true",
+        help="also measure newsagg's peak RSS at --rss-sizes (slow: 100k articles)",
+    )
+    g.add_argument(
+        "--rss-sizes",
+        default=None,
+        help="two comma-separated replica sizes (default 10000,100000; 2000,20000 with --quick)",
+    )
 
 
 def _sizes(opts) -> list[int]:
@@ -41,8 +47,9 @@ def run(ctx: Context) -> Result:
                 runs = [ctx.crawl("newsagg", rep, f"rss-{n}/newsagg", settings=extra)]
         for r in runs:
             if not r.ok or r.article_pages != n:
-                problems.append(f"rss {n}: newsagg run {r.label} exit {r.returncode}, "
-                                f"{r.article_pages}/{n} article pages")
+                problems.append(
+                    f"rss {n}: newsagg run {r.label} exit {r.returncode}, {r.article_pages}/{n} article pages"
+                )
         rows[n] = {
             "runs": len(runs),
             "pages": median(r.pages for r in runs),
@@ -53,27 +60,53 @@ def run(ctx: Context) -> Result:
             "peak_rss_mb": median(r.peak_rss_mb for r in runs),
             "rss_quarters_mb": [round(median(r.rss_at(f) for r in runs), 1) for f in (0.25, 0.5, 0.75, 1.0)],
         }
-    header = (f"{'articles':>9} {'runs':>4} {'pages':>8} {'items':>8} {'crawl s':>8} {'pages/s':>8} {'CPU s':>8} "
-              f"{'peak RSS MB':>11}  RSS MB at 1/4, 1/2, 3/4, end of the run")
+    header = (
+        f"{'articles':>9} {'runs':>4} {'pages':>8} {'items':>8} {'crawl s':>8} {'pages/s':>8} {'CPU s':>8} "
+        f"{'peak RSS MB':>11}  RSS MB at 1/4, 1/2, 3/4, end of the run"
+    )
     settings = getattr(ctx.opts, "newsagg_setting", None) or []
-    lines = ["Peak RSS of the newsagg crawl (every pipeline, CSV + JSONL feeds) vs replica size"
-             + (f"; newsagg also: {' '.join(settings)}" if settings else ""), "",
-             header, "-" * len(header)]
+    lines = [
+        "Peak RSS of the newsagg crawl (every pipeline, CSV + JSONL feeds) vs replica size"
+        + (f"; newsagg also: {' '.join(settings)}" if settings else ""),
+        "",
+        header,
+        "-" * len(header),
+    ]
     for n, r in rows.items():
-        lines.append(f"{n:>9,} {r['runs']:>4} {r['pages']:>8,.0f} {r['items']:>8,.0f} {r['crawl_s']:>8.1f} "
-                     f"{r['pages_per_s']:>8.1f} {r['cpu_s']:>8.1f} {r['peak_rss_mb']:>11.1f}  "
-                     + " / ".join(f"{x:.0f}" for x in r["rss_quarters_mb"]))
+        lines.append(
+            f"{n:>9,} {r['runs']:>4} {r['pages']:>8,.0f} {r['items']:>8,.0f} {r['crawl_s']:>8.1f} "
+            f"{r['pages_per_s']:>8.1f} {r['cpu_s']:>8.1f} {r['peak_rss_mb']:>11.1f}  "
+            + " / ".join(f"{x:.0f}" for x in r["rss_quarters_mb"])
+        )
     growth = rows[large]["peak_rss_mb"] / rows[small]["peak_rss_mb"]
-    lines += ["", f"peak RSS {large:,} / {small:,}: {growth:.2f}x  (target <= {GROWTH_LIMIT:.1f}x; "
-                  f"<= {RSS_LIMIT_MB:.0f} MB at {large:,})"]
+    lines += [
+        "",
+        f"peak RSS {large:,} / {small:,}: {growth:.2f}x  (target <= {GROWTH_LIMIT:.1f}x; "
+        f"<= {RSS_LIMIT_MB:.0f} MB at {large:,})",
+    ]
     targets = [
-        Target(f"peak RSS <= {RSS_LIMIT_MB:.0f} MB at {large:,} articles", f"{rows[large]['peak_rss_mb']:.0f} MB",
-               f"<= {RSS_LIMIT_MB:.0f} MB", rows[large]["peak_rss_mb"] <= RSS_LIMIT_MB),
-        Target(f"peak RSS at {large:,} <= {GROWTH_LIMIT} x at {small:,}", f"{growth:.2f}x", f"<= {GROWTH_LIMIT}x",
-               growth <= GROWTH_LIMIT),
+        Target(
+            f"peak RSS <= {RSS_LIMIT_MB:.0f} MB at {large:,} articles",
+            f"{rows[large]['peak_rss_mb']:.0f} MB",
+            f"<= {RSS_LIMIT_MB:.0f} MB",
+            rows[large]["peak_rss_mb"] <= RSS_LIMIT_MB,
+        ),
+        Target(
+            f"peak RSS at {large:,} <= {GROWTH_LIMIT} x at {small:,}",
+            f"{growth:.2f}x",
+            f"<= {GROWTH_LIMIT}x",
+            growth <= GROWTH_LIMIT,
+        ),
     ]
     return Result("\n".join(lines), {"sizes": rows, "growth": round(growth, 3)}, targets, problems)
 
 
-SECTION = Section("rss", "Peak RSS vs replica size", run, order=30, default=False,
-                  enabled=lambda o: o.rss_scaling, add_arguments=add_arguments)
+SECTION = Section(
+    "rss",
+    "Peak RSS vs replica size",
+    run,
+    order=30,
+    default=False,
+    enabled=lambda o: o.rss_scaling,
+    add_arguments=add_arguments,
+)

@@ -15,8 +15,9 @@ from benchmarks.registry import Context, Result, Section, Target
 
 def add_arguments(parser) -> None:
     g = parser.add_argument_group("workers section")
-    g.add_argument("--workers-articles", type=int, default=2000,
-                   help="replica size of the workers section (default 2000)")
+    g.add_argument(
+        "--workers-articles", type=int, default=2000, help="replica size of the workers section (default 2000)"
+    )
     g.add_argument("--workers-counts", default="1,2", help="worker counts to compare (default 1,2)")
 
 
@@ -34,12 +35,19 @@ def run(ctx: Context) -> Result:
     for n, row in rows.items():
         if n > 1:
             share = row["items_per_worker"]
-            targets.append(Target(f"each of {n} workers does a share of the crawl",
-                                  "/".join(map(str, share)) + " items", "> 0 each", min(share) > 0))
+            targets.append(
+                Target(
+                    f"each of {n} workers does a share of the crawl",
+                    "/".join(map(str, share)) + " items",
+                    "> 0 each",
+                    min(share) > 0,
+                )
+            )
     if not ctx.opts.keep_output and not out["problems"]:
         shutil.rmtree(workdir, ignore_errors=True)
     return Result(out["table"], {"rows": out["rows"]}, targets, out["problems"])
 
 
-SECTION = Section("workers", "Distributed crawl: pages/s with 1 vs 2 workers", run, order=60,
-                  add_arguments=add_arguments)
+SECTION = Section(
+    "workers", "Distributed crawl: pages/s with 1 vs 2 workers", run, order=60, add_arguments=add_arguments
+)

@@ -1,6 +1,6 @@
 """Ceiling: newsagg's link following with no extraction (what Scrapy itself does here).
 
-    scrapy runspider benchmarks/spiders/ceiling.py -a base_url=http://127.0.0.1:PORT
+scrapy runspider benchmarks/spiders/ceiling.py -a base_url=http://127.0.0.1:PORT
 """
 
 from benchmarks.spiders.follow import FollowSpider

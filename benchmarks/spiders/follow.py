@@ -74,8 +74,7 @@ class FollowSpider(scrapy.Spider):
     def article_request(self, ref: PageRef) -> scrapy.Request:
         self.requested.add(hash(ref.url))
         self.side.pop(ref.url, None)
-        return scrapy.Request(ref.url, callback=self.parse_article, priority=PRIORITY_ARTICLE,
-                              meta={"bench_ref": ref})
+        return scrapy.Request(ref.url, callback=self.parse_article, priority=PRIORITY_ARTICLE, meta={"bench_ref": ref})
 
     def article_requests(self, refs: dict[str, PageRef], slug: str | None = None):
         """Requests for the article links (of source *slug* only, when given); the
@@ -100,8 +99,7 @@ class FollowSpider(scrapy.Spider):
             raise DontCloseSpider
 
     def listing_request(self, ref: PageRef) -> scrapy.Request:
-        return scrapy.Request(ref.url, callback=self.parse_listing, priority=PRIORITY_LISTING,
-                              meta={"bench_ref": ref})
+        return scrapy.Request(ref.url, callback=self.parse_listing, priority=PRIORITY_LISTING, meta={"bench_ref": ref})
 
     # -- callbacks -----------------------------------------------------------
 

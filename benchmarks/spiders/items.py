@@ -41,4 +41,3 @@ class ItemsSpider(FollowSpider):
         record = dict.fromkeys(FIELDS)
         record.update(url=ref.url, site="maghress", source_slug=ref.slug, article_id=ref.article_id)
         return record
-

@@ -19,8 +19,7 @@ class PeerSpider(FollowSpider):
 
     def extract(self, response):
         ref = response.meta["bench_ref"]
-        doc = trafilatura.bare_extraction(response.text, url=response.url, with_metadata=True,
-                                          include_comments=False)
+        doc = trafilatura.bare_extraction(response.text, url=response.url, with_metadata=True, include_comments=False)
         if doc is None:
             self.crawler.stats.inc_value("bench/peer/no_extraction")
             return None

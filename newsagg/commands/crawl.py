@@ -26,7 +26,8 @@ def _quiet_argument_error(task) -> None:
         return
     if not task.cancelled() and task.exception() is not None:
         asyncio.get_event_loop().call_exception_handler(
-            {"message": "Crawl failed", "exception": task.exception(), "future": task})
+            {"message": "Crawl failed", "exception": task.exception(), "future": task}
+        )
 
 
 class Command(ScrapyCrawl):

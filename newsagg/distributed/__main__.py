@@ -37,8 +37,16 @@ def cmd_seed(a: argparse.Namespace) -> int:
     from newsagg.args import ArgumentError
     from newsagg.distributed.seed import SeedError, seed
 
-    args = {"base_url": a.base_url, "sources": a.sources, "max_pages": a.max_pages, "since": a.since,
-            "until": a.until, "urls": a.urls, "render": a.render, "full": "1" if a.full else None}
+    args = {
+        "base_url": a.base_url,
+        "sources": a.sources,
+        "max_pages": a.max_pages,
+        "since": a.since,
+        "until": a.until,
+        "urls": a.urls,
+        "render": a.render,
+        "full": "1" if a.full else None,
+    }
     try:
         summary = seed(_redis(a.redis_url), a.site, args, prefix=a.prefix, reset=not a.add, force=a.force)
     except (SeedError, ArgumentError) as exc:
@@ -68,14 +76,16 @@ def cmd_merge(a: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsagg.distributed", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m newsagg.distributed", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def redis_opts(p):
         p.add_argument("--redis-url", default=None, help="default: REDIS_URL of the project settings")
-        p.add_argument("--prefix", default=setting(None, "NEWSAGG_REDIS_PREFIX"),
-                       help="NEWSAGG_REDIS_PREFIX of the workers")
+        p.add_argument(
+            "--prefix", default=setting(None, "NEWSAGG_REDIS_PREFIX"), help="NEWSAGG_REDIS_PREFIX of the workers"
+        )
 
     p = sub.add_parser("seed", help="start a crawl: arguments + start URLs to Redis")
     p.add_argument("site", choices=["maghress", "djazairess", "turess"])

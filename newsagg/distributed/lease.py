@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -30,7 +30,7 @@ from newsagg.state.redis import connect
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_leases: dict[tuple, "Lease"] = {}
+_leases: dict[tuple, Lease] = {}
 
 
 def _server_id(server) -> tuple:
@@ -47,7 +47,7 @@ class Lease:
         if ttl <= 0:
             raise ValueError("lease ttl must be > 0")
         self.server, self.key, self.run_id = server, key, run_id
-        self.ttl = max(1, int(round(ttl)))
+        self.ttl = max(1, round(ttl))
         self.interval = interval if interval and interval > 0 else max(0.2, ttl / 3)
         self._ticks: list[Callable[[], None]] = []
         self._stop = threading.Event()
@@ -65,9 +65,14 @@ class Lease:
             return True
         self.server.set(self.key, self.run_id, ex=self.ttl)
         if self._thread is not None and self._refs:
-            logger.error("Run %s: liveness lease %s had expired (heartbeat starved for > %ss); if other "
-                         "workers reclaimed this run's work meanwhile, it claims and commits nothing more "
-                         "(its files are discarded, its requests handed back).", self.run_id, self.key, self.ttl)
+            logger.error(
+                "Run %s: liveness lease %s had expired (heartbeat starved for > %ss); if other "
+                "workers reclaimed this run's work meanwhile, it claims and commits nothing more "
+                "(its files are discarded, its requests handed back).",
+                self.run_id,
+                self.key,
+                self.ttl,
+            )
         return False
 
     def start(self) -> None:
@@ -79,13 +84,13 @@ class Lease:
         while not self._stop.wait(self.interval):
             try:
                 self.refresh()
-            except Exception:  # noqa: BLE001 - Redis briefly away: retry next tick
+            except Exception:
                 logger.warning("Run %s: lease refresh failed", self.run_id, exc_info=True)
                 continue
             for fn in list(self._ticks):
                 try:
                     fn()
-                except Exception:  # noqa: BLE001 - a failing callback must not stop the heartbeat
+                except Exception:
                     logger.warning("Run %s: lease callback %r failed", self.run_id, fn, exc_info=True)
 
     def stop(self, delete: bool = True) -> None:
@@ -96,7 +101,7 @@ class Lease:
         if delete:
             try:
                 self.server.delete(self.key)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.warning("Run %s: could not delete lease %s", self.run_id, self.key, exc_info=True)
 
 
@@ -132,8 +137,9 @@ def lease_interval(settings) -> float | None:
 
 def hold_run(server, settings, run_id: str) -> Lease:
     """:func:`hold` the liveness lease of *run_id* with the TTL and interval of *settings*."""
-    return hold(server, RunKeys(prefix_of(settings), run_id).alive, run_id, lease_ttl(settings),
-                lease_interval(settings))
+    return hold(
+        server, RunKeys(prefix_of(settings), run_id).alive, run_id, lease_ttl(settings), lease_interval(settings)
+    )
 
 
 class RunLease:

@@ -31,9 +31,9 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
@@ -42,8 +42,18 @@ logger = logging.getLogger(__name__)
 
 JSON_LINES = (".jsonl", ".jl")
 _INT_FIELDS = {"word_count"}
-_NULLABLE = {"source", "author", "title", "published_at", "published_raw", "body", "original_url", "crawled_at",
-             "fingerprint", "near_duplicate_of"}
+_NULLABLE = {
+    "source",
+    "author",
+    "title",
+    "published_at",
+    "published_raw",
+    "body",
+    "original_url",
+    "crawled_at",
+    "fingerprint",
+    "near_duplicate_of",
+}
 
 
 class MergeError(RuntimeError):
@@ -62,10 +72,16 @@ class MergeReport:
     sha256: str = ""
 
     def as_dict(self) -> dict:
-        return {"inputs": self.inputs, "records_read": self.read, "records_written": self.written,
-                "dropped": dict(sorted(self.dropped.items())), "near_duplicates_linked": self.linked,
-                "kept_per_input": self.per_input,
-                "output": self.output, "sha256": self.sha256}
+        return {
+            "inputs": self.inputs,
+            "records_read": self.read,
+            "records_written": self.written,
+            "dropped": dict(sorted(self.dropped.items())),
+            "near_duplicates_linked": self.linked,
+            "kept_per_input": self.per_input,
+            "output": self.output,
+            "sha256": self.sha256,
+        }
 
 
 def _dataset_files(directory: Path, exclude: set[Path]) -> list[tuple[Path, dict]]:
@@ -186,8 +202,10 @@ def _open_writer(path: Path, fh):
         exporter = exporter_cls(fh, fields_to_export=FIELDS, encoding="utf-8")
         exporter.start_exporting()
         return exporter.export_item, exporter.finish_exporting
-    return (lambda rec: fh.write(json.dumps({f: rec.get(f) for f in FIELDS}, ensure_ascii=False).encode() + b"\n"),
-            lambda: None)
+    return (
+        lambda rec: fh.write(json.dumps({f: rec.get(f) for f in FIELDS}, ensure_ascii=False).encode() + b"\n"),
+        lambda: None,
+    )
 
 
 def _neardup_index():
@@ -198,7 +216,7 @@ def _neardup_index():
     return MinHashIndex(get_project_settings().getfloat("NEWSAGG_NEARDUP_THRESHOLD"))
 
 
-def _link_near_duplicate(index, rec: dict, report: "MergeReport") -> None:
+def _link_near_duplicate(index, rec: dict, report: MergeReport) -> None:
     """Link *rec* to the most similar earlier record when no worker did; index it."""
     from newsagg.pipelines.neardup import signature
 
@@ -284,5 +302,7 @@ def verify(path: Path, expected_rows: int, csv_format: bool = False) -> None:
     keys = {_key(r) for r in records}
     fps = [r["fingerprint"] for r in records if r.get("fingerprint")]
     if len(records) != expected_rows or len(keys) != len(records) or len(set(fps)) != len(fps):
-        raise MergeError(f"{path}: verification failed ({len(records)} rows, {len(keys)} keys, "
-                         f"{len(set(fps))}/{len(fps)} fingerprints unique; expected {expected_rows})")
+        raise MergeError(
+            f"{path}: verification failed ({len(records)} rows, {len(keys)} keys, "
+            f"{len(set(fps))}/{len(fps)} fingerprints unique; expected {expected_rows})"
+        )

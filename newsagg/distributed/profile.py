@@ -52,9 +52,12 @@ def apply_distributed_settings(settings) -> list[str]:
         settings.set(key, value, priority="spider")
         changed.append(key)
     # Key names: recovery and seeding address the same keys (newsagg.distributed.keys).
-    forced = dict(FORCED, SCHEDULER_QUEUE_KEY=f"{prefix}:%(spider)s:requests",
-                  SCHEDULER_DUPEFILTER_KEY=f"{prefix}:%(spider)s:dupefilter",
-                  REDIS_START_URLS_KEY=f"{prefix}:%(name)s:start_urls")
+    forced = dict(
+        FORCED,
+        SCHEDULER_QUEUE_KEY=f"{prefix}:%(spider)s:requests",
+        SCHEDULER_DUPEFILTER_KEY=f"{prefix}:%(spider)s:dupefilter",
+        REDIS_START_URLS_KEY=f"{prefix}:%(name)s:start_urls",
+    )
     for key, value in forced.items():
         if settings.get(key) != value:
             if settings.getpriority(key) and settings.getpriority(key) > 30:  # given with -s

@@ -85,13 +85,16 @@ class ReliablePriorityQueue(PriorityQueue):
         """Add *request* unless *fingerprint* is already in the dupefilter (one
         atomic step: a crash cannot mark a request seen without queueing it)."""
         data = self._encode_request(request)
-        added = self._push(keys=[dupefilter_key or self.crawl_keys.dupefilter, self.key],
-                           args=[fingerprint, -request.priority, data])
+        added = self._push(
+            keys=[dupefilter_key or self.crawl_keys.dupefilter, self.key], args=[fingerprint, -request.priority, data]
+        )
         return bool(added)
 
     def pop(self, timeout=0):
-        data = self._pop(keys=[self.key, self.run_keys.pending, self.crawl_keys.runs, self.run_keys.alive],
-                         args=[self.run_keys.run_id, self.ttl])
+        data = self._pop(
+            keys=[self.key, self.run_keys.pending, self.crawl_keys.runs, self.run_keys.alive],
+            args=[self.run_keys.run_id, self.ttl],
+        )
         if data:
             return self._decode_request(data)
         return None
@@ -108,8 +111,12 @@ def requeue_run(server, crawl: CrawlKeys, run: RunKeys, force: bool = False) -> 
     Requeued requests bypass the dupefilter (they are in it already).
     """
     script = server.register_script(_REQUEUE)
-    return int(script(keys=[crawl.requests, run.pending, run.seeds, crawl.start_urls, crawl.runs, run.alive,
-                            crawl.requeued], args=[run.run_id, "1" if force else "0"]))
+    return int(
+        script(
+            keys=[crawl.requests, run.pending, run.seeds, crawl.start_urls, crawl.runs, run.alive, crawl.requeued],
+            args=[run.run_id, "1" if force else "0"],
+        )
+    )
 
 
 def pop_seeds(server, crawl: CrawlKeys, run: RunKeys, count: int, ttl: int) -> list[bytes]:

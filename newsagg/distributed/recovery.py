@@ -48,6 +48,7 @@ def reap_dead_runs(server, settings, spider_name: str, site: str) -> tuple[int, 
             continue
         runs += 1
         requests += moved
-        logger.warning("Run %s is dead (lease expired): released %d claim(s), requeued %d request(s)",
-                       run_id, released, moved)
+        logger.warning(
+            "Run %s is dead (lease expired): released %d claim(s), requeued %d request(s)", run_id, released, moved
+        )
     return runs, requests

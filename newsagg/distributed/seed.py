@@ -42,8 +42,7 @@ def live_runs(server, keys: CrawlKeys, prefix: str) -> list[str]:
     return sorted(r for r in runs if server.exists(RunKeys(prefix, r).alive))
 
 
-def seed(server, site: str, args: dict[str, str], *, prefix: str, reset: bool = True,
-         force: bool = False) -> dict:
+def seed(server, site: str, args: dict[str, str], *, prefix: str, reset: bool = True, force: bool = False) -> dict:
     """Store the crawl config and push its start URLs; returns a summary dict.
 
     *args* are spider arguments as strings (``base_url``, ``sources``,
@@ -56,8 +55,10 @@ def seed(server, site: str, args: dict[str, str], *, prefix: str, reset: bool = 
     args["base_url"] = parsed.base_url
     alive = live_runs(server, keys, prefix)
     if reset and alive and not force:
-        raise SeedError(f"workers still running on this crawl ({', '.join(alive)}): wait for them, "
-                        f"seed with --add to add URLs to it, or --force to start over anyway")
+        raise SeedError(
+            f"workers still running on this crawl ({', '.join(alive)}): wait for them, "
+            f"seed with --add to add URLs to it, or --force to start over anyway"
+        )
     if not reset:
         old = server.get(keys.config)
         if old and json.loads(old) != args:
@@ -81,8 +82,14 @@ def seed(server, site: str, args: dict[str, str], *, prefix: str, reset: bool = 
         for url in urls:
             pipe.rpush(keys.start_urls, json.dumps({"url": url}))
         pipe.execute()
-    return {"spider": name, "config": args, "seeds": len(urls), "reset": reset,
-            "old_runs_dropped": dropped_runs, "start_urls_key": keys.start_urls}
+    return {
+        "spider": name,
+        "config": args,
+        "seeds": len(urls),
+        "reset": reset,
+        "old_runs_dropped": dropped_runs,
+        "start_urls_key": keys.start_urls,
+    }
 
 
 def status(server, site: str, *, prefix: str) -> dict:
@@ -94,8 +101,11 @@ def status(server, site: str, *, prefix: str) -> dict:
     for raw in sorted(server.smembers(keys.runs) | server.smembers(keys.workers)):
         run_id = raw.decode()
         run = RunKeys(prefix, run_id)
-        runs[run_id] = {"alive": bool(server.exists(run.alive)), "in_flight": int(server.zcard(run.pending)),
-                        "claims": int(server.hlen(state.claims(run_id)))}
+        runs[run_id] = {
+            "alive": bool(server.exists(run.alive)),
+            "in_flight": int(server.zcard(run.pending)),
+            "claims": int(server.hlen(state.claims(run_id))),
+        }
     config = server.get(keys.config)
     return {
         "spider": name,

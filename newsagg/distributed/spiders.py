@@ -70,8 +70,10 @@ def crawl_arguments(config: dict[str, str], given: dict[str, Any], site: str) ->
     root = SITES[site].root
     if not config:
         if "base_url" not in own:
-            raise ArgumentError("no crawl seeded in Redis for this worker: run `python -m newsagg.distributed "
-                                "seed ...` first, or pass the same -a base_url=... as the seed")
+            raise ArgumentError(
+                "no crawl seeded in Redis for this worker: run `python -m newsagg.distributed "
+                "seed ...` first, or pass the same -a base_url=... as the seed"
+            )
         return dict(given)
     merged = {**config, **given}
     if own and CrawlArgs.parse({**config, **own}, root) != CrawlArgs.parse(config, root):
@@ -152,8 +154,13 @@ class WorkerMixin(RedisMixin):
             return []
         ref = classify(url, self.base_url)
         if ref.kind == "home":
-            return scrapy.Request(ref.url, callback=self.parse_home, errback=self.on_error, priority=PRIORITY_HOME,
-                                  meta={"newsagg_kind": "home"})
+            return scrapy.Request(
+                ref.url,
+                callback=self.parse_home,
+                errback=self.on_error,
+                priority=PRIORITY_HOME,
+                meta={"newsagg_kind": "home"},
+            )
         if ref.kind == "listing":
             return self.listing_request(ref, ref.page)
         if ref.kind == "article":
@@ -225,9 +232,14 @@ class WorkerMixin(RedisMixin):
             else:
                 released = release_run(self.server, state, self.run_id)
                 moved = requeue_run(self.server, self.crawl_keys, self.run_keys, force=True)
-                self.logger.error("Run %s ended (%s) without committing its state: released %d claim(s), "
-                                  "returned %d request(s) to the frontier", self.run_id,
-                                  getattr(self, "_close_reason", "?"), released, moved)
+                self.logger.error(
+                    "Run %s ended (%s) without committing its state: released %d claim(s), "
+                    "returned %d request(s) to the frontier",
+                    self.run_id,
+                    getattr(self, "_close_reason", "?"),
+                    released,
+                    moved,
+                )
             self.server.srem(self.crawl_keys.workers, self.run_id)
         finally:
             if self._lease is not None:
@@ -245,5 +257,3 @@ class DjazairessWorker(WorkerMixin, DjazairessSpider):
 
 class TuressWorker(WorkerMixin, TuressSpider):
     name = "turess_worker"
-
-

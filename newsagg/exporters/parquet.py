@@ -51,7 +51,7 @@ def _timestamp(value: str | None) -> dt.datetime | None:
         return None
     if parsed.tzinfo is None:
         return None
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed.astimezone(dt.UTC)
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -26,8 +26,16 @@ from scrapy.extensions.feedexport import FileFeedStorage
 from newsagg.digest import sha256_of
 from newsagg.run import RunContext, RunFiles, UnsafeName, run_context, safe_slug
 
-__all__ = ["PART_SUFFIX", "PartFileStorage", "PendingFile", "UnsafeName", "dataset_uri_params", "fsync_path",
-           "safe_slug", "sha256_of"]
+__all__ = [
+    "PART_SUFFIX",
+    "PartFileStorage",
+    "PendingFile",
+    "UnsafeName",
+    "dataset_uri_params",
+    "fsync_path",
+    "safe_slug",
+    "sha256_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +87,9 @@ class PartFileStorage(FileFeedStorage):
     -> ``published`` (renamed) or ``discarded`` (run not committed).
     """
 
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None, files: RunFiles | None = None,
-                 crawler=None):
+    def __init__(
+        self, uri: str, *, feed_options: dict[str, Any] | None = None, files: RunFiles | None = None, crawler=None
+    ):
         super().__init__(uri, feed_options=feed_options)
         self._crawler = crawler
         feed_options = feed_options or {}

@@ -134,8 +134,9 @@ class RunCommit:
         counts what will be marked stored. Only with a backend."""
         if self._backend is None:
             raise StateError("no incremental state this run")
-        result = self._backend.claim_result(key, fingerprint, url, self.run.run_id, signature=signature,
-                                            refresh=self._full)
+        result = self._backend.claim_result(
+            key, fingerprint, url, self.run.run_id, signature=signature, refresh=self._full
+        )
         if result == CLAIMED:
             self.claimed += 1
         return result
@@ -169,8 +170,10 @@ class RunCommit:
         # Feed files open later (first item, or the end): they wait for finish().
         self.context.files.deferred = True
         if not self.wanted():
-            logger.info("Incremental state off for this run (NEWSAGG_STATE_ENABLED=%s, no dataset feed)",
-                        setting(self.settings, "NEWSAGG_STATE_ENABLED"))
+            logger.info(
+                "Incremental state off for this run (NEWSAGG_STATE_ENABLED=%s, no dataset feed)",
+                setting(self.settings, "NEWSAGG_STATE_ENABLED"),
+            )
             return
         site = self.run.site
         try:
@@ -194,17 +197,24 @@ class RunCommit:
         walk_all = last_reason != "finished"
         if walk_all:
             inc(self.stats, f"{PREFIX}/listings/walk_all")
-            logger.info("The last committed run did not finish (%s): every listing is walked to its end "
-                        "this time", last_reason or "killed after its commit")
+            logger.info(
+                "The last committed run did not finish (%s): every listing is walked to its end this time",
+                last_reason or "killed after its commit",
+            )
         # Resuming a JOBDIR crawl (newsagg.dupefilter): its pagination was cut
         # short, so a page of stored articles proves nothing either.
-        spider.stored_gate = StoredGate(self._backend, site, self.stats,
-                                        setting(self.settings, "NEWSAGG_STATE_KNOWN_PAGES", "getint"),
-                                        walk_all or self.resumed)
+        spider.stored_gate = StoredGate(
+            self._backend,
+            site,
+            self.stats,
+            setting(self.settings, "NEWSAGG_STATE_KNOWN_PAGES", "getint"),
+            walk_all or self.resumed,
+        )
         if side_links and hasattr(spider, "restore_side_links"):
             spider.restore_side_links(side_links)
-        logger.info("Incremental run %s: %s articles already stored (%s state)", self.run.run_id, known,
-                    self._backend.name)
+        logger.info(
+            "Incremental run %s: %s articles already stored (%s state)", self.run.run_id, known, self._backend.name
+        )
 
     def _count(self):
         try:
@@ -222,8 +232,12 @@ class RunCommit:
         except OSError as exc:
             logger.error("Unreadable commit journal %s (%s), and it cannot be renamed (%s)", journal, why, exc)
         else:
-            logger.error("Unreadable commit journal %s (%s): renamed %s; its run's .part files, if any, "
-                         "are not published", journal, why, bad.name)
+            logger.error(
+                "Unreadable commit journal %s (%s): renamed %s; its run's .part files, if any, are not published",
+                journal,
+                why,
+                bad.name,
+            )
         inc(self.stats, f"{PREFIX}/state/unreadable_journals")
 
     def recover(self, site: str) -> None:
@@ -312,8 +326,7 @@ class RunCommit:
                 self.stats.set_value(f"{PREFIX}/state/committed", committed)
                 spider = getattr(self.crawler, "spider", None)
                 leftover = spider.unfinished_side_links() if hasattr(spider, "unfinished_side_links") else []
-                self._backend.note_run(self.run.run_id, self.reason or self.stats.get_value("finish_reason"),
-                                       leftover)
+                self._backend.note_run(self.run.run_id, self.reason or self.stats.get_value("finish_reason"), leftover)
                 logger.info("State committed: %d article(s) of run %s marked stored", committed, self.run.run_id)
             for f in pending:
                 f.publish()
@@ -334,8 +347,12 @@ class RunCommit:
         for f in files:
             f.discard()
         inc(self.stats, f"{PREFIX}/state/not_committed")
-        logger.error("%s: nothing marked stored (%d claim(s) released), this run's files removed; "
-                     "the next run fetches these articles again", why, released)
+        logger.error(
+            "%s: nothing marked stored (%d claim(s) released), this run's files removed; "
+            "the next run fetches these articles again",
+            why,
+            released,
+        )
 
     def _remove_dead_parts(self, files) -> None:
         """Delete ``.part`` leftovers of killed runs of this site next to our
@@ -356,8 +373,10 @@ class RunCommit:
         directory.mkdir(parents=True, exist_ok=True)
         journal = directory / f"{self._backend.site}.{self.run.tag}.journal.json"
         tmp = journal.with_name(journal.name + ".tmp")
-        data = {"run_id": self.run.run_id,
-                "renames": [[str(f.part.resolve()), str(f.final.resolve())] for f in pending]}
+        data = {
+            "run_id": self.run.run_id,
+            "renames": [[str(f.part.resolve()), str(f.final.resolve())] for f in pending],
+        }
         with tmp.open("w", encoding="utf-8") as fh:
             json.dump(data, fh)
             fh.flush()

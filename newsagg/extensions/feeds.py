@@ -91,8 +91,9 @@ class DatasetFeedExporter(FeedExporter):
         params["source"] = slug
         if opts["uri_params"]:  # dataset_uri_params turns "source" into source_part
             params = load_object(opts["uri_params"])(params, spider) or params
-        slot = self._start_new_batch(batch_id=1, uri=apply_uri_params(template, params), feed_options=opts,
-                                     spider=spider, uri_template=template)
+        slot = self._start_new_batch(
+            batch_id=1, uri=apply_uri_params(template, params), feed_options=opts, spider=spider, uri_template=template
+        )
         slot.filter = SourceFilter(opts, slug)
         self.slots.append(slot)
         return slot

@@ -44,7 +44,7 @@ def _instant(value: str) -> dt.datetime:
     """Sort key of a ``published_at``: its instant; a date alone counts as its start (UTC)."""
     parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
 
 
@@ -117,8 +117,11 @@ class RunManifest:
         args = getattr(spider, "args", None)
         arguments = {}
         if args is not None:
-            arguments = {f.name: _jsonable(getattr(args, f.name)) for f in dataclasses.fields(args)
-                         if f.name not in ("extra", "job")}
+            arguments = {
+                f.name: _jsonable(getattr(args, f.name))
+                for f in dataclasses.fields(args)
+                if f.name not in ("extra", "job")
+            }
         files = []
         for f in ctx.files.complete():
             if not isinstance(f, PartFileStorage):  # a feed file, not another manifest
@@ -127,9 +130,17 @@ class RunManifest:
                 name = str(f.final.resolve().relative_to(path.parent.resolve()))
             except ValueError:
                 name = str(f.final.resolve())
-            files.append({"name": name, "format": f.format, "source": f.source, "rows": f.rows,
-                          "bytes": f.size, "sha256": f.sha256})
-        drops = {k[len(ITEMS_DROPPED) + 1:]: v for k, v in sorted(stats.items()) if k.startswith(ITEMS_DROPPED + "/")}
+            files.append(
+                {
+                    "name": name,
+                    "format": f.format,
+                    "source": f.source,
+                    "rows": f.rows,
+                    "bytes": f.size,
+                    "sha256": f.sha256,
+                }
+            )
+        drops = {k[len(ITEMS_DROPPED) + 1 :]: v for k, v in sorted(stats.items()) if k.startswith(ITEMS_DROPPED + "/")}
         return {
             "manifest_version": MANIFEST_VERSION,
             "schema_version": SCHEMA_VERSION,
@@ -139,16 +150,19 @@ class RunManifest:
             "site": run.site,
             "arguments": arguments,
             "started_at": run.started.isoformat(),
-            "finished_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "finished_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "finish_reason": self.reason or stats.get("finish_reason"),
             "items_written": sum(self.per_source.values()),
             "per_source": dict(sorted(self.per_source.items())),
             "items_dropped": drops,
             "requests": stats.get("downloader/request_count", 0),
-            "published_at": {"earliest": self.earliest[1] if self.earliest else None,
-                             "latest": self.latest[1] if self.latest else None},
-            "state": None if state is None else {
-                **state, "skipped_already_stored": stats.get("newsagg/skipped/already_stored", 0)},
+            "published_at": {
+                "earliest": self.earliest[1] if self.earliest else None,
+                "latest": self.latest[1] if self.latest else None,
+            },
+            "state": None
+            if state is None
+            else {**state, "skipped_already_stored": stats.get("newsagg/skipped/already_stored", 0)},
             "files": files,
             "health": _health(self.crawler),
         }

@@ -15,25 +15,33 @@ logger = logging.getLogger(__name__)
 
 def summarize(stats: dict) -> dict:
     """Group crawl stats into the summary's sections (pure; used by the demo too)."""
+
     def under(prefix: str) -> dict[str, int]:
-        return {k[len(prefix) + 1:]: v for k, v in sorted(stats.items()) if k.startswith(prefix + "/")}
+        return {k[len(prefix) + 1 :]: v for k, v in sorted(stats.items()) if k.startswith(prefix + "/")}
 
     start, end = stats.get("start_time"), stats.get("finish_time")
     elapsed = stats.get("elapsed_time_seconds")
     if elapsed is None and start and end:
         elapsed = (end - start).total_seconds()
     grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates")
-    other = {k[len(PREFIX) + 1:]: v for k, v in sorted(stats.items())
-             if k.startswith(PREFIX + "/") and not k.startswith(tuple(g + "/" for g in grouped))
-             and isinstance(v, (int, float))}
+    other = {
+        k[len(PREFIX) + 1 :]: v
+        for k, v in sorted(stats.items())
+        if k.startswith(PREFIX + "/")
+        and not k.startswith(tuple(g + "/" for g in grouped))
+        and isinstance(v, (int, float))
+    }
     return {
         "articles_written": stats.get("item_scraped_count", 0),
         "items_dropped": under(ITEMS_DROPPED),
         "pages_failed": under(PAGES_FAILED),
         "pages_parsed": under(PAGES),
         "dates": under(f"{PREFIX}/dates"),
-        "http_status": {k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
-                        if k.startswith("downloader/response_status_count/")},
+        "http_status": {
+            k.rsplit("/", 1)[1]: v
+            for k, v in sorted(stats.items())
+            if k.startswith("downloader/response_status_count/")
+        },
         "requests": stats.get("downloader/request_count", 0),
         "retries": stats.get("retry/count", 0),
         "elapsed_s": round(float(elapsed or 0), 2),
@@ -51,9 +59,14 @@ def format_summary(summary: dict) -> str:
         f"  requests           {summary['requests']} (retries {summary['retries']})",
         f"  elapsed            {summary['elapsed_s']} s   finish: {summary['finish_reason']}",
     ]
-    for title, key in (("pages by HTTP status", "http_status"), ("pages parsed", "pages_parsed"),
-                       ("items dropped", "items_dropped"), ("pages failed", "pages_failed"),
-                       ("dates", "dates"), ("other newsagg counts", "other")):
+    for title, key in (
+        ("pages by HTTP status", "http_status"),
+        ("pages parsed", "pages_parsed"),
+        ("items dropped", "items_dropped"),
+        ("pages failed", "pages_failed"),
+        ("dates", "dates"),
+        ("other newsagg counts", "other"),
+    ):
         section = summary[key]
         lines.append(f"  {title}:" + ("" if section else " none"))
         lines.extend(f"    {k:<28} {v}" for k, v in section.items())

@@ -35,7 +35,9 @@ logger = logging.getLogger(__name__)
 # Latin-1 supplement and Latin Extended-A (é, œ, «, nbsp), general
 # punctuation (’ “ – … U+202F), € and ™, Arabic. windows-1252 text almost
 # never forms these by chance ("é\xa0»" is valid UTF-8, but for U+9A3B).
-_PLAUSIBLE_UTF8 = re.compile(rb"[\xc2-\xc5][\x80-\xbf]|\xe2\x80[\x80-\xbf]|\xe2\x82\xac|\xe2\x84\xa2|[\xd8-\xdb][\x80-\xbf]")
+_PLAUSIBLE_UTF8 = re.compile(
+    rb"[\xc2-\xc5][\x80-\xbf]|\xe2\x80[\x80-\xbf]|\xe2\x82\xac|\xe2\x84\xa2|[\xd8-\xdb][\x80-\xbf]"
+)
 # A cheap first pass (one character class leads: the regex engine scans fast).
 _PLAUSIBLE_LEAD = re.compile(rb"[\xc2-\xc5\xd8-\xdb\xe2][\x80-\xbf]")
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
@@ -46,13 +48,13 @@ _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 # (Not U+0240-U+027F: windows-1252 "É’" is UTF-8 U+0252. Not the Arabic
 # presentation forms: "ï»»" is UTF-8 U+FEFB.)
 _PLAUSIBLE_CHARS = re.compile(
-    "[\u0080-\u023f\u0300-\u036f\u0600-\u06ff\u0750-\u077f\u2000-\u23ff\u2500-\u27bf"
-    "\U0001f000-\U0001faff]+")
+    "[\u0080-\u023f\u0300-\u036f\u0600-\u06ff\u0750-\u077f\u2000-\u23ff\u2500-\u27bf\U0001f000-\U0001faff]+"
+)
 
 
 def _latin1_for_undefined(exc: UnicodeDecodeError):
     # The five bytes windows-1252 leaves undefined map to U+0081... (as in WHATWG).
-    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
 
 
 codecs.register_error("newsagg-cp1252", _latin1_for_undefined)
@@ -70,7 +72,7 @@ def _run_as_utf8(m: re.Match) -> bytes:
     # UTF-8 sequences glued to it ("é" next to a UTF-8 "’").
     out, pos = [], 0
     for seq in _PLAUSIBLE_UTF8.finditer(run):
-        out.append(run[pos:seq.start()].decode("cp1252", "newsagg-cp1252").encode("utf-8"))
+        out.append(run[pos : seq.start()].decode("cp1252", "newsagg-cp1252").encode("utf-8"))
         out.append(seq.group())
         pos = seq.end()
     out.append(run[pos:].decode("cp1252", "newsagg-cp1252").encode("utf-8"))
@@ -134,8 +136,9 @@ def _decodes(body: bytes, encoding: str) -> bool:
     return True
 
 
-def corrected_encoding(body: bytes, declared: str | None, fallback: str = "cp1252",
-                       valid_utf8: bool | None = None) -> str | None:
+def corrected_encoding(
+    body: bytes, declared: str | None, fallback: str = "cp1252", valid_utf8: bool | None = None
+) -> str | None:
     """The encoding to use instead of *declared*, or None when *declared* is right.
 
     *valid_utf8*: whether *body* decodes as UTF-8, when the caller already knows.
@@ -179,8 +182,11 @@ class CharsetMiddleware:
             repaired = _repair(body)
             if repaired is not None:
                 inc(self.stats, f"{PREFIX}/charset/mixed")
-                logger.info("Mixed UTF-8/windows-1252 fragments in %s (declared %s): decoded run by run",
-                            response.url, response.encoding)
+                logger.info(
+                    "Mixed UTF-8/windows-1252 fragments in %s (declared %s): decoded run by run",
+                    response.url,
+                    response.encoding,
+                )
                 return response.replace(body=repaired, encoding="utf-8")
         fixed = corrected_encoding(body, response.encoding, self.fallback, valid_utf8)
         if fixed is None:

@@ -37,7 +37,7 @@ class ContentGuardMiddleware:
             return response
         raw = response.headers.get(b"Content-Type") or b""
         ctype = raw.decode("latin-1").split(";", 1)[0].strip().lower()
-        if ctype and ctype not in HTML_TYPES or not ctype and not isinstance(response, TextResponse):
+        if (ctype and ctype not in HTML_TYPES) or (not ctype and not isinstance(response, TextResponse)):
             raise PageFailed("not_html", f"Content-Type {ctype or 'none'!r}, not HTML: {response.url}")
         if looks_binary(response.body[:4096]):
             raise PageFailed("garbage", f"binary bytes declared as {ctype or 'nothing'}: {response.url}")

@@ -30,7 +30,9 @@ class _Guard:
         if not same_site(redirected.url, origin):
             raise PageFailed("offsite_redirect", f"{origin} redirects ({reason}) to another host: {redirected.url}")
         if target in {urldefrag(u)[0] for u in chain}:
-            raise PageFailed("redirect_loop", f"{origin} redirects ({reason}) in a loop: {' -> '.join(chain)} -> {target}")
+            raise PageFailed(
+                "redirect_loop", f"{origin} redirects ({reason}) in a loop: {' -> '.join(chain)} -> {target}"
+            )
         return super()._redirect(redirected, request, reason)
 
 

@@ -32,8 +32,8 @@ def retry_after_seconds(value: bytes | str | None, now: dt.datetime | None = Non
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    now = now or dt.datetime.now(dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -66,7 +66,13 @@ class RetryAfterMiddleware(RetryMiddleware):
         inc(stats, f"{RETRY_AFTER}/seconds", round(delay, 3))
         if delay < asked:
             inc(stats, f"{RETRY_AFTER}/capped")
-        logger.info("HTTP %s with Retry-After %s s: retrying %s in %.1f s%s", response.status, round(asked),
-                    request.url, delay, " (capped by NEWSAGG_RETRY_AFTER_MAX)" if delay < asked else "")
+        logger.info(
+            "HTTP %s with Retry-After %s s: retrying %s in %.1f s%s",
+            response.status,
+            round(asked),
+            request.url,
+            delay,
+            " (capped by NEWSAGG_RETRY_AFTER_MAX)" if delay < asked else "",
+        )
         await sleep(delay)
         return result

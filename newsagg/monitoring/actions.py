@@ -49,8 +49,12 @@ class HealthAlert(Action):
     def facts(self) -> dict:
         spider = self.data.spider
         stats = self.data.stats
-        return {"spider": spider.name, "site": getattr(spider, "site", None) or spider.name,
-                "run_id": stats.get("newsagg/run/id"), "items_written": stats.get("item_scraped_count", 0)}
+        return {
+            "spider": spider.name,
+            "site": getattr(spider, "site", None) or spider.name,
+            "run_id": stats.get("newsagg/run/id"),
+            "items_written": stats.get("item_scraped_count", 0),
+        }
 
     def subject(self) -> str:
         f = self.facts()
@@ -59,7 +63,10 @@ class HealthAlert(Action):
 
     def text(self) -> str:
         f, health = self.facts(), self.health()
-        lines = [self.subject(), f"{f['items_written']} record(s) written; the files and state were committed as usual."]
+        lines = [
+            self.subject(),
+            f"{f['items_written']} record(s) written; the files and state were committed as usual.",
+        ]
         lines += [f"- {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.message}" for c in health.checks]
         return "\n".join(lines)
 
@@ -74,8 +81,11 @@ class EmailAlert(HealthAlert):
         msg["From"] = s.get("NEWSAGG_ALERT_EMAIL_FROM")
         msg["To"] = ", ".join(s.getlist("NEWSAGG_ALERT_EMAIL_TO"))
         msg.set_content(self.text())
-        with smtplib.SMTP(s.get("NEWSAGG_ALERT_SMTP_HOST"), s.getint("NEWSAGG_ALERT_SMTP_PORT"),
-                          timeout=s.getfloat("NEWSAGG_ALERT_TIMEOUT")) as smtp:
+        with smtplib.SMTP(
+            s.get("NEWSAGG_ALERT_SMTP_HOST"),
+            s.getint("NEWSAGG_ALERT_SMTP_PORT"),
+            timeout=s.getfloat("NEWSAGG_ALERT_TIMEOUT"),
+        ) as smtp:
             if s.getbool("NEWSAGG_ALERT_SMTP_STARTTLS"):
                 smtp.starttls()
             if s.get("NEWSAGG_ALERT_SMTP_USER"):
@@ -88,9 +98,12 @@ class WebhookAlert(HealthAlert):
 
     def run_action(self):
         body = {"text": self.text(), "newsagg": {**self.facts(), "health": self.health().to_dict()}}
-        req = urllib.request.Request(self.settings.get("NEWSAGG_ALERT_WEBHOOK_URL"),
-                                     data=json.dumps(body).encode("utf-8"), method="POST",
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.settings.get("NEWSAGG_ALERT_WEBHOOK_URL"),
+            data=json.dumps(body).encode("utf-8"),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=self.settings.getfloat("NEWSAGG_ALERT_TIMEOUT")) as resp:
             resp.read()
 
@@ -104,6 +117,9 @@ class FileDropAlert(HealthAlert):
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{f['site']}-{f['run_id']}.health.json"
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps({**f, "health": self.health().to_dict(), "text": self.text()},
-                                  ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        tmp.write_text(
+            json.dumps({**f, "health": self.health().to_dict(), "text": self.text()}, ensure_ascii=False, indent=1)
+            + "\n",
+            encoding="utf-8",
+        )
         os.replace(tmp, path)

@@ -29,12 +29,14 @@ WITHOUT_DATE = f"{PREFIX}/health/written_without_date"
 #: Failure reasons that say the site (or the way to it) is broken: 5xx, timeouts,
 #: connection errors, redirects off the site. 404s are not among them: every
 #: site has dead links, and the replica has some by design.
-_BROKEN = re.compile(r"http_5\d\d|http_429|timeout|dns|connection.*|truncated|offsite.*|redirect_loop"
-                     r"|too_many_redirects")
+_BROKEN = re.compile(
+    r"http_5\d\d|http_429|timeout|dns|connection.*|truncated|offsite.*|redirect_loop"
+    r"|too_many_redirects"
+)
 
 
 def _under(stats: Mapping, prefix: str) -> dict[str, int]:
-    return {k[len(prefix) + 1:]: v for k, v in stats.items() if k.startswith(prefix + "/") and isinstance(v, int)}
+    return {k[len(prefix) + 1 :]: v for k, v in stats.items() if k.startswith(prefix + "/") and isinstance(v, int)}
 
 
 def _share(part: int, whole: int) -> float:
@@ -54,9 +56,15 @@ def no_record(stats: Mapping, threshold: float, min_sample: int = 0) -> Check:
     share = _share(empty, asked)
     few = _judged(asked, min_sample)
     ok = share <= threshold or bool(few)
-    return Check("pages_no_record", ok, share, threshold,
-                 f"{empty} of {asked} article page(s) gave no record" + few
-                 + ("" if ok else " (markup changed? pages need a browser?)"))
+    return Check(
+        "pages_no_record",
+        ok,
+        share,
+        threshold,
+        f"{empty} of {asked} article page(s) gave no record"
+        + few
+        + ("" if ok else " (markup changed? pages need a browser?)"),
+    )
 
 
 def failed_pages(stats: Mapping, threshold: float, min_sample: int = 0) -> Check:
@@ -80,31 +88,47 @@ def missing_dates(stats: Mapping, threshold: float, min_sample: int = 0) -> Chec
     written, undated = stats.get("item_scraped_count", 0), stats.get(WITHOUT_DATE, 0)
     share = _share(undated, written)
     few = _judged(written, min_sample)
-    return Check("missing_dates", share <= threshold or bool(few), share, threshold,
-                 f"{undated} of {written} record(s) without published_at" + few)
+    return Check(
+        "missing_dates",
+        share <= threshold or bool(few),
+        share,
+        threshold,
+        f"{undated} of {written} record(s) without published_at" + few,
+    )
 
 
 #: Why a new article link may rightly give no record: a dead link, or a record
 #: dropped for a reason that is not a fault (a republication, out of the window ...).
 _EXPECTED_EMPTY_FAILS = ("http_404", "http_410")
-_EXPECTED_EMPTY_DROPS = ("duplicate_content", "duplicate_key", "already_stored", "out_of_window",
-                         "claimed_elsewhere")
+_EXPECTED_EMPTY_DROPS = ("duplicate_content", "duplicate_key", "already_stored", "out_of_window", "claimed_elsewhere")
 
 
 def new_links_no_records(stats: Mapping) -> Check:
     """The run requested article links it did not know, and wrote nothing
     (links that were dead or gave an expected drop do not count)."""
     asked, written = stats.get(NEW_ARTICLE_LINKS, 0), stats.get("item_scraped_count", 0)
-    expected = sum(stats.get(f"{PAGES_FAILED}/{r}", 0) for r in _EXPECTED_EMPTY_FAILS) \
-        + sum(stats.get(f"{ITEMS_DROPPED}/{r}", 0) for r in _EXPECTED_EMPTY_DROPS)
+    expected = sum(stats.get(f"{PAGES_FAILED}/{r}", 0) for r in _EXPECTED_EMPTY_FAILS) + sum(
+        stats.get(f"{ITEMS_DROPPED}/{r}", 0) for r in _EXPECTED_EMPTY_DROPS
+    )
     new = max(0, asked - expected)
     ok = not (new and not written)
-    return Check("new_links_no_records", ok, written, 1 if new else 0,
-                 f"{asked} new article link(s) ({expected} dead or expected drops), {written} record(s) written")
+    return Check(
+        "new_links_no_records",
+        ok,
+        written,
+        1 if new else 0,
+        f"{asked} new article link(s) ({expected} dead or expected drops), {written} record(s) written",
+    )
 
 
-def silent_sources(days: Mapping[str, Mapping[dt.date, int]], *, silent_days: int, window_days: int,
-                   min_daily: float, sources: Iterable[str] | None = None) -> tuple[Check, list[dict]]:
+def silent_sources(
+    days: Mapping[str, Mapping[dt.date, int]],
+    *,
+    silent_days: int,
+    window_days: int,
+    min_daily: float,
+    sources: Iterable[str] | None = None,
+) -> tuple[Check, list[dict]]:
     """Sources that published regularly and then stopped.
 
     *days*: per source, articles per publication day (stored + this run).
@@ -128,14 +152,18 @@ def silent_sources(days: Mapping[str, Mapping[dt.date, int]], *, silent_days: in
         median = statistics.median(window)
         quiet = (newest - last).days
         bad = median >= min_daily and quiet >= silent_days
-        rows.append({"source": slug, "last_day": last.isoformat(), "silent_days": quiet,
-                     "median_daily": median, "flagged": bad})
+        rows.append(
+            {"source": slug, "last_day": last.isoformat(), "silent_days": quiet, "median_daily": median, "flagged": bad}
+        )
         if bad:
             flagged.append(f"{slug} (silent {quiet} d, median {median:g}/day before)")
     if newest is None:
         return Check("silent_sources", True, 0, 0, "no publication history yet"), rows
-    message = ("silent: " + ", ".join(flagged)) if flagged else \
-        f"{len(rows)} source(s), none of the regular ones silent for {silent_days}+ days"
+    message = (
+        ("silent: " + ", ".join(flagged))
+        if flagged
+        else f"{len(rows)} source(s), none of the regular ones silent for {silent_days}+ days"
+    )
     return Check("silent_sources", not flagged, len(flagged), 0, message), rows
 
 
@@ -143,10 +171,20 @@ def run_count(count: int, history: list[int], *, min_ratio: float, min_runs: int
     """This run's article count far below the median of the site's recent runs
     (below *min_ratio* of it, given at least *min_runs* earlier runs)."""
     if len(history) < min_runs:
-        return Check("run_article_count", True, count, None,
-                     f"{len(history)} earlier run(s) in the state, {min_runs} needed to compare")
+        return Check(
+            "run_article_count",
+            True,
+            count,
+            None,
+            f"{len(history)} earlier run(s) in the state, {min_runs} needed to compare",
+        )
     median = statistics.median(history)
     floor = math.ceil(min_ratio * median)  # counts are whole: count >= ratio*median
     ok = count >= floor
-    return Check("run_article_count", ok, count, floor,
-                 f"{count} article(s) this run, median of the last {len(history)} run(s) {median:g}")
+    return Check(
+        "run_article_count",
+        ok,
+        count,
+        floor,
+        f"{count} article(s) this run, median of the last {len(history)} run(s) {median:g}",
+    )

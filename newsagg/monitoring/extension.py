@@ -95,7 +95,7 @@ class HealthMonitor(Spidermon):
         if backend.name == "sqlite":
             try:
                 self._history = History(history_path(backend.dir, backend.site))
-            except Exception as exc:  # noqa: BLE001 - monitoring never breaks a crawl
+            except Exception as exc:
                 logger.warning("Publication history unusable (%s): history checks skipped", exc)
         return self._history
 
@@ -152,8 +152,9 @@ class HealthMonitor(Spidermon):
         stats.set_value(f"{PREFIX}/health/status", health.status)
         stats.set_value(f"{PREFIX}/health/failed_checks", len(health.failed))
         for c in health.failed:
-            logger.error("Health check failed: %s: %s (value %s, threshold %s)", c.name, c.message, c.value,
-                         c.threshold)
+            logger.error(
+                "Health check failed: %s: %s (value %s, threshold %s)", c.name, c.message, c.value, c.threshold
+            )
         return health
 
     def _history_data(self, spider) -> dict:
@@ -171,12 +172,17 @@ class HealthMonitor(Spidermon):
             if history is not None:
                 out["daily"] = history.daily()
             recent = getattr(backend, "recent_runs", None)
-            partial = bool(getattr(args, "sources", None) or getattr(args, "since", None)
-                           or getattr(args, "until", None) or getattr(args, "max_pages", None))
+            partial = bool(
+                getattr(args, "sources", None)
+                or getattr(args, "since", None)
+                or getattr(args, "until", None)
+                or getattr(args, "max_pages", None)
+            )
             if recent is not None and not getattr(state, "full", False) and not partial:
-                out["runs"] = [entries for _, _, entries in recent(self.crawler.settings.getint(
-                    "NEWSAGG_HEALTH_RUN_HISTORY", 10))]
-        except Exception as exc:  # noqa: BLE001 - monitoring never breaks a crawl
+                out["runs"] = [
+                    entries for _, _, entries in recent(self.crawler.settings.getint("NEWSAGG_HEALTH_RUN_HISTORY", 10))
+                ]
+        except Exception as exc:
             logger.warning("History checks skipped: %s", exc)
         out.setdefault("why", "no comparable history (partial, full=1 or non-SQLite run)")
         return out

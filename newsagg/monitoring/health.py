@@ -45,8 +45,10 @@ class Health:
         """The summary's health block: one aligned line per check."""
         lines = [f"  health: {self.status.upper()}"]
         for c in self.checks:
-            lines.append(f"    {'pass' if c.ok else 'FAIL'}  {c.name:<22} {_fmt(c.value):>8} "
-                         f"(threshold {_fmt(c.threshold)})  {c.message}")
+            lines.append(
+                f"    {'pass' if c.ok else 'FAIL'}  {c.name:<22} {_fmt(c.value):>8} "
+                f"(threshold {_fmt(c.threshold)})  {c.message}"
+            )
         return "\n".join(lines)
 
 

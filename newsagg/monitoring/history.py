@@ -43,29 +43,38 @@ class History:
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
-        self.db.execute("CREATE TEMP TABLE pending (source_slug TEXT, article_id TEXT, published_at TEXT,"
-                        " day TEXT, PRIMARY KEY (source_slug, article_id))")
+        self.db.execute(
+            "CREATE TEMP TABLE pending (source_slug TEXT, article_id TEXT, published_at TEXT,"
+            " day TEXT, PRIMARY KEY (source_slug, article_id))"
+        )
 
     def add(self, source_slug: str, article_id: str, published_at: str) -> None:
         """Note a written record of this run (kept pending until :meth:`commit`)."""
-        self.db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
-                        (source_slug, article_id, published_at, published_at[:10]))
+        self.db.execute(
+            "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
+            (source_slug, article_id, published_at, published_at[:10]),
+        )
 
     def daily(self) -> dict[str, dict[dt.date, int]]:
         """Articles per source and publication day: stored, plus this run's (a
         row of this run replaces a stored one of the same key, as the commit will)."""
-        return _daily(self.db.execute(
-            "SELECT source_slug, day, count(*) FROM ("
-            " SELECT source_slug, day FROM articles a WHERE NOT EXISTS (SELECT 1 FROM pending p"
-            "  WHERE p.source_slug = a.source_slug AND p.article_id = a.article_id)"
-            " UNION ALL SELECT source_slug, day FROM pending) GROUP BY source_slug, day"))
+        return _daily(
+            self.db.execute(
+                "SELECT source_slug, day, count(*) FROM ("
+                " SELECT source_slug, day FROM articles a WHERE NOT EXISTS (SELECT 1 FROM pending p"
+                "  WHERE p.source_slug = a.source_slug AND p.article_id = a.article_id)"
+                " UNION ALL SELECT source_slug, day FROM pending) GROUP BY source_slug, day"
+            )
+        )
 
     def commit(self, run_id: str) -> int:
         """Move this run's rows into the history (after the state committed the run)."""
         with self.db:
             self.db.execute("BEGIN")
-            n = self.db.execute("INSERT OR REPLACE INTO articles SELECT source_slug, article_id, published_at, day, ?"
-                                " FROM pending", (run_id,)).rowcount
+            n = self.db.execute(
+                "INSERT OR REPLACE INTO articles SELECT source_slug, article_id, published_at, day, ? FROM pending",
+                (run_id,),
+            ).rowcount
             self.db.execute("DELETE FROM pending")
         return n
 

@@ -40,8 +40,9 @@ class NoRecordMonitor(HealthCheckMonitor):
     @monitors.name("pages_no_record")
     def test_pages_no_record(self):
         """Share of article pages that gave no record (NEWSAGG_HEALTH_NO_RECORD_MAX)."""
-        self.record(checks.no_record(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_NO_RECORD_MAX"),
-                                        self.min_sample))
+        self.record(
+            checks.no_record(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_NO_RECORD_MAX"), self.min_sample)
+        )
 
 
 @monitors.name("Failed pages")
@@ -49,8 +50,9 @@ class FailedPagesMonitor(HealthCheckMonitor):
     @monitors.name("failed_pages")
     def test_failed_pages(self):
         """Share of pages failed (5xx, timeouts, connections, offsite) (NEWSAGG_HEALTH_FAILED_MAX); start page."""
-        self.record(checks.failed_pages(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_FAILED_MAX"),
-                                        self.min_sample))
+        self.record(
+            checks.failed_pages(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_FAILED_MAX"), self.min_sample)
+        )
 
 
 @monitors.name("Missing dates")
@@ -58,8 +60,11 @@ class MissingDatesMonitor(HealthCheckMonitor):
     @monitors.name("missing_dates")
     def test_missing_dates(self):
         """Share of written records without published_at (NEWSAGG_HEALTH_MISSING_DATES_MAX)."""
-        self.record(checks.missing_dates(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_MISSING_DATES_MAX"),
-                                        self.min_sample))
+        self.record(
+            checks.missing_dates(
+                self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_MISSING_DATES_MAX"), self.min_sample
+            )
+        )
 
 
 @monitors.name("New links, no records")
@@ -81,9 +86,12 @@ class SilentSourcesMonitor(HealthCheckMonitor):
             return
         s = self.settings
         check, _ = checks.silent_sources(
-            h["daily"], silent_days=s.getint("NEWSAGG_HEALTH_SILENT_DAYS"),
+            h["daily"],
+            silent_days=s.getint("NEWSAGG_HEALTH_SILENT_DAYS"),
             window_days=s.getint("NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS"),
-            min_daily=s.getfloat("NEWSAGG_HEALTH_REGULAR_MIN_DAILY"), sources=h.get("sources"))
+            min_daily=s.getfloat("NEWSAGG_HEALTH_REGULAR_MIN_DAILY"),
+            sources=h.get("sources"),
+        )
         self.record(check)
 
 
@@ -94,10 +102,21 @@ class RunCountMonitor(HealthCheckMonitor):
         """This run's articles below NEWSAGG_HEALTH_RUN_MIN_RATIO of the median of recent runs."""
         h = self.history
         if h.get("runs") is None:
-            self.record(Check("run_article_count", True, self.data.stats.get("item_scraped_count", 0), None,
-                              h.get("why", "no history")))
+            self.record(
+                Check(
+                    "run_article_count",
+                    True,
+                    self.data.stats.get("item_scraped_count", 0),
+                    None,
+                    h.get("why", "no history"),
+                )
+            )
             return
-        self.record(checks.run_count(
-            self.data.stats.get("item_scraped_count", 0), h["runs"],
-            min_ratio=self.settings.getfloat("NEWSAGG_HEALTH_RUN_MIN_RATIO"),
-            min_runs=self.settings.getint("NEWSAGG_HEALTH_RUN_MIN_HISTORY")))
+        self.record(
+            checks.run_count(
+                self.data.stats.get("item_scraped_count", 0),
+                h["runs"],
+                min_ratio=self.settings.getfloat("NEWSAGG_HEALTH_RUN_MIN_RATIO"),
+                min_runs=self.settings.getint("NEWSAGG_HEALTH_RUN_MIN_HISTORY"),
+            )
+        )

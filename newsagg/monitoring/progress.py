@@ -36,8 +36,11 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         s = crawler.settings
-        self.interval = s.getfloat("NEWSAGG_PROGRESS_INTERVAL", 1.0) if self.tty \
+        self.interval = (
+            s.getfloat("NEWSAGG_PROGRESS_INTERVAL", 1.0)
+            if self.tty
             else s.getfloat("NEWSAGG_PROGRESS_LOG_INTERVAL", 60.0)
+        )
         self.loop = None
         self.t0 = 0.0
 

@@ -59,15 +59,18 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
     manifests = _manifests(data_dir) if data_dir.exists() else {}
     sites = set(manifests)
     if state_dir.exists():
-        sites |= {p.name[:-len(".sqlite3")] for p in state_dir.glob("*.sqlite3") if p.name.count(".") == 1}
+        sites |= {p.name[: -len(".sqlite3")] for p in state_dir.glob("*.sqlite3") if p.name.count(".") == 1}
     out = {"data_dir": str(data_dir), "state_dir": str(state_dir), "sites": []}
     for site in sorted(sites):
         db = state_dir / f"{site}.sqlite3"
         stored = _stored(db) if db.exists() else {}
         daily, last = read_history(state_dir / f"{site}.history.sqlite3")
-        _, rows = silent_sources(daily, silent_days=settings.getint("NEWSAGG_HEALTH_SILENT_DAYS", 3),
-                                 window_days=window,
-                                 min_daily=settings.getfloat("NEWSAGG_HEALTH_REGULAR_MIN_DAILY", 1.0))
+        _, rows = silent_sources(
+            daily,
+            silent_days=settings.getint("NEWSAGG_HEALTH_SILENT_DAYS", 3),
+            window_days=window,
+            min_daily=settings.getfloat("NEWSAGG_HEALTH_REGULAR_MIN_DAILY", 1.0),
+        )
         by_source = {r["source"]: r for r in rows}
         newest = max((d for per in daily.values() for d in per), default=None)
         sources = []
@@ -75,18 +78,42 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
             per = daily.get(slug, {})
             days = [per.get(newest - dt.timedelta(days=i), 0) for i in range(window - 1, -1, -1)] if newest else []
             r = by_source.get(slug, {})
-            sources.append({"source": slug, "stored": stored.get(slug, 0), "per_day": days,
-                            "last_published_at": last.get(slug), "days_since_last": r.get("silent_days"),
-                            "median_daily": r.get("median_daily"), "flagged": bool(r.get("flagged"))})
+            sources.append(
+                {
+                    "source": slug,
+                    "stored": stored.get(slug, 0),
+                    "per_day": days,
+                    "last_published_at": last.get(slug),
+                    "days_since_last": r.get("silent_days"),
+                    "median_daily": r.get("median_daily"),
+                    "flagged": bool(r.get("flagged")),
+                }
+            )
         m = manifests.get(site)
-        last_run = None if m is None else {
-            "finished_at": m.get("finished_at"), "finish_reason": m.get("finish_reason"),
-            "health": (m.get("health") or {}).get("status"),
-            "failed_checks": [c["name"] for c in (m.get("health") or {}).get("checks", []) if not c.get("ok")],
-            "items_written": m.get("items_written"), "run_id": m.get("run_id"), "manifest": m["_path"]}
-        out["sites"].append({"site": site, "last_run": last_run, "stored": sum(stored.values()),
-                             "newest_day": newest.isoformat() if newest else None, "window_days": window,
-                             "sources": sources, "flagged": [s["source"] for s in sources if s["flagged"]]})
+        last_run = (
+            None
+            if m is None
+            else {
+                "finished_at": m.get("finished_at"),
+                "finish_reason": m.get("finish_reason"),
+                "health": (m.get("health") or {}).get("status"),
+                "failed_checks": [c["name"] for c in (m.get("health") or {}).get("checks", []) if not c.get("ok")],
+                "items_written": m.get("items_written"),
+                "run_id": m.get("run_id"),
+                "manifest": m["_path"],
+            }
+        )
+        out["sites"].append(
+            {
+                "site": site,
+                "last_run": last_run,
+                "stored": sum(stored.values()),
+                "newest_day": newest.isoformat() if newest else None,
+                "window_days": window,
+                "sources": sources,
+                "flagged": [s["source"] for s in sources if s["flagged"]],
+            }
+        )
     return out
 
 
@@ -103,17 +130,23 @@ def format_report(report: dict) -> str:
             health = (run["health"] or "?").upper()
             if run["failed_checks"]:
                 health += f" ({', '.join(run['failed_checks'])})"
-            head = (f"last run {run['finished_at']}  {run['finish_reason']}  health {health}  "
-                    f"{run['items_written']} written")
+            head = (
+                f"last run {run['finished_at']}  {run['finish_reason']}  health {health}  "
+                f"{run['items_written']} written"
+            )
         lines.append(f"{s['site']}  {head}")
-        lines.append(f"  {s['stored']} article(s) stored; per day over {s['window_days']} days up to "
-                     f"{s['newest_day'] or '-'} (the newest article)")
+        lines.append(
+            f"  {s['stored']} article(s) stored; per day over {s['window_days']} days up to "
+            f"{s['newest_day'] or '-'} (the newest article)"
+        )
         lines.append(f"  {'source':<16} {'stored':>6}  {'last published':<26} {'silent':>6}  per day")
         for src in s["sources"]:
             silent = "-" if src["days_since_last"] is None else f"{src['days_since_last']} d"
             flag = "  FLAGGED: silent" if src["flagged"] else ""
-            lines.append(f"  {src['source']:<16} {src['stored']:>6}  {src['last_published_at'] or '-':<26} "
-                         f"{silent:>6}  |{sparkline(src['per_day'])}|{flag}")
+            lines.append(
+                f"  {src['source']:<16} {src['stored']:>6}  {src['last_published_at'] or '-':<26} "
+                f"{silent:>6}  |{sparkline(src['per_day'])}|{flag}"
+            )
         lines.append("  flagged: " + (", ".join(s["flagged"]) if s["flagged"] else "none"))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

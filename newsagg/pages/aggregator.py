@@ -25,8 +25,8 @@ from newsagg.sites import SITE_NAMES
 from newsagg.text import (
     author_from_url,
     clean_title,
-    ends_with_source_link,
     collapse_repeated,
+    ends_with_source_link,
     is_ad_label,
     is_label_line,
     is_modal_text,
@@ -35,9 +35,9 @@ from newsagg.text import (
     looks_like_name,
     normalize_author,
     normalize_ws,
-    text_before_source_link,
     split_par_line,
     strip_share_words,
+    text_before_source_link,
 )
 from newsagg.urls import PageRef, classify, same_site
 
@@ -48,22 +48,23 @@ _BYLINE_DATE = (
     r"(?:\s*(?:à|a|,)?\s*\d{1,2}\s*[hH:]\s*(?:\d{2})?(?::\d{2})?"
     r"(?:\s*(?:GMT|UTC|Z)\b)?(?:\s*[+-]\d{1,2}(?::?\d{2})?)?)?"
 )
-_BYLINE_DATED = re.compile(
-    rf"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>{_BYLINE_DATE})(?P<rest>.*)$", re.I
-)
+_BYLINE_DATED = re.compile(rf"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>{_BYLINE_DATE})(?P<rest>.*)$", re.I)
 _BYLINE_OTHER_DATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+?)\s+le\s+(?P<date>.*\d.*)$", re.I)
 _BYLINE_NODATE = re.compile(r"^Publi[ée]e?\s+dans\s+(?P<source>.+)$", re.I)
 _NEXT_TEXT = re.compile(r"^(?:suivant|suivante|page suivante|next|»|›|>|>>|suivant\s*[»›>])$", re.I)
 # A link to the next/previous *article* (older turess layout): skipped in the
 # body, never pagination (article pages have no listing pagination).
 _ARTICLE_NAV_TEXT = re.compile(
-    r"^(?:[«‹<]+\s*)?(?:article\s+)?(?:suivant|suivante|pr[ée]c[ée]dente?|next|previous)(?:\s*[»›>]+)?$", re.I)
+    r"^(?:[«‹<]+\s*)?(?:article\s+)?(?:suivant|suivante|pr[ée]c[ée]dente?|next|previous)(?:\s*[»›>]+)?$", re.I
+)
 # What may stand between the byline and an author link: "| Name", "par Name", "- Name".
 _AUTHOR_SEP = r"(?i:(?:\s*(?:\||par\b|by\b|,|–|—|-|·|/))*\s*)"
 # The ticker's first item starts with a date fragment: "18 décembre.. <headline>".
 _TICKER_DATE = re.compile(
     r"^\d{1,2}(?:er)?\s+(?:janv|f[ée]vr|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c)[a-zéû]*\.?"
-    r"\s*(?:\.{2,}|…)\s*", re.I)
+    r"\s*(?:\.{2,}|…)\s*",
+    re.I,
+)
 
 
 @dataclass
@@ -92,12 +93,12 @@ def parse_byline(text: str) -> Byline | None:
     m = _BYLINE_START.search(text)
     if not m:
         return None
-    line = normalize_ws(text[m.start():])
+    line = normalize_ws(text[m.start() :])
     bar = _BYLINE_BAR.search(line) if "|" in line else None
     if bar is not None and len(line) - bar.end() <= 100:
         head = _parse_byline_line(line[: bar.start()])
         if head is not None:
-            head.tail = line[bar.end():].strip(" |")
+            head.tail = line[bar.end() :].strip(" |")
             return head
     return _parse_byline_line(line)
 
@@ -126,10 +127,9 @@ class Link:
     pagination reads it, and most pages have dozens of links.
     """
 
-    __slots__ = ("ref", "rel", "day", "_text", "_el")
+    __slots__ = ("_el", "_text", "day", "ref", "rel")
 
-    def __init__(self, ref: PageRef, text: str | None = None, rel: str = "", day: dt.date | None = None,
-                 el=None):
+    def __init__(self, ref: PageRef, text: str | None = None, rel: str = "", day: dt.date | None = None, el=None):
         self.ref, self.rel = ref, rel
         self.day = day  # a date shown next to the link (listings)
         self._text, self._el = text, el
@@ -265,18 +265,21 @@ class ListingPage(LinkPage):
         """Article links of this listing's source, first occurrence, with dates."""
         seen: dict[str, Link] = {}
         for link in self.links(with_dates=True):
-            if link.ref.kind == "article" and link.ref.slug == self.slug:
-                if link.ref.url not in seen or (link.day and not seen[link.ref.url].day):
-                    seen[link.ref.url] = link
+            if (
+                link.ref.kind == "article"
+                and link.ref.slug == self.slug
+                and (link.ref.url not in seen or (link.day and not seen[link.ref.url].day))
+            ):
+                seen[link.ref.url] = link
         return list(seen.values())
 
     def next_page(self) -> PageRef | None:
         """The next listing page: rel=next / "Suivant" link, else page+1, else the nearest higher page."""
-        own = [l for l in self.links() if l.ref.kind == "listing" and l.ref.slug == self.slug]
+        own = [link for link in self.links() if link.ref.kind == "listing" and link.ref.slug == self.slug]
         for link in own:
             if ("next" in link.rel.split() or _NEXT_TEXT.match(link.text)) and link.ref.page > self.page:
                 return link.ref
-        higher = sorted({l.ref.page: l.ref for l in own if l.ref.page > self.page}.items())
+        higher = sorted({link.ref.page: link.ref for link in own if link.ref.page > self.page}.items())
         return higher[0][1] if higher else None
 
 
@@ -361,9 +364,10 @@ class ArticlePage(LinkPage):
                 return clean_title(before, SITE_NAMES)
         doc_title = self._doc_title()
         candidates = []
-        for b in reversed(blocks[max(0, at - 12):at]):
-            if b.chrome_above(level) or b.all_link and self.canonical_url not in _abs(self.response, b.hrefs,
-                                                                                         self.base_url):
+        for b in reversed(blocks[max(0, at - 12) : at]):
+            if b.chrome_above(level) or (
+                b.all_link and self.canonical_url not in _abs(self.response, b.hrefs, self.base_url)
+            ):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
                 continue
@@ -426,7 +430,7 @@ class ArticlePage(LinkPage):
             paras.append(byline.rest)
         original = None
         link_run = 0
-        for b in blocks[at + 1 + skip:]:
+        for b in blocks[at + 1 + skip :]:
             if is_source_link_text(b.text) or ends_with_source_link(b.text):
                 original = _first_offsite(self.response, b.hrefs, self.base_url)
                 head = text_before_source_link(b.text)
@@ -445,7 +449,7 @@ class ArticlePage(LinkPage):
                 if paras:
                     break
                 continue
-            if b.all_link and self._is_site_nav(b) or self._is_ticker_fragment(b):
+            if (b.all_link and self._is_site_nav(b)) or self._is_ticker_fragment(b):
                 link_run += 1
                 if paras and link_run >= 2:
                     break
@@ -495,7 +499,7 @@ def _pick_byline(blocks: list[Block]) -> tuple[int, Byline] | None:
     def weight(item: tuple[int, Byline]) -> int:
         i, _ = item
         n = 0
-        for b in blocks[i + 1:]:
+        for b in blocks[i + 1 :]:
             if _BYLINE_START.match(b.text) or is_source_link_text(b.text):
                 break
             if not b.chrome_above(blocks[i].chrome_level) and not b.all_link:
@@ -513,7 +517,7 @@ def _cut_author(text: str, link_text: str) -> str:
     if not hits:
         return text
     m = hits[-1]
-    return normalize_ws(text[: m.start()] + " " + text[m.end():])
+    return normalize_ws(text[: m.start()] + " " + text[m.end() :])
 
 
 def resolve(response: Response, href: str, base_url: str) -> PageRef | None:

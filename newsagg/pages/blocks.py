@@ -16,12 +16,66 @@ from lxml import etree
 from newsagg.text import normalize_ws
 
 BLOCK_TAGS = frozenset(
-    """p div h1 h2 h3 h4 h5 h6 article section header footer nav aside main li ul ol
-    table tbody thead tfoot tr td th blockquote figure figcaption dl dt dd pre center
-    form fieldset address body html hr title""".split()
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "article",
+        "section",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "blockquote",
+        "figure",
+        "figcaption",
+        "dl",
+        "dt",
+        "dd",
+        "pre",
+        "center",
+        "form",
+        "fieldset",
+        "address",
+        "body",
+        "html",
+        "hr",
+        "title",
+    ]
 )
 SKIP_TAGS = frozenset(
-    "script style noscript template head iframe svg button select option textarea object embed canvas".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "iframe",
+        "svg",
+        "button",
+        "select",
+        "option",
+        "textarea",
+        "object",
+        "embed",
+        "canvas",
+    ]
 )
 CHROME_TAGS = frozenset({"nav", "aside", "footer", "header"})
 # Class/id words that mark page chrome. Only a hint: markup without telling

@@ -61,8 +61,9 @@ class ClaimPipeline:
                 raise drop(self.stats, "already_stored", f"{item.url} (stored by an earlier run)", "INFO")
             owner = backend.fingerprint_owner(fp)
             if owner is not None:
-                raise drop(self.stats, "already_stored", f"{item.url} republishes {owner} (stored by an earlier run)",
-                           "INFO")
+                raise drop(
+                    self.stats, "already_stored", f"{item.url} republishes {owner} (stored by an earlier run)", "INFO"
+                )
         sig = item_signature(item) if self._with_signatures() else None
         result = self.commit.claim(item.key, fp, item.url, signature=sig)
         if result == CLAIMED:
@@ -72,8 +73,10 @@ class ClaimPipeline:
         if result in (OWN_KEY, OWN_CONTENT):
             raise self.own_repeat(item, result)
         if result == RUN_DEAD:
-            logger.error("Dropped %s: this run was presumed dead and its work recovered by other workers; "
-                         "it will not commit", item.url)
+            logger.error(
+                "Dropped %s: this run was presumed dead and its work recovered by other workers; it will not commit",
+                item.url,
+            )
             raise drop(self.stats, "run_presumed_dead", item.url)
         raise drop(self.stats, "claimed_elsewhere", f"{item.url} (another run holds this article)", "INFO")
 

@@ -7,8 +7,8 @@ import logging
 import re
 
 from newsagg.items import ArticleItem
-from newsagg.sites import SITE_NAMES
 from newsagg.pipelines import StatsPipeline
+from newsagg.sites import SITE_NAMES
 from newsagg.stats import PREFIX, inc
 from newsagg.text import (
     clean_paragraphs,

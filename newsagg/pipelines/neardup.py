@@ -74,7 +74,7 @@ def shingle_hashes(title: str | None, body: str | None, size: int = SHINGLE) -> 
     wh = [_word_hash(w) for w in words]
     if len(wh) <= size:
         return {hash(tuple(wh)) & _M64}
-    return {hash(t) & _M64 for t in zip(*(wh[i:] for i in range(size)))}
+    return {hash(t) & _M64 for t in zip(*(wh[i:] for i in range(size)), strict=False)}
 
 
 @lru_cache(maxsize=256)  # the state pipeline asks again for the item just annotated
@@ -111,13 +111,13 @@ def item_signature(item: ArticleItem) -> bytes | None:
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two signatures (share of equal values)."""
     va, vb = struct.unpack_from(_SIG_FMT, a, len(_VERSION)), struct.unpack_from(_SIG_FMT, b, len(_VERSION))
-    return sum(x == y for x, y in zip(va, vb)) / NUM_HASHES
+    return sum(x == y for x, y in zip(va, vb, strict=False)) / NUM_HASHES
 
 
 def _band_keys(sig: bytes) -> list[int]:
     step, off = 4 * ROWS, len(_VERSION)
     # hash() of bytes is stable within a process: the index is never persisted.
-    return [hash((b, sig[off + b * step:off + (b + 1) * step])) for b in range(BANDS)]
+    return [hash((b, sig[off + b * step : off + (b + 1) * step])) for b in range(BANDS)]
 
 
 _INDEX_SCHEMA = """
@@ -128,8 +128,9 @@ PRAGMA temp_store=FILE;
 CREATE TABLE sigs (id INTEGER PRIMARY KEY, url TEXT NOT NULL, sig BLOB NOT NULL);
 CREATE TABLE bands (key INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
 """
-_CANDIDATES = ("SELECT s.id, s.url, s.sig FROM bands b JOIN sigs s ON s.id = b.id WHERE b.key IN (%s)"
-               % ",".join("?" * BANDS))
+_CANDIDATES = "SELECT s.id, s.url, s.sig FROM bands b JOIN sigs s ON s.id = b.id WHERE b.key IN ({})".format(
+    ",".join("?" * BANDS)
+)
 
 
 class MinHashIndex:

@@ -78,8 +78,10 @@ async def repair_mixed_documents(page, request) -> None:
             await route.fallback()
             return
         # The navigation keeps the Scrapy request's headers (as scrapy-playwright would send them).
-        headers = {**pw_request.headers, **{k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
-                                            for k, v in request.headers.items()}}
+        headers = {
+            **pw_request.headers,
+            **{k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in request.headers.items()},
+        }
         response = await route.fetch(headers=headers)
         fixed = repair_mixed(await response.body())
         if fixed is None:

@@ -93,15 +93,19 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                     try:
                         await self._launch()
                         await self._maybe_launch_browser()
-                    except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
+                    except Exception as exc:
                         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                         problem = f"Chromium {self.chromium!r} did not start: {first}"
                         await self._stop_quietly()
                 if problem is None:
                     self._ready = True
                     inc(self.stats, f"{PREFIX}/render/browser_launches")
-                    logger.info("Chromium started for rendering: %s (%s), version %s",
-                                self.chromium, self.chromium_from, self.browser.version)
+                    logger.info(
+                        "Chromium started for rendering: %s (%s), version %s",
+                        self.chromium,
+                        self.chromium_from,
+                        self.browser.version,
+                    )
                     return
                 self._give_up(problem)
             raise RenderUnavailable(self._unavailable)
@@ -113,7 +117,10 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         logger.error(
             "Browser rendering unavailable: %s (browser from %s). Fix: %s. Pages that need a browser are "
             "counted as newsagg/pages_failed/render_unavailable; the rest of the crawl goes on.",
-            problem, self.chromium_from, fix)
+            problem,
+            self.chromium_from,
+            fix,
+        )
 
     async def _stop_quietly(self) -> None:
         """Tear down what a failed launch left. Never raises: the launch already
@@ -121,7 +128,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         counted (``newsagg/render/teardown_failed``), the crawl goes on."""
         try:
             await self._close()
-        except Exception as exc:  # noqa: BLE001 - a half-started driver fails in any way; logged, counted
+        except Exception as exc:
             inc(self.stats, f"{PREFIX}/render/teardown_failed")
             logger.warning("Stopping the half-started browser failed: %s: %s", type(exc).__name__, exc)
         self.browser_provider = None
@@ -138,8 +145,11 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         if self._plain_only:
             if request.meta.get("playwright"):
                 if not self._logged:
-                    self._give_up(self._unavailable, fix="run Scrapy with TWISTED_REACTOR = "
-                                  "'twisted.internet.asyncioreactor.AsyncioSelectorReactor' (newsagg/settings.py)")
+                    self._give_up(
+                        self._unavailable,
+                        fix="run Scrapy with TWISTED_REACTOR = "
+                        "'twisted.internet.asyncioreactor.AsyncioSelectorReactor' (newsagg/settings.py)",
+                    )
                 raise RenderUnavailable(self._unavailable)
             return await HTTP11DownloadHandler.download_request(self, request)
         if not request.meta.get("playwright"):

@@ -38,8 +38,10 @@ def render_meta(kind: str, slug: str | None, why: str, settings) -> dict:
         "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
         "playwright_page_init_callback": "newsagg.rendering.browser.repair_mixed_documents",
     }
-    wait = {"timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000,
-            "grace_ms": settings.getfloat("NEWSAGG_RENDER_IDLE_GRACE") * 1000}
+    wait = {
+        "timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000,
+        "grace_ms": settings.getfloat("NEWSAGG_RENDER_IDLE_GRACE") * 1000,
+    }
     methods = []
     if kind == "article":
         methods.append(PageMethod(wait_for_content, ARTICLE_READY, **wait))
@@ -112,8 +114,14 @@ class RenderPolicy:
             return NEEDS_RENDER
         request = response.request
         meta = {k: v for k, v in request.meta.items() if k.startswith("newsagg_")}
-        meta.update(render_meta(meta.get("newsagg_kind", ""), getattr(meta.get("newsagg_ref"), "slug", None),
-                                why, self.spider.crawler.settings))
+        meta.update(
+            render_meta(
+                meta.get("newsagg_kind", ""),
+                getattr(meta.get("newsagg_ref"), "slug", None),
+                why,
+                self.spider.crawler.settings,
+            )
+        )
         logger.debug("Rendering %s (%s)", response.url, why)
         # Same URL again: dont_filter, or the dupefilter drops it.
         return request.replace(url=response.url, meta=meta, dont_filter=True)

@@ -45,8 +45,9 @@ def listing_arg(slug: str) -> list:
     return [slug, sorted(CHROME_TAGS), _CHROME_WORDS.pattern]
 
 
-async def wait_for_content(page, expression: str, arg=None, timeout_ms: float = 15000,
-                           grace_ms: float = 1000, polling_ms: float = 100) -> str:
+async def wait_for_content(
+    page, expression: str, arg=None, timeout_ms: float = 15000, grace_ms: float = 1000, polling_ms: float = 100
+) -> str:
     """Wait until *expression* is truthy in *page* (a scrapy-playwright ``PageMethod``).
 
     Returns ``found``; ``missing`` when the network went idle and the content
@@ -59,8 +60,7 @@ async def wait_for_content(page, expression: str, arg=None, timeout_ms: float = 
             return FOUND
     except PlaywrightError:
         pass
-    found = asyncio.ensure_future(page.wait_for_function(expression, arg=arg, timeout=timeout_ms,
-                                                         polling=polling_ms))
+    found = asyncio.ensure_future(page.wait_for_function(expression, arg=arg, timeout=timeout_ms, polling=polling_ms))
     idle = asyncio.ensure_future(page.wait_for_load_state("networkidle", timeout=timeout_ms))
     try:
         done, _ = await asyncio.wait({found, idle}, return_when=asyncio.FIRST_COMPLETED)

@@ -12,5 +12,14 @@ from .generator import Article, Corpus, Source
 from .server import ReplicaServer
 from .truth import expected_records, near_duplicate_pairs, republication_groups
 
-__all__ = ["Article", "Corpus", "FaultPlan", "ReplicaServer", "Source", "expected_records",
-           "near_duplicate_pairs", "register", "republication_groups"]
+__all__ = [
+    "Article",
+    "Corpus",
+    "FaultPlan",
+    "ReplicaServer",
+    "Source",
+    "expected_records",
+    "near_duplicate_pairs",
+    "register",
+    "republication_groups",
+]

@@ -11,6 +11,7 @@ urls   prints every article URL (one per line) for a base URL.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -29,15 +30,28 @@ def _corpus_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--edition", type=int, default=1, help="2+ adds newer articles on top of edition 1")
     p.add_argument("--per-page", type=int, default=10, help="articles per listing page")
-    p.add_argument("--js", action="store_true", help="JavaScript variants: scripted listings and article bodies (js.py)")
+    p.add_argument(
+        "--js", action="store_true", help="JavaScript variants: scripted listings and article bodies (js.py)"
+    )
     p.add_argument("--js-rate", type=float, default=0.15, help="with --js: share of articles whose body is scripted")
-    p.add_argument("--light", action="store_true",
-                   help="pages of a few KB (no live weight: 20-item ticker, small scripts, one sidebar)")
+    p.add_argument(
+        "--light",
+        action="store_true",
+        help="pages of a few KB (no live weight: 20-item ticker, small scripts, one sidebar)",
+    )
 
 
 def _corpus(a: argparse.Namespace) -> Corpus:
-    return Corpus(a.site, n_articles=a.articles, seed=a.seed, edition=a.edition, per_page=a.per_page,
-                  js=a.js, js_rate=a.js_rate, heavy=not a.light)
+    return Corpus(
+        a.site,
+        n_articles=a.articles,
+        seed=a.seed,
+        edition=a.edition,
+        per_page=a.per_page,
+        js=a.js,
+        js_rate=a.js_rate,
+        heavy=not a.light,
+    )
 
 
 def _fault_plan(a: argparse.Namespace, corpus: Corpus) -> FaultPlan | None:
@@ -59,8 +73,9 @@ def _fault_plan(a: argparse.Namespace, corpus: Corpus) -> FaultPlan | None:
 def cmd_serve(a: argparse.Namespace) -> int:
     corpus = _corpus(a)
     twins = tuple(h.strip() for h in a.twin_hosts.split(",")) if a.twin_hosts else None
-    server = ReplicaServer(corpus, host=a.host, port=a.port, faults=_fault_plan(a, corpus), ipv6=a.ipv6,
-                           twin_hosts=twins)
+    server = ReplicaServer(
+        corpus, host=a.host, port=a.port, faults=_fault_plan(a, corpus), ipv6=a.ipv6, twin_hosts=twins
+    )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -76,17 +91,19 @@ def cmd_serve(a: argparse.Namespace) -> int:
 
 def cmd_truth(a: argparse.Namespace) -> int:
     corpus = _corpus(a)
-    out = open(a.output, "w", encoding="utf-8") if a.output else sys.stdout
-    try:
+    with open(a.output, "w", encoding="utf-8") if a.output else contextlib.nullcontext(sys.stdout) as out:
         for rec in expected_records(corpus, a.base_url):
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    finally:
-        if a.output:
-            out.close()
     if a.groups:
         with open(a.groups, "w", encoding="utf-8") as f:
-            json.dump({"republication_groups": republication_groups(corpus, a.base_url),
-                       "near_duplicate_pairs": near_duplicate_pairs(corpus, a.base_url)}, f, indent=1)
+            json.dump(
+                {
+                    "republication_groups": republication_groups(corpus, a.base_url),
+                    "near_duplicate_pairs": near_duplicate_pairs(corpus, a.base_url),
+                },
+                f,
+                indent=1,
+            )
     return 0
 
 
@@ -106,21 +123,28 @@ def cmd_urls(a: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newsagg.replica", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m newsagg.replica", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="serve the replica over HTTP on loopback")
     _corpus_args(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 = any free port")
     p.add_argument("--no-faults", action="store_true", help="no 500-once pages")
-    p.add_argument("--faults", metavar="all|MODE,MODE",
-                   help="fault modes of newsagg.replica.faults.MODES on chosen pages (listed on stderr)")
+    p.add_argument(
+        "--faults",
+        metavar="all|MODE,MODE",
+        help="fault modes of newsagg.replica.faults.MODES on chosen pages (listed on stderr)",
+    )
     p.add_argument("--fault-pages", type=int, default=2, help="article pages per fault mode (default 2)")
     p.add_argument("--ipv6", action="store_true", help="also listen on [::1] at the same port")
-    p.add_argument("--twin-hosts", metavar="ENTRY,CANONICAL",
-                   help="two host forms: ENTRY redirects every page to CANONICAL, whose pages link ENTRY "
-                        "(e.g. 127.0.0.1,localhost or maghress.test,www.maghress.test)")
+    p.add_argument(
+        "--twin-hosts",
+        metavar="ENTRY,CANONICAL",
+        help="two host forms: ENTRY redirects every page to CANONICAL, whose pages link ENTRY "
+        "(e.g. 127.0.0.1,localhost or maghress.test,www.maghress.test)",
+    )
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("truth", help="write the expected records as JSONL")
     _corpus_args(p)

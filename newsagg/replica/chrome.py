@@ -12,15 +12,27 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
 from .generator import Corpus
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 MONTHS_ABBR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -29,8 +41,18 @@ MODAL_NOTICE = "Cette image sera automatiquement bloquée après qu'elle soit si
 SOURCE_LINK = "Cliquez ici pour lire l'article depuis sa source."
 
 _ROLES = ("header", "nav", "ticker", "modal", "main", "sidebar", "share", "footer", "list", "pager", "date")
-_ENTITIES = {"'": "&#39;", "\u2019": "&rsquo;", "é": "&eacute;", "è": "&egrave;", "à": "&agrave;",
-             "«": "&laquo;", "»": "&raquo;", '"': "&quot;", "ç": "&#231;", "ô": "&ocirc;"}
+_ENTITIES = {
+    "'": "&#39;",
+    "\u2019": "&rsquo;",
+    "é": "&eacute;",
+    "è": "&egrave;",
+    "à": "&agrave;",
+    "«": "&laquo;",
+    "»": "&raquo;",
+    '"': "&quot;",
+    "ç": "&#231;",
+    "ô": "&ocirc;",
+}
 _ENTITY_TABLE = str.maketrans(_ENTITIES)
 # French typography puts a (non-breaking) space before these and after «.
 _TIGHT = {":", ";", "?", "!", "»"}
@@ -89,6 +111,7 @@ def french_date(dt: datetime, form: int) -> str:
 
 
 # --- text -> HTML with the nastiness real pages have --------------------------
+
 
 def esc(text: str, rng: random.Random, entity_rate: float = 0.0) -> str:
     """HTML-escape; sometimes spell characters as named/numeric entities."""
@@ -161,6 +184,7 @@ def spaced(rng: random.Random, nasty: float = 1.0) -> str:
 
 # --- links ------------------------------------------------------------------
 
+
 def href(ctx: Ctx, path: str, where: str = "list", messy: bool = True) -> str:
     """An attribute-ready href to *path*: relative or absolute, maybe tracked or with a fragment."""
     rng = ctx.rng
@@ -185,16 +209,22 @@ def article_link(ctx: Ctx, i: int, where: str, prefix: str = "") -> str:
 
 # --- chrome -----------------------------------------------------------------
 
+
 def head(ctx: Ctx, title: str, charset_meta: str | None, lang: str = "fr") -> str:
     meta = ""
     if charset_meta:
-        meta = (f'<meta charset="{charset_meta}">' if ctx.rng.random() < 0.5 else
-                f'<meta http-equiv="Content-Type" content="text/html; charset={charset_meta}">')
+        meta = (
+            f'<meta charset="{charset_meta}">'
+            if ctx.rng.random() < 0.5
+            else f'<meta http-equiv="Content-Type" content="text/html; charset={charset_meta}">'
+        )
     heavy = _heavy_head(ctx.corpus.site) if ctx.corpus.heavy else ""
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n{meta}\n<title>{escape(title)}</title>\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<style>.{ctx.cls("modal").split()[0]}{{display:none}}</style>\n'
-            f'<script>window.dataLayer = window.dataLayer || [];</script>\n{heavy}</head>\n<body>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n{meta}\n<title>{escape(title)}</title>\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<style>.{ctx.cls('modal').split()[0]}{{display:none}}</style>\n"
+        f"<script>window.dataLayer = window.dataLayer || [];</script>\n{heavy}</head>\n<body>\n"
+    )
 
 
 # --- live weight (Corpus(heavy=True)) ---------------------------------------------
@@ -203,11 +233,12 @@ def head(ctx: Ctx, title: str, charset_meta: str | None, lang: str = "fr") -> st
 # built once per site (deterministic) and hold no text a crawler should keep;
 # the scripts fetch nothing and add no text (a browser render stays the same).
 
+
 @lru_cache(maxsize=8)
 def _heavy_head(site: str) -> str:
     rng = random.Random(f"{site}:heavy:head")
     rules = []
-    for k in range(260):
+    for _k in range(260):
         sel = rng.choice((".c", ".x-", ".col-", ".w", "#b", ".r")) + format(rng.randrange(16, 4096), "x")
         sub = rng.choice(("", " a", " h3", " li", ":hover", " .t", " img", " p"))
         props = ";".join(rng.sample(_CSS_PROPS, rng.randint(2, 4)))
@@ -216,23 +247,45 @@ def _heavy_head(site: str) -> str:
     slots = ",\n".join(
         f'    {{"id": "div-gpt-ad-{rng.randrange(10**12, 10**13)}-{k}", "path": "/{rng.randrange(10**7, 10**8)}/'
         f'{site}_fr_{rng.choice(("top", "pave", "side", "footer", "inread"))}", "sizes": [[300, 250], [728, 90], '
-        f'[970, 250]], "targeting": {{"section": "fr", "pos": "{k}"}}}}' for k in range(24))
-    return (f'<style type="text/css">\n{css}\n</style>\n'
-            "<script>\n  function gtag(){dataLayer.push(arguments);}\n  gtag('js', new Date());\n"
-            "  gtag('config', 'G-ABCDEF1234', {'anonymize_ip': true, 'page_path': location.pathname});\n</script>\n"
-            f'<script type="text/javascript">\n  var adSlots = [\n{slots}\n  ];\n'
-            "  var googletag = googletag || {}; googletag.cmd = googletag.cmd || [];\n"
-            "  googletag.cmd.push(function () { adSlots.forEach(function (s) {\n"
-            "    googletag.defineSlot(s.path, s.sizes, s.id).addService(googletag.pubads()); });\n"
-            "    googletag.pubads().enableSingleRequest(); googletag.enableServices(); });\n</script>\n"
-            + _CONSENT_SCRIPT)
+        f'[970, 250]], "targeting": {{"section": "fr", "pos": "{k}"}}}}'
+        for k in range(24)
+    )
+    return (
+        f'<style type="text/css">\n{css}\n</style>\n'
+        "<script>\n  function gtag(){dataLayer.push(arguments);}\n  gtag('js', new Date());\n"
+        "  gtag('config', 'G-ABCDEF1234', {'anonymize_ip': true, 'page_path': location.pathname});\n</script>\n"
+        f'<script type="text/javascript">\n  var adSlots = [\n{slots}\n  ];\n'
+        "  var googletag = googletag || {}; googletag.cmd = googletag.cmd || [];\n"
+        "  googletag.cmd.push(function () { adSlots.forEach(function (s) {\n"
+        "    googletag.defineSlot(s.path, s.sizes, s.id).addService(googletag.pubads()); });\n"
+        "    googletag.pubads().enableSingleRequest(); googletag.enableServices(); });\n</script>\n" + _CONSENT_SCRIPT
+    )
 
 
-_CSS_PROPS = ("margin:0 auto", "padding:4px 8px", "color:#333", "color:#c00", "background:#f5f5f5",
-              "font-size:13px", "font-weight:700", "line-height:1.5", "display:block", "display:none",
-              "float:left", "float:right", "width:300px", "max-width:100%", "border-bottom:1px solid #ddd",
-              "text-decoration:none", "overflow:hidden", "white-space:nowrap", "position:relative",
-              "font-family:Arial,Helvetica,sans-serif", "text-transform:uppercase", "border-radius:3px")
+_CSS_PROPS = (
+    "margin:0 auto",
+    "padding:4px 8px",
+    "color:#333",
+    "color:#c00",
+    "background:#f5f5f5",
+    "font-size:13px",
+    "font-weight:700",
+    "line-height:1.5",
+    "display:block",
+    "display:none",
+    "float:left",
+    "float:right",
+    "width:300px",
+    "max-width:100%",
+    "border-bottom:1px solid #ddd",
+    "text-decoration:none",
+    "overflow:hidden",
+    "white-space:nowrap",
+    "position:relative",
+    "font-family:Arial,Helvetica,sans-serif",
+    "text-transform:uppercase",
+    "border-radius:3px",
+)
 _CONSENT_SCRIPT = (
     "<script>\n(function (w, d) {\n  var KEY = 'cookie_consent_v2', days = 180;\n"
     "  function read() { var m = d.cookie.match(new RegExp('(?:^|; )' + KEY + '=([^;]*)')); "
@@ -242,7 +295,8 @@ _CONSENT_SCRIPT = (
     "  w.addEventListener('load', function () {\n    if (read()) return;\n"
     "    d.documentElement.className += ' needs-consent';\n"
     "    d.addEventListener('click', function () { write('1'); }, {once: true});\n"
-    "  });\n})(window, document);\n</script>\n")
+    "  });\n})(window, document);\n</script>\n"
+)
 _BODY_SCRIPT = (
     '<script type="text/javascript">\n  /* lazy images, marquee speed, share counters */\n'
     "  document.querySelectorAll('img[data-src]').forEach(function (i) { i.src = i.dataset.src; });\n"
@@ -251,7 +305,8 @@ _BODY_SCRIPT = (
     "  var sc = document.getElementById('sc'); if (sc && sc.dataset.count) { sc.title = sc.dataset.count; }\n"
     "</script>\n"
     '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-XYZ123" height="0" width="0" '
-    'style="display:none;visibility:hidden"></iframe></noscript>\n')
+    'style="display:none;visibility:hidden"></iframe></noscript>\n'
+)
 
 
 def _link_list(ctx: Ctx, label: str, picks: list[int], where: str) -> str:
@@ -263,23 +318,31 @@ def heavy_sidebars(ctx: Ctx) -> str:
     """More sidebars of live pages ("Lire aussi", "Articles similaires") and a body script."""
     n = ctx.corpus.snapshot_size(ctx.edition)
     rng = ctx.rng
-    return (_link_list(ctx, "Lire aussi", [rng.randrange(n) for _ in range(10)], "related")
-            + f'<style>.{ctx.cls("sidebar").split()[0]} li{{list-style:none;margin:2px 0}}</style>\n'
-            + _link_list(ctx, "Articles similaires", [rng.randrange(n) for _ in range(10)], "similar")
-            + _BODY_SCRIPT)
+    return (
+        _link_list(ctx, "Lire aussi", [rng.randrange(n) for _ in range(10)], "related")
+        + f"<style>.{ctx.cls('sidebar').split()[0]} li{{list-style:none;margin:2px 0}}</style>\n"
+        + _link_list(ctx, "Articles similaires", [rng.randrange(n) for _ in range(10)], "similar")
+        + _BODY_SCRIPT
+    )
 
 
 def header(ctx: Ctx) -> str:
     c = ctx.corpus
     links = [f'<a href="{href(ctx, "/fr/", messy=False)}">Accueil</a>']
-    links += [f'<a href="{href(ctx, f"/fr/{s.slug}", messy=False)}">{esc(s.name, ctx.rng, 0.2)}</a>'
-              for s in c.sources]
-    links += ['<a href="/fr/tag/economie">Économie</a>', '<a href="/fr/tag/sport">Sport</a>',
-              '<a href="/fr/contact">Contact</a>', '<a href="/fr/recherche?q=maroc">Recherche</a>',
-              '<a href="/">العربية</a>', f'<a href="/{c.sources[0].slug}">النسخة العربية</a>']
-    return (f'<div class="{ctx.cls("header")}"><a href="/fr/"><img src="/img/logo.png" alt="{c.site_name}"></a>\n'
-            f'<form action="/fr/recherche" method="get"><input name="q" placeholder="Rechercher"></form>\n'
-            f'<div class="{ctx.cls("nav")}">' + " | ".join(links) + "</div></div>\n")
+    links += [f'<a href="{href(ctx, f"/fr/{s.slug}", messy=False)}">{esc(s.name, ctx.rng, 0.2)}</a>' for s in c.sources]
+    links += [
+        '<a href="/fr/tag/economie">Économie</a>',
+        '<a href="/fr/tag/sport">Sport</a>',
+        '<a href="/fr/contact">Contact</a>',
+        '<a href="/fr/recherche?q=maroc">Recherche</a>',
+        '<a href="/">العربية</a>',
+        f'<a href="/{c.sources[0].slug}">النسخة العربية</a>',
+    ]
+    return (
+        f'<div class="{ctx.cls("header")}"><a href="/fr/"><img src="/img/logo.png" alt="{c.site_name}"></a>\n'
+        f'<form action="/fr/recherche" method="get"><input name="q" placeholder="Rechercher"></form>\n'
+        f'<div class="{ctx.cls("nav")}">' + " | ".join(links) + "</div></div>\n"
+    )
 
 
 # Ticker headlines that are not French article titles (live copies show them):
@@ -313,8 +376,14 @@ def ticker_headlines(corpus: Corpus, edition: int) -> list[tuple[int, str]]:
     rng = random.Random(f"{corpus.seed}:{corpus.site}:ticker:{edition}")
     dt = corpus.local_datetime(latest[-1])
     later = dt + timedelta(days=rng.randint(5, 40))
-    fields = {"weekday": WEEKDAYS[dt.weekday()], "day": dt.day, "month": MONTHS[dt.month - 1], "year": dt.year,
-              "day2": later.day, "month2": MONTHS[later.month - 1]}
+    fields = {
+        "weekday": WEEKDAYS[dt.weekday()],
+        "day": dt.day,
+        "month": MONTHS[dt.month - 1],
+        "year": dt.year,
+        "day2": later.day,
+        "month2": MONTHS[later.month - 1],
+    }
     odd = [h for h in rng.sample(FOREIGN_HEADLINES, 2 * extra)]
     odd += [h.format(**fields) for h in rng.sample(DATED_HEADLINES, 2 * extra)]
     odd += [" " * rng.randint(2, 9) for _ in range(extra)]  # blank items: a run of spaces
@@ -347,47 +416,63 @@ def ticker(ctx: Ctx) -> str:
 
 def modal(ctx: Ctx) -> str:
     """The report-image modal: hidden by CSS, present in every page's markup."""
-    return (f'<div class="{ctx.cls("modal")}" id="reportModal" aria-hidden="true">'
-            f'<div><div><p>{escape(MODAL_THANKS, quote=False)}</p>\n'
-            f'<p>{escape(MODAL_NOTICE, quote=False)}</p>\n<button>Fermer</button></div></div></div>\n')
+    return (
+        f'<div class="{ctx.cls("modal")}" id="reportModal" aria-hidden="true">'
+        f"<div><div><p>{escape(MODAL_THANKS, quote=False)}</p>\n"
+        f"<p>{escape(MODAL_NOTICE, quote=False)}</p>\n<button>Fermer</button></div></div></div>\n"
+    )
 
 
 def sidebar(ctx: Ctx, dead: str | None = None) -> str:
-    """"Les plus lus": 5 links to articles of the snapshot, one maybe to a page that 404s."""
+    """ "Les plus lus": 5 links to articles of the snapshot, one maybe to a page that 404s."""
     n = ctx.corpus.snapshot_size(ctx.edition)
     count = 10 if ctx.corpus.heavy else 5
     picks = [ctx.rng.randrange(n) for _ in range(count)]
     items = [f"<li>{article_link(ctx, i, 'mostread')}</li>" for i in picks]
     if dead:
         items[ctx.rng.randrange(count)] = f'<li><a href="{href(ctx, dead, "mostread")}">Article retiré</a></li>'
-    return (f'<div class="{ctx.cls("sidebar")}"><h3>Les plus lus</h3>\n<ul>\n' + "\n".join(items) + "\n</ul></div>\n")
+    return f'<div class="{ctx.cls("sidebar")}"><h3>Les plus lus</h3>\n<ul>\n' + "\n".join(items) + "\n</ul></div>\n"
 
 
 def share(ctx: Ctx, path: str, title: str = "") -> str:
     url = quote(ctx.absolute(path), safe="")
-    return (f'<div class="{ctx.cls("share")}"><span>Partager</span>\n'
-            f'<a href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a>\n'
-            f'<a href="https://twitter.com/intent/tweet?url={url}&amp;text={quote(title)}">Twitter</a>\n'
-            f'<a href="https://api.whatsapp.com/send?text={url}">WhatsApp</a></div>\n')
+    return (
+        f'<div class="{ctx.cls("share")}"><span>Partager</span>\n'
+        f'<a href="https://www.facebook.com/sharer/sharer.php?u={url}">Facebook</a>\n'
+        f'<a href="https://twitter.com/intent/tweet?url={url}&amp;text={quote(title)}">Twitter</a>\n'
+        f'<a href="https://api.whatsapp.com/send?text={url}">WhatsApp</a></div>\n'
+    )
 
 
 def footer(ctx: Ctx, extra: str = "") -> str:
     name = ctx.corpus.site_name
-    return (f'<div class="{ctx.cls("footer")}">{extra}<a href="/fr/contact">Contact</a> · '
-            f'<a href="https://www.facebook.com/{name.lower()}">Facebook</a> · <a href="/">Version arabe</a>\n'
-            f"<p>© 2025 {name} — Tous droits réservés.</p></div>\n"
-            '<script>(function(){var s=document.createElement("script");s.src="/js/stats.js";})();</script>\n'
-            "</body>\n</html>\n")
+    return (
+        f'<div class="{ctx.cls("footer")}">{extra}<a href="/fr/contact">Contact</a> · '
+        f'<a href="https://www.facebook.com/{name.lower()}">Facebook</a> · <a href="/">Version arabe</a>\n'
+        f"<p>© 2025 {name} — Tous droits réservés.</p></div>\n"
+        '<script>(function(){var s=document.createElement("script");s.src="/js/stats.js";})();</script>\n'
+        "</body>\n</html>\n"
+    )
 
 
-def page(ctx: Ctx, title: str, main: str, share_path: str, *, charset_meta: str | None = "utf-8",
-         dead: str | None = None, footer_extra: str = "") -> str:
+def page(
+    ctx: Ctx,
+    title: str,
+    main: str,
+    share_path: str,
+    *,
+    charset_meta: str | None = "utf-8",
+    dead: str | None = None,
+    footer_extra: str = "",
+) -> str:
     """A full page: head, header, ticker, modal, main, sidebar, share, footer."""
     parts = [head(ctx, title, charset_meta), header(ctx), ticker(ctx), modal(ctx)]
     side = sidebar(ctx, dead) + (heavy_sidebars(ctx) if ctx.corpus.heavy else "")
     if ctx.bare:
-        parts.append(f'<table class="{ctx.cls("main")}" width="100%"><tr><td valign="top">{main}</td>\n'
-                     f'<td valign="top">{side}</td></tr></table>\n')
+        parts.append(
+            f'<table class="{ctx.cls("main")}" width="100%"><tr><td valign="top">{main}</td>\n'
+            f'<td valign="top">{side}</td></tr></table>\n'
+        )
     else:
         parts.append(f'<div class="{ctx.cls("main")}">\n{main}</div>\n{side}')
     parts.append(share(ctx, share_path, title))

@@ -36,9 +36,10 @@ import re
 import socket
 import struct
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .generator import Corpus
@@ -53,11 +54,11 @@ class FaultContext:
     key: str  # canonical page key
     count: int  # requests for *key* so far, this one included
     keep_alive: bool  # what the client asked for
-    writer: "asyncio.StreamWriter"
+    writer: asyncio.StreamWriter
     normal: Callable[[], tuple[int, str, bytes]]  # (status, content type, body) of the real page
     respond: Callable[[], Awaitable[bool]]  # send the real page; returns keep-alive
     send: Callable[[int, str, bytes], Awaitable[bool]]  # well-formed response with any status/body
-    plan: "FaultPlan | None" = None  # the plan that chose this fault (its knobs: other_host, slow_seconds, ...)
+    plan: FaultPlan | None = None  # the plan that chose this fault (its knobs: other_host, slow_seconds, ...)
 
 
 Handler = Callable[[FaultContext], Awaitable[bool]]
@@ -85,17 +86,34 @@ async def error_once(ctx: FaultContext) -> bool:
 
 # --- the catalogue of real-site faults --------------------------------------
 
-_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
-async def raw_response(ctx: FaultContext, status: int, headers: list[tuple[str, str]], body: bytes = b"",
-                       length: int | None = None, keep: bool | None = None) -> bool:
+async def raw_response(
+    ctx: FaultContext,
+    status: int,
+    headers: list[tuple[str, str]],
+    body: bytes = b"",
+    length: int | None = None,
+    keep: bool | None = None,
+) -> bool:
     """Write a response by hand: any status, extra headers, and a Content-Length
     that may differ from the body sent (``length=None``: the body's; -1: none)."""
     keep = ctx.keep_alive if keep is None else keep
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}", f"Date: {formatdate(usegmt=True)}",
-             "Server: newsagg-replica", *(f"{k}: {v}" for k, v in headers)]
+    lines = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}",
+        f"Date: {formatdate(usegmt=True)}",
+        "Server: newsagg-replica",
+        *(f"{k}: {v}" for k, v in headers),
+    ]
     if length != -1:
         lines.append(f"Content-Length: {len(body) if length is None else length}")
     lines.append(f"Connection: {'keep-alive' if keep else 'close'}")
@@ -107,8 +125,10 @@ async def raw_response(ctx: FaultContext, status: int, headers: list[tuple[str, 
 
 
 def _error_page(status: int) -> bytes:
-    return (f"<!DOCTYPE html><html><head><title>{status}</title></head><body><h1>{status} "
-            f"{_REASONS.get(status, '')}</h1></body></html>\n").encode()
+    return (
+        f"<!DOCTYPE html><html><head><title>{status}</title></head><body><h1>{status} "
+        f"{_REASONS.get(status, '')}</h1></body></html>\n"
+    ).encode()
 
 
 def _knob(ctx: FaultContext, name: str):
@@ -118,6 +138,7 @@ def _knob(ctx: FaultContext, name: str):
 def _status_handler(status: int) -> Handler:
     async def status_error(ctx: FaultContext) -> bool:
         return await ctx.send(status, "text/html; charset=utf-8", _error_page(status))
+
     status_error.__doc__ = f"HTTP {status} with a small error page."
     return status_error
 
@@ -129,8 +150,12 @@ for _status in (500, 502, 503):
 @register("status_429")
 async def status_429(ctx: FaultContext) -> bool:
     """HTTP 429 with ``Retry-After: <plan.retry_after>`` (seconds)."""
-    return await raw_response(ctx, 429, [("Content-Type", "text/html; charset=utf-8"),
-                                         ("Retry-After", str(_knob(ctx, "retry_after")))], _error_page(429))
+    return await raw_response(
+        ctx,
+        429,
+        [("Content-Type", "text/html; charset=utf-8"), ("Retry-After", str(_knob(ctx, "retry_after")))],
+        _error_page(429),
+    )
 
 
 @register("slow")
@@ -214,8 +239,10 @@ async def redirect_offsite(ctx: FaultContext) -> bool:
 @register("not_html")
 async def not_html(ctx: FaultContext) -> bool:
     """200 with a PDF (``application/pdf``) where the page should be."""
-    body = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    body = (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
     return await ctx.send(200, "application/pdf", body)
 
 
@@ -297,10 +324,13 @@ async def foreign_links(ctx: FaultContext) -> bool:
     (:func:`foreign_source_link`)."""
     status, ctype, body = ctx.normal()
     other = _knob(ctx, "other_host").rstrip("/")
-    block = (f'<div class="partners"><a href="{other}{ctx.key}">{ctx.key}</a> <a href="{other}/fr/">Accueil</a> '
-             f'<a href="{other}/fr/lematin">Le Matin</a> <a href="{other}/fr/lematin/2016?page=2">2016</a></div>\n')
-    body = _SOURCE_LINK.sub(lambda m: m.group(1) + foreign_source_link(other, ctx.key).encode() + m.group(3), body,
-                            count=1)
+    block = (
+        f'<div class="partners"><a href="{other}{ctx.key}">{ctx.key}</a> <a href="{other}/fr/">Accueil</a> '
+        f'<a href="{other}/fr/lematin">Le Matin</a> <a href="{other}/fr/lematin/2016?page=2">2016</a></div>\n'
+    )
+    body = _SOURCE_LINK.sub(
+        lambda m: m.group(1) + foreign_source_link(other, ctx.key).encode() + m.group(3), body, count=1
+    )
     return await ctx.send(status, ctype, body.replace(b"</body>", block.encode() + b"</body>", 1))
 
 
@@ -325,8 +355,14 @@ MODES: dict[str, Mode] = {
     "status_503_once": Mode("status_503", 1, True, None, True, "503 once, then OK: retried"),
     "status_503_twice": Mode("status_503", 2, True, None, True, "503 twice, then OK: retried"),
     "status_429": Mode("status_429", 1, True, None, True, "429 + Retry-After once: retried after the delay"),
-    "status_429_always": Mode("status_429", None, False, "http_429", False,
-                              "429 + Retry-After every time: retried (delay capped), then given up"),
+    "status_429_always": Mode(
+        "status_429",
+        None,
+        False,
+        "http_429",
+        False,
+        "429 + Retry-After every time: retried (delay capped), then given up",
+    ),
     "slow_once": Mode("slow", 1, True, None, False, "no answer within the download timeout once: retried"),
     "slow": Mode("slow", None, False, "timeout", False, "never answers in time: retried, then given up"),
     "reset_once": Mode("reset", 1, True, None, False, "connection reset mid-body once: retried"),
@@ -334,17 +370,36 @@ MODES: dict[str, Mode] = {
     "truncated_once": Mode("truncated", 1, True, None, False, "body shorter than Content-Length once: retried"),
     "truncated": Mode("truncated", None, False, "truncated", False, "body shorter than Content-Length every time"),
     "too_large": Mode("too_large", None, False, "too_large", False, "over DOWNLOAD_MAXSIZE (declared): not retried"),
-    "too_large_undeclared": Mode("too_large_undeclared", None, False, "too_large", False,
-                                 "over DOWNLOAD_MAXSIZE, no Content-Length: cut off, not retried"),
+    "too_large_undeclared": Mode(
+        "too_large_undeclared",
+        None,
+        False,
+        "too_large",
+        False,
+        "over DOWNLOAD_MAXSIZE, no Content-Length: cut off, not retried",
+    ),
     "redirect_loop": Mode("redirect_loop", None, False, "redirect_loop", False, "a -> a?loop=1 -> a"),
-    "redirect_offsite": Mode("redirect_offsite", None, False, "offsite_redirect", False,
-                             "redirect to another host: never followed"),
+    "redirect_offsite": Mode(
+        "redirect_offsite", None, False, "offsite_redirect", False, "redirect to another host: never followed"
+    ),
     "not_html": Mode("not_html", None, False, "not_html", False, "a PDF (application/pdf)"),
     "garbage": Mode("garbage", None, False, "garbage", False, "random bytes served as text/html"),
-    "wrong_charset": Mode("wrong_charset", None, True, None, False,
-                          "header and <meta> declare the wrong charset: fixed by UTF-8 validity + fallback"),
-    "deep_nesting": Mode("deep_nesting", None, True, None, False,
-                         "9000 unclosed wrapper elements (over the parser's depth limit): flattened"),
+    "wrong_charset": Mode(
+        "wrong_charset",
+        None,
+        True,
+        None,
+        False,
+        "header and <meta> declare the wrong charset: fixed by UTF-8 validity + fallback",
+    ),
+    "deep_nesting": Mode(
+        "deep_nesting",
+        None,
+        True,
+        None,
+        False,
+        "9000 unclosed wrapper elements (over the parser's depth limit): flattened",
+    ),
     "unclosed_html": Mode("unclosed_html", None, True, None, False, "optional and inline end tags missing"),
 }
 
@@ -383,14 +438,14 @@ class FaultPlan:
     #: (key, count, monotonic time, fault or None) of every request to a key with a rule.
     events: list[tuple[str, int, float, str | None]] = field(default_factory=list)
 
-    def add(self, key: str, fault: str, times: int | None = 1) -> "FaultPlan":
+    def add(self, key: str, fault: str, times: int | None = 1) -> FaultPlan:
         """Fault the page *key* (canonical path, e.g. ``/fr/lematin/2016``); chainable."""
         if fault not in HANDLERS:
             raise KeyError(f"unknown fault {fault!r}; registered: {sorted(HANDLERS)}")
         self.rules[key] = Rule(fault, times)
         return self
 
-    def add_matcher(self, matcher: Matcher) -> "FaultPlan":
+    def add_matcher(self, matcher: Matcher) -> FaultPlan:
         """Add ``matcher(key, count) -> fault name | None`` for pattern-wide faults; chainable."""
         self.matchers.append(matcher)
         return self
@@ -409,18 +464,22 @@ class FaultPlan:
                 return fault
         return None
 
-    def keys(self, modes: "list[str] | None" = None, recoverable: bool | None = None) -> list[str]:
+    def keys(self, modes: list[str] | None = None, recoverable: bool | None = None) -> list[str]:
         """Page keys assigned to *modes* (default: all), optionally only (un)recoverable ones."""
-        return [k for m, ks in self.assigned.items() if (modes is None or m in modes)
-                and (recoverable is None or MODES[m].recoverable == recoverable) for k in ks]
+        return [
+            k
+            for m, ks in self.assigned.items()
+            if (modes is None or m in modes) and (recoverable is None or MODES[m].recoverable == recoverable)
+            for k in ks
+        ]
 
     @classmethod
-    def none(cls) -> "FaultPlan":
+    def none(cls) -> FaultPlan:
         """No faults at all."""
         return cls()
 
     @classmethod
-    def default(cls, corpus: "Corpus") -> "FaultPlan":
+    def default(cls, corpus: Corpus) -> FaultPlan:
         """The corpus's built-in handful: 2 articles and 1 listing page answer 500 once."""
         plan = cls()
         for key in corpus.error_once_paths:
@@ -428,7 +487,7 @@ class FaultPlan:
         return plan
 
     @classmethod
-    def for_modes(cls, corpus: "Corpus", modes: "list[str] | str", per_mode: int = 2, **knobs) -> "FaultPlan":
+    def for_modes(cls, corpus: Corpus, modes: list[str] | str, per_mode: int = 2, **knobs) -> FaultPlan:
         """Apply each mode of *modes* (names from :data:`MODES`, or ``"all"``) to
         *per_mode* article pages (plus one listing page for the recoverable
         5xx/429 modes), chosen deterministically from the corpus's seed.
@@ -448,8 +507,9 @@ class FaultPlan:
         skip = paired | set(corpus.error_once_paths)
         pool = [i for i in range(len(corpus)) if corpus.path(i) not in skip]
         rng.shuffle(pool)
-        listings = [corpus.listing_path(s, n) for s in corpus.sources
-                    for n in range(2, corpus.listing_page_count(s.slug) + 1)]
+        listings = [
+            corpus.listing_path(s, n) for s in corpus.sources for n in range(2, corpus.listing_page_count(s.slug) + 1)
+        ]
         listings = [p for p in listings if p not in skip]
         rng.shuffle(listings)
         for name in names:

@@ -14,7 +14,7 @@ import random
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,7 @@ class Extras:
 _EPOCH = datetime(2000, 1, 1)  # local minutes are counted from here
 _ED1_START, _ED1_END = datetime(2022, 7, 1), datetime(2025, 7, 1)
 _RAMADAN = datetime(2025, 3, 10, 12, 0)  # Morocco is UTC+0 during Ramadan 2025
-_ZONES = (("GMT", timezone.utc), ("UTC", timezone.utc), ("+01:00", timezone(timedelta(hours=1))))
+_ZONES = (("GMT", UTC), ("UTC", UTC), ("+01:00", timezone(timedelta(hours=1))))
 
 
 def _minutes(dt: datetime) -> int:
@@ -116,9 +116,17 @@ class Corpus:
     the records are the same.
     """
 
-    def __init__(self, site: str = "maghress", n_articles: int = 240, seed: int = 1,
-                 edition: int = 1, per_page: int = 10, js: bool = False, js_rate: float = 0.15,
-                 heavy: bool = True):
+    def __init__(
+        self,
+        site: str = "maghress",
+        n_articles: int = 240,
+        seed: int = 1,
+        edition: int = 1,
+        per_page: int = 10,
+        js: bool = False,
+        js_rate: float = 0.15,
+        heavy: bool = True,
+    ):
         if site not in SITES:
             raise ValueError(f"unknown site {site!r}; one of {sorted(SITES)}")
         if n_articles < 12:
@@ -170,8 +178,10 @@ class Corpus:
         navs = ("next+numbers", "numbers", "suivante", "numbers+suivante")
         # Pagination shape alternates; link style is decorrelated from it so
         # both shapes meet every link style.
-        return [Source(i, name, slug, domain, "query" if i % 2 == 0 else "path", navs[(i // 2 + i) % 4])
-                for i, (name, slug, domain) in enumerate(bank.SOURCES[self.site][:count])]
+        return [
+            Source(i, name, slug, domain, "query" if i % 2 == 0 else "path", navs[(i // 2 + i) % 4])
+            for i, (name, slug, domain) in enumerate(bank.SOURCES[self.site][:count])
+        ]
 
     def _generate_edition1(self, rng: random.Random) -> None:
         n, S = self.n_articles, len(self.sources)
@@ -205,9 +215,11 @@ class Corpus:
                     counts[s] += 1
         # Guarantee the rare cases even in small corpora (never on the Ramadan article).
         forced = rng.sample([i for i in range(min(n, 5000)) if i != ramadan_idx], 11)
-        for i, k in zip(forced[:6], (DATE_NONE, DATE_NONE, DATE_IMPOSSIBLE, DATE_IMPOSSIBLE, DATE_ZONED, DATE_ZONED)):
+        for i, k in zip(
+            forced[:6], (DATE_NONE, DATE_NONE, DATE_IMPOSSIBLE, DATE_IMPOSSIBLE, DATE_ZONED, DATE_ZONED), strict=False
+        ):
             flags[i] = flags[i] & ~7 | k
-        for i, (v, e, d) in zip(forced[6:], ((0, 1, 0), (1, 1, 1), (2, 1, 2), (2, 0, 0), (1, 0, 1))):
+        for i, (v, e, d) in zip(forced[6:], ((0, 1, 0), (1, 1, 1), (2, 1, 2), (2, 0, 0), (1, 0, 1)), strict=False):
             flags[i] = flags[i] & 0x100 | v << 3 | e << 5 | d << 6 | flags[i] & 7
         flags[forced[0]] &= 0xFF  # one article without original_url
         if ramadan_idx >= 0:
@@ -349,7 +361,7 @@ class Corpus:
         """Indices of a source's articles, newest first."""
         members = self._by_source[self._slug_index[slug].index]
         k = bisect_left(members, self.snapshot_size(edition or self.edition))
-        return members[k - 1::-1].tolist() if k else []
+        return members[k - 1 :: -1].tolist() if k else []
 
     def listing_page_count(self, slug: str, edition: int | None = None) -> int:
         """Number of listing pages of a source (at least 1)."""
@@ -370,8 +382,13 @@ class Corpus:
     def flags(self, i: int) -> dict:
         """Light per-article flags (no text generated)."""
         f = self._flags[i]
-        return {"date_kind": DATE_KINDS[f & 7], "variant": VARIANTS[f >> 3 & 3], "encoding": ENCODINGS[f >> 5 & 1],
-                "declaration": DECLARATIONS[f >> 6 & 3], "has_original_url": bool(f >> 8 & 1)}
+        return {
+            "date_kind": DATE_KINDS[f & 7],
+            "variant": VARIANTS[f >> 3 & 3],
+            "encoding": ENCODINGS[f >> 5 & 1],
+            "declaration": DECLARATIONS[f >> 6 & 3],
+            "has_original_url": bool(f >> 8 & 1),
+        }
 
     def other_charset_paragraph(self, i: int) -> int | None:
         """Index of the paragraph of article *i* served in the other charset (a
@@ -429,8 +446,17 @@ class Corpus:
         rng = random.Random(f"{self._key}:{i}:extras")
         src = self.source_of(i)
         r = rng.random()
-        form = AUTHOR_LINK if r < 0.2 else AUTHOR_AFTER if r < 0.32 else AUTHOR_PAR if r < 0.44 else \
-            AUTHOR_PAR_LINK if r < 0.48 else AUTHOR_NONE
+        form = (
+            AUTHOR_LINK
+            if r < 0.2
+            else AUTHOR_AFTER
+            if r < 0.32
+            else AUTHOR_PAR
+            if r < 0.44
+            else AUTHOR_PAR_LINK
+            if r < 0.48
+            else AUTHOR_NONE
+        )
         name = slug = None
         if form != AUTHOR_NONE:
             pool = bank.AUTHORS if form not in (AUTHOR_PAR, AUTHOR_PAR_LINK) else bank.AUTHORS_NAMED
@@ -466,12 +492,25 @@ class Corpus:
         url_rng = random.Random(f"{self._key}:{i}:url")
         original = _original_url(src, title, dt, url_rng) if f["has_original_url"] else None
         return Article(
-            index=i, source=src, article_id=str(self._ids[i]), title=title,
+            index=i,
+            source=src,
+            article_id=str(self._ids[i]),
+            title=title,
             paragraphs=tuple(" ".join(p) for p in paras),
-            published_raw=raw, published_at=at, original_url=original, variant=f["variant"],
-            encoding=f["encoding"], declaration=f["declaration"], edition=self.edition_of(i),
-            author=ex.author, author_slug=ex.author_slug, author_form=ex.author_form, doubled=ex.doubled,
-            promo=ex.promo, promo_glued=ex.promo_glued, layout=ex.layout,
+            published_raw=raw,
+            published_at=at,
+            original_url=original,
+            variant=f["variant"],
+            encoding=f["encoding"],
+            declaration=f["declaration"],
+            edition=self.edition_of(i),
+            author=ex.author,
+            author_slug=ex.author_slug,
+            author_form=ex.author_form,
+            doubled=ex.doubled,
+            promo=ex.promo,
+            promo_glued=ex.promo_glued,
+            layout=ex.layout,
             next_path=self.path(nxt) if nxt is not None else None,
         )
 
@@ -511,20 +550,37 @@ class Corpus:
             no_url += not f["has_original_url"]
         listing_pages = sum(self.listing_page_count(s.slug) for s in self.sources)
         return {
-            "site": self.site, "seed": self.seed, "edition": self.edition, "articles": len(self),
-            "sources": len(self.sources), "listing_pages": listing_pages,
+            "site": self.site,
+            "seed": self.seed,
+            "edition": self.edition,
+            "articles": len(self),
+            "sources": len(self.sources),
+            "listing_pages": listing_pages,
             "pagination": {s.slug: f"{s.pagination}/{s.nav}" for s in self.sources},
-            **counts, "without_original_url": no_url,
-            "republication_pairs": len(self._rep_pairs), "near_duplicate_pairs": len(self._near_pairs),
-            "dead_links": len(self.dead_paths), "error_once": list(self.error_once_paths), **extras,
+            **counts,
+            "without_original_url": no_url,
+            "republication_pairs": len(self._rep_pairs),
+            "near_duplicate_pairs": len(self._near_pairs),
+            "dead_links": len(self.dead_paths),
+            "error_once": list(self.error_once_paths),
+            **extras,
         }
 
 
 def _flags_from_bits(b: int) -> int:
     """Pack date kind, variant, encoding, declaration, has_url from random bits."""
     r = (b & 0x3FF) / 1024
-    kind = DATE_TIME if r < 0.25 else DATE_ZONED if r < 0.27 else DATE_NONE if r < 0.29 else \
-        DATE_IMPOSSIBLE if r < 0.30 else DATE_ONLY
+    kind = (
+        DATE_TIME
+        if r < 0.25
+        else DATE_ZONED
+        if r < 0.27
+        else DATE_NONE
+        if r < 0.29
+        else DATE_IMPOSSIBLE
+        if r < 0.30
+        else DATE_ONLY
+    )
     r = (b >> 10 & 0xFF) / 256
     variant = 0 if r < 0.4 else 1 if r < 0.75 else 2
     enc = 1 if (b >> 18 & 0xFF) < 38 else 0  # ~15% windows-1252

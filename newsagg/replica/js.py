@@ -54,7 +54,7 @@ _LISTING_SCRIPT = """<script>
 })();
 </script>
 """
-_FETCH = 'fetch(%s).then(function (r) { return r.json(); }).then(show);'
+_FETCH = "fetch(%s).then(function (r) { return r.json(); }).then(show);"
 
 _ARTICLE_SCRIPT = """<script>
 (function () {
@@ -117,16 +117,21 @@ def listing_data(ctx: Ctx, src: Source, page: int) -> dict:
     """What a scripted listing page shows: entries (with listing dates) and prev/next."""
     c = ctx.corpus
     pages = c.listing_page_count(src.slug)
-    members = c.source_articles(src.slug)[(page - 1) * c.per_page: page * c.per_page]
+    members = c.source_articles(src.slug)[(page - 1) * c.per_page : page * c.per_page]
     entries = []
     for i in members:
         entry = {"url": c.path(i), "title": c.title(i)}
         if c.flags(i)["date_kind"] not in ("none", "impossible"):
             entry["date"] = chrome.french_date(c.local_datetime(i), ctx.rng.randrange(4))
         entries.append(entry)
-    return {"source": src.name, "page": page, "pages": pages, "articles": entries,
-            "prev": Corpus.listing_path(src, page - 1) if page > 1 else None,
-            "next": Corpus.listing_path(src, page + 1) if page < pages else None}
+    return {
+        "source": src.name,
+        "page": page,
+        "pages": pages,
+        "articles": entries,
+        "prev": Corpus.listing_path(src, page - 1) if page > 1 else None,
+        "next": Corpus.listing_path(src, page + 1) if page < pages else None,
+    }
 
 
 def render_js_listing(ctx: Ctx, src: Source, page: int, mode: str) -> str:
@@ -137,10 +142,11 @@ def render_js_listing(ctx: Ctx, src: Source, page: int, mode: str) -> str:
         loader = _FETCH % _json(feed_path(src.slug, page))
     else:
         loader = f"show(window.__LISTING__ = {_json(listing_data(ctx, src, page))});"
-    main = (f"<h1>{escape(src.name)}</h1>\n<ul class=\"{ctx.cls('list')}\" id=\"js-list\"></ul>\n"
-            f"<div class=\"{ctx.cls('pager')}\" id=\"js-pager\"></div>\n"
-            "<noscript>Activez JavaScript pour afficher les articles.</noscript>\n"
-            + _LISTING_SCRIPT % loader)
+    main = (
+        f'<h1>{escape(src.name)}</h1>\n<ul class="{ctx.cls("list")}" id="js-list"></ul>\n'
+        f'<div class="{ctx.cls("pager")}" id="js-pager"></div>\n'
+        "<noscript>Activez JavaScript pour afficher les articles.</noscript>\n" + _LISTING_SCRIPT % loader
+    )
     return chrome.page(ctx, title, main, Corpus.listing_path(src, page))
 
 
@@ -151,14 +157,28 @@ def render_feed(ctx: Ctx, src: Source, page: int) -> bytes:
 
 def render_js_article(ctx: Ctx, art: Article, dead: str | None) -> str:
     """An article page whose title, byline, body and source link are built by script."""
-    data = {"title": art.title, "source": art.source.name, "date": art.published_raw,
-            "paragraphs": served_paragraphs(art), "original_url": art.original_url,
-            "source_link": chrome.SOURCE_LINK}
+    data = {
+        "title": art.title,
+        "source": art.source.name,
+        "date": art.published_raw,
+        "paragraphs": served_paragraphs(art),
+        "original_url": art.original_url,
+        "source_link": chrome.SOURCE_LINK,
+    }
     if art.author_form not in (AUTHOR_NONE, AUTHOR_PAR):  # any linked form: in the byline
         data["author"] = {"text": art.author or bank.JUNK_AUTHOR_TEXT, "href": f"/fr/author/{art.author_slug}"}
-    main = (f'<div class="post" id="js-article"></div>\n<script>window.__ARTICLE__ = {_json(data)};</script>\n'
-            + _ARTICLE_SCRIPT)
+    main = (
+        f'<div class="post" id="js-article"></div>\n<script>window.__ARTICLE__ = {_json(data)};</script>\n'
+        + _ARTICLE_SCRIPT
+    )
     meta = art.encoding if art.declaration in ("meta", "both") else None
     printable = f'<a href="/fr/print/{art.source.slug}/{art.article_id}">Imprimer</a> · '
-    return chrome.page(ctx, f"{art.title} - {ctx.corpus.site_name}", main, art.path, charset_meta=meta,
-                       dead=dead, footer_extra=printable)
+    return chrome.page(
+        ctx,
+        f"{art.title} - {ctx.corpus.site_name}",
+        main,
+        art.path,
+        charset_meta=meta,
+        dead=dead,
+        footer_extra=printable,
+    )

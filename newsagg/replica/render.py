@@ -64,9 +64,10 @@ def resolve(corpus: Corpus, target: str) -> Route:
     if path in ("/fr/author", "/fr/author/"):
         return Route("author", "/fr/author", number=-1)
     if path.startswith("/fr/author/"):
-        k = _AUTHOR_SLUGS.get(path[len("/fr/author/"):].rstrip("/"))
-        return Route("author", f"/fr/author/{bank.AUTHORS[k][1]}", number=k) if k is not None \
-            else Route("notfound", path)
+        k = _AUTHOR_SLUGS.get(path[len("/fr/author/") :].rstrip("/"))
+        return (
+            Route("author", f"/fr/author/{bank.AUTHORS[k][1]}", number=k) if k is not None else Route("notfound", path)
+        )
     if path == "/fr/contact":
         return Route("contact", path)
     if path == "/fr/recherche":
@@ -154,7 +155,7 @@ def render(corpus: Corpus, route: Route, host: str) -> Response:
             k = corpus.other_charset_paragraph(i)
             if k is not None:  # one paragraph in the other charset (encode_page)
                 paras = art.paragraphs
-                art = dataclasses.replace(art, paragraphs=(*paras[:k], chrome.Fragment(paras[k]), *paras[k + 1:]))
+                art = dataclasses.replace(art, paragraphs=(*paras[:k], chrome.Fragment(paras[k]), *paras[k + 1 :]))
             html = render_article(ctx, art, dead)
         return Response(200, *encode_page(html, art.encoding, art.declaration))
     ctx = Ctx(corpus, host, random.Random(f"{key}:page:{route.key}"), corpus.edition)
@@ -185,16 +186,20 @@ def render_author(ctx: Ctx, k: int) -> str:
     requests these; they exist so that following one would show."""
     c = ctx.corpus
     if k < 0:
-        items = "\n".join(f'<li><a href="/fr/author/{slug}">{escape(name or bank.JUNK_AUTHOR_TEXT)}</a></li>'
-                          for name, slug in bank.AUTHORS)
+        items = "\n".join(
+            f'<li><a href="/fr/author/{slug}">{escape(name or bank.JUNK_AUTHOR_TEXT)}</a></li>'
+            for name, slug in bank.AUTHORS
+        )
         return chrome.page(ctx, f"Auteurs - {c.site_name}", f"<h1>Auteurs</h1>\n<ul>\n{items}\n</ul>\n", "/fr/author")
     name, slug = bank.AUTHORS[k]
     mine = [i for i in c.latest(400) if c.extras(i).author_slug == slug][:8]
     entries = []
     for i in mine:
         words = " ".join(c.article(i).paragraphs[0].split()[:25])
-        entries.append(f'<li><a href="{chrome.href(ctx, c.path(i), "author")}">{escape(c.title(i))}</a>'
-                       f"<p>{escape(words, quote=False)} (...)</p></li>")
+        entries.append(
+            f'<li><a href="{chrome.href(ctx, c.path(i), "author")}">{escape(c.title(i))}</a>'
+            f"<p>{escape(words, quote=False)} (...)</p></li>"
+        )
     entries = entries + entries[: max(1, len(entries) // 2)]  # entries repeated
     title = name or bank.JUNK_AUTHOR_TEXT
     main = f"<h1>{escape(title)}</h1>\n<ul>\n" + "\n".join(entries) + "\n</ul>\n"
@@ -204,7 +209,10 @@ def render_author(ctx: Ctx, k: int) -> str:
 def _simple(ctx: Ctx, route: Route) -> str:
     c = ctx.corpus
     if route.kind == "contact":
-        title, text = "Contact", f"Pour nous écrire : contact@{c.site}.com. Nous ne sommes pas responsables du contenu des sources."
+        title, text = (
+            "Contact",
+            f"Pour nous écrire : contact@{c.site}.com. Nous ne sommes pas responsables du contenu des sources.",
+        )
     elif route.kind == "search":
         title, text = "Recherche", "Saisissez un ou plusieurs mots-clés."
     else:
@@ -216,14 +224,21 @@ def _simple(ctx: Ctx, route: Route) -> str:
 
 def _arabic(corpus: Corpus) -> str:
     """The Arabic section: out of scope, a crawler of /fr/ must not wander here."""
-    links = "\n".join(f'<li><a href="/{s.slug}">{escape(s.name)}</a> · <a href="/{s.slug}/{1000 + k}">مقال</a></li>'
-                      for k, s in enumerate(corpus.sources))
-    return (f'<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{corpus.site_name} - '
-            'أخبار</title></head>\n<body><h1>آخر الأخبار</h1>\n<ul>\n' + links +
-            '\n</ul>\n<a href="/fr/">Version française</a></body></html>\n')
+    links = "\n".join(
+        f'<li><a href="/{s.slug}">{escape(s.name)}</a> · <a href="/{s.slug}/{1000 + k}">مقال</a></li>'
+        for k, s in enumerate(corpus.sources)
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{corpus.site_name} - '
+        "أخبار</title></head>\n<body><h1>آخر الأخبار</h1>\n<ul>\n"
+        + links
+        + '\n</ul>\n<a href="/fr/">Version française</a></body></html>\n'
+    )
 
 
 def _not_found(corpus: Corpus, path: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>Page introuvable - '
-            f'{corpus.site_name}</title></head>\n<body><h1>Page introuvable</h1>\n<p>La page '
-            f'{escape(path)} n\'existe pas ou a été supprimée.</p><a href="/fr/">Accueil</a></body></html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>Page introuvable - '
+        f"{corpus.site_name}</title></head>\n<body><h1>Page introuvable</h1>\n<p>La page "
+        f'{escape(path)} n\'existe pas ou a été supprimée.</p><a href="/fr/">Accueil</a></body></html>\n'
+    )

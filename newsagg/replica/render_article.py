@@ -14,9 +14,11 @@ from . import bank, chrome
 from .chrome import Ctx, esc, inline_html, spaced
 from .generator import AUTHOR_AFTER, AUTHOR_LINK, AUTHOR_PAR_LINK, Article, served_paragraphs
 
-_SCRIPT = ('<script type="text/javascript">\n  var googletag = googletag || {};\n'
-           '  googletag.cmd = [];  /* Publicité : ne pas supprimer */\n'
-           '  document.write("<div id=\\"pub\\">Publicité</div>");\n</script>')
+_SCRIPT = (
+    '<script type="text/javascript">\n  var googletag = googletag || {};\n'
+    "  googletag.cmd = [];  /* Publicité : ne pas supprimer */\n"
+    '  document.write("<div id=\\"pub\\">Publicité</div>");\n</script>'
+)
 
 
 def _img(rng: random.Random) -> str:
@@ -79,9 +81,11 @@ def _is_subheading(para: str) -> bool:
 def semantic(ctx: Ctx, art: Article) -> str:
     """``<article><h1>…</h1><p class="byline">…</p><p>…</p>…</article>``."""
     rng = ctx.rng
-    out = [f'<article class="post">\n<h1 class="entry-title">{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n',
-           f'<p class="byline">{_byline(ctx, art, link=True)}</p>{_after_byline(ctx, art)}\n',
-           _img(rng) if rng.random() < 0.5 else ""]
+    out = [
+        f'<article class="post">\n<h1 class="entry-title">{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n',
+        f'<p class="byline">{_byline(ctx, art, link=True)}</p>{_after_byline(ctx, art)}\n',
+        _img(rng) if rng.random() < 0.5 else "",
+    ]
     for k, para in enumerate(served_paragraphs(art)):
         out.append(_extras(rng, k))
         body = inline_html(para, rng)
@@ -113,11 +117,12 @@ def legacy(ctx: Ctx, art: Article) -> str:
             content += rng.choice(("<br>", "<br>", "<br>\n", "<br><br>", "<br />\n<br />\n  "))
         content += seg
     link = _source_link(ctx, art)
-    return (f'<div class="article_block">\n<span class="articletitle">{inline_html(art.title, rng, nasty=0.5, links=False)}'
-            f'</span><br>\n<span class="articlenewspaper">{_byline(ctx, art, link=False)}</span>'
-            f'{_after_byline(ctx, art)}<br><br>\n'
-            f'<span class="articlecontent">{content}</span>\n'
-            + (f"<br><br>{link}\n" if link else "") + "</div>\n")
+    return (
+        f'<div class="article_block">\n<span class="articletitle">{inline_html(art.title, rng, nasty=0.5, links=False)}'
+        f'</span><br>\n<span class="articlenewspaper">{_byline(ctx, art, link=False)}</span>'
+        f"{_after_byline(ctx, art)}<br><br>\n"
+        f'<span class="articlecontent">{content}</span>\n' + (f"<br><br>{link}\n" if link else "") + "</div>\n"
+    )
 
 
 def bare(ctx: Ctx, art: Article) -> str:
@@ -129,15 +134,17 @@ def bare(ctx: Ctx, art: Article) -> str:
 
     title = inline_html(art.title, rng, nasty=0.5, links=False)
     title = f"<div><b>{title}</b></div>" if rng.random() < 0.5 else f"<font size=5>{title}</font>"
-    out = [f'<div class="{cls()}"><div class="{cls()}">{title}</div>\n',
-           f'<div class="{cls()}">{_byline(ctx, art, link=rng.random() < 0.5)}</div>{_after_byline(ctx, art)}\n']
+    out = [
+        f'<div class="{cls()}"><div class="{cls()}">{title}</div>\n',
+        f'<div class="{cls()}">{_byline(ctx, art, link=rng.random() < 0.5)}</div>{_after_byline(ctx, art)}\n',
+    ]
     as_divs = rng.random() < 0.5
     out.append(f'<div class="{cls()}"><table><tr><td class="{cls()}">\n')
     for k, para in enumerate(served_paragraphs(art)):
         extra = _extras(rng, k)
         body = inline_html(para, rng)
         if as_divs:
-            out.append(f"{extra}<div class=\"{cls()}\">{body}</div>\n")
+            out.append(f'{extra}<div class="{cls()}">{body}</div>\n')
         else:
             out.append((rng.choice(("<br>", "<br><br>", "<br>\n")) if k else "") + extra + body)
     out.append("\n</td></tr></table></div>\n")
@@ -152,19 +159,29 @@ def old(ctx: Ctx, art: Article) -> str:
     """The older turess layout: ``Tweet Share`` widgets around the text, paragraphs
     split by ``<br>``, and a ``Suivant`` link to the source's next article."""
     rng = ctx.rng
-    share = ('<div class="share-buttons"><a class="twitter-share-button" href="https://twitter.com/share">Tweet</a>'
-             f' <a href="https://www.facebook.com/sharer.php?u={escape(ctx.absolute(art.path))}">Share</a></div>\n')
+    share = (
+        '<div class="share-buttons"><a class="twitter-share-button" href="https://twitter.com/share">Tweet</a>'
+        f' <a href="https://www.facebook.com/sharer.php?u={escape(ctx.absolute(art.path))}">Share</a></div>\n'
+    )
     content = "<br><br>\n".join(inline_html(p, rng) for p in served_paragraphs(art))
     # Some pages glue the widget's links to the first line of the text (same block).
     glued = rng.random() < 0.4
     if glued:
-        content = share[share.index("<a "):share.rindex("</div>")] + " " + content
-    out = [(f'<div id="article-{art.article_id}" class="post-old">\n<h1 class="titre">'
-            f'{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n'),
-           f'<div class="infos">{_byline(ctx, art, link=True)}</div>{_after_byline(ctx, art)}\n',
-           "" if glued else share, f'<div class="texte">{content}</div>\n', share.replace("</a> <a", "</a>\n<a")]
+        content = share[share.index("<a ") : share.rindex("</div>")] + " " + content
+    out = [
+        (
+            f'<div id="article-{art.article_id}" class="post-old">\n<h1 class="titre">'
+            f"{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n"
+        ),
+        f'<div class="infos">{_byline(ctx, art, link=True)}</div>{_after_byline(ctx, art)}\n',
+        "" if glued else share,
+        f'<div class="texte">{content}</div>\n',
+        share.replace("</a> <a", "</a>\n<a"),
+    ]
     if art.next_path:
-        out.append(f'<div class="suivant"><a href="{chrome.href(ctx, art.next_path, messy=False)}">Suivant »</a></div>\n')
+        out.append(
+            f'<div class="suivant"><a href="{chrome.href(ctx, art.next_path, messy=False)}">Suivant »</a></div>\n'
+        )
     link = _source_link(ctx, art)
     if link:
         out.append(f"<p>{link}</p>\n")
@@ -180,14 +197,24 @@ def render_article(ctx: Ctx, art: Article, dead: str | None) -> str:
     main = RENDERERS[art.layout or art.variant](ctx, art)
     meta = art.encoding if art.declaration in ("meta", "both") else None
     printable = f'<a href="/fr/print/{art.source.slug}/{art.article_id}">Imprimer</a> · '
-    return chrome.page(ctx, f"{art.title} - {ctx.corpus.site_name}", main, art.path, charset_meta=meta,
-                       dead=dead, footer_extra=printable)
+    return chrome.page(
+        ctx,
+        f"{art.title} - {ctx.corpus.site_name}",
+        main,
+        art.path,
+        charset_meta=meta,
+        dead=dead,
+        footer_extra=printable,
+    )
 
 
 def render_print(ctx: Ctx, art: Article) -> str:
     """The printable copy under /fr/print/ (forbidden by robots.txt: a polite crawler never sees it)."""
     paras = "".join(f"<p>{escape(p, quote=False)}</p>\n" for p in art.paragraphs)
-    return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>{escape(art.title)} - '
-            f'{ctx.corpus.site_name}</title></head>\n<body onload="window.print()">\n<h1>{escape(art.title)}</h1>\n'
-            f'<p>Publié dans {escape(art.source.name)}'
-            + (f" le {art.published_raw}" if art.published_raw else "") + f"</p>\n{paras}</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>{escape(art.title)} - '
+        f'{ctx.corpus.site_name}</title></head>\n<body onload="window.print()">\n<h1>{escape(art.title)}</h1>\n'
+        f"<p>Publié dans {escape(art.source.name)}"
+        + (f" le {art.published_raw}" if art.published_raw else "")
+        + f"</p>\n{paras}</body></html>\n"
+    )

@@ -35,8 +35,9 @@ def pagination(ctx: Ctx, src: Source, page: int, pages: int) -> str:
         for p in shown:
             if p > last + 1:
                 parts.append("<span>…</span>")
-            parts.append(f'<span class="current">{p}</span>' if p == page
-                         else f'<a href="{page_href(ctx, src, p)}">{p}</a>')
+            parts.append(
+                f'<span class="current">{p}</span>' if p == page else f'<a href="{page_href(ctx, src, p)}">{p}</a>'
+            )
             last = p
     if page < pages:
         if "next" in style:
@@ -51,7 +52,9 @@ def _entry(ctx: Ctx, i: int, with_source: bool = False) -> str:
     flags = c.flags(i)
     date = ""
     if flags["date_kind"] not in ("none", "impossible"):
-        date = f' <span class="{ctx.cls("date")}">{chrome.french_date(c.local_datetime(i), ctx.rng.randrange(4))}</span>'
+        date = (
+            f' <span class="{ctx.cls("date")}">{chrome.french_date(c.local_datetime(i), ctx.rng.randrange(4))}</span>'
+        )
     src = f" <em>{esc(c.source_of(i).name, ctx.rng)}</em>" if with_source else ""
     return f"<li>{chrome.article_link(ctx, i, 'listing')}{src}{_entry_author(ctx, i)}{date}</li>"
 
@@ -72,10 +75,14 @@ def render_listing(ctx: Ctx, src: Source, page: int) -> str | None:
     pages = c.listing_page_count(src.slug)
     if not 1 <= page <= pages:
         return None
-    chunk = members[(page - 1) * c.per_page: page * c.per_page]
+    chunk = members[(page - 1) * c.per_page : page * c.per_page]
     title = f"{src.name} - {c.site_name}" + (f" - page {page}" if page > 1 else "")
-    main = (f"<h1>{esc(src.name, ctx.rng)}</h1>\n<ul class=\"{ctx.cls('list')}\">\n"
-            + "\n".join(_entry(ctx, i) for i in chunk) + "\n</ul>\n" + pagination(ctx, src, page, pages))
+    main = (
+        f'<h1>{esc(src.name, ctx.rng)}</h1>\n<ul class="{ctx.cls("list")}">\n'
+        + "\n".join(_entry(ctx, i) for i in chunk)
+        + "\n</ul>\n"
+        + pagination(ctx, src, page, pages)
+    )
     return chrome.page(ctx, title, main, Corpus.listing_path(src, page))
 
 
@@ -83,10 +90,16 @@ def render_home(ctx: Ctx) -> str:
     """Home: the ~20 latest articles and a link to every source listing."""
     c = ctx.corpus
     latest = "\n".join(_entry(ctx, i, with_source=True) for i in c.latest(20))
-    sources = "\n".join(f'<li><a href="{chrome.href(ctx, "/fr/" + s.slug, messy=False)}">{esc(s.name, ctx.rng)}</a></li>'
-                        for s in c.sources)
-    authors = " · ".join(f'<a href="/fr/author/{slug}">{esc(name, ctx.rng)}</a>' for name, slug in bank.AUTHORS_NAMED[:4])
-    main = (f"<h1>{c.site_name} : l'actualité en continu</h1>\n<h2>À la une</h2>\n"
-            f"<ul class=\"{ctx.cls('list')}\">\n{latest}\n</ul>\n<h2>Nos sources</h2>\n<ul>\n{sources}\n</ul>\n"
-            f'<p><a href="/fr/author">Nos auteurs</a> : {authors}</p>\n')
+    sources = "\n".join(
+        f'<li><a href="{chrome.href(ctx, "/fr/" + s.slug, messy=False)}">{esc(s.name, ctx.rng)}</a></li>'
+        for s in c.sources
+    )
+    authors = " · ".join(
+        f'<a href="/fr/author/{slug}">{esc(name, ctx.rng)}</a>' for name, slug in bank.AUTHORS_NAMED[:4]
+    )
+    main = (
+        f"<h1>{c.site_name} : l'actualité en continu</h1>\n<h2>À la une</h2>\n"
+        f'<ul class="{ctx.cls("list")}">\n{latest}\n</ul>\n<h2>Nos sources</h2>\n<ul>\n{sources}\n</ul>\n'
+        f'<p><a href="/fr/author">Nos auteurs</a> : {authors}</p>\n'
+    )
     return chrome.page(ctx, f"{c.site_name} - Actualités", main, "/fr/", dead=c.dead_paths[0])

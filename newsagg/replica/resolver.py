@@ -37,11 +37,16 @@ class TestNamesResolver(CachingHostnameResolver):
 
     __test__ = False  # not a pytest test class
 
-    def resolveHostName(self, resolutionReceiver, hostName: str, portNumber: int = 0,  # Twisted's interface
-                        addressTypes=None, transportSemantics: str = "TCP"):
+    def resolveHostName(
+        self,
+        resolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,  # Twisted's interface
+        addressTypes=None,
+        transportSemantics: str = "TCP",
+    ):
         if not is_test_name(hostName):
-            return super().resolveHostName(resolutionReceiver, hostName, portNumber, addressTypes,
-                                           transportSemantics)
+            return super().resolveHostName(resolutionReceiver, hostName, portNumber, addressTypes, transportSemantics)
         resolutionReceiver.resolutionBegan(HostResolution(hostName))
         resolutionReceiver.addressResolved(IPv4Address("TCP", LOOPBACK, portNumber))
         resolutionReceiver.resolutionComplete()

@@ -30,8 +30,16 @@ from .faults import HANDLERS, FaultContext, FaultPlan
 from .generator import Corpus
 from .render import Response, Route, render, resolve
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable", 301: "Moved Permanently"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    301: "Moved Permanently",
+}
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _ARTICLE_HREF = re.compile(rb"^/fr/[a-z0-9]+/\d+(?:[?#]|$)")
 
@@ -40,7 +48,7 @@ def host_of(host_header: str) -> str:
     """The host name of a Host header (``[::1]:8000`` -> ``::1``), lower-case."""
     host = host_header.strip().lower()
     if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host[1:]
+        return host[1 : host.find("]")] if "]" in host else host[1:]
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
@@ -54,9 +62,16 @@ class ReplicaServer:
 
     idle_timeout = 30.0  # seconds a keep-alive connection may stay silent
 
-    def __init__(self, corpus: Corpus, host: str = "127.0.0.1", port: int = 0,
-                 faults: FaultPlan | None = None, cache_size: int = 512, ipv6: bool = False,
-                 twin_hosts: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        corpus: Corpus,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | None = None,
+        cache_size: int = 512,
+        ipv6: bool = False,
+        twin_hosts: tuple[str, str] | None = None,
+    ):
         if host not in _LOOPBACK:
             raise ValueError("the replica binds loopback addresses only")
         if twin_hosts is not None and (len(twin_hosts) != 2 or host_of(twin_hosts[0]) == host_of(twin_hosts[1])):
@@ -184,7 +199,7 @@ class ReplicaServer:
             await server.wait_closed()
         self._server6 = None
 
-    def __enter__(self) -> "ReplicaServer":
+    def __enter__(self) -> ReplicaServer:
         self.start()
         return self
 
@@ -220,7 +235,7 @@ class ReplicaServer:
                 keep = "close" not in conn if version == "HTTP/1.1" else "keep-alive" in conn
                 if not await self._serve(method.upper(), target, headers, keep, writer):
                     break
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, ValueError):
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, ValueError):
             pass  # idle keep-alive, client gone, or an over-long line
         except asyncio.CancelledError:
             pass
@@ -246,8 +261,9 @@ class ReplicaServer:
             headers[name.strip().lower()] = value.strip()
         return None
 
-    async def _serve(self, method: str, target: str, headers: dict[str, str], keep: bool,
-                     writer: asyncio.StreamWriter) -> bool:
+    async def _serve(
+        self, method: str, target: str, headers: dict[str, str], keep: bool, writer: asyncio.StreamWriter
+    ) -> bool:
         self.request_log.append((method, target))
         if method not in ("GET", "HEAD"):
             return await self._write(writer, Response(405, "text/plain", b"GET or HEAD\n"), False, keep)
@@ -303,8 +319,9 @@ class ReplicaServer:
         other one) at the entry host form, absolutely: a site linking its twin."""
         entry = self.entry_url.encode()
         # A root-relative href, or one absolute on the canonical host (group 2: the path).
-        on_site = re.compile(rb"""(href=["'])(?:""" + re.escape(self.canonical_url.encode()) +
-                             rb""")?(/fr/[^"'\s]*)""", re.IGNORECASE)
+        on_site = re.compile(
+            rb"""(href=["'])(?:""" + re.escape(self.canonical_url.encode()) + rb""")?(/fr/[^"'\s]*)""", re.IGNORECASE
+        )
         seen = [0]
 
         def swap(m: re.Match) -> bytes:
@@ -316,8 +333,9 @@ class ReplicaServer:
         return on_site.sub(swap, body)
 
     @staticmethod
-    async def _write(writer: asyncio.StreamWriter, resp: Response, head: bool, keep: bool,
-                     extra: list[tuple[str, str]] = ()) -> bool:
+    async def _write(
+        writer: asyncio.StreamWriter, resp: Response, head: bool, keep: bool, extra: list[tuple[str, str]] = ()
+    ) -> bool:
         lines = [
             f"HTTP/1.1 {resp.status} {_REASONS.get(resp.status, 'Unknown')}",
             f"Date: {formatdate(usegmt=True)}",

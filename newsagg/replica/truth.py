@@ -32,9 +32,7 @@ def _words(text: str) -> list[str]:
     words: list[str] = []
     cur: list[str] = []
     for i, c in enumerate(text):
-        if _is_word_char(c):
-            cur.append(c)
-        elif c in _JOINERS and cur and i + 1 < len(text) and _is_word_char(text[i + 1]):
+        if _is_word_char(c) or (c in _JOINERS and cur and i + 1 < len(text) and _is_word_char(text[i + 1])):
             cur.append(c)
         elif cur:
             words.append("".join(cur))
@@ -55,6 +53,7 @@ def truth_fingerprint(title: str | None, body: str | None) -> str:
     text = f"{title or ''}\n{body or ''}".replace("\u2019", "'").replace("`", "'")
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
     return hashlib.sha1(" ".join(_words(text)).encode("utf-8")).hexdigest()
+
 
 #: Fields of a truth record: every record field but the crawl time.
 TRUTH_FIELDS = [f for f in FIELDS if f != "crawled_at"]
@@ -89,7 +88,7 @@ def record(corpus: Corpus, i: int, base_url: str) -> dict:
     return {k: rec[k] for k in TRUTH_FIELDS}
 
 
-_REWRITES: "weakref.WeakKeyDictionary[Corpus, dict[str, str]]" = weakref.WeakKeyDictionary()
+_REWRITES: weakref.WeakKeyDictionary[Corpus, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def _rewritten_from(corpus: Corpus) -> dict[str, str]:

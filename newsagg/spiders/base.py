@@ -85,8 +85,9 @@ class AggregatorSpider(scrapy.Spider):
         apply_runtime_settings(crawler.settings, spider.base_url, scrapyd_job=bool(spider.args.job))
         settings = crawler.settings
         # Distributed workers share one frontier in Redis: nothing to defer there.
-        spider.defer_side_links = (settings.getbool("NEWSAGG_DEFER_SIDE_LINKS", True)
-                                   and not settings.getbool("NEWSAGG_DISTRIBUTED"))
+        spider.defer_side_links = settings.getbool("NEWSAGG_DEFER_SIDE_LINKS", True) and not settings.getbool(
+            "NEWSAGG_DISTRIBUTED"
+        )
         spider.side_links_batch = max(1, settings.getint("NEWSAGG_SIDE_LINKS_BATCH", 1000))
         if spider.defer_side_links:
             crawler.signals.connect(spider.release_side_links, signal=signals.spider_idle)
@@ -103,21 +104,32 @@ class AggregatorSpider(scrapy.Spider):
             for url in self.args.urls:
                 yield self.article_request(classify(url, self.base_url), follow=False)
             return
-        yield scrapy.Request(f"{self.base_url}/fr/", callback=self.parse_home, errback=self.on_error,
-                             priority=PRIORITY_HOME, meta={"newsagg_kind": "home"})
+        yield scrapy.Request(
+            f"{self.base_url}/fr/",
+            callback=self.parse_home,
+            errback=self.on_error,
+            priority=PRIORITY_HOME,
+            meta={"newsagg_kind": "home"},
+        )
 
     # -- requests ----------------------------------------------------------
 
     def article_request(self, ref: PageRef, follow: bool = True) -> scrapy.Request:
         inc(self.crawler.stats, f"{PREFIX}/links/new_articles")  # health: new links seen
         return scrapy.Request(
-            ref.url, callback=self.parse_article, errback=self.on_error, priority=PRIORITY_ARTICLE,
+            ref.url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            priority=PRIORITY_ARTICLE,
             meta={"newsagg_kind": "article", "newsagg_ref": ref, "newsagg_follow": follow},
         )
 
     def listing_request(self, ref: PageRef, page_no: int) -> scrapy.Request:
         return scrapy.Request(
-            ref.url, callback=self.parse_listing, errback=self.on_error, priority=PRIORITY_LISTING,
+            ref.url,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            priority=PRIORITY_LISTING,
             meta={"newsagg_kind": "listing", "newsagg_ref": ref, "newsagg_page_no": page_no},
         )
 
@@ -226,12 +238,18 @@ class AggregatorSpider(scrapy.Spider):
         seeded base_url, and all workers must write the same record URLs.
         """
         landed = site_root(response.url)
-        if (landed == self.base_url or not response.meta.get("redirect_urls") or self._root_adopted
-                or not same_site(landed, self.base_url) or self.settings.getbool("NEWSAGG_DISTRIBUTED")):
+        if (
+            landed == self.base_url
+            or not response.meta.get("redirect_urls")
+            or self._root_adopted
+            or not same_site(landed, self.base_url)
+            or self.settings.getbool("NEWSAGG_DISTRIBUTED")
+        ):
             return
         self._root_adopted = True
-        self.logger.info("Canonical host: %s redirects to %s; records and requests use %s", self.base_url,
-                         landed, landed)
+        self.logger.info(
+            "Canonical host: %s redirects to %s; records and requests use %s", self.base_url, landed, landed
+        )
         inc(self.crawler.stats, f"{PREFIX}/hosts/canonical_switched")
         self.base_url = landed
         state = getattr(self, "state", None)
@@ -300,9 +318,16 @@ class AggregatorSpider(scrapy.Spider):
         ref = classify(response.url, self.base_url)
         if ref.kind != "article":  # redirected elsewhere: keep the requested key
             ref = response.meta["newsagg_ref"]
-        page = ArticlePage(response, self.base_url, self.tz, site=self.site, slug=ref.slug or "",
-                           article_id=ref.article_id or "", canonical_url=ref.url)
-        item = page.to_item(crawled_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        page = ArticlePage(
+            response,
+            self.base_url,
+            self.tz,
+            site=self.site,
+            slug=ref.slug or "",
+            article_id=ref.article_id or "",
+            canonical_url=ref.url,
+        )
+        item = page.to_item(crawled_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         if response.meta.get("newsagg_follow", True):
             yield from self.follow_side_links(page.article_links())
             self.skip_author_pages(page)

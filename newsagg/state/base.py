@@ -39,12 +39,12 @@ from newsagg.state.keys import Key
 __all__ = ["Key", "StateBackend", "StateError", "StateLocked", "open_state", "state_dir"]
 
 #: Outcomes of :meth:`StateBackend.claim_result`.
-CLAIMED = "claimed"            # reserved for the run
-STORED = "stored"              # key or content stored by a committed run
-OWN_KEY = "own_key"            # this run already claimed the key
-OWN_CONTENT = "own_content"    # this run already claimed the content (a republication)
-OTHER_RUN = "other_run"        # another run holds the key or the content
-RUN_DEAD = "run_dead"          # this run was presumed dead and its work recovered: it claims nothing more
+CLAIMED = "claimed"  # reserved for the run
+STORED = "stored"  # key or content stored by a committed run
+OWN_KEY = "own_key"  # this run already claimed the key
+OWN_CONTENT = "own_content"  # this run already claimed the content (a republication)
+OTHER_RUN = "other_run"  # another run holds the key or the content
+RUN_DEAD = "run_dead"  # this run was presumed dead and its work recovered: it claims nothing more
 
 #: NEWSAGG_STATE_BACKEND value -> class path.
 BACKENDS = {
@@ -100,8 +100,16 @@ class StateBackend(ABC):
     def fingerprint_owner(self, fingerprint: str) -> str | None:
         """URL of a stored article with this content fingerprint, else None."""
 
-    def claim(self, key: Key, fingerprint: str, url: str, run_id: str, *,
-              signature: bytes | None = None, refresh: bool = False) -> bool:
+    def claim(
+        self,
+        key: Key,
+        fingerprint: str,
+        url: str,
+        run_id: str,
+        *,
+        signature: bytes | None = None,
+        refresh: bool = False,
+    ) -> bool:
         """Atomically reserve *key* and *fingerprint* for *run_id*
         (:meth:`claim_result` is ``CLAIMED``).
 
@@ -115,14 +123,22 @@ class StateBackend(ABC):
         return self.claim_result(key, fingerprint, url, run_id, signature=signature, refresh=refresh) == CLAIMED
 
     @abstractmethod
-    def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
-                     signature: bytes | None = None, refresh: bool = False) -> str:
+    def claim_result(
+        self,
+        key: Key,
+        fingerprint: str,
+        url: str,
+        run_id: str,
+        *,
+        signature: bytes | None = None,
+        refresh: bool = False,
+    ) -> str:
         """:meth:`claim`, saying why it failed: ``CLAIMED`` or one of ``STORED``
         (stored by a committed run), ``OWN_KEY`` / ``OWN_CONTENT`` (claimed by
         *run_id* itself), ``OTHER_RUN`` (claimed by another live run),
         ``RUN_DEAD``. The key is checked before the content."""
 
-    def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
+    def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:  # noqa: B027 - optional, no-op default
         """Remember that *key* republishes content that is stored (or claimed
         by *run_id*) under another key, so later runs need not fetch it: after
         the run's commit ``is_known(key)`` is True; ``fingerprint_owner`` still
@@ -167,7 +183,7 @@ class StateBackend(ABC):
         """Number of stored entries (diagnostics, tests). Optional."""
         raise NotImplementedError
 
-    def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:
+    def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:  # noqa: B027 - optional
         """After :meth:`commit`: how run *run_id* ended and the side links it did
         not fetch (an interrupted run). Optional: backends without it make every
         run look finished."""

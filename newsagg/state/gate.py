@@ -69,7 +69,8 @@ class StoredGate:
             self._streak[slug] = 0
         if self._streak[slug] >= self.known_pages:
             inc(self.stats, f"{PREFIX}/listings/stopped_known")
-            logger.info("Listing %s holds only stored articles (%d page(s) in a row): stop paginating",
-                        url, self._streak[slug])
+            logger.info(
+                "Listing %s holds only stored articles (%d page(s) in a row): stop paginating", url, self._streak[slug]
+            )
             return True
         return False

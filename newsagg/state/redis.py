@@ -147,19 +147,30 @@ def connect(settings):
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def release_run(server, keys: StateKeys, run_id: str, *, only_if_dead: bool = False,
-                prefix: str | None = None) -> int:
+def release_run(server, keys: StateKeys, run_id: str, *, only_if_dead: bool = False, prefix: str | None = None) -> int:
     """Drop the uncommitted claims of *run_id*; -1 when *only_if_dead* and
     the run's lease is still alive. A run whose lease is gone is marked
     ``reaped``: it can neither claim nor commit afterwards."""
     alive = RunKeys(prefix or keys.prefix, run_id).alive
     script = server.register_script(_RELEASE)
-    return int(script(keys=[keys.claimed_keys, keys.claimed_fps, keys.claims(run_id), keys.runs, alive,
-                            keys.aliases(run_id), keys.reaped, keys.committed],
-                      args=[run_id, "1" if only_if_dead else "0", _now()]))
+    return int(
+        script(
+            keys=[
+                keys.claimed_keys,
+                keys.claimed_fps,
+                keys.claims(run_id),
+                keys.runs,
+                alive,
+                keys.aliases(run_id),
+                keys.reaped,
+                keys.committed,
+            ],
+            args=[run_id, "1" if only_if_dead else "0", _now()],
+        )
+    )
 
 
 class RedisState(StateBackend):
@@ -189,8 +200,9 @@ class RedisState(StateBackend):
             self.server.ping()
         except redis.exceptions.RedisError as exc:
             raise StateError(f"Redis state unreachable ({exc}); check REDIS_URL") from exc
-        self._scripts = {name: self.server.register_script(src)
-                         for name, src in (("claim", _CLAIM), ("commit", _COMMIT))}
+        self._scripts = {
+            name: self.server.register_script(src) for name, src in (("claim", _CLAIM), ("commit", _COMMIT))
+        }
         released = self.reap()
         if released:
             logger.warning("Redis state %s: released %d claim(s) of dead run(s)", site, released)
@@ -225,9 +237,9 @@ class RedisState(StateBackend):
         keys = list(keys)
         out: set[Key] = set()
         for i in range(0, len(keys), _BATCH):
-            chunk = keys[i:i + _BATCH]
+            chunk = keys[i : i + _BATCH]
             found = self.server.hmget(self._k.keys, [key_field(k) for k in chunk])
-            out.update(k for k, v in zip(chunk, found) if v is not None)
+            out.update(k for k, v in zip(chunk, found, strict=False) if v is not None)
         return out
 
     def fingerprint_owner(self, fingerprint: str) -> str | None:
@@ -241,7 +253,7 @@ class RedisState(StateBackend):
         while True:
             urls = self.server.lrange(self._k.sig_order, start, start + _BATCH - 1)
             if urls:
-                for url, sig in zip(urls, self.server.hmget(self._k.sigs, urls)):
+                for url, sig in zip(urls, self.server.hmget(self._k.sigs, urls), strict=False):
                     if sig is not None:
                         yield base64.b64decode(sig), url.decode()
             if len(urls) < _BATCH:
@@ -253,14 +265,24 @@ class RedisState(StateBackend):
 
     # -- writes ----------------------------------------------------------------
 
-    def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
-                     signature: bytes | None = None, refresh: bool = False) -> str:
-        payload = json.dumps({"fp": fingerprint or "", "url": url,
-                              "sig": base64.b64encode(signature).decode() if signature else ""})
+    def claim_result(
+        self,
+        key: Key,
+        fingerprint: str,
+        url: str,
+        run_id: str,
+        *,
+        signature: bytes | None = None,
+        refresh: bool = False,
+    ) -> str:
+        payload = json.dumps(
+            {"fp": fingerprint or "", "url": url, "sig": base64.b64encode(signature).decode() if signature else ""}
+        )
         k, run = self._k, RunKeys(self.prefix, run_id)
         out = self._scripts["claim"](
             keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, run.alive, k.reaped],
-            args=[key_field(key), fingerprint or "", run_id, "1" if refresh else "0", payload, self.ttl])
+            args=[key_field(key), fingerprint or "", run_id, "1" if refresh else "0", payload, self.ttl],
+        )
         return out.decode() if isinstance(out, bytes) else str(out)
 
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
@@ -274,13 +296,29 @@ class RedisState(StateBackend):
 
     def commit(self, run_id: str) -> int:
         k = self._k
-        n = int(self._scripts["commit"](
-            keys=[k.keys, k.fps, k.claimed_keys, k.claimed_fps, k.claims(run_id), k.runs, k.committed, k.sigs,
-                  k.sig_order, k.aliases(run_id), k.reaped],
-            args=[run_id, _now()]))
+        n = int(
+            self._scripts["commit"](
+                keys=[
+                    k.keys,
+                    k.fps,
+                    k.claimed_keys,
+                    k.claimed_fps,
+                    k.claims(run_id),
+                    k.runs,
+                    k.committed,
+                    k.sigs,
+                    k.sig_order,
+                    k.aliases(run_id),
+                    k.reaped,
+                ],
+                args=[run_id, _now()],
+            )
+        )
         if n < 0:
-            raise StateError(f"run {run_id} was presumed dead (its liveness lease lapsed) and its work was "
-                             f"handed to other workers: it may not commit")
+            raise StateError(
+                f"run {run_id} was presumed dead (its liveness lease lapsed) and its work was "
+                f"handed to other workers: it may not commit"
+            )
         return n
 
     def is_committed(self, run_id: str) -> bool:

@@ -111,7 +111,9 @@ class SQLiteState(StateBackend):
             fh.seek(0)
             holder = fh.read().strip()
             fh.close()
-            raise StateLocked(f"state of {site!r} is locked by another run ({holder or 'unknown'}): {lock_path}") from None
+            raise StateLocked(
+                f"state of {site!r} is locked by another run ({holder or 'unknown'}): {lock_path}"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}\n")
@@ -156,16 +158,23 @@ class SQLiteState(StateBackend):
         todo = list(dict.fromkeys(tuple(k) for k in keys))
         found: set[Key] = set()
         for i in range(0, len(todo), _KEYS_PER_QUERY):
-            chunk = todo[i:i + _KEYS_PER_QUERY]
+            chunk = todo[i : i + _KEYS_PER_QUERY]
             rows = ",".join(["(?, ?, ?)"] * len(chunk))
-            found.update(db.execute(
-                f"SELECT site, source_slug, article_id FROM stored WHERE (site, source_slug, article_id) IN"
-                f" (VALUES {rows})", [part for key in chunk for part in key]))
+            found.update(
+                db.execute(
+                    f"SELECT site, source_slug, article_id FROM stored WHERE (site, source_slug, article_id) IN"
+                    f" (VALUES {rows})",
+                    [part for key in chunk for part in key],
+                )
+            )
         return found
 
     def fingerprint_owner(self, fingerprint: str) -> str | None:
-        row = self._conn().execute(
-            "SELECT url FROM stored WHERE fingerprint=? ORDER BY seq LIMIT 1", (fingerprint,)).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT url FROM stored WHERE fingerprint=? ORDER BY seq LIMIT 1", (fingerprint,))
+            .fetchone()
+        )
         return row[0] if row else None
 
     def stored_signatures(self) -> Iterator[tuple[bytes, str]]:
@@ -178,9 +187,13 @@ class SQLiteState(StateBackend):
     def recent_runs(self, limit: int = 10) -> list[tuple[str, str, int]]:
         """Read-only: the last *limit* committed runs, newest first: (run_id, committed_at, entries).
         For the health checks (newsagg.monitoring)."""
-        return [tuple(r) for r in self._conn().execute(
-            "SELECT run_id, committed_at, entries FROM runs ORDER BY committed_at DESC, rowid DESC LIMIT ?",
-            (limit,))]
+        return [
+            tuple(r)
+            for r in self._conn().execute(
+                "SELECT run_id, committed_at, entries FROM runs ORDER BY committed_at DESC, rowid DESC LIMIT ?",
+                (limit,),
+            )
+        ]
 
     # -- claims and commits --------------------------------------------------
 
@@ -193,12 +206,23 @@ class SQLiteState(StateBackend):
         return self._holder_of_key(key) is not None
 
     def _holder_of_key(self, key: Key) -> str | None:
-        row = self._claims().execute(
-            "SELECT run_id FROM claims WHERE site=? AND source_slug=? AND article_id=?", key).fetchone()
+        row = (
+            self._claims()
+            .execute("SELECT run_id FROM claims WHERE site=? AND source_slug=? AND article_id=?", key)
+            .fetchone()
+        )
         return row[0] if row else None
 
-    def claim_result(self, key: Key, fingerprint: str, url: str, run_id: str, *,
-                     signature: bytes | None = None, refresh: bool = False) -> str:
+    def claim_result(
+        self,
+        key: Key,
+        fingerprint: str,
+        url: str,
+        run_id: str,
+        *,
+        signature: bytes | None = None,
+        refresh: bool = False,
+    ) -> str:
         # Same order as the Redis script: stored first (unless refresh), then claims, key before content.
         if not refresh and (self.is_known(key) or self.fingerprint_owner(fingerprint) is not None):
             return STORED
@@ -209,8 +233,11 @@ class SQLiteState(StateBackend):
         row = pending.execute("SELECT run_id FROM claims WHERE fingerprint=? LIMIT 1", (fingerprint,)).fetchone()
         if row is not None:
             return OWN_CONTENT if row[0] == run_id else OTHER_RUN
-        pending.execute("INSERT INTO claims (site, source_slug, article_id, fingerprint, url, signature, run_id)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)", (*key, fingerprint, url, signature, run_id))
+        pending.execute(
+            "INSERT INTO claims (site, source_slug, article_id, fingerprint, url, signature, run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (*key, fingerprint, url, signature, run_id),
+        )
         return CLAIMED
 
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
@@ -222,10 +249,12 @@ class SQLiteState(StateBackend):
         pending = self._claims()
         count = pending.execute("SELECT count(*) FROM claims WHERE run_id=?", (run_id,)).fetchone()[0]
         aliases = [(k, v) for k, v in self._aliases.items() if v[2] == run_id and not self._claimed(k)]
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         rows = pending.execute(
             "SELECT site, source_slug, article_id, fingerprint, url, signature, run_id, ? FROM claims"
-            " WHERE run_id=? ORDER BY seq", (now, run_id))
+            " WHERE run_id=? ORDER BY seq",
+            (now, run_id),
+        )
 
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -234,14 +263,17 @@ class SQLiteState(StateBackend):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (site, source_slug, article_id) DO UPDATE SET fingerprint=excluded.fingerprint,"
                 " url=excluded.url, signature=excluded.signature, run_id=excluded.run_id, stored_at=excluded.stored_at",
-                rows)
+                rows,
+            )
             # After the claims (higher seq): fingerprint_owner keeps naming the original.
             db.executemany(
                 "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
                 " VALUES (?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (site, source_slug, article_id) DO NOTHING",
-                [(*k, fp, url, run_id, now) for k, (fp, url, _) in aliases])
-            db.execute("INSERT OR REPLACE INTO runs (run_id, committed_at, entries) VALUES (?, ?, ?)",
-                       (run_id, now, count))
+                [(*k, fp, url, run_id, now) for k, (fp, url, _) in aliases],
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO runs (run_id, committed_at, entries) VALUES (?, ?, ?)", (run_id, now, count)
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -264,14 +296,20 @@ class SQLiteState(StateBackend):
         return True
 
     def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:
-        self._conn().execute("INSERT OR REPLACE INTO run_notes (run_id, finish_reason, side_links) VALUES (?, ?, ?)",
-                             (run_id, finish_reason, json.dumps(side_links)))
+        self._conn().execute(
+            "INSERT OR REPLACE INTO run_notes (run_id, finish_reason, side_links) VALUES (?, ?, ?)",
+            (run_id, finish_reason, json.dumps(side_links)),
+        )
 
     def last_run(self) -> tuple[str | None, list[str]]:
-        row = self._conn().execute(
-            "SELECT r.run_id, n.run_id, n.finish_reason, n.side_links FROM runs r"
-            " LEFT JOIN run_notes n ON n.run_id = r.run_id ORDER BY r.committed_at DESC, r.rowid DESC LIMIT 1"
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT r.run_id, n.run_id, n.finish_reason, n.side_links FROM runs r"
+                " LEFT JOIN run_notes n ON n.run_id = r.run_id ORDER BY r.committed_at DESC, r.rowid DESC LIMIT 1"
+            )
+            .fetchone()
+        )
         if row is None:
             return "finished", []
         if row[1] is None:
