@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from newsagg.config import setting
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,7 +45,7 @@ def apply_runtime_settings(settings, base_url: str, scrapyd_job: bool = False) -
     if not feeds and dataset:
         settings.set("FEEDS", dataset, priority="spider")
         changed.append("FEEDS")
-    elif scrapyd_job and dataset and settings.getbool("NEWSAGG_SCRAPYD_DATASET", True):
+    elif scrapyd_job and dataset and setting(settings, "NEWSAGG_SCRAPYD_DATASET", "getbool"):
         # Scrapyd gives FEEDS (its items_dir file, rotated after jobs_to_keep
         # jobs) on the command line: the dataset feeds join it, at the same
         # priority, so the research dataset always lands in NEWSAGG_DATA_DIR.

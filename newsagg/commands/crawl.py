@@ -18,6 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from newsagg.args import ArgumentError
+from newsagg.config import setting
 
 
 def _quiet_argument_error(task) -> None:
@@ -49,4 +50,4 @@ class Command(ScrapyCrawl):
             return
         stats = crawler.stats.get_stats() if crawler.stats is not None else {}
         if stats.get("newsagg/health/failed_checks"):
-            self.exitcode = crawler.settings.getint("NEWSAGG_HEALTH_EXIT_CODE", 3)
+            self.exitcode = setting(crawler.settings, "NEWSAGG_HEALTH_EXIT_CODE", "getint")

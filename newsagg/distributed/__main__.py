@@ -19,6 +19,7 @@ import logging
 import sys
 
 from newsagg.config import setting
+from newsagg.sites import SITES
 
 
 def _redis(url: str):
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     p = sub.add_parser("seed", help="start a crawl: arguments + start URLs to Redis")
-    p.add_argument("site", choices=["maghress", "djazairess", "turess"])
+    p.add_argument("site", choices=sorted(SITES))
     p.add_argument("--base-url", default=None, help="site root (default: the live site)")
     p.add_argument("--sources", default=None)
     p.add_argument("--max-pages", default=None)
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("status", help="frontier and runs of a crawl (JSON)")
-    p.add_argument("site", choices=["maghress", "djazairess", "turess"])
+    p.add_argument("site", choices=sorted(SITES))
     redis_opts(p)
     p.set_defaults(func=cmd_status)
 

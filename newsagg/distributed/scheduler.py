@@ -33,7 +33,7 @@ class ReliableScheduler(Scheduler):
                 self.stats.inc_value("newsagg/distributed/requeued", requests)
 
     def open(self, spider):
-        self._seen: set = set()  # (method, url, body) and fingerprints seen by this worker
+        self._seen: set[int] = set()  # 64-bit hashes of (method, url, body) and of fingerprints seen here
         super().open(spider)
         self._recover(spider)
 
@@ -41,19 +41,20 @@ class ReliableScheduler(Scheduler):
         # Requests this worker already sent to the shared dupefilter stay seen
         # for the whole crawl: filter repeats locally (ticker and sidebar links
         # recur on every page; each would cost a fingerprint, an encode and a
-        # round trip). Keyed by the exact URL first, then by fingerprint.
-        raw = None if request.dont_filter else (request.method, request.url, request.body)
+        # round trip). Keyed by the exact URL first, then by fingerprint; only
+        # 64-bit hashes are kept (a collision among a million links: ~3e-8).
+        raw = None if request.dont_filter else hash((request.method, request.url, request.body))
         if raw is not None and raw in self._seen:
             self.df.log(request, self.spider)
             return False
         fingerprint = "" if raw is None else self.df.request_fingerprint(request)
-        if fingerprint and fingerprint in self._seen:
+        if fingerprint and hash(fingerprint) in self._seen:
             self._seen.add(raw)
             self.df.log(request, self.spider)
             return False
         added = self.queue.push(request, fingerprint, self.df.key)
         if raw is not None:
-            self._seen.update((raw, fingerprint))
+            self._seen.update((raw, hash(fingerprint)))
         if not added:
             self.df.log(request, self.spider)
             return False

@@ -20,6 +20,8 @@ from typing import Any
 
 from scrapy.exporters import CsvItemExporter
 
+from newsagg.config import setting
+
 #: First characters a spreadsheet may treat as a formula.
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,7 +52,7 @@ class SafeCsvItemExporter(CsvItemExporter):
     def from_crawler(cls, crawler, file, *args: Any, **kwargs: Any):
         settings = crawler.settings
         kwargs.setdefault("bom", settings.getbool("NEWSAGG_CSV_BOM"))
-        kwargs.setdefault("neutralize", settings.getbool("NEWSAGG_CSV_NEUTRALIZE", True))
+        kwargs.setdefault("neutralize", setting(settings, "NEWSAGG_CSV_NEUTRALIZE", "getbool"))
         return cls(file, *args, **kwargs)
 
     def start_exporting(self) -> None:

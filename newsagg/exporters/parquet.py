@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
+from newsagg.config import setting
 from newsagg.items import FIELDS, SCHEMA_VERSION
 
 _TS = pa.timestamp("ms", tz="UTC")  # Parquet has no second unit
@@ -76,7 +77,7 @@ class ParquetItemExporter(BaseItemExporter):
 
     @classmethod
     def from_crawler(cls, crawler, file, *args: Any, **kwargs: Any):
-        kwargs.setdefault("row_group_size", crawler.settings.getint("NEWSAGG_PARQUET_ROW_GROUP", 5000))
+        kwargs.setdefault("row_group_size", setting(crawler.settings, "NEWSAGG_PARQUET_ROW_GROUP", "getint"))
         return cls(file, *args, **kwargs)
 
     def _reset(self) -> None:

@@ -17,6 +17,7 @@ import re
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 
+from newsagg.config import setting
 from newsagg.stats import PREFIX, inc
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class NestingMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        run = crawler.settings.getint("NEWSAGG_MAX_TAG_RUN", 256)
+        run = setting(crawler.settings, "NEWSAGG_MAX_TAG_RUN", "getint")
         if run <= 0:
             raise NotConfigured("NEWSAGG_MAX_TAG_RUN = 0")
         return cls(crawler.stats, run)

@@ -10,6 +10,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
 
+from newsagg.config import setting
 from newsagg.stats import PREFIX, inc
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.max_delay = settings.getfloat("NEWSAGG_RETRY_AFTER_MAX", 60.0)
+        self.max_delay = setting(settings, "NEWSAGG_RETRY_AFTER_MAX", "getfloat")
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         result = super().process_response(request, response)

@@ -20,6 +20,7 @@ from spidermon import settings as spidermon_settings
 from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
+from newsagg.config import setting
 from newsagg.monitoring.checks import WITHOUT_DATE
 from newsagg.monitoring.health import Check, Health
 from newsagg.monitoring.history import History, history_path
@@ -62,7 +63,7 @@ class HealthMonitor(Spidermon):
     """Spidermon extension with newsagg's health result (module doc)."""
 
     def __init__(self, crawler, **kwargs):
-        if not crawler.settings.getbool("NEWSAGG_HEALTH_ENABLED", True):
+        if not setting(crawler.settings, "NEWSAGG_HEALTH_ENABLED", "getbool"):
             raise NotConfigured
         super().__init__(crawler, **kwargs)
         self._health: Health | None = None
@@ -180,7 +181,8 @@ class HealthMonitor(Spidermon):
             )
             if recent is not None and not getattr(state, "full", False) and not partial:
                 out["runs"] = [
-                    entries for _, _, entries in recent(self.crawler.settings.getint("NEWSAGG_HEALTH_RUN_HISTORY", 10))
+                    entries
+                    for _, _, entries in recent(setting(self.crawler.settings, "NEWSAGG_HEALTH_RUN_HISTORY", "getint"))
                 ]
         except Exception as exc:
             logger.warning("History checks skipped: %s", exc)

@@ -15,6 +15,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from newsagg.config import setting
 from newsagg.monitoring.checks import silent_sources
 from newsagg.monitoring.history import read_history
 
@@ -55,7 +56,7 @@ def _manifests(data_dir: Path) -> dict[str, dict]:
 
 def collect(data_dir: Path, state_dir: Path, settings) -> dict:
     """The report as a dict (what ``--json`` prints)."""
-    window = settings.getint("NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS", 30)
+    window = setting(settings, "NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS", "getint")
     manifests = _manifests(data_dir) if data_dir.exists() else {}
     sites = set(manifests)
     if state_dir.exists():
@@ -67,9 +68,9 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
         daily, last = read_history(state_dir / f"{site}.history.sqlite3")
         _, rows = silent_sources(
             daily,
-            silent_days=settings.getint("NEWSAGG_HEALTH_SILENT_DAYS", 3),
+            silent_days=setting(settings, "NEWSAGG_HEALTH_SILENT_DAYS", "getint"),
             window_days=window,
-            min_daily=settings.getfloat("NEWSAGG_HEALTH_REGULAR_MIN_DAILY", 1.0),
+            min_daily=setting(settings, "NEWSAGG_HEALTH_REGULAR_MIN_DAILY", "getfloat"),
         )
         by_source = {r["source"]: r for r in rows}
         newest = max((d for per in daily.values() for d in per), default=None)

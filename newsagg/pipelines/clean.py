@@ -6,6 +6,7 @@ import json
 import logging
 import re
 
+from newsagg.config import setting
 from newsagg.items import ArticleItem
 from newsagg.pipelines import StatsPipeline
 from newsagg.sites import SITE_NAMES
@@ -54,7 +55,7 @@ class BoilerplatePipeline(StatsPipeline):
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, promo_patterns(crawler.settings.get("NEWSAGG_BODY_PROMO_PATTERNS", ())))
+        return cls(crawler.stats, promo_patterns(setting(crawler.settings, "NEWSAGG_BODY_PROMO_PATTERNS")))
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
         item.title = clean_title(item.title, SITE_NAMES) or None

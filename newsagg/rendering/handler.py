@@ -38,6 +38,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
+from newsagg.config import setting
 from newsagg.stats import PREFIX, inc
 
 from . import RenderUnavailable
@@ -64,7 +65,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
             return
         super().__init__(crawler)
         self.config.launch_options = launch_options(crawler.settings, self.chromium)
-        self.context_pages = max(1, crawler.settings.getint("NEWSAGG_RENDER_CONTEXT_PAGES", 100))
+        self.context_pages = max(1, setting(crawler.settings, "NEWSAGG_RENDER_CONTEXT_PAGES", "getint"))
         self.context_kwargs = crawler.settings.getdict("NEWSAGG_RENDER_CONTEXT_KWARGS")
         self._start_lock = asyncio.Lock()
         self._ready = False

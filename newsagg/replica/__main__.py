@@ -17,6 +17,8 @@ import signal
 import sys
 import threading
 
+from newsagg.sites import SITES
+
 from . import js
 from .faults import FaultPlan
 from .generator import Corpus
@@ -25,7 +27,7 @@ from .truth import expected_records, near_duplicate_pairs, republication_groups
 
 
 def _corpus_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--site", default="maghress", choices=["maghress", "djazairess", "turess"])
+    p.add_argument("--site", default="maghress", choices=sorted(SITES))
     p.add_argument("--articles", type=int, default=240, help="edition-1 article count (>= 12)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--edition", type=int, default=1, help="2+ adds newer articles on top of edition 1")

@@ -30,6 +30,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 
 from newsagg.args import ArgumentError, CrawlArgs
+from newsagg.config import setting
 from newsagg.failures import failure_reason
 from newsagg.pages.aggregator import ArticlePage, LinkPage, ListingPage
 from newsagg.profiles import apply_runtime_settings
@@ -85,10 +86,10 @@ class AggregatorSpider(scrapy.Spider):
         apply_runtime_settings(crawler.settings, spider.base_url, scrapyd_job=bool(spider.args.job))
         settings = crawler.settings
         # Distributed workers share one frontier in Redis: nothing to defer there.
-        spider.defer_side_links = settings.getbool("NEWSAGG_DEFER_SIDE_LINKS", True) and not settings.getbool(
+        spider.defer_side_links = setting(settings, "NEWSAGG_DEFER_SIDE_LINKS", "getbool") and not settings.getbool(
             "NEWSAGG_DISTRIBUTED"
         )
-        spider.side_links_batch = max(1, settings.getint("NEWSAGG_SIDE_LINKS_BATCH", 1000))
+        spider.side_links_batch = max(1, setting(settings, "NEWSAGG_SIDE_LINKS_BATCH", "getint"))
         if spider.defer_side_links:
             crawler.signals.connect(spider.release_side_links, signal=signals.spider_idle)
         return spider
