@@ -22,6 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_twisted
@@ -34,6 +35,7 @@ from newsagg.monitoring.progress import Progress, progress_text
 from newsagg.monitoring.status import sparkline
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer
 from newsagg.replica.generator import _flags_from_bits
+from newsagg.urls import classify
 from tests.crawling import compare_with_truth, crawl, crawl_dataset, read_jsonl
 from tests.test_cli import ROOT, run_scrapy, scrapy_env
 
@@ -274,6 +276,13 @@ async def test_healthy_crawls_pass_every_check_and_alert_nobody(site, seed, make
     assert health_of(result.stats) == "ok" and result.stats["newsagg/health/failed_checks"] == 0
     assert not [rec for rec in caplog.records if rec.name.startswith("newsagg.monitoring") and rec.levelname == "ERROR"]
     assert receivers.mails == [] and receivers.posts == [] and not (tmp_path / "drop").exists()
+    # The share checks count each article page once, however often it is linked.
+    served = {
+        urlsplit(t).path
+        for m, t in r.server.request_log
+        if m == "GET" and classify(r.base_url + t, r.base_url).kind == "article"
+    }
+    assert result.stats["newsagg/links/new_articles"] == len(served)
 
 
 @pytest_twisted.ensureDeferred

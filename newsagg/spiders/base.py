@@ -116,7 +116,12 @@ class AggregatorSpider(scrapy.Spider):
     # -- requests ----------------------------------------------------------
 
     def article_request(self, ref: PageRef, follow: bool = True) -> scrapy.Request:
-        inc(self.crawler.stats, f"{PREFIX}/links/new_articles")  # health: new links seen
+        """The request for an article page; the first one per URL counts as a new
+        article link (health: ``pages_no_record``, ``new_links_no_records``)."""
+        key = hash(ref.url)
+        if key not in self._requested:
+            self._requested.add(key)
+            inc(self.crawler.stats, f"{PREFIX}/links/new_articles")
         return scrapy.Request(
             ref.url,
             callback=self.parse_article,
@@ -137,11 +142,10 @@ class AggregatorSpider(scrapy.Spider):
     def follow_articles(self, refs) -> list[scrapy.Request]:
         """Requests for in-scope article links (home ticker, listing entries), now."""
         out = []
-        requested, side = self._requested, self._side_links()
+        side = self._side_links()
         for r in refs:
             if self.args.wants_source(r.slug) and not self.already_stored(r):
                 out.append(self.article_request(r))
-                requested.add(hash(r.url))
                 side.pop(r.url, None)
         return out
 
@@ -199,7 +203,6 @@ class AggregatorSpider(scrapy.Spider):
             ref = classify(url, self.base_url)
             if ref.kind != "article" or self.already_stored(ref):
                 continue
-            requested.add(hash(url))
             in_flight[ref.url] = None
             self.crawler.engine.crawl(self.article_request(ref))
             released += 1
