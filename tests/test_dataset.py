@@ -48,23 +48,31 @@ def clean(rows: list[dict]) -> list[dict]:
 
 
 def read_pyarrow(release: Path) -> list[dict]:
-    return pq.read_table(release).to_pylist()
+    return pq.read_table(release / "data").to_pylist()
 
 
 def read_pandas(release: Path) -> list[dict]:
-    df = pd.read_parquet(release)
+    df = pd.read_parquet(release / "data")
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
 def read_duckdb(release: Path) -> list[dict]:
-    rel = duckdb.sql(f"SELECT * FROM read_parquet('{release}/year=*/*.parquet', hive_partitioning = true)")
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{release}/data/year=*/*.parquet', hive_partitioning = true)")
     return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
 
 
 def read_hf(release: Path, cache: Path) -> list[dict]:
+    """Through the card's ``configs`` (the release directory as a dataset repo)."""
     from datasets import load_dataset
 
-    return load_dataset("parquet", data_dir=str(release), split="train", cache_dir=str(cache)).to_list()
+    return load_dataset(str(release), split="train", cache_dir=str(cache)).to_list()
+
+
+def read_hf_parquet(release: Path, cache: Path) -> list[dict]:
+    """The packaged Parquet builder on the data directory."""
+    from datasets import load_dataset
+
+    return load_dataset("parquet", data_dir=str(release / "data"), split="train", cache_dir=str(cache)).to_list()
 
 
 def card_parts(release: Path) -> tuple[dict, str]:
@@ -129,6 +137,7 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
         "pandas": read_pandas(fresh),
         "duckdb": read_duckdb(fresh),
         "datasets": read_hf(fresh, tmp_path / "hf-cache"),
+        "datasets parquet": read_hf_parquet(fresh, tmp_path / "hf-cache2"),
     }
     for name, rows in readers.items():
         assert len(rows) == n, name
@@ -146,7 +155,7 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     front, body = card_parts(fresh)
     assert front["language"] == ["fr"] and front["license"] == "other" and front["pretty_name"]
     assert front["size_categories"] == ["n<1K"]
-    assert front["configs"][0]["data_files"][0]["path"] == "year=*/*.parquet"
+    assert front["configs"][0]["data_files"][0]["path"] == "data/year=*/*.parquet"
     table = counts_table(body)
     header = table.pop("source")
     per_source = Counter(t["source_slug"] for t in expected if t["url"] in {r["url"] for r in flat})
@@ -208,7 +217,7 @@ def test_write_release_takes_records_of_other_schemas(tmp_path):
         "duplicate_content", 0
     ) or summary["dropped"]["unknown_field/a_future_field"] > 0
     rows = clean(read_pyarrow(tmp_path / "r"))
-    assert "a_future_field" not in pq.read_table(tmp_path / "r").column_names
+    assert "a_future_field" not in pq.read_table(tmp_path / "r" / "data").column_names
     by_url = {r["url"]: r for r in rows}
     for i, t in enumerate(truth):
         if t["url"] not in by_url:

@@ -43,7 +43,7 @@ FIELD_DOCS = {
 TYPED_DOCS = {
     "published_date": "`date32`: the local calendar date of `published_at` (null without a date)",
     "published_ts": "`timestamp[ms, UTC]`: `published_at` as an instant, only when the byline gave a time",
-    "year": "partition column (directory `year=YYYY`), `0` for records without a publication date",
+    "year": "partition column (directory `data/year=YYYY`), `0` for records without a publication date",
 }
 
 #: The settings that shape what was fetched and what the records hold (their hash is in the card).
@@ -125,7 +125,7 @@ def front_matter(site: str, n_records: int) -> str:
             "- config_name: default",
             "  data_files:",
             "  - split: train",
-            f"    path: {_q('year=*/*.parquet')}",
+            f"    path: {_q('data/year=*/*.parquet')}",
             "---",
             "",
         ]
@@ -265,14 +265,15 @@ def render(facts: dict) -> str:
         "",
         "```python",
         "import pandas as pd",
-        'df = pd.read_parquet("RELEASE_DIR")  # year comes from the directories',
+        'df = pd.read_parquet("RELEASE_DIR/data")  # year comes from the directories',
         "",
         "import duckdb",
-        "duckdb.sql(\"SELECT source_slug, count(*) FROM read_parquet('RELEASE_DIR/year=*/*.parquet', "
+        "duckdb.sql(\"SELECT source_slug, count(*) FROM read_parquet('RELEASE_DIR/data/year=*/*.parquet', "
         'hive_partitioning = true) GROUP BY 1").show()',
         "",
         "from datasets import load_dataset",
-        'ds = load_dataset("parquet", data_dir="RELEASE_DIR", split="train")  # no year column: use published_date',
+        'ds = load_dataset("RELEASE_DIR", split="train")  # the configs above; no year column: use published_date',
+        '# or: load_dataset("parquet", data_dir="RELEASE_DIR/data", split="train")',
         "```",
         "",
         "## Known limitations",
@@ -280,7 +281,7 @@ def render(facts: dict) -> str:
         "- Only what the aggregator shows: its copy of each article (possibly shortened), its source list, "
         "its listing order; an article the aggregator never listed, or dropped before the first run, is absent.",
         "- `published_at` is the byline date: date-only for many articles, null when missing or impossible "
-        "(those records are in `year=0`).",
+        "(those records are in `data/year=0`).",
         "- Exact republications are kept once (the first stored); near-duplicates are linked by MinHash "
         "similarity of title and body, an estimate that can miss or over-link.",
         "- Boilerplate removal is heuristic (share widgets, `Par` lines, promo patterns); residue may remain.",

@@ -1,6 +1,6 @@
 """The consolidated release of a site: ``newsagg dataset build`` and :func:`write_release`.
 
-A release directory R holds the Parquet dataset (:mod:`newsagg.dataset.writers`),
+A release directory R holds the Parquet dataset ``R/data/year=*/`` (:mod:`newsagg.dataset.writers`),
 the card ``README.md`` (:mod:`newsagg.dataset.card`), ``coverage.png``
 (:mod:`newsagg.dataset.coverage`), ``<site>.csv`` / ``<site>.jsonl`` when asked
 for, and ``release.json``: the state of the build (runs included with their
@@ -162,7 +162,7 @@ def _existing_tables(out_dir: Path, state: dict) -> dict[int | None, pa.Table] |
     tables: dict[int | None, pa.Table] = {}
     for key in state.get("records_per_year", {}):
         year = None if int(key) == writers.NO_DATE else int(key)
-        path = out_dir / writers.partition_dir(year) / writers.PART_NAME
+        path = out_dir / writers.DATA_DIR / writers.partition_dir(year) / writers.PART_NAME
         try:
             table = writers.read_partition(path)
         except (OSError, pa.ArrowException):

@@ -1,7 +1,9 @@
 """The release's files: Parquet partitioned by year, optional CSV and JSONL.
 
-Parquet: hive-style ``year=2024/part-0.parquet``, one file per year; a record
-without a publication date goes to ``year=0/`` (Hive's null partition,
+Parquet: hive-style ``data/year=2024/part-0.parquet``, one file per year
+(under ``data/`` so that the directory pandas and pyarrow read holds Parquet
+only, not the card); a record
+without a publication date goes to ``data/year=0/`` (Hive's null partition,
 ``__HIVE_DEFAULT_PARTITION__``, would make ``year`` null, but pandas 3 then
 fails to read the directory: "Cannot yet unify dictionaries with nulls"; 0 keeps
 ``year`` an integer in every reader). The files hold the feed's columns and types
@@ -31,6 +33,7 @@ from newsagg.items import FIELDS
 
 NO_DATE = 0  # the year partition of records without a publication date
 PART_NAME = "part-0.parquet"
+DATA_DIR = "data"  # the Parquet dataset, inside the release directory
 ROW_GROUP = 50_000
 
 
@@ -87,7 +90,7 @@ def read_partition(path: Path) -> pa.Table:
 
 def write_partition(out_dir: Path, year: int | None, table: pa.Table) -> Path:
     """Write *table* as the file of *year* (atomically: ``.part`` then rename)."""
-    path = out_dir / partition_dir(year) / PART_NAME
+    path = out_dir / DATA_DIR / partition_dir(year) / PART_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     pq.write_table(table.combine_chunks(), tmp, row_group_size=ROW_GROUP, compression="snappy")
@@ -98,7 +101,7 @@ def write_partition(out_dir: Path, year: int | None, table: pa.Table) -> Path:
 def remove_stale_partitions(out_dir: Path, years: set[int | None]) -> None:
     """Delete year directories of an earlier build that are not in *years*."""
     keep = {partition_dir(y) for y in years}
-    for d in out_dir.glob("year=*"):
+    for d in (out_dir / DATA_DIR).glob("year=*"):
         if d.is_dir() and d.name not in keep:
             shutil.rmtree(d)
 
