@@ -120,7 +120,9 @@ def plot(daily: dict[str, Counter], labels: dict[str, str], path: Path, title: s
     ticks = list(range(0, n_days, step))
     ax.set_xticks(ticks, [(first + dt.timedelta(t)).isoformat() for t in ticks], rotation=45, ha="right", fontsize=8)
     ax.set_xlim(-0.5, n_days - 0.5)
-    fig.colorbar(im, ax=ax, label="articles", shrink=0.8, pad=0.01)
+    from matplotlib.ticker import MaxNLocator
+
+    fig.colorbar(im, ax=ax, label="articles", shrink=0.8, pad=0.01, ticks=MaxNLocator(integer=True))
     ax.legend(
         handles=[
             Patch(color="#D62728", label="gap (usual source, no article)"),

@@ -38,7 +38,6 @@ class Run:
     started_at: str
     finished_at: str | None
     finish_reason: str | None
-    items_written: int
     record_files: list[tuple[Path, int | None]] = field(default_factory=list)  # (path, rows)
 
     @property
@@ -105,7 +104,6 @@ def verify_run(manifest: Path, site: str) -> Run:
         started_at=str(data.get("started_at") or ""),
         finished_at=data.get("finished_at"),
         finish_reason=data.get("finish_reason"),
-        items_written=int(data.get("items_written") or 0),
         record_files=records or csvs,
     )
 
