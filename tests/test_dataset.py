@@ -128,6 +128,11 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     # Rebuilding with nothing new changes nothing.
     again = build_release("maghress", data, inc, csv=True, jsonl=True)
     assert again["incremental"] and again["records_added"] == 0 and tree(inc) == tree(fresh)
+    # A year file changed behind the build's back: not built upon, the release rebuilt fresh.
+    victim = next((inc / "data").glob("year=*/part-0.parquet"))
+    victim.write_bytes(b"PAR1 not the file the build wrote")
+    repaired = build_release("maghress", data, inc, csv=True, jsonl=True)
+    assert not repaired["incremental"] and tree(inc) == tree(fresh)
 
     expected = site.truth + new
     n = len(first.items) + len(third.items)

@@ -10,8 +10,8 @@ their sha256).
 Incremental: a rebuild reads only the runs not yet included and rewrites only
 the year files that gain records. It falls back to a fresh build (logged)
 when an included run changed or vanished, a new run starts before the last
-included one (first-stored order would change), or the release's schema is
-not the current one. Either way the result is the fresh build's, byte for
+included one (first-stored order would change), the release's schema is
+not the current one, or a year file is not the one the last build wrote. Either way the result is the fresh build's, byte for
 byte (the writers and the card are deterministic).
 """
 
@@ -112,15 +112,11 @@ def _write(
     )
     _replace_text(out_dir / "README.md", card.render(facts))
     png = out_dir / "coverage.png"
-    coverage.plot(
-        coverage.daily_counts(slugs, dates), labels, png.with_name("coverage.png.part.png"), facts_title(site)
-    )
-    os.replace(png.with_name("coverage.png.part.png"), png)
-    files = sorted(
-        str(p.relative_to(out_dir))
-        for p in out_dir.rglob("*")
-        if p.is_file() and p.name != STATE_FILE and not p.name.endswith(".part")
-    )
+    coverage.plot(coverage.daily_counts(slugs, dates), labels, png.with_name(png.name + ".part"), facts_title(site))
+    os.replace(png.with_name(png.name + ".part"), png)
+    ours = [out_dir / "README.md", png, *(out_dir / n for n, wanted in flat.items() if wanted)]
+    ours += (out_dir / writers.DATA_DIR).glob("year=*/" + writers.PART_NAME)
+    files = sorted(str(p.relative_to(out_dir)) for p in ours)
     per_year = {
         str(y if y is not None else writers.NO_DATE): t.num_rows
         for y, t in sorted(tables.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
@@ -157,17 +153,21 @@ def _replace_text(path: Path, text: str) -> None:
 
 
 def _existing_tables(out_dir: Path, state: dict) -> dict[int | None, pa.Table] | None:
-    """The year tables of the earlier build, None when one is missing or of another schema."""
+    """The year tables of the earlier build; None when one is missing, changed
+    (sha256 in ``release.json``) or of another schema."""
     schema = writers.to_table([]).schema
     tables: dict[int | None, pa.Table] = {}
     for key in state.get("records_per_year", {}):
         year = None if int(key) == writers.NO_DATE else int(key)
         path = out_dir / writers.DATA_DIR / writers.partition_dir(year) / writers.PART_NAME
+        want = state.get("files", {}).get(str(path.relative_to(out_dir)))
         try:
+            if want != sha256_of(path):  # changed since the build wrote it: do not build on it
+                return None
             table = writers.read_partition(path)
         except (OSError, pa.ArrowException):
             return None
-        if not table.schema.equals(schema, check_metadata=True):
+        if not table.schema.equals(schema, check_metadata=True) or table.num_rows != state["records_per_year"][key]:
             return None
         tables[year] = table
     return tables
