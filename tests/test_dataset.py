@@ -294,3 +294,26 @@ def test_dataset_build_without_runs_says_so(tmp_path, capsys):
     argv = ["dataset", "build", "maghress", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "r")]
     assert cli_main(argv) == 2
     assert "no verified run of maghress" in capsys.readouterr().err
+
+
+def test_card_names_the_gaps_of_a_source_that_usually_publishes(tmp_path):
+    """Real replica records re-dated densely: one source publishes daily but
+    for two days; the card lists those days, the other source is not judged."""
+    truth = expected_records(Corpus("djazairess", n_articles=80, seed=8), "http://127.0.0.1:9")
+    slugs = sorted({t["source_slug"] for t in truth})
+    daily_slug, other = slugs[0], slugs[1]
+    records, day = [], 0
+    for t in (t for t in truth if t["source_slug"] == daily_slug):
+        if day in (5, 6):
+            day = 7
+        records.append(dict(t, published_at=(D + dt.timedelta(day)).isoformat(), crawled_at=None))
+        day += 1
+    assert day >= 12
+    for n, t in enumerate(t for t in truth if t["source_slug"] == other):
+        records.append(dict(t, published_at=(D + dt.timedelta(10 * n)).isoformat(), crawled_at=None))
+    write_release(records, tmp_path / "r", site="djazairess", provenance={"source": "test"})
+    _, body = card_parts(tmp_path / "r")
+    gaps = body.split("## Coverage gaps", 1)[1].split("## Versions", 1)[0]
+    assert f"| `{daily_slug}` | 2 | 2025-03-06 to 2025-03-07 |" in gaps
+    assert "Not judged (do not usually publish): " in gaps and f"`{other}`" in gaps.split("Not judged", 1)[1]
+    assert "Algeria" in body and "Africa/Algiers" in body
