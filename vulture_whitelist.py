@@ -24,7 +24,6 @@ from newsagg.pipelines.neardup import NearDupPipeline
 from newsagg.rendering import browser, handler
 from newsagg.rendering.middleware import RenderMiddleware
 from newsagg.replica.faults import FaultPlan
-from newsagg.sites import Site
 
 # Classes named by dotted path in settings.py / scrapy.cfg / runspider command lines.
 ContentGuardMiddleware
@@ -60,7 +59,6 @@ actions.FileDropAlert.run_action
 
 # Fields read by name: asdict()/ItemAdapter, getattr knobs of the fault handlers, benchmark table columns.
 ArticleItem.language
-Site.country
 FaultPlan.slow_seconds
 FaultPlan.oversize_bytes
 FaultPlan.nesting_depth

@@ -3,6 +3,8 @@
     newsagg status [--json] [--data-dir DIR] [--state-dir DIR]
     newsagg demo ...        same as python -m newsagg.demo ...
     newsagg replica ...     same as python -m newsagg.replica ...
+    newsagg dataset build SITE --data-dir D --out R [--csv] [--jsonl] [--fresh]
+    newsagg distributed ... same as python -m newsagg.distributed ... (seed, status, merge)
 
 Adding a subcommand: write ``def _cmd_x(sub)`` that adds its parser and sets
 ``func`` (a callable taking the parsed namespace, returning the exit status),
@@ -72,7 +74,57 @@ def _cmd_replica(sub) -> None:
     p.set_defaults(func=_delegate("newsagg.replica.__main__"))
 
 
-COMMANDS = [_cmd_status, _cmd_demo, _cmd_replica]
+def _dataset_build(opts) -> int:
+    import logging
+
+    from newsagg.dataset.release import ReleaseError, build_release
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        summary = build_release(
+            opts.site, Path(opts.data_dir), Path(opts.out), csv=opts.csv, jsonl=opts.jsonl, fresh=opts.fresh
+        )
+    except ReleaseError as exc:
+        print(f"dataset build: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    for r in summary["refused"]:
+        print(f"dataset build: run {r['run']} refused: {r['reason']}", file=sys.stderr)
+    return 1 if summary["refused"] else 0
+
+
+def _cmd_dataset(sub) -> None:
+    from newsagg.sites import SITES
+
+    p = sub.add_parser("dataset", help="the consolidated release of a site (Parquet by year, card, coverage.png)")
+    dsub = p.add_subparsers(dest="dataset_command", required=True, metavar="ACTION")
+    b = dsub.add_parser(
+        "build",
+        help="build or update the release from every committed run",
+        description="Verify every committed run of SITE under the data directory (manifest, sha256), "
+        "consolidate their records (each article once, first stored kept) and write the release to --out: "
+        "Parquet partitioned by year, README.md (dataset card), coverage.png, release.json. "
+        "Incremental: only runs not yet in the release are read. Exit status 1 when a run was refused "
+        "(the release is written without it), 2 when there is nothing to build.",
+    )
+    b.add_argument("site", choices=sorted(SITES), metavar="SITE", help=", ".join(sorted(SITES)))
+    b.add_argument("--data-dir", default="data", help="NEWSAGG_DATA_DIR of the runs (default: data)")
+    b.add_argument("--out", required=True, help="the release directory R")
+    b.add_argument("--csv", action="store_true", help="also write R/<site>.csv")
+    b.add_argument("--jsonl", action="store_true", help="also write R/<site>.jsonl")
+    b.add_argument("--fresh", action="store_true", help="rebuild from every run, ignoring R/release.json")
+    b.set_defaults(func=_dataset_build)
+
+
+def _cmd_distributed(sub) -> None:
+    p = sub.add_parser(
+        "distributed", help="distributed mode: seed, status, merge (python -m newsagg.distributed)", add_help=False
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_delegate("newsagg.distributed.__main__"))
+
+
+COMMANDS = [_cmd_status, _cmd_demo, _cmd_replica, _cmd_dataset, _cmd_distributed]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:
         add(sub)
-    opts = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    opts, extra = parser.parse_known_args(argv)
+    if hasattr(opts, "args"):
+        # A delegated command gets everything after its name as typed: argparse's
+        # REMAINDER leaves a leading option (--help) to the top parser.
+        opts.args = argv[argv.index(opts.command) + 1 :]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return opts.func(opts)
 
 

@@ -31,29 +31,17 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsagg.dataset.records import JSON_LINES, read_records
+from newsagg.dataset.records import open_writer as _open_writer
+from newsagg.dataset.records import record_key as _key
+from newsagg.dataset.records import typed_record as _typed
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
 
 logger = logging.getLogger(__name__)
-
-JSON_LINES = (".jsonl", ".jl")
-_INT_FIELDS = {"word_count"}
-_NULLABLE = {
-    "source",
-    "author",
-    "title",
-    "published_at",
-    "published_raw",
-    "body",
-    "original_url",
-    "crawled_at",
-    "fingerprint",
-    "near_duplicate_of",
-}
 
 
 class MergeError(RuntimeError):
@@ -148,64 +136,10 @@ def resolve_inputs(args: list[str], output: Path | None = None) -> list[tuple[Pa
     return out
 
 
-def _typed(row: dict) -> dict:
-    rec = {}
-    for f in FIELDS:
-        v = row.get(f)
-        if f in _INT_FIELDS:
-            v = int(v) if v not in (None, "") else 0
-        elif f in _NULLABLE and v == "":
-            v = None
-        rec[f] = v
-    return rec
-
-
-def read_records(path: Path, report: MergeReport) -> Iterator[dict]:
-    """Records of one file; unreadable JSON lines are counted and skipped."""
-    if path.suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                yield _typed(row)
-        return
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                report.dropped["unreadable_line"] += 1
-                logger.warning("%s:%d: unreadable line skipped (a worker killed mid-write?)", path, n)
-                continue
-            if not isinstance(rec, dict) or not rec.get("url"):
-                report.dropped["not_a_record"] += 1
-                continue
-            yield rec
-
-
 def _check_input(path: Path, meta: dict) -> None:
     want = meta.get("sha256")
     if want and sha256_of(path) != want:
         raise MergeError(f"{path}: sha256 differs from its manifest (file changed or truncated)")
-
-
-def _key(rec: dict) -> tuple:
-    return (rec.get("site"), rec.get("source_slug"), str(rec.get("article_id")))
-
-
-def _open_writer(path: Path, fh):
-    if path.suffix == ".csv":
-        from scrapy.utils.misc import load_object
-        from scrapy.utils.project import get_project_settings
-
-        exporter_cls = load_object(get_project_settings().getwithbase("FEED_EXPORTERS")["csv"])
-        exporter = exporter_cls(fh, fields_to_export=FIELDS, encoding="utf-8")
-        exporter.start_exporting()
-        return exporter.export_item, exporter.finish_exporting
-    return (
-        lambda rec: fh.write(json.dumps({f: rec.get(f) for f in FIELDS}, ensure_ascii=False).encode() + b"\n"),
-        lambda: None,
-    )
 
 
 def _neardup_index():

@@ -1,0 +1,319 @@
+"""The consolidated release (newsagg dataset build): real nightly runs of the
+real spider against the replica, the release read back with pandas, pyarrow,
+DuckDB and Hugging Face ``datasets`` and compared with the ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import struct
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import pytest_twisted
+import yaml
+
+from newsagg.cli import main as cli_main
+from newsagg.dataset import coverage
+from newsagg.dataset.release import STATE_FILE, build_release, write_release
+from newsagg.dataset.writers import year_of
+from newsagg.items import FIELDS
+from newsagg.replica import Corpus, expected_records, republication_groups
+from tests.crawling import compare_with_truth, crawl_dataset
+from tests.test_state_crawl import swap_edition
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under *root* by relative path, with its bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean(rows: list[dict]) -> list[dict]:
+    """Reader rows as records: the record fields, NaN/NA as None."""
+    out = []
+    for row in rows:
+        rec = {}
+        for f in FIELDS:
+            v = row.get(f)
+            rec[f] = None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else v
+        rec["word_count"] = int(rec["word_count"])
+        out.append(rec)
+    return out
+
+
+def read_pyarrow(release: Path) -> list[dict]:
+    return pq.read_table(release / "data").to_pylist()
+
+
+def read_pandas(release: Path) -> list[dict]:
+    df = pd.read_parquet(release / "data")
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def read_duckdb(release: Path) -> list[dict]:
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{release}/data/year=*/*.parquet', hive_partitioning = true)")
+    return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+
+
+def read_hf(release: Path, cache: Path) -> list[dict]:
+    """Through the card's ``configs`` (the release directory as a dataset repo)."""
+    from datasets import load_dataset
+
+    return load_dataset(str(release), split="train", cache_dir=str(cache)).to_list()
+
+
+def read_hf_parquet(release: Path, cache: Path) -> list[dict]:
+    """The packaged Parquet builder on the data directory."""
+    from datasets import load_dataset
+
+    return load_dataset("parquet", data_dir=str(release / "data"), split="train", cache_dir=str(cache)).to_list()
+
+
+def card_parts(release: Path) -> tuple[dict, str]:
+    text = (release / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    _, front, body = text.split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def counts_table(body: str) -> dict[str, list[str]]:
+    """The counts table of the card: row label -> cells."""
+    section = body.split("## Counts", 1)[1].split("## Coverage gaps", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return {cells[0].strip(): [c.strip() for c in cells[1:]] for cells in rows}
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest_twisted.ensureDeferred
+async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replica, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    site = make_replica(n_articles=150, seed=29)
+    data = tmp_path / "data"
+    first = await crawl_dataset("maghress", data, base_url=site.base_url)
+    second = await crawl_dataset("maghress", data, base_url=site.base_url)  # the next night: nothing new
+    assert first.items and second.items == []
+    inc = tmp_path / "inc"
+    early = build_release("maghress", data, inc, csv=True, jsonl=True)
+    assert early["records"] == len(first.items) and not early["incremental"] and not early["refused"]
+
+    # The third night, on a later edition of the site.
+    ed2 = swap_edition(site, 2)
+    truth2 = expected_records(ed2, site.base_url)
+    third = await crawl_dataset("maghress", data, base_url=site.base_url)
+    seen = {t["url"] for t in site.truth}
+    new = [t for t in truth2 if t["url"] not in seen]
+    assert len(third.items) == len(new) > 0
+
+    later = build_release("maghress", data, inc, csv=True, jsonl=True)
+    assert later["incremental"]
+    assert later["records_added"] == len(third.items) and len(later["runs_added"]) == 1
+    years = sorted({year_of(r) for r in third.items}, key=lambda y: (y is None, y or 0))  # undated last
+    assert later["years_written"] == [str(y or 0) for y in years]
+    fresh = tmp_path / "fresh"
+    whole = build_release("maghress", data, fresh, csv=True, jsonl=True)
+    assert not whole["incremental"] and [r["name"] for r in whole["runs"]] == [r["name"] for r in later["runs"]]
+    # Byte for byte: the writers and the card are deterministic, the rows in the same order.
+    assert tree(inc) == tree(fresh)
+    # Rebuilding with nothing new changes nothing.
+    again = build_release("maghress", data, inc, csv=True, jsonl=True)
+    assert again["incremental"] and again["records_added"] == 0 and tree(inc) == tree(fresh)
+    # A year file changed behind the build's back: not built upon, the release rebuilt fresh.
+    victim = next((inc / "data").glob("year=*/part-0.parquet"))
+    victim.write_bytes(b"PAR1 not the file the build wrote")
+    repaired = build_release("maghress", data, inc, csv=True, jsonl=True)
+    assert not repaired["incremental"] and tree(inc) == tree(fresh)
+
+    expected = site.truth + new
+    n = len(first.items) + len(third.items)
+    assert whole["records"] == n
+    readers = {
+        "pyarrow": read_pyarrow(fresh),
+        "pandas": read_pandas(fresh),
+        "duckdb": read_duckdb(fresh),
+        "datasets": read_hf(fresh, tmp_path / "hf-cache"),
+        "datasets parquet": read_hf_parquet(fresh, tmp_path / "hf-cache2"),
+    }
+    for name, rows in readers.items():
+        assert len(rows) == n, name
+        problems = compare_with_truth(clean(rows), expected, site.republication_groups)
+        assert not problems, name + ":\n" + "\n".join(problems[:30])
+    for row in readers["pyarrow"] + readers["duckdb"]:
+        assert row["year"] == (int(row["published_at"][:4]) if row["published_at"] else 0)
+        assert row["published_date"] == (
+            dt.date.fromisoformat(row["published_at"][:10]) if row["published_at"] else None
+        )
+    flat = [json.loads(line) for line in (fresh / "maghress.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert not compare_with_truth(flat, expected, site.republication_groups)
+    assert {r["url"]: r["crawled_at"] for r in flat} == {r["url"]: r["crawled_at"] for r in first.items + third.items}
+    assert (fresh / "maghress.csv").read_text(encoding="utf-8").splitlines()[0] == ",".join(FIELDS)
+
+    # The card: valid front matter, counts that match the records.
+    front, body = card_parts(fresh)
+    assert front["language"] == ["fr"] and front["license"] == "other" and front["pretty_name"]
+    assert front["size_categories"] == ["n<1K"]
+    assert front["configs"][0]["data_files"][0]["path"] == "data/year=*/*.parquet"
+    table = counts_table(body)
+    header = table.pop("source")
+    per_source = Counter(t["source_slug"] for t in expected if t["url"] in {r["url"] for r in flat})
+    per_year = Counter(str(year_of(r)) if year_of(r) else "undated" for r in flat)
+    assert table.pop("**all**")[-1] == str(n)
+    assert {re.search(r"`(.+)`", k).group(1): int(v[-1]) for k, v in table.items()} == dict(per_source)
+    years = header[:-1]
+    totals = dict(zip(years, [sum(int(v[i]) for v in table.values()) for i in range(len(years))], strict=True))
+    assert totals == dict(per_year)
+    dates = sorted(r["published_at"][:10] for r in flat if r["published_at"])
+    assert f"First publication date: {dates[0]}. Last publication date: {dates[-1]}." in body
+    assert "Morocco" in body and "Africa/Casablanca" in body and "sha256:" in body
+    for run in whole["runs"]:
+        assert run["name"] in body
+    state = json.loads((fresh / STATE_FILE).read_text())
+    assert [r["kept"] for r in state["runs"]] == [len(first.items), 0, len(third.items)]
+
+    width, height = png_size(fresh / "coverage.png")
+    assert width >= 800 and height >= 300 and (fresh / "coverage.png").stat().st_size > 10_000
+
+    # Tampered runs: one changed byte, one missing file. Both refused and named; the third kept.
+    bad = tmp_path / "bad"
+    shutil.copytree(data, bad)
+    run1, run2, run3 = (r["name"] for r in whole["runs"])
+    jsonl = bad / "maghress" / f"{run1}.jsonl"
+    raw = bytearray(jsonl.read_bytes())
+    raw[100] = ord("X") if raw[100] != ord("X") else ord("Y")
+    jsonl.write_bytes(bytes(raw))
+    (bad / "maghress" / f"{run2}.parquet").unlink()
+    out = tmp_path / "bad-release"
+    assert cli_main(["dataset", "build", "maghress", "--data-dir", str(bad), "--out", str(out)]) == 1
+    state = json.loads((out / STATE_FILE).read_text())
+    refused = {r["run"]: r["reason"] for r in state["refused"]}
+    assert set(refused) == {run1, run2}
+    assert "sha256 differs" in refused[run1] and "missing" in refused[run2]
+    assert [r["name"] for r in state["runs"]] == [run3] and state["records"] == len(third.items)
+    _, body = card_parts(out)
+    assert run1 in body.split("Runs refused", 1)[1] and run2 in body.split("Runs refused", 1)[1]
+
+
+def test_write_release_takes_records_of_other_schemas(tmp_path):
+    """Records lacking ``author`` (schema 1) or carrying a field this version
+    does not know are written with the current fields; duplicates once."""
+    corpus = Corpus("turess", n_articles=40, seed=5)
+    base = "http://127.0.0.1:9"
+    truth = expected_records(corpus, base)
+    records = []
+    for i, t in enumerate(truth):
+        rec = dict(t, crawled_at="2026-01-02T03:04:05+00:00")
+        if i % 2:
+            del rec["author"]
+        else:
+            rec["a_future_field"] = "x"
+        records.append(rec)
+    summary = write_release(records + records[:3], tmp_path / "r", site="turess", provenance={"source": "test"})
+    groups = republication_groups(corpus, base)
+    assert summary["dropped"]["duplicate_key"] == 3
+    rows = clean(read_pyarrow(tmp_path / "r"))
+    assert "a_future_field" not in pq.read_table(tmp_path / "r" / "data").column_names
+    by_url = {r["url"]: r for r in rows}
+    with_extra = sum(1 for i, t in enumerate(truth) if not i % 2 and t["url"] in by_url)
+    assert summary["dropped"]["unknown_field/a_future_field"] == with_extra > 0
+    for i, t in enumerate(truth):
+        if t["url"] not in by_url:
+            assert any(t["url"] in g for g in groups), t["url"]  # the later of a republication pair
+            continue
+        want = dict(t, author=None) if i % 2 else t
+        for f in FIELDS:
+            if f != "crawled_at":
+                assert by_url[t["url"]][f] == want.get(f), (t["url"], f)
+    assert json.loads((tmp_path / "r" / STATE_FILE).read_text())["provenance"] == {"source": "test"}
+    assert card_parts(tmp_path / "r")[0]["language"] == ["fr"]
+    png_size(tmp_path / "r" / "coverage.png")
+
+
+D = dt.date(2025, 3, 1)
+
+
+def days(*offsets: int) -> Counter:
+    return Counter({D + dt.timedelta(o): 1 for o in offsets})
+
+
+@pytest.mark.parametrize(
+    ("published", "usual", "gap_offsets"),
+    [
+        (days(*range(10)), True, []),  # every day: usual, no gap
+        (days(*range(10), *range(12, 20)), True, [10, 11]),  # two silent days inside the span
+        (days(0, 1, 2, 3, 4, 5, 30), False, []),  # 7 days of 31: no habit, not judged
+        (days(0, 2, 4, 6, 8, 10, 12), True, [1, 3, 5, 7, 9, 11]),  # every other day: exactly half
+        (days(0, 1, 2, 3, 4, 5), False, []),  # 6 days: too few to judge
+    ],
+)
+def test_coverage_gaps(published, usual, gap_offsets):
+    assert coverage.usually_publishes(published) is usual
+    found = coverage.gaps({"src": published})
+    assert found.get("src", []) == [D + dt.timedelta(o) for o in gap_offsets]
+    assert ("src" in found) is usual
+
+
+def test_gap_ranges():
+    assert coverage.ranges([D, D + dt.timedelta(1), D + dt.timedelta(3)]) == [
+        (D, D + dt.timedelta(1)),
+        (D + dt.timedelta(3), D + dt.timedelta(3)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["status", "--help"],
+        ["demo", "--help"],
+        ["replica", "--help"],
+        ["dataset", "--help"],
+        ["dataset", "build", "--help"],
+        ["distributed", "--help"],
+        ["distributed", "merge", "--help"],
+    ],
+)
+def test_every_subcommand_has_help(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli_main(argv)
+    assert exc.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_dataset_build_without_runs_says_so(tmp_path, capsys):
+    (tmp_path / "data" / "maghress").mkdir(parents=True)
+    argv = ["dataset", "build", "maghress", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "r")]
+    assert cli_main(argv) == 2
+    assert "no verified run of maghress" in capsys.readouterr().err
+
+
+def test_card_names_the_gaps_of_a_source_that_usually_publishes(tmp_path):
+    """Real replica records re-dated densely: one source publishes daily but
+    for two days; the card lists those days, the other source is not judged."""
+    truth = expected_records(Corpus("djazairess", n_articles=80, seed=8), "http://127.0.0.1:9")
+    slugs = sorted({t["source_slug"] for t in truth})
+    daily_slug, other = slugs[0], slugs[1]
+    records, day = [], 0
+    for t in (t for t in truth if t["source_slug"] == daily_slug):
+        if day in (5, 6):
+            day = 7
+        records.append(dict(t, published_at=(D + dt.timedelta(day)).isoformat(), crawled_at=None))
+        day += 1
+    assert day >= 12
+    for n, t in enumerate(t for t in truth if t["source_slug"] == other):
+        records.append(dict(t, published_at=(D + dt.timedelta(10 * n)).isoformat(), crawled_at=None))
+    write_release(records, tmp_path / "r", site="djazairess", provenance={"source": "test"})
+    _, body = card_parts(tmp_path / "r")
+    gaps = body.split("## Coverage gaps", 1)[1].split("## Versions", 1)[0]
+    assert f"| `{daily_slug}` | 2 | 2025-03-06 to 2025-03-07 |" in gaps
+    assert "Not judged (do not usually publish): " in gaps and f"`{other}`" in gaps.split("Not judged", 1)[1]
+    assert "Algeria" in body and "Africa/Algiers" in body
