@@ -53,6 +53,7 @@ _NULLABLE = {
     "crawled_at",
     "fingerprint",
     "near_duplicate_of",
+    "warc_record_id",
 }
 
 

@@ -56,7 +56,7 @@ def truth_fingerprint(title: str | None, body: str | None) -> str:
 
 
 #: Fields of a truth record: every record field but the crawl time.
-TRUTH_FIELDS = [f for f in FIELDS if f != "crawled_at"]
+TRUTH_FIELDS = [f for f in FIELDS if f not in ("crawled_at", "warc_record_id")]  # facts of the crawl, not the page
 
 
 def record(corpus: Corpus, i: int, base_url: str) -> dict:
