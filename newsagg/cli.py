@@ -3,6 +3,7 @@
     newsagg status [--json] [--data-dir DIR] [--state-dir DIR]
     newsagg demo ...        same as python -m newsagg.demo ...
     newsagg replica ...     same as python -m newsagg.replica ...
+    newsagg reextract SITE --data-dir D -o OUT   records again from the WARCs (newsagg.archive)
 
 Adding a subcommand: write ``def _cmd_x(sub)`` that adds its parser and sets
 ``func`` (a callable taking the parsed namespace, returning the exit status),
@@ -72,7 +73,13 @@ def _cmd_replica(sub) -> None:
     p.set_defaults(func=_delegate("newsagg.replica.__main__"))
 
 
-COMMANDS = [_cmd_status, _cmd_demo, _cmd_replica]
+def _cmd_reextract(sub) -> None:
+    from newsagg.archive.reextract import add_parser
+
+    add_parser(sub)
+
+
+COMMANDS = [_cmd_status, _cmd_demo, _cmd_replica, _cmd_reextract]
 
 
 def main(argv: list[str] | None = None) -> int:

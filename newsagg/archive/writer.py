@@ -54,6 +54,8 @@ CAPTURED_KINDS = frozenset({"home", "listing", "article"})
 REQUESTED_URL = "WARC-Newsagg-Requested-URI"
 #: WARC header on pages rendered by Chromium (the body is the rendered DOM).
 RENDERED = "WARC-Newsagg-Rendered"
+#: WARC header: the page kind the spider asked for (home, listing, article).
+PAGE_KIND = "WARC-Newsagg-Page-Kind"
 #: Settings recorded in the warcinfo record: what was fetched, and how politely.
 INFO_SETTINGS = (
     "USER_AGENT",
@@ -117,6 +119,7 @@ class WarcFile:
         raw: tuple,
         request_headers: list[tuple[str, str]],
         *,
+        kind: str = "",
         requested_url: str | None = None,
         rendered: bool = False,
     ) -> str:
@@ -124,7 +127,7 @@ class WarcFile:
         status, protocol, headers, body = raw
         record_id = new_record_id()
         date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": date}
+        warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": date, PAGE_KIND: kind}
         if requested_url and requested_url != url:
             warc_headers[REQUESTED_URL] = requested_url
         if rendered:
@@ -280,6 +283,7 @@ class WarcCapture:
             response.url,
             raw,
             request_headers,
+            kind=request.meta["newsagg_kind"],
             requested_url=redirects[0] if redirects else None,
             rendered=bool(request.meta.get("playwright")),
         )
