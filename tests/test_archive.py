@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyarrow.parquet as pq
-import pytest
 import pytest_twisted
 from warcio.archiveiterator import ArchiveIterator
 
