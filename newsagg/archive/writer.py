@@ -293,3 +293,5 @@ class WarcCapture:
         if self.file is not None:
             self.file.close()
             self.crawler.stats.set_value(f"{PREFIX}/warc/bytes", self.file.size)
+            if not run_context(self.crawler).files.deferred:  # no commit this run: published when complete
+                self.file.publish()
