@@ -225,7 +225,7 @@ class WarcCapture:
         if not setting(crawler.settings, "NEWSAGG_WARC_ENABLED", "getbool"):
             raise NotConfigured("NEWSAGG_WARC_ENABLED is off")
         if not is_dataset_run(crawler.settings):
-            raise NotConfigured("no dataset feed this run: no WARC")
+            raise NotConfigured  # -o/-O only: no dataset files, no WARC (silently, every such run)
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
