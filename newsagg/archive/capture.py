@@ -6,8 +6,9 @@ repair, flattening) in ``request.meta``, for :class:`~newsagg.archive.writer.War
 it is off when the capture is.
 
 :class:`WarcStampMiddleware` (spider) copies the WARC-Record-ID of the page an
-item came from into its ``warc_record_id`` (and, when a page is replayed from a
-WARC, the capture time into ``crawled_at``). Always on: it only reads meta keys.
+item came from into its ``warc_record_id``, and the capture's WARC-Date into
+its ``crawled_at`` (so a record re-extracted from the WARC has the same one).
+Always on: it only reads meta keys.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 RAW_META = "newsagg_warc_raw"
 #: ... the WARC-Record-ID of the page (set when captured, or when replayed) ...
 RECORD_ID_META = "newsagg_warc_id"
-#: ... and, when replayed, the capture's WARC-Date (the record's crawled_at).
+#: ... and the capture's WARC-Date (the record's crawled_at).
 CAPTURED_AT_META = "newsagg_warc_date"
 
 
@@ -48,7 +49,7 @@ class RawResponseMiddleware:
 
 
 class WarcStampMiddleware(BaseSpiderMiddleware):
-    """Spider middleware: ``warc_record_id`` (and a replayed page's ``crawled_at``) on items."""
+    """Spider middleware: ``warc_record_id`` and ``crawled_at`` of captured pages on items."""
 
     def get_processed_item(self, item, response):
         meta = getattr(response, "meta", None) if response is not None else None

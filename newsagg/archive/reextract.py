@@ -12,8 +12,8 @@ state, WARC capture, manifest and health checks are off; the feed is OUT.
 
 Then the re-extracted records are compared with the stored dataset (the
 committed JSONL, else Parquet, files of the runs that have a WARC), by URL,
-field by field (``crawled_at`` aside: a replayed record takes its capture's
-WARC-Date): records changed (per field), new, missing.
+field by field (``crawled_at`` aside, though a replayed record takes its
+capture's WARC-Date, as the crawl did): records changed (per field), new, missing.
 
 ``--release R`` hands the records to :func:`newsagg.dataset.release.write_release`.
 """

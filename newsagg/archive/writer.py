@@ -38,7 +38,7 @@ from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsagg.archive.capture import RAW_META, RECORD_ID_META
+from newsagg.archive.capture import CAPTURED_AT_META, RAW_META, RECORD_ID_META
 from newsagg.config import setting
 from newsagg.digest import sha256_of
 from newsagg.exporters.storage import PART_SUFFIX, PartFileStorage, fsync_path
@@ -120,13 +120,15 @@ class WarcFile:
         request_headers: list[tuple[str, str]],
         *,
         kind: str = "",
+        date: dt.datetime | None = None,
         requested_url: str | None = None,
         rendered: bool = False,
     ) -> str:
-        """A response record (+ its request record) for one page; its WARC-Record-ID."""
+        """A response record (+ its request record) for one page, dated *date*
+        (default: now); its WARC-Record-ID."""
         status, protocol, headers, body = raw
         record_id = new_record_id()
-        date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        date = (date or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         warc_headers = {"WARC-Record-ID": record_id, "WARC-Date": date, PAGE_KIND: kind}
         if requested_url and requested_url != url:
             warc_headers[REQUESTED_URL] = requested_url
@@ -278,12 +280,16 @@ class WarcCapture:
         ):
             return
         redirects = request.meta.get("redirect_urls")
+        # The record's crawled_at is its capture's WARC-Date: a re-extraction gives the same one.
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        request.meta[CAPTURED_AT_META] = now.isoformat(timespec="seconds")
         request_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items() for v in vs]
         request.meta[RECORD_ID_META] = self.file.write_page(
             response.url,
             raw,
             request_headers,
             kind=request.meta["newsagg_kind"],
+            date=now,
             requested_url=redirects[0] if redirects else None,
             rendered=bool(request.meta.get("playwright")),
         )
