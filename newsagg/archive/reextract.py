@@ -261,6 +261,9 @@ def add_parser(sub) -> None:
         "reextract",
         help="rebuild a site's records from its committed WARCs (no network), diff with the stored dataset",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Rebuild SITE's records from the WARCs of its committed runs under --data-dir, through\n"
+        "the current page objects and pipelines, with no network; print the differences from the\n"
+        "stored dataset (records changed per field, new, missing).",
     )
     p.add_argument("site", help="maghress, djazairess or turess")
     p.add_argument("--data-dir", required=True, help="NEWSAGG_DATA_DIR of the runs (WARCs under <dir>/<site>/)")
