@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest_twisted
 from warcio.archiveiterator import ArchiveIterator
 
-from newsagg.archive.index import WarcIndex
+from newsagg.archive.index import WarcIndex, committed_warcs
 from newsagg.archive.writer import PAGE_KIND
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
@@ -250,3 +250,29 @@ def test_reextract_refuses_bad_input(tmp_path):
         assert release.returncode == 2 and "write_release" in release.stderr
     helped = run("--help")
     assert helped.returncode == 0 and "reextract" in helped.stdout
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_warc_that_fails_its_sha256_is_left_out(make_replica, tmp_path):
+    site = make_replica(n_articles=20, seed=3)
+    run = await crawl_dataset("maghress", tmp_path / "data", base_url=site.base_url)
+    runs, problems = committed_warcs(tmp_path / "data" / "maghress")
+    assert [r.warc for r in runs] == [run.files["warc.gz"]] and not problems
+    with run.files["warc.gz"].open("r+b") as fh:  # one byte flipped on disk
+        fh.seek(100)
+        byte = fh.read(1)
+        fh.seek(100)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    runs, problems = committed_warcs(tmp_path / "data" / "maghress")
+    assert runs == [] and problems == [
+        f"{run.files['manifest.json'].name}: {run.files['warc.gz'].name} does not match its sha256: left out"
+    ]
+    refused = subprocess.run(
+        [sys.executable, "-m", "newsagg.cli", "reextract", "maghress", "--data-dir", str(tmp_path / "data")]
+        + ["-o", str(tmp_path / "x.jsonl")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=scrapy_env(),
+    )
+    assert refused.returncode == 1 and "does not match its sha256" in refused.stderr
