@@ -9,6 +9,8 @@ never imported (``_`` stands for "any object").
 from benchmarks import harness
 from benchmarks.spiders import ceiling, follow, items, peer
 from benchmarks.statscollector import JsonStatsCollector
+from newsagg.archive.capture import RawResponseMiddleware, WarcStampMiddleware
+from newsagg.archive.reextract import ReplayDownloadHandler
 from newsagg.commands.crawl import Command
 from newsagg.distributed.spiders import DjazairessWorker, TuressWorker
 from newsagg.extensions.feeds import DatasetFeedExporter
@@ -32,6 +34,10 @@ GuardedMetaRefreshMiddleware
 RetryAfterMiddleware
 RenderMiddleware
 RenderMiddleware.process_request  # Scrapy downloader-middleware hook
+RawResponseMiddleware
+WarcStampMiddleware
+WarcStampMiddleware.get_processed_item  # BaseSpiderMiddleware hook
+ReplayDownloadHandler  # DOWNLOAD_HANDLERS of newsagg reextract
 CrawlSummary
 DatasetFeedExporter
 HealthSuite  # SPIDERMON_SPIDER_CLOSE_MONITORS

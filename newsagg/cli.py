@@ -5,6 +5,7 @@
     newsagg replica ...     same as python -m newsagg.replica ...
     newsagg dataset build SITE --data-dir D --out R [--csv] [--jsonl] [--fresh]
     newsagg distributed ... same as python -m newsagg.distributed ... (seed, status, merge)
+    newsagg reextract SITE --data-dir D -o OUT   records again from the WARCs (newsagg.archive)
 
 Adding a subcommand: write ``def _cmd_x(sub)`` that adds its parser and sets
 ``func`` (a callable taking the parsed namespace, returning the exit status),
@@ -124,7 +125,13 @@ def _cmd_distributed(sub) -> None:
     p.set_defaults(func=_delegate("newsagg.distributed.__main__"))
 
 
-COMMANDS = [_cmd_status, _cmd_demo, _cmd_replica, _cmd_dataset, _cmd_distributed]
+def _cmd_reextract(sub) -> None:
+    from newsagg.archive.reextract import add_parser
+
+    add_parser(sub)
+
+
+COMMANDS = [_cmd_status, _cmd_demo, _cmd_replica, _cmd_dataset, _cmd_reextract, _cmd_distributed]
 
 
 def main(argv: list[str] | None = None) -> int:

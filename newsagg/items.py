@@ -25,6 +25,7 @@ class ArticleItem:
     crawled_at: str | None = None
     fingerprint: str | None = None
     near_duplicate_of: str | None = None
+    warc_record_id: str | None = None  # schema 3: the WARC response record it came from (newsagg.archive)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -35,6 +36,6 @@ class ArticleItem:
 FIELDS: list[str] = [f.name for f in fields(ArticleItem)]
 
 #: Version of the record schema, written to manifests and Parquet metadata.
-#: 2: ``author`` added after ``source``. Schema-1 files and state stay readable
-#: (a missing ``author`` is null).
-SCHEMA_VERSION = 2
+#: 2: ``author`` added after ``source``. 3: ``warc_record_id`` added last.
+#: Older files and state stay readable (a missing field is null).
+SCHEMA_VERSION = 3

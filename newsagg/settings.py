@@ -51,7 +51,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newsagg.middlewares.content.ContentGuardMiddleware": 540,
     "newsagg.middlewares.charset.CharsetMiddleware": 530,
     "newsagg.middlewares.nesting.NestingMiddleware": 520,
+    # Next to the download handler: the wire bytes for the run's WARC (newsagg/archive)
+    "newsagg.archive.capture.RawResponseMiddleware": 990,
 }
+SPIDER_MIDDLEWARES = {"newsagg.archive.capture.WarcStampMiddleware": 900}  # item.warc_record_id
 
 # No listening ports during scheduled runs: the telnet console and Scrapy
 # 2.19's RemoteControl extension both open one by default.
@@ -106,6 +109,9 @@ EXTENSIONS = {
     "newsagg.extensions.feeds.DatasetFeedExporter": 0,
     # The run's identity and files (newsagg/run.py): every part below receives them from it
     "newsagg.run.RunContext": -100,
+    # The run's WARC (newsagg/archive/writer.py): before the feed exporter, so it is
+    # closed before the feeds and the commit publishes it with them
+    "newsagg.archive.writer.WarcCapture": -50,
     # The run's commit: incremental state + crash-safe publication of the run's files
     "newsagg.extensions.commit.RunCommit": 10,
     # The run's liveness lease in Redis (only with NEWSAGG_STATE_BACKEND = "redis")
@@ -158,6 +164,11 @@ NEWSAGG_DEFAULT_FEEDS = {
 NEWSAGG_SCRAPYD_DATASET = True  # Scrapyd job: dataset feeds next to Scrapyd's items_dir feed
 NEWSAGG_SPLIT_BY_SOURCE = False  # True: one dataset file set per source (per run) instead of one per run
 NEWSAGG_MANIFEST_ENABLED = True  # <stem>.manifest.json beside the dataset files
+# Raw captures (newsagg/archive; README "Raw captures and re-extraction"): every
+# HTML page of a dataset run in <stem>.warc.gz beside its files (not with -o/-O).
+NEWSAGG_WARC_ENABLED = True
+# `newsagg reextract` sets it: every request is answered from these WARC files, never the network.
+NEWSAGG_REPLAY_WARCS = []
 
 # --- incremental state (newsagg/state, README "Scheduled runs") ---------------
 NEWSAGG_STATE_ENABLED = "auto"  # auto: on when the run writes dataset feeds; True/False force it

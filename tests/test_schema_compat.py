@@ -1,5 +1,6 @@
-"""Schema 2 (``author``) over what schema 1 left behind: incremental state
-written by schema-1 runs, and schema-1 dataset files given to the merge."""
+"""Schema 2 (``author``) and 3 (``warc_record_id``) over what older runs left
+behind: incremental state written by schema-1 runs, and schema-1/2 dataset
+files given to the merge."""
 
 from __future__ import annotations
 
@@ -98,9 +99,10 @@ async def test_run_over_schema1_state_adds_only_new_articles(make_replica, tmp_p
     assert not problems, "\n".join(problems[:30])
     assert run.stats["newsagg/skipped/already_stored"] > 0
     assert run.stats["newsagg/state/committed"] == len(new)
-    assert json.loads(run.files["manifest.json"].read_text())["schema_version"] == SCHEMA_VERSION == 2
-    assert pq.read_schema(run.files["parquet"]).metadata[b"newsagg.schema_version"] == b"2"
+    assert json.loads(run.files["manifest.json"].read_text())["schema_version"] == SCHEMA_VERSION == 3
+    assert pq.read_schema(run.files["parquet"]).metadata[b"newsagg.schema_version"] == b"3"
     assert list(read_csv(run.files["csv"])[0]) == FIELDS and FIELDS.index("author") == FIELDS.index("source") + 1
+    assert FIELDS[-1] == "warc_record_id" and all(i["warc_record_id"] for i in run.items)
     db = sqlite3.connect(data / "state" / "maghress.sqlite3")
     assert db.execute("SELECT count(*) FROM stored").fetchone()[0] == len(stored) + len(new)
     db.close()
@@ -138,7 +140,8 @@ def test_merge_reads_schema1_files(tmp_path):
                 "near_duplicate_of": "",
             }
         )
-    new = {f: None for f in FIELDS}
+    # A schema-2 record: every field but warc_record_id.
+    new = {f: None for f in FIELDS if f != "warc_record_id"}
     new.update(
         url="http://x/fr/lematin/3",
         site="maghress",
@@ -162,4 +165,5 @@ def test_merge_reads_schema1_files(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "out" / "merged.jsonl").read_text().splitlines()]
     assert [list(r) for r in rows] == [FIELDS] * 3
     assert [r["author"] for r in rows] == [None, None, "Mhand Kasmi"]
+    assert [r["warc_record_id"] for r in rows] == [None, None, None]
     assert [r["author"] for r in read_csv(tmp_path / "out" / "merged.csv")] == ["", "", "Mhand Kasmi"]

@@ -13,7 +13,8 @@ given), spider, site, arguments, start/end (UTC), finish reason, items
 written, per-source counts, drops by reason, earliest/latest
 ``published_at``, schema version, state summary, and per file: name (relative
 to the manifest, absolute when elsewhere), format, source, rows, bytes and
-sha256, and the run's health checks (``health``: newsagg.monitoring).
+sha256 (the run's WARC: format ``warc``, ``records``, ``responses``), and
+the run's health checks (``health``: newsagg.monitoring).
 ``NEWSAGG_MANIFEST_ENABLED = False`` turns it off.
 """
 
@@ -124,6 +125,9 @@ class RunManifest:
             }
         files = []
         for f in ctx.files.complete():
+            if hasattr(f, "manifest_entry"):  # the run's WARC (newsagg.archive.writer)
+                files.append(f.manifest_entry(path.parent))
+                continue
             if not isinstance(f, PartFileStorage):  # a feed file, not another manifest
                 continue
             try:

@@ -84,6 +84,9 @@ def record(corpus: Corpus, i: int, base_url: str) -> dict:
         # The later article of a planted rewrite points to the earlier one
         # (a crawl may link a pair the other way round: newsagg.pipelines.neardup.align_links).
         "near_duplicate_of": f"{base_url.rstrip('/')}{earlier}" if earlier else None,
+        # A fact of the crawl, not of the page: null as a crawl without a WARC
+        # writes it (tests check a dataset run's ids against its WARC).
+        "warc_record_id": None,
     }
     return {k: rec[k] for k in TRUTH_FIELDS}
 

@@ -1,0 +1,62 @@
+"""The two middlewares at the edges of a captured crawl.
+
+:class:`RawResponseMiddleware` (downloader, 990: next to the download handler)
+keeps the response as it came off the wire (before decompression, charset
+repair, flattening) in ``request.meta``, for :class:`~newsagg.archive.writer.WarcCapture`;
+it is off when the capture is.
+
+:class:`WarcStampMiddleware` (spider) copies the WARC-Record-ID of the page an
+item came from into its ``warc_record_id``, and the capture's WARC-Date into
+its ``crawled_at`` (so a record re-extracted from the WARC has the same one).
+Always on: it only reads meta keys.
+"""
+
+from __future__ import annotations
+
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+
+#: request.meta keys: the wire response (status, protocol, headers, body) ...
+RAW_META = "newsagg_warc_raw"
+#: ... the WARC-Record-ID of the page (set when captured, or when replayed) ...
+RECORD_ID_META = "newsagg_warc_id"
+#: ... and the capture's WARC-Date (the record's crawled_at).
+CAPTURED_AT_META = "newsagg_warc_date"
+
+
+class RawResponseMiddleware:
+    """Downloader middleware: the response's wire form into ``request.meta`` (module doc)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from newsagg.archive.writer import WarcCapture
+
+        if crawler.get_extension(WarcCapture) is None:
+            raise NotConfigured  # silently: the capture said why, if anything
+        return cls()
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        # A retried or redirected response is replaced by the next one: only
+        # the final one is written (WarcCapture, at response_received).
+        request.meta[RAW_META] = (
+            response.status,
+            response.protocol or "HTTP/1.1",
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs],
+            response.body,
+        )
+        return response
+
+
+class WarcStampMiddleware(BaseSpiderMiddleware):
+    """Spider middleware: ``warc_record_id`` and ``crawled_at`` of captured pages on items."""
+
+    def get_processed_item(self, item, response):
+        meta = getattr(response, "meta", None) if response is not None else None
+        record_id = meta.get(RECORD_ID_META) if meta else None
+        if record_id and hasattr(item, "warc_record_id"):
+            item.warc_record_id = record_id
+            captured = meta.get(CAPTURED_AT_META)
+            if captured:
+                item.crawled_at = captured
+        return item

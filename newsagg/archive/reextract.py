@@ -1,0 +1,276 @@
+"""``newsagg reextract SITE --data-dir D -o OUT``: the records again, from the WARCs alone.
+
+A real Scrapy crawl, in this process, of the site's spider with the project's
+settings (page objects, middlewares, every item pipeline: boilerplate, dates,
+validation, dedup by key and by content, near-duplicates), where
+:class:`ReplayDownloadHandler` answers every request from the committed WARCs
+(:mod:`newsagg.archive.index`) and never opens a connection: a URL not in them
+fails as ``not_archived``. The spider is given the archived article pages in
+capture order (``urls``, oldest run first) at one request at a time, so
+duplicates and near-duplicates resolve as they did when crawled. Incremental
+state, WARC capture, manifest and health checks are off; the feed is OUT.
+
+Then the re-extracted records are compared with the stored dataset (the
+committed JSONL, else Parquet, files of the runs that have a WARC), by URL,
+field by field (``crawled_at`` aside, though a replayed record takes its
+capture's WARC-Date, as the crawl did): records changed (per field), new, missing.
+
+``--release R`` hands the records to :func:`newsagg.dataset.release.write_release`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.responsetypes import responsetypes
+
+from newsagg.archive.capture import CAPTURED_AT_META, RECORD_ID_META
+from newsagg.archive.index import RunArchive, WarcIndex, committed_warcs, warcinfo
+from newsagg.config import setting
+from newsagg.failures import PageFailed
+from newsagg.items import FIELDS
+from newsagg.stats import PREFIX, inc
+
+logger = logging.getLogger(__name__)
+
+FORMATS = {".jsonl": "jsonlines", ".csv": "csv", ".parquet": "parquet"}
+#: Not compared: when the record was made.
+UNCOMPARED = ("crawled_at",)
+
+
+class ReplayDownloadHandler(BaseDownloadHandler):
+    """Download handler (http and https): the archived answer, or ``not_archived``."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        paths = [Path(p) for p in setting(crawler.settings, "NEWSAGG_REPLAY_WARCS", "getlist")]
+        self.index = WarcIndex(paths, getattr(crawler.spider, "base_url", None))
+
+    async def download_request(self, request):
+        cap = self.index.lookup(request.url, rendered=bool(request.meta.get("playwright")))
+        if cap is None:
+            inc(self.crawler.stats, f"{PREFIX}/archive/not_archived")
+            raise PageFailed("not_archived", f"not in the WARCs: {request.url}")
+        status, protocol, headers, body = self.index.read(cap)
+        request.meta[RECORD_ID_META] = cap.record_id
+        request.meta[CAPTURED_AT_META] = _iso(cap.date)
+        inc(self.crawler.stats, f"{PREFIX}/archive/replayed")
+        cls = responsetypes.from_args(headers=headers, url=cap.url, body=body)
+        return cls(url=cap.url, status=status, headers=headers, body=body, request=request, protocol=protocol)
+
+
+def _iso(warc_date: str) -> str:
+    """WARC-Date (``...Z``) as the records write ``crawled_at`` (``...+00:00``)."""
+    try:
+        return dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00")).isoformat(timespec="seconds")
+    except (AttributeError, ValueError):
+        return warc_date
+
+
+def _value(text: str):
+    """A ``--set`` value: JSON when it parses (lists, numbers), else the string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def stored_records(runs: list[RunArchive]) -> list[dict]:
+    """The records of the runs' committed dataset files (JSONL, else Parquet)."""
+    records = []
+    for run in runs:
+        files = run.data.get("files", [])
+        jsonl = [e for e in files if e.get("format") == "jsonlines"]
+        chosen = jsonl or [e for e in files if e.get("format") == "parquet"]
+        for entry in chosen:
+            path = run.manifest.parent / entry["name"]
+            if entry["format"] == "jsonlines":
+                with path.open(encoding="utf-8") as fh:
+                    records += [json.loads(line) for line in fh if line.strip()]
+            else:
+                import pyarrow.parquet as pq
+
+                for row in pq.read_table(path, columns=[c for c in FIELDS if c != "crawled_at"]).to_pylist():
+                    records.append(row)
+    return records
+
+
+def compare(new: list[dict], stored: list[dict]) -> dict:
+    """Differences by URL: ``changed`` records, ``fields`` changed counts, ``new``, ``missing``."""
+    old = {r["url"]: r for r in stored}
+    fresh = {r["url"]: r for r in new}
+    fields: dict[str, int] = {}
+    changed = 0
+    for url, rec in fresh.items():
+        before = old.get(url)
+        if before is None:
+            continue
+        diff = [f for f in FIELDS if f not in UNCOMPARED and rec.get(f) != before.get(f)]
+        changed += bool(diff)
+        for f in diff:
+            fields[f] = fields.get(f, 0) + 1
+    return {
+        "records": len(fresh),
+        "stored": len(old),
+        "changed": changed,
+        "fields": dict(sorted(fields.items())),
+        "new": sorted(set(fresh) - set(old)),
+        "missing": sorted(set(old) - set(fresh)),
+    }
+
+
+def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tuple[list[dict], dict]:
+    """The replay crawl (module doc): the records written to *out*, and the crawl's stats."""
+    import os
+
+    from itemadapter import ItemAdapter
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsagg.settings")
+    warcs = [r.warc for r in runs]
+    base_url = warcinfo(warcs[0]).get("base-url") or None
+    index = WarcIndex(warcs, base_url)
+    urls = list(dict.fromkeys(c.requested_url or c.url for c in index.captures if c.kind == "article"))
+    settings = get_project_settings()
+    handler = "newsagg.archive.reextract.ReplayDownloadHandler"
+    forced = {
+        "FEEDS": {str(out): {"format": FORMATS[out.suffix]}},
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "NEWSAGG_REPLAY_WARCS": [str(p) for p in warcs],
+        "NEWSAGG_STATE_ENABLED": False,
+        "NEWSAGG_WARC_ENABLED": False,
+        "NEWSAGG_MANIFEST_ENABLED": False,
+        "NEWSAGG_HEALTH_ENABLED": False,
+        "SPIDERMON_ENABLED": False,
+        "ROBOTSTXT_OBEY": False,  # robots.txt was obeyed when the pages were fetched
+        # One page at a time, in capture order: dedup and near-duplicates see the pages as the crawl did.
+        "CONCURRENT_REQUESTS": 1,
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "NEWSAGG_LOCAL_FULL_SPEED": False,
+        "RETRY_ENABLED": False,
+    }
+    for name, value in {**forced, **overrides}.items():
+        settings.set(name, value, priority="cmdline")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(site)
+    items: list[dict] = []
+    crawler.signals.connect(
+        lambda item: items.append(ItemAdapter(item).asdict()), signal=signals.item_scraped, weak=False
+    )
+    args = {"urls": ",".join(urls)}
+    if base_url:
+        args["base_url"] = base_url
+    process.crawl(crawler, **args)
+    process.start()
+    return items, dict(crawler.stats.get_stats())
+
+
+def format_summary(s: dict) -> str:
+    """The human summary."""
+    lines = [
+        f"reextract {s['site']}: {s['runs']} run(s) with a WARC, {s['pages']} page(s) replayed, "
+        f"{s['comparison']['records']} record(s) -> {s['output']} ({s['seconds']:.1f} s, "
+        f"{s['pages_per_second']:.0f} pages/s)",
+    ]
+    c = s["comparison"]
+    lines.append(
+        f"against the stored dataset ({c['stored']} record(s)): {c['changed']} changed, "
+        f"{len(c['new'])} new, {len(c['missing'])} missing"
+    )
+    lines += [f"  {name}: {n} record(s) changed" for name, n in c["fields"].items()]
+    lines += [f"  new: {u}" for u in c["new"][:20]] + [f"  missing: {u}" for u in c["missing"][:20]]
+    lines += [f"  warning: {p}" for p in s["problems"]]
+    return "\n".join(lines) + "\n"
+
+
+def run(opts) -> int:
+    """The ``newsagg reextract`` command; its exit status."""
+    from newsagg.sites import SITES
+
+    if opts.site not in SITES:
+        print(f"newsagg reextract: unknown site {opts.site!r} (one of {', '.join(SITES)})", file=sys.stderr)
+        return 2
+    out = Path(opts.output)
+    if out.suffix not in FORMATS:
+        print(f"newsagg reextract: -o {out}: expected a .jsonl, .csv or .parquet file", file=sys.stderr)
+        return 2
+    write_release = None
+    if opts.release:
+        try:
+            from newsagg.dataset.release import write_release
+        except ImportError as exc:
+            print(f"newsagg reextract: --release needs newsagg.dataset.release.write_release ({exc})", file=sys.stderr)
+            return 2
+    overrides = {}
+    for item in opts.set or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("NEWSAGG_"):
+            print(f"newsagg reextract: --set {item!r}: expected NEWSAGG_NAME=VALUE", file=sys.stderr)
+            return 2
+        overrides[name] = _value(value)
+    runs, problems = committed_warcs(Path(opts.data_dir) / opts.site)
+    if not runs:
+        print(f"newsagg reextract: no committed run of {opts.site} with a WARC under {opts.data_dir}", file=sys.stderr)
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    items, stats = crawl(opts.site, runs, out, overrides)
+    seconds = time.monotonic() - started
+    pages = stats.get(f"{PREFIX}/archive/replayed", 0)
+    summary = {
+        "site": opts.site,
+        "runs": len(runs),
+        "warcs": [r.warc.name for r in runs],
+        "pages": pages,
+        "not_archived": stats.get(f"{PREFIX}/archive/not_archived", 0),
+        "seconds": seconds,
+        "pages_per_second": pages / seconds if seconds else 0.0,
+        "output": str(out),
+        "comparison": compare(items, stored_records(runs)),
+        "problems": problems,
+    }
+    if write_release is not None:
+        write_release(
+            items,
+            Path(opts.release),
+            site=opts.site,
+            provenance={"reextracted_from": [{"warc": r.warc.name, "run_id": r.data.get("run_id")} for r in runs]},
+        )
+    if opts.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(format_summary(summary))
+    return 0
+
+
+def add_parser(sub) -> None:
+    """The ``reextract`` subcommand's arguments (newsagg/cli.py)."""
+    p = sub.add_parser(
+        "reextract",
+        help="rebuild a site's records from its committed WARCs (no network), diff with the stored dataset",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Rebuild SITE's records from the WARCs of its committed runs under --data-dir, through\n"
+        "the current page objects and pipelines, with no network; print the differences from the\n"
+        "stored dataset (records changed per field, new, missing).",
+    )
+    p.add_argument("site", help="maghress, djazairess or turess")
+    p.add_argument("--data-dir", required=True, help="NEWSAGG_DATA_DIR of the runs (WARCs under <dir>/<site>/)")
+    p.add_argument("-o", "--output", required=True, help="the re-extracted records: OUT.jsonl, .csv or .parquet")
+    p.add_argument("--release", help="also write the consolidated release here (newsagg dataset)")
+    p.add_argument(
+        "-s", "--set", action="append", metavar="NAME=VALUE", help="a NEWSAGG_ setting for the extraction (JSON value)"
+    )
+    p.add_argument("--json", action="store_true", help="the summary as JSON")
+    p.set_defaults(func=run)

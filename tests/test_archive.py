@@ -1,0 +1,278 @@
+"""Raw captures (newsagg/archive): real crawls of the replica, real WARC files read
+back with warcio; ``newsagg reextract`` after the replica is stopped."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyarrow.parquet as pq
+import pytest_twisted
+from warcio.archiveiterator import ArchiveIterator
+
+from newsagg.archive.index import WarcIndex, committed_warcs
+from newsagg.archive.writer import PAGE_KIND
+from newsagg.digest import sha256_of
+from newsagg.items import FIELDS
+from newsagg.urls import classify
+from tests.crawling import compare_with_truth, crawl_dataset, read_csv, read_jsonl
+from tests.test_state_kill import scrapy_env, start_crawl
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def records(path: Path) -> list:
+    """(type, WARC headers, HTTP status+headers, raw payload) of every record."""
+    out = []
+    with path.open("rb") as fh:
+        for rec in ArchiveIterator(fh):
+            http_headers = rec.http_headers
+            out.append((rec.rec_type, dict(rec.rec_headers.headers), http_headers, rec.raw_stream.read()))
+    return out
+
+
+def fetch(base_url: str, target: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The replica's answer now, raw (no decompression, no redirect)."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("GET", target)
+        resp = conn.getresponse()
+        return resp.status, resp.getheaders(), resp.read()
+    finally:
+        conn.close()
+
+
+def target_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def comparable(headers) -> set[tuple[str, str]]:
+    """Header pairs that do not change between two answers (Date, Connection do)."""
+    return {(k.lower(), v) for k, v in headers if k.lower() not in ("date", "connection")}
+
+
+def reextract(data: Path, out: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
+    cmd = [sys.executable, "-m", "newsagg.cli", "reextract", "maghress", "--data-dir", str(data), "-o", str(out)]
+    proc = subprocess.run([*cmd, "--json", *extra], capture_output=True, text=True, cwd=ROOT, env=scrapy_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, json.loads(proc.stdout)
+
+
+@pytest_twisted.ensureDeferred
+async def test_every_html_page_is_in_the_warc_raw(make_replica, tmp_path):
+    site = make_replica(n_articles=80, seed=5)
+    run = await crawl_dataset("maghress", tmp_path / "data", base_url=site.base_url)
+    problems = compare_with_truth(run.items, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:20])
+    warc = run.files["warc.gz"]
+    recs = records(warc)
+
+    kind, info_headers, _, payload = recs[0]
+    assert kind == "warcinfo" and [r[0] for r in recs[1:]].count("warcinfo") == 0
+    info = payload.decode()
+    for field in ("software: newsagg/", "robots: obeyed", "ROBOTSTXT_OBEY: True", "USER_AGENT:", "base-url: "):
+        assert field in info, info
+    assert info_headers["WARC-Filename"] == warc.name
+
+    responses = [r for r in recs if r[0] == "response"]
+    requests = [r for r in recs if r[0] == "request"]
+    assert len(requests) == len(responses)
+    assert {r[1]["WARC-Concurrent-To"] for r in requests} == {r[1]["WARC-Record-ID"] for r in responses}
+    by_path = {}
+    for _, wh, http_headers, body in responses:
+        path = target_of(wh["WARC-Target-URI"])
+        assert path not in by_path, f"{path} captured twice"
+        by_path[path] = (wh, http_headers, body)
+    assert "/robots.txt" not in by_path
+
+    # What the crawl asked for, answered now: each 200 HTML page is in the WARC with
+    # its exact bytes and headers; robots.txt and failed pages (404 ...) are not.
+    asked = {t for m, t in site.server.request_log if m == "GET"}
+    assert "/robots.txt" in asked
+    expected, failed = set(), set()
+    for target in sorted(asked - {"/robots.txt"}):
+        status, headers, body = fetch(site.base_url, target)
+        if status != 200:
+            failed.add(target)
+            continue
+        expected.add(target)
+        wh, http_headers, archived = by_path[target]
+        assert archived == body, target
+        assert http_headers.get_statuscode() == "200"
+        assert comparable(http_headers.headers) == comparable(headers), target
+    assert failed, "the replica serves some failing pages: their absence is checked"
+    assert set(by_path) == expected
+    kinds = {wh[PAGE_KIND] for wh, _, _ in by_path.values()}
+    assert kinds == {"home", "listing", "article"}
+    assert run.stats["newsagg/warc/responses"] == len(responses)
+
+    # Every record points at the response it came from.
+    index = WarcIndex([warc])
+    ids = [it["warc_record_id"] for it in run.items]
+    assert all(ids) and len(set(ids)) == len(ids)
+    for item in run.items:
+        cap = index.by_id(item["warc_record_id"])
+        assert cap is not None and cap.kind == "article"
+        assert classify(cap.url, site.base_url).url == item["url"]
+        assert cap.date.replace("Z", "+00:00") == item["crawled_at"]
+    assert [r["warc_record_id"] for r in run.csv_rows] == ids
+    assert pq.read_table(run.files["parquet"]).column("warc_record_id").to_pylist() == ids
+
+    # The manifest lists the WARC: sha256, records.
+    manifest = json.loads(run.files["manifest.json"].read_text())
+    assert manifest["schema_version"] == 3 and FIELDS[-1] == "warc_record_id"
+    (entry,) = [f for f in manifest["files"] if f["format"] == "warc"]
+    assert entry["name"] == warc.name
+    assert entry["sha256"] == sha256_of(warc) and entry["bytes"] == warc.stat().st_size
+    assert entry["records"] == len(recs) and entry["responses"] == len(responses)
+
+
+@pytest_twisted.ensureDeferred
+async def test_no_warc_without_dataset_feeds_or_when_off(make_replica, tmp_path):
+    site = make_replica(n_articles=20, seed=2)
+    run = await crawl_dataset(
+        "maghress", tmp_path / "data", settings={"NEWSAGG_WARC_ENABLED": False}, base_url=site.base_url
+    )
+    assert "warc.gz" not in run.files and run.items
+    assert all(it["warc_record_id"] is None for it in run.items)
+    assert not [f for f in json.loads(run.files["manifest.json"].read_text())["files"] if f["format"] == "warc"]
+
+
+def test_killed_run_publishes_no_warc(make_replica, tmp_path):
+    site = make_replica(n_articles=150, seed=31)
+    data = tmp_path / "data" / "maghress"
+    proc = start_crawl(site.base_url, tmp_path, slow=True)
+    try:
+        deadline = time.monotonic() + 180
+        while len(site.server.request_log) < 60:
+            assert proc.poll() is None, "the crawl ended before the signal: not mid-run"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+    parts = list(data.glob("*.warc.gz.part"))
+    assert len(parts) == 1 and parts[0].stat().st_size > 0, "the killed run was capturing"
+    assert not list(data.glob("*.warc.gz")), "a killed run publishes no WARC"
+
+    again = start_crawl(site.base_url, tmp_path, slow=False)
+    assert again.wait(300) == 0
+    (warc,) = data.glob("*.warc.gz")
+    assert not list(data.glob("*.part")), "the rerun removed the killed run's leftovers"
+    (manifest,) = data.glob("*.manifest.json")
+    listed = [f["name"] for f in json.loads(manifest.read_text())["files"] if f["format"] == "warc"]
+    assert listed == [warc.name]
+    ids = {it["warc_record_id"] for it in read_jsonl(next(data.glob("*.jsonl")))}
+    assert ids <= {c.record_id for c in WarcIndex([warc]).captures}
+
+
+@pytest_twisted.ensureDeferred
+async def test_reextract_from_the_warcs_alone(make_replica, tmp_path):
+    site = make_replica(n_articles=120, seed=11)
+    data = tmp_path / "data"
+    first = await crawl_dataset("maghress", data, base_url=site.base_url)
+    second = await crawl_dataset("maghress", data, base_url=site.base_url)  # incremental: nothing new
+    assert first.items and not second.items and "warc.gz" in second.files
+    stored = first.items
+    site.server.stop()  # no network from here on
+
+    out = tmp_path / "re" / "records.jsonl"
+    _, summary = reextract(data, out)
+    assert summary["runs"] == 2 and summary["not_archived"] == 0
+    assert summary["comparison"] == {
+        "records": len(stored),
+        "stored": len(stored),
+        "changed": 0,
+        "fields": {},
+        "new": [],
+        "missing": [],
+    }
+    again = read_jsonl(out)
+    problems = compare_with_truth(again, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:20])
+    assert len(again) == len(stored)
+    for old, new in zip(stored, again, strict=True):  # same records, same order, field by field
+        assert {f: new[f] for f in FIELDS if f != "crawled_at"} == {f: old[f] for f in FIELDS if f != "crawled_at"}
+        assert new["crawled_at"] == old["crawled_at"]  # the capture's WARC-Date, both times
+
+    # Every output format.
+    _, csv_summary = reextract(data, tmp_path / "re" / "records.csv")
+    assert csv_summary["comparison"]["changed"] == 0
+    rows = read_csv(tmp_path / "re" / "records.csv")
+    assert [r["url"] for r in rows] == [r["url"] for r in stored]
+    assert [r["body"] for r in rows] == [r["body"] for r in stored]
+    _, pq_summary = reextract(data, tmp_path / "re" / "records.parquet")
+    assert pq_summary["comparison"]["changed"] == 0
+    table = pq.read_table(tmp_path / "re" / "records.parquet")
+    assert table.column("url").to_pylist() == [r["url"] for r in stored]
+    assert table.column("warc_record_id").to_pylist() == [r["warc_record_id"] for r in stored]
+
+    # A changed extraction: promo lines are kept; the summary counts what changed.
+    changed_out = tmp_path / "re" / "nopromo.jsonl"
+    _, changed = reextract(data, changed_out, "--set", "NEWSAGG_BODY_PROMO_PATTERNS=[]")
+    new = {r["url"]: r for r in read_jsonl(changed_out)}
+    differ = {f: sum(new[r["url"]][f] != r[f] for r in stored if r["url"] in new) for f in FIELDS}
+    differ = {f: n for f, n in differ.items() if n and f != "crawled_at"}
+    assert differ.get("body", 0) > 0 and set(differ) <= {"body", "word_count", "fingerprint", "near_duplicate_of"}
+    assert changed["comparison"]["fields"] == differ
+    assert changed["comparison"]["changed"] == sum(
+        any(new[r["url"]][f] != r[f] for f in differ) for r in stored if r["url"] in new
+    )
+
+
+def test_reextract_refuses_bad_input(tmp_path):
+    base = [sys.executable, "-m", "newsagg.cli", "reextract"]
+
+    def run(*args):
+        return subprocess.run([*base, *args], capture_output=True, text=True, cwd=ROOT, env=scrapy_env())
+
+    empty = run("maghress", "--data-dir", str(tmp_path), "-o", str(tmp_path / "x.jsonl"))
+    assert empty.returncode == 1 and "no committed run of maghress with a WARC" in empty.stderr
+    bad_out = run("maghress", "--data-dir", str(tmp_path), "-o", str(tmp_path / "x.xml"))
+    assert bad_out.returncode == 2 and ".jsonl, .csv or .parquet" in bad_out.stderr
+    bad_site = run("nowhere", "--data-dir", str(tmp_path), "-o", str(tmp_path / "x.jsonl"))
+    assert bad_site.returncode == 2 and "unknown site" in bad_site.stderr
+    release = run("maghress", "--data-dir", str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--release", "R")
+    try:
+        import newsagg.dataset.release  # noqa: F401
+    except ImportError:
+        assert release.returncode == 2 and "write_release" in release.stderr
+    helped = run("--help")
+    assert helped.returncode == 0 and "reextract" in helped.stdout
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_warc_that_fails_its_sha256_is_left_out(make_replica, tmp_path):
+    site = make_replica(n_articles=20, seed=3)
+    run = await crawl_dataset("maghress", tmp_path / "data", base_url=site.base_url)
+    runs, problems = committed_warcs(tmp_path / "data" / "maghress")
+    assert [r.warc for r in runs] == [run.files["warc.gz"]] and not problems
+    with run.files["warc.gz"].open("r+b") as fh:  # one byte flipped on disk
+        fh.seek(100)
+        byte = fh.read(1)
+        fh.seek(100)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    runs, problems = committed_warcs(tmp_path / "data" / "maghress")
+    assert runs == [] and problems == [
+        f"{run.files['manifest.json'].name}: {run.files['warc.gz'].name} does not match its sha256: left out"
+    ]
+    refused = subprocess.run(
+        [sys.executable, "-m", "newsagg.cli", "reextract", "maghress", "--data-dir", str(tmp_path / "data")]
+        + ["-o", str(tmp_path / "x.jsonl")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=scrapy_env(),
+    )
+    assert refused.returncode == 1 and "does not match its sha256" in refused.stderr
