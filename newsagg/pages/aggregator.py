@@ -140,6 +140,11 @@ class Link:
             self._text = normalize_ws(" ".join(_TEXT_NODES(self._el))) if self._el is not None else ""
         return self._text
 
+    @property
+    def element(self):
+        """The ``<a>`` lxml element of the link (None for a Link built by hand)."""
+        return self._el
+
     def _key(self):
         return (self.ref, self.text, self.rel, self.day)
 
