@@ -16,6 +16,7 @@ its own with the server (``--no-pin`` turns this off).
 from __future__ import annotations
 
 import csv
+import http.client
 import json
 import os
 import platform
@@ -24,10 +25,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 
@@ -162,6 +164,35 @@ def replica_pages(replica: Replica) -> Iterator[tuple[str, str]]:
         yield "article", base + corpus.path(i)
     for path in corpus.dead_paths:  # linked from the pages, answer 404: every crawl of the site requests them
         yield "dead", base + path
+
+
+def fetch_pages(pages: Iterable[tuple[str, str]]) -> Iterator[tuple[str, http.client.HTTPResponse, bytes]]:
+    """(URL, response, body) of every (kind, URL) page, fetched over one keep-alive connection."""
+    conn: http.client.HTTPConnection | None = None
+    try:
+        for _kind, url in pages:
+            parts = urlsplit(url)
+            if conn is None:
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+            resp = conn.getresponse()
+            body = resp.read()
+            if (resp.getheader("connection") or "").lower() == "close":
+                conn.close()
+                conn = None
+            yield url, resp, body
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def warm_replica(replica: Replica) -> float:
+    """Request every page once, so that no measured crawler pays the server's cold caches
+    (the first crawler of a round used to); returns the seconds it took."""
+    t0 = time.perf_counter()
+    for _ in fetch_pages(replica_pages(replica)):
+        pass
+    return time.perf_counter() - t0
 
 
 # --- crawler runs ---------------------------------------------------------------

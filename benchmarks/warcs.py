@@ -3,7 +3,7 @@
 The reextract section needs the pages a dataset run captured. When the tree
 writes WARCs (``NEWSAGG_WARC_ENABLED``) they come from the dataset run;
 otherwise :func:`write_replica_warc` fetches every page of the replica over
-HTTP (one keep-alive connection) and writes each as a WARC ``response``
+HTTP (:func:`benchmarks.harness.fetch_pages`) and writes each as a WARC ``response``
 record with warcio, as a capturing crawl would.
 
 ``python -m benchmarks.warcs parse|trafilatura FILE.warc.gz...`` is the
@@ -17,7 +17,6 @@ line: records read, article records, outputs, seconds and CPU seconds.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import resource
 import sys
@@ -34,28 +33,17 @@ def write_replica_warc(pages: Iterable[tuple[str, str]], path: Path) -> int:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
+    from benchmarks.harness import fetch_pages
+
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    conn: http.client.HTTPConnection | None = None
     with path.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True)
-        for _kind, url in pages:
-            parts = urlsplit(url)
-            if conn is None:
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            conn.request("GET", target)
-            resp = conn.getresponse()
-            body = resp.read()
-            if resp.getheader("connection", "").lower() == "close":
-                conn.close()
-                conn = None
+        for url, resp, body in fetch_pages(pages):
             headers = StatusAndHeaders(f"{resp.status} {resp.reason}", list(resp.getheaders()), protocol="HTTP/1.1")
             record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers)
             writer.write_record(record)
             count += 1
-    if conn is not None:
-        conn.close()
     return count
 
 

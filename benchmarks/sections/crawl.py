@@ -18,7 +18,7 @@ import json
 import shutil
 from collections import Counter
 
-from benchmarks.harness import CrawlRun, common_settings, dataset_files, median, pin_note, warc_available
+from benchmarks.harness import CrawlRun, common_settings, dataset_files, median, pin_note, warc_available, warm_replica
 from benchmarks.registry import Context, Result, Section, Target
 
 CRAWLERS = ("ceiling", "items", "dataset", "peer")
@@ -214,6 +214,7 @@ def run(ctx: Context) -> Result:
         from newsagg.replica import Corpus
 
         expected_items = n - len(Corpus("maghress", n_articles=n, seed=opts.seed).republication_pairs())
+        ctx.log(f"[crawl] replica warmed up (every page requested once) in {warm_replica(rep):.1f} s")
         for r in range(rounds):
             order = crawlers if r % 2 == 0 else tuple(reversed(crawlers))
             for name in order:
