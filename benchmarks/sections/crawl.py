@@ -302,5 +302,9 @@ def run(ctx: Context) -> Result:
 
 
 SECTION = Section(
-    "crawl", "Crawl throughput: ceiling vs items vs newsagg vs peer", run, order=10, add_arguments=add_arguments
+    "crawl",
+    "Crawl throughput: fetch-only ceiling vs items vs dataset run vs peer",
+    run,
+    order=10,
+    add_arguments=add_arguments,
 )
