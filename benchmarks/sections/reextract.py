@@ -107,7 +107,8 @@ def run(ctx: Context) -> Result:
             + ")"
         )
     size_mb = sum(p.stat().st_size for p in warcs) / harness.MB
-    has_reextract = data_dir is not None and reextract_available()
+    available = reextract_available()
+    has_reextract = data_dir is not None and available
     contenders = (["reextract"] if has_reextract else []) + ["trafilatura", "parse"]
     ctx.log(f"[reextract] {rounds} round(s) of {', '.join(contenders)} over {size_mb:.1f} MB of WARC")
     runs: dict[str, list[dict]] = {c: [] for c in contenders}
@@ -191,12 +192,8 @@ def run(ctx: Context) -> Result:
             ),
         ]
     else:
-        why = (
-            "the command/module is missing"
-            if data_dir is not None or dataset is None
-            else "no WARC from the dataset run"
-        )
-        lines.append(f"reextract: pending: reextract not available ({why} on this tree)")
+        why = "no `newsagg reextract` command on this tree" if not available else "no dataset run WARC to re-extract"
+        lines.append(f"reextract: pending: reextract not available ({why})")
         floor_vs_traf = med("trafilatura", "wall_s") / med("parse", "wall_s")
         lines.append(f"trafilatura time / parse floor: {floor_vs_traf:.2f}x (what 'within 3x of the floor' leaves)")
     lines += notes
