@@ -7,7 +7,7 @@ never imported (``_`` stands for "any object").
 
 # ruff: noqa: B018, F821 (bare names and ``_`` are the whitelist, never run)
 from benchmarks import harness
-from benchmarks.spiders import ceiling, follow, items, peer
+from benchmarks.spiders import ceiling, fetch, follow, items, peer
 from benchmarks.statscollector import JsonStatsCollector
 from newsagg.archive.capture import RawResponseMiddleware, WarcStampMiddleware
 from newsagg.archive.reextract import ReplayDownloadHandler
@@ -46,6 +46,8 @@ TuressWorker
 _.fetch_data  # scrapy-redis RedisMixin hook, set on worker spiders
 JsonStatsCollector  # STATS_CLASS of benchmark runs
 ceiling.CeilingSpider  # scrapy runspider
+fetch.FetchSpider
+fetch.FetchSpider.custom_settings
 items.ItemsSpider
 items.ItemsSpider.custom_settings  # Scrapy spider class attribute
 follow.FollowSpider.custom_settings

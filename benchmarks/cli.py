@@ -52,6 +52,11 @@ def build_parser(sections: dict[str, Section]) -> argparse.ArgumentParser:
     )
     p.add_argument("--workdir", default=None, help="folder for logs and feeds (default: a temporary one)")
     p.add_argument("--keep-output", action="store_true", help="keep feeds and logs of every run")
+    p.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin each crawler to one CPU and the replica server to another (default: pinned, 'one core')",
+    )
     for section in sections.values():
         if section.add_arguments:
             section.add_arguments(p)
@@ -130,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(sections)
     opts = parser.parse_args(argv)
     _resolve_defaults(opts)
+    harness.PIN["on"] = not opts.no_pin
     if opts.list:
         for s in sections.values():
             how = "default" if s.default else "on request"

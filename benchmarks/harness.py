@@ -6,11 +6,17 @@ crawl|runspider`` with the same concurrency settings. Measured per run: wall
 and crawl time, the crawler's CPU seconds (``os.wait4`` rusage of the child),
 its peak RSS (VmHWM written by :mod:`benchmarks.statscollector`, else the
 highest RSS seen by polling), and the replica's CPU seconds during the run.
+
+"On one core": on a machine of 2+ cores each crawler process is pinned to one
+CPU (:data:`CRAWLER_CPU`) and the replica server to another
+(:data:`REPLICA_CPU`), so a crawler never gets a second core and never shares
+its own with the server (``--no-pin`` turns this off).
 """
 
 from __future__ import annotations
 
 import csv
+import http.client
 import json
 import os
 import platform
@@ -19,16 +25,50 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIDERS_DIR = Path(__file__).resolve().parent / "spiders"
 MB = 1024 * 1024
+
+#: CPUs of the pinned processes ("one core"): the server on one, each crawler on another.
+REPLICA_CPU, CRAWLER_CPU = 0, 1
+#: Pin processes to their CPU (``--no-pin`` clears it).
+PIN = {"on": True}
+
+
+def pinning() -> bool:
+    """Whether processes get pinned: asked for, and the machine has two CPUs to give."""
+    return PIN["on"] and hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+
+
+def pin_process(pid: int, cpu: int) -> None:
+    """Pin process *pid* to the *cpu*-th CPU this process may use (when pinning is on)."""
+    if pinning():
+        try:
+            os.sched_setaffinity(pid, {sorted(os.sched_getaffinity(0))[cpu]})
+        except OSError:
+            pass
+
+
+def pin_note() -> str:
+    """One line for the tables: how the processes were placed."""
+    if pinning():
+        return f"one core: each crawler process pinned to CPU {CRAWLER_CPU}, the replica server to CPU {REPLICA_CPU}"
+    return "not pinned (--no-pin, or fewer than 2 CPUs): processes float over the machine's cores"
+
+
+def warc_available() -> bool:
+    """Whether this tree has WARC capture (the setting ``NEWSAGG_WARC_ENABLED`` in newsagg/settings.py)."""
+    import newsagg.settings
+
+    return hasattr(newsagg.settings, "NEWSAGG_WARC_ENABLED")
 
 
 # --- the replica ----------------------------------------------------------------
@@ -43,6 +83,18 @@ class Replica:
     seed: int
     base_url: str
     proc: subprocess.Popen = field(repr=False)
+    #: ``kind url`` lines of every page it serves (home, listing pages, articles), written on first use.
+    _pages_file: Path | None = field(default=None, repr=False)
+
+    def pages_file(self, folder: Path) -> Path:
+        """A file of the replica's pages (``kind url`` per line) for the fetch-only ceiling."""
+        if self._pages_file is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"pages-{self.site}-{self.articles}-{self.seed}.txt"
+            with path.open("w", encoding="utf-8") as fh:
+                fh.writelines(f"{kind} {url}\n" for kind, url in replica_pages(self))
+            self._pages_file = path
+        return self._pages_file
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far (user + system)."""
@@ -85,6 +137,7 @@ def serve_replica(
         proc.kill()
         proc.wait()
         raise RuntimeError(f"replica did not start ({' '.join(cmd)}): {line!r}")
+    pin_process(proc.pid, REPLICA_CPU)
     try:
         yield Replica(site, articles, seed, line.split(" ", 1)[1], proc)
     finally:
@@ -96,14 +149,67 @@ def serve_replica(
             proc.wait()
 
 
+def replica_pages(replica: Replica) -> Iterator[tuple[str, str]]:
+    """(kind, URL) of every page a full crawl of *replica* fetches, from its ground truth:
+    the home, every listing page of every source, every article, the dead links (404)."""
+    from newsagg.replica import Corpus
+
+    corpus = Corpus(replica.site, n_articles=replica.articles, seed=replica.seed)
+    base = replica.base_url.rstrip("/")
+    yield "home", f"{base}/fr/"
+    for src in corpus.sources:
+        for page in range(1, corpus.listing_page_count(src.slug) + 1):
+            yield "listing", base + corpus.listing_path(src, page)
+    for i in range(len(corpus)):
+        yield "article", base + corpus.path(i)
+    for path in corpus.dead_paths:  # linked from the pages, answer 404: every crawl of the site requests them
+        yield "dead", base + path
+
+
+def fetch_pages(pages: Iterable[tuple[str, str]]) -> Iterator[tuple[str, http.client.HTTPResponse, bytes]]:
+    """(URL, response, body) of every (kind, URL) page, fetched over one keep-alive connection."""
+    conn: http.client.HTTPConnection | None = None
+    try:
+        for _kind, url in pages:
+            parts = urlsplit(url)
+            if conn is None:
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+            resp = conn.getresponse()
+            body = resp.read()
+            if (resp.getheader("connection") or "").lower() == "close":
+                conn.close()
+                conn = None
+            yield url, resp, body
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def warm_replica(replica: Replica) -> float:
+    """Request every page once, so that no measured crawler pays the server's cold caches
+    (the first crawler of a round used to); returns the seconds it took."""
+    t0 = time.perf_counter()
+    for _ in fetch_pages(replica_pages(replica)):
+        pass
+    return time.perf_counter() - t0
+
+
 # --- crawler runs ---------------------------------------------------------------
 
 
 #: The crawlers compared, as scrapy command lines (after ``python -m scrapy``).
-def crawler_args(name: str, base_url: str, out: Path) -> list[str]:
-    """``scrapy`` arguments of crawler *name* (ceiling, items, newsagg, peer) against *base_url*."""
-    if name == "ceiling":
+def crawler_args(name: str, replica: Replica, out: Path) -> list[str]:
+    """``scrapy`` arguments of crawler *name* (ceiling, follow, items, dataset, newsagg, peer) against *replica*."""
+    base_url = replica.base_url
+    if name == "ceiling":  # fetch-only: the replica's own page list, nothing parsed
+        return ["runspider", str(SPIDERS_DIR / "fetch.py"), "-a", f"urls={replica.pages_file(out.parent)}"]
+    if name == "follow":  # the link-following ceiling of earlier issues (parses links, extracts nothing)
         return ["runspider", str(SPIDERS_DIR / "ceiling.py"), "-a", f"base_url={base_url}"]
+    if name == "dataset":
+        # What users run: no -o/-O, so the dataset feeds (CSV + JSONL + Parquet),
+        # the SQLite state, the manifest (and WARC when the tree has it) in NEWSAGG_DATA_DIR.
+        return ["crawl", "maghress", "-a", f"base_url={base_url}"]
     if name == "newsagg":
         # The real spider, every pipeline of settings.py, both feeds.
         return [
@@ -132,8 +238,25 @@ def crawler_args(name: str, base_url: str, out: Path) -> list[str]:
     raise ValueError(f"unknown crawler {name!r}")
 
 
+def dataset_settings(out: Path) -> dict[str, str]:
+    """Settings of a dataset run: its own fresh data folder (a second round must not find
+    the first one's state), WARC capture on when the tree has it."""
+    settings = {"NEWSAGG_DATA_DIR": str(out / "data")}
+    if warc_available():
+        settings["NEWSAGG_WARC_ENABLED"] = "True"
+    return settings
+
+
+def dataset_files(out: Path, suffix: str) -> list[Path]:
+    """The files of a dataset run ending in *suffix* (``.jsonl``, ``.warc.gz`` ...), state excluded."""
+    data = out / "data"
+    return sorted(p for p in data.rglob(f"*{suffix}") if "state" not in p.relative_to(data).parts)
+
+
 ARTICLE_STAT = {
     "newsagg": "newsagg/pages/article",
+    "dataset": "newsagg/pages/article",
+    "follow": "bench/pages/article",
     "ceiling": "bench/pages/article",
     "peer": "bench/pages/article",
     "items": "bench/pages/article",
@@ -246,6 +369,7 @@ def run_crawler(
     stats_file.unlink(missing_ok=True)
     all_settings = {
         **common_settings(),
+        **(dataset_settings(out_dir) if name == "dataset" else {}),
         "LOG_LEVEL": "INFO",
         "LOG_FILE": str(out_dir / "crawl.log"),
         "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
@@ -253,7 +377,7 @@ def run_crawler(
         # "{out}" in a value = this run's folder (e.g. JOBDIR={out}/job: one per run)
         **{k: str(v).replace("{out}", str(out_dir)) for k, v in (settings or {}).items()},
     }
-    cmd = [sys.executable, "-m", "scrapy", *crawler_args(name, replica.base_url, out_dir)]
+    cmd = [sys.executable, "-m", "scrapy", *crawler_args(name, replica, out_dir)]
     for key, value in all_settings.items():
         cmd += ["-s", f"{key}={value}"]
     (out_dir / "command.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
@@ -263,6 +387,7 @@ def run_crawler(
     t0 = time.perf_counter()
     with open(out_dir / "stderr.log", "wb") as err:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+    pin_process(proc.pid, CRAWLER_CPU)
     stop, peak, samples = threading.Event(), [0], []
     poller = threading.Thread(target=_poll_rss, args=(proc.pid, stop, peak, samples), daemon=True)
     poller.start()
@@ -283,6 +408,10 @@ def run_crawler(
     feeds = {}
     for path in sorted(out_dir.glob("items.*")):
         feeds[path.suffix.lstrip(".")] = count_records(path)
+    if name == "dataset":
+        for suffix in (".csv", ".jsonl", ".parquet"):
+            for path in dataset_files(out_dir, suffix):
+                feeds[suffix.lstrip(".")] = feeds.get(suffix.lstrip("."), 0) + count_records(path)
     return CrawlRun(
         name,
         label or name,
@@ -299,7 +428,11 @@ def run_crawler(
 
 
 def count_records(path: Path) -> int:
-    """Records in a feed file: JSON lines, or CSV rows after the header (bodies span lines)."""
+    """Records in a feed file: JSON lines, Parquet rows, or CSV rows after the header (bodies span lines)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
     with path.open(encoding="utf-8", newline="") as fh:
         if path.suffix == ".csv":
             return max(0, sum(1 for _ in csv.reader(fh)) - 1)

@@ -94,7 +94,8 @@ class Context:
     #: Data of the sections run so far, by name (e.g. the rss section reuses
     #: the crawl section's newsagg figure at the same size).
     results: dict[str, Result] = field(default_factory=dict)
-    #: Measurements sections share (e.g. "newsagg_runs": {articles: [CrawlRun, ...]}).
+    #: Measurements sections share (e.g. "newsagg_runs": {(crawler, articles): [CrawlRun, ...]},
+    #: "dataset_run": the crawl section's first dataset run, whose WARC the reextract section reads).
     shared: dict[str, Any] = field(default_factory=dict)
 
     def log(self, msg: str) -> None:

@@ -1,8 +1,10 @@
 """Smoke test of ``python -m benchmarks``: a tiny replica, one round, every table row.
 
 No timing assertions (speed lives in benchmarks/RESULTS.md): the runner must
-start the replica and the three crawlers, pass its own sanity checks (page
-and item counts, newsagg's records vs the ground truth) and print every row.
+start the replica and the four crawlers (fetch-only ceiling, items floor,
+dataset run, peer), pass its own sanity checks (page and item counts, the
+dataset run's records vs the ground truth, its CSV + JSONL + Parquet files)
+and print every row, and the re-extraction section must run over WARC records.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def test_benchmark_runner_prints_every_row(tmp_path):
         "--runs",
         "1",
         "--sections",
-        "crawl,dates,rss",
+        "crawl,reextract,dates,rss",
         "--rss-scaling",
         "--rss-sizes",
         "40,60",
@@ -36,6 +38,7 @@ def test_benchmark_runner_prints_every_row(tmp_path):
         str(results),
         "--workdir",
         str(tmp_path / "work"),
+        "--no-pin",  # pinned to one CPU, a loaded test machine could starve the run
     ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     out = proc.stdout
@@ -43,21 +46,30 @@ def test_benchmark_runner_prints_every_row(tmp_path):
 
     # crawl: one row per crawler (pages, article pages, items, ...), 40 article pages each
     assert re.search(r"^ceiling\s+\d+\s+40\s+0\s", out, re.M), out
-    assert re.search(r"^newsagg\s+\d+\s+40\s+\d+\s", out, re.M), out
+    assert re.search(r"^items\s+\d+\s+40\s+40\s", out, re.M), out
+    assert re.search(r"^dataset\s+\d+\s+40\s+39\s", out, re.M), out
     assert re.search(r"^peer\s+\d+\s+40\s+40\s", out, re.M), out
-    pages = {m[1]: int(m[2]) for m in re.finditer(r"^(ceiling|newsagg|peer)\s+(\d+)\s", out, re.M)}
-    assert len(set(pages.values())) == 1 and pages["newsagg"] > 40, pages
-    assert re.search(r"^newsagg/ceiling pages/s\s+\d+\.\d\d", out, re.M), out
-    assert re.search(r"^newsagg/peer articles/s\s+\d+\.\d\d", out, re.M), out
+    pages = {m[1]: int(m[2]) for m in re.finditer(r"^(ceiling|items|dataset|peer)\s+(\d+)\s", out, re.M)}
+    assert len(pages) == 4 and len(set(pages.values())) == 1 and pages["dataset"] > 40, pages
+    assert re.search(r"^dataset/ceiling pages/s\s+\d+\.\d\d", out, re.M), out
+    assert re.search(r"^dataset/peer articles/s\s+\d+\.\d\d", out, re.M), out
     assert "newsagg vs ground truth: 39/39 records exact" in out  # 40 articles, one republication
+    warc = "NEWSAGG_WARC_ENABLED" in (ROOT / "newsagg" / "settings.py").read_text(encoding="utf-8")
+    assert ("WARC ON" if warc else "WARC off") in out and "not pinned (--no-pin" in out
+    # reextract: trafilatura and the parse floor over the same WARC records; reextract once it exists
+    assert re.search(r"^trafilatura\s+(\d+)\s+40\s+40\s", out, re.M), out
+    assert re.search(r"^parse\s+(\d+)\s+40\s+\1\s", out, re.M), out  # one tree per record
+    reextract = re.search(r"^reextract\s+\d+\s+40\s+39\s", out, re.M)
+    assert reextract or "pending: reextract not available" in out, out
     # dates: both corpora
     assert re.search(r"^bylines\s+\d+\s", out, re.M) and re.search(r"^test table\s+\d+\s", out, re.M), out
     # rss: both sizes (40 reused from the crawl section)
     assert re.search(r"^\s+40\s+1\s+\d+", out, re.M) and re.search(r"^\s+60\s+1\s+\d+", out, re.M), out
     assert re.search(r"peak RSS 60 / 40: \d+\.\d\dx", out), out
     # every target reported, and RESULTS.md got one block per section with the command
-    assert len(re.findall(r"^\s+\[\s*(met|MISSED)\]", out, re.M)) == 6, out
+    targets = 6 + (2 if reextract else 0)
+    assert len(re.findall(r"^\s+\[\s*(met|MISSED)\]", out, re.M)) == targets, out
     md = results.read_text(encoding="utf-8")
-    for name in ("crawl", "dates", "rss"):
+    for name in ("crawl", "reextract", "dates", "rss"):
         assert f"<!-- section:{name} -->" in md and f"<!-- /section:{name} -->" in md
-    assert md.count("Command: `python -m benchmarks --articles 40") == 3
+    assert md.count("Command: `python -m benchmarks --articles 40") == 4

@@ -63,3 +63,24 @@ def test_link_text_is_computed_on_demand_like_before():
     ref = PageRef("article", "http://x/fr/a/1", "a", "1")
     assert Link(ref, "t") == Link(ref, "t") and Link(ref, "t") != Link(ref, "u")
     assert Link(ref).text == ""
+
+
+def reference_looks_binary(head: bytes) -> bool:
+    """looks_binary before the fast path: a Python loop over the bytes."""
+    from newsagg.middlewares.content import _TEXT_CONTROLS
+
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False
+    if b"\x00" in head:
+        return True
+    return sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS) > len(head) // 50
+
+
+@given(
+    st.binary(max_size=300)
+    | st.lists(st.sampled_from([b"<p>", b"\x01", b"\x1b", b"\t", b"\x7f", b"\xe9"])).map(b"".join)
+)
+def test_looks_binary_equals_the_loop_version(head):
+    from newsagg.middlewares.content import looks_binary
+
+    assert looks_binary(head) == reference_looks_binary(head)

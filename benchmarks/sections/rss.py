@@ -1,12 +1,14 @@
-"""Peak RSS of newsagg's crawl at two replica sizes (default 10k vs 100k articles).
+"""Peak RSS of newsagg's production path at two replica sizes (default 10k vs 100k articles).
 
-Only newsagg runs here (100k articles take a while). A size the crawl section
-already measured in this run is reused (median of its runs).
+Only newsagg's dataset run runs here (what users run: state, CSV + JSONL +
+Parquet, manifest, WARC writer when the tree has it; 100k articles take a
+while). A size the crawl section already measured in this run is reused
+(median of its runs).
 """
 
 from __future__ import annotations
 
-from benchmarks.harness import median
+from benchmarks.harness import median, pin_note, warc_available
 from benchmarks.registry import Context, Result, Section, Target
 
 RSS_LIMIT_MB = 300.0
@@ -40,11 +42,11 @@ def run(ctx: Context) -> Result:
     ctx.log(f"[rss] newsagg peak RSS at {small} vs {large} articles")
     rows, problems = {}, []
     for n in (small, large):
-        runs = ctx.shared.get("newsagg_runs", {}).get(n)
+        runs = ctx.shared.get("newsagg_runs", {}).get(("dataset", n))
         if not runs:
             extra = dict(kv.split("=", 1) for kv in getattr(ctx.opts, "newsagg_setting", None) or [])
             with ctx.replica(n) as rep:
-                runs = [ctx.crawl("newsagg", rep, f"rss-{n}/newsagg", settings=extra)]
+                runs = [ctx.crawl("dataset", rep, f"rss-{n}/dataset", settings=extra)]
         for r in runs:
             if not r.ok or r.article_pages != n:
                 problems.append(
@@ -66,8 +68,12 @@ def run(ctx: Context) -> Result:
     )
     settings = getattr(ctx.opts, "newsagg_setting", None) or []
     lines = [
-        "Peak RSS of the newsagg crawl (every pipeline, CSV + JSONL feeds) vs replica size"
+        "Peak RSS of the newsagg dataset run (scrapy crawl maghress, no -o: every pipeline, state, "
+        "CSV + JSONL + Parquet, manifest, WARC "
+        + ("on" if warc_available() else "off: no NEWSAGG_WARC_ENABLED on this tree")
+        + ") vs replica size"
         + (f"; newsagg also: {' '.join(settings)}" if settings else ""),
+        pin_note(),
         "",
         header,
         "-" * len(header),

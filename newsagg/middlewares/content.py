@@ -10,6 +10,10 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1b")
 
 
+# Every byte but the C0 controls a page may hold as binary noise: deleting these leaves the controls.
+_NOT_CONTROLS = bytes(b for b in range(256) if not (b < 32 and b not in _TEXT_CONTROLS))
+
+
 def looks_binary(head: bytes) -> bool:
     """True for bytes no HTML page starts with: NULs, or many C0 control bytes.
 
@@ -19,7 +23,7 @@ def looks_binary(head: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS)
+    controls = len(head.translate(None, _NOT_CONTROLS))  # C-speed count of the control bytes
     return controls > len(head) // 50
 
 

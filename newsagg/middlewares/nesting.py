@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import repeat
 
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
@@ -44,7 +45,7 @@ class NestingMiddleware:
         return cls(crawler.stats, run)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not isinstance(response, HtmlResponse) or response.body.count(b"<") < self.run:
+        if not isinstance(response, HtmlResponse) or not self._may_have_run(response.body):
             return response
         body, n = self.pattern.subn(self._shorten, response.body)
         if not n:
@@ -52,6 +53,14 @@ class NestingMiddleware:
         inc(self.stats, f"{PREFIX}/html/flattened")
         logger.info("Flattened %d run(s) of >= %d nested tags in %s", n, self.run, response.url)
         return response.replace(body=body)
+
+    def _may_have_run(self, body: bytes) -> bool:
+        """False when no run can be there: a run holds no end tag, so some stretch between
+        two ``</`` must hold ``run`` tags. C-speed counting; the regex (~10% of a crawl's
+        CPU on 40 KB pages) only runs on the rare page that passes."""
+        if body.count(b"<") < self.run:
+            return False
+        return max(map(bytes.count, body.split(b"</"), repeat(b"<"))) >= self.run
 
     def _shorten(self, run: re.Match) -> bytes:
         tags = self.tag.findall(run.group(0))

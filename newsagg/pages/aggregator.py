@@ -140,6 +140,11 @@ class Link:
             self._text = normalize_ws(" ".join(_TEXT_NODES(self._el))) if self._el is not None else ""
         return self._text
 
+    @property
+    def element(self):
+        """The ``<a>`` lxml element of the link (None for a Link built by hand)."""
+        return self._el
+
     def _key(self):
         return (self.ref, self.text, self.rel, self.day)
 
@@ -162,6 +167,7 @@ class LinkPage:
     now: dt.datetime | None = None
     _links: list[Link] | None = field(default=None, repr=False)
     _links_dated: bool = field(default=False, repr=False)  # _links carry the listed dates
+    _all_refs: list[PageRef] | None = field(default=None, repr=False)  # every classified ref, page order
 
     def links(self, with_dates: bool = False) -> list[Link]:
         """Every on-site link of the page, classified and canonical.
@@ -211,8 +217,14 @@ class LinkPage:
         return self._refs("listing")
 
     def _refs(self, kind: str) -> list[PageRef]:
-        # Article pages only ever ask for refs: no Link objects then.
-        refs = (link.ref for link in self._links) if self._links is not None else (r for _a, r in self._anchors())
+        # Article pages only ever ask for refs (articles, then authors): no Link
+        # objects then, and one walk over the <a> elements for both.
+        if self._links is not None:
+            refs = [link.ref for link in self._links]
+        else:
+            if self._all_refs is None:
+                self._all_refs = [r for _a, r in self._anchors()]
+            refs = self._all_refs
         seen: dict[str, PageRef] = {}
         for ref in refs:
             if ref.kind == kind:

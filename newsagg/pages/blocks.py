@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 
@@ -95,8 +96,6 @@ class Block:
     link_chars: int = 0
     hrefs: list[str] = field(default_factory=list)
     chrome: bool = False
-    tag: str = ""  # nearest block-level ancestor's tag
-    classes: str = ""  # nearest block-level ancestor's class attribute
     #: How many chrome-looking ancestors hold the block. A class name is only
     #: a hint: a layout table called "x-ad" may hold the whole article, so
     #: extraction compares levels with the byline's (:meth:`chrome_above`).
@@ -112,12 +111,24 @@ class Block:
         return bool(self.hrefs) and self.link_chars >= 0.9 * len(self.text.replace(" ", ""))
 
 
-def _is_chrome(el) -> bool:
-    tag = el.tag.lower()
+@lru_cache(maxsize=4096)
+def _chrome_attrs(attrs: str) -> bool:
+    # Pages repeat the same few class/id/role combinations: one regex search each.
+    return bool(attrs.strip()) and bool(_CHROME_WORDS.search(attrs))
+
+
+def _chrome(tag: str, cls: str | None, ident: str | None, role: str | None) -> bool:
+    """Whether an element of lower-case *tag* with these attributes is page chrome."""
     if tag in CHROME_TAGS:
         return True
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('role') or ''}"
-    return bool(attrs.strip()) and bool(_CHROME_WORDS.search(attrs))
+    if cls is None and ident is None and role is None:
+        return False
+    return _chrome_attrs(f"{cls or ''} {ident or ''} {role or ''}")
+
+
+def _is_chrome(el) -> bool:
+    """Whether lxml element *el* is page chrome (a chrome tag, or chrome words in class/id/role)."""
+    return _chrome(el.tag.lower(), el.get("class"), el.get("id"), el.get("role"))
 
 
 def linearize(root) -> list[Block]:
@@ -133,23 +144,28 @@ def linearize(root) -> list[Block]:
     href_stack: list[str | None] = []
     chrome_depth = 0
     chrome_stack: list[bool] = []
-    block_ctx: list[tuple[str, str]] = [("", "")]
+    href = None  # = href_stack[-1]: the link the current text sits in
 
     def flush() -> None:
-        if not runs:
-            return
         if len(runs) == 1:  # most blocks: one text node, no inline markup
             t, h = runs[0]
             text = normalize_ws(t)
-            hrefs = [h] if h and text else []
-            link_chars = len(t.replace(" ", "").strip()) if h else 0
+            if text:
+                blocks.append(
+                    Block(
+                        text,
+                        len(t.replace(" ", "").strip()) if h else 0,
+                        [h] if h else [],
+                        chrome_depth > 0,
+                        chrome_depth,
+                    )
+                )
         else:
             text = normalize_ws("".join([t for t, _ in runs]))
-            hrefs = list(dict.fromkeys([h for t, h in runs if h and t.strip()])) if text else []
-            link_chars = sum([len(t.replace(" ", "").strip()) for t, h in runs if h])
-        if text:
-            tag, classes = block_ctx[-1]
-            blocks.append(Block(text, link_chars, hrefs, chrome_depth > 0, tag, classes, chrome_depth))
+            if text:
+                hrefs = list(dict.fromkeys([h for t, h in runs if h and t.strip()]))
+                link_chars = sum([len(t.replace(" ", "").strip()) for t, h in runs if h])
+                blocks.append(Block(text, link_chars, hrefs, chrome_depth > 0, chrome_depth))
         runs.clear()
 
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
@@ -160,27 +176,20 @@ def linearize(root) -> list[Block]:
                 walker.skip_subtree()  # its "end" event still comes: the tail is added there
                 continue
             if tag == "br":
-                flush()
+                if runs:
+                    flush()
                 continue
-            cls, ident, role = el.get("class"), el.get("id"), el.get("role")
-            if tag in BLOCK_TAGS:
+            if tag in BLOCK_TAGS and runs:
                 flush()
-                block_ctx.append((tag, cls or ""))
-            # = _is_chrome(el), without its attribute lookups when there are none
-            if tag in CHROME_TAGS:
-                chrome = True
-            elif cls is None and ident is None and role is None:
-                chrome = False
-            else:
-                attrs = f"{cls or ''} {ident or ''} {role or ''}"
-                chrome = bool(attrs.strip()) and bool(_CHROME_WORDS.search(attrs))
+            chrome = _chrome(tag, el.get("class"), el.get("id"), el.get("role"))
             chrome_stack.append(chrome)
             chrome_depth += chrome
             if tag == "a":
-                href_stack.append((el.get("href") or "").strip() or None)
+                href = (el.get("href") or "").strip() or None
+                href_stack.append(href)
             text = el.text
             if text:
-                runs.append((text, href_stack[-1] if href_stack else None))
+                runs.append((text, href))
             continue
         if event == "end":
             tag = el.tag.lower()
@@ -189,15 +198,15 @@ def linearize(root) -> list[Block]:
             else:
                 if tag == "a" and href_stack:
                     href_stack.pop()
-                if tag in BLOCK_TAGS:
+                    href = href_stack[-1] if href_stack else None
+                if tag in BLOCK_TAGS and runs:
                     flush()
-                    if len(block_ctx) > 1:
-                        block_ctx.pop()
                 if chrome_stack:
                     chrome_depth -= chrome_stack.pop()
         # "end", "comment", "pi": the tail text follows the node
         text = el.tail
         if text:
-            runs.append((text, href_stack[-1] if href_stack else None))
-    flush()
+            runs.append((text, href))
+    if runs:
+        flush()
     return blocks

@@ -17,7 +17,7 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
-from newsagg.pages.aggregator import ListingPage, resolve
+from newsagg.pages.aggregator import ListingPage
 from newsagg.pages.blocks import _is_chrome
 from newsagg.stats import fail_key, inc
 
@@ -68,11 +68,12 @@ def has_main_article_links(page: ListingPage) -> bool:
     """
     if not page.entries():
         return False
-    for a in page.response.xpath("//a[@href]"):
-        ref = resolve(page.response, (a.attrib.get("href") or "").strip(), page.base_url)
-        if ref is None or ref.kind != "article" or ref.slug != page.slug:
+    # entries() has classified every link already: reuse those refs and elements.
+    for link in page.links():
+        ref = link.ref
+        if ref.kind != "article" or ref.slug != page.slug:
             continue
-        el = a.root
+        el = link.element
         while el is not None and not _is_chrome(el):
             el = el.getparent()
         if el is None:
