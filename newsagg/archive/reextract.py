@@ -204,13 +204,6 @@ def run(opts) -> int:
     if out.suffix not in FORMATS:
         print(f"newsagg reextract: -o {out}: expected a .jsonl, .csv or .parquet file", file=sys.stderr)
         return 2
-    write_release = None
-    if opts.release:
-        try:
-            from newsagg.dataset.release import write_release
-        except ImportError as exc:
-            print(f"newsagg reextract: --release needs newsagg.dataset.release.write_release ({exc})", file=sys.stderr)
-            return 2
     overrides = {}
     for item in opts.set or []:
         name, sep, value = item.partition("=")
@@ -241,12 +234,17 @@ def run(opts) -> int:
         "comparison": compare(items, stored_records(runs)),
         "problems": problems,
     }
-    if write_release is not None:
+    if opts.release:
+        from newsagg.dataset.release import write_release  # late: pandas-free, but matplotlib for the plot
+
         write_release(
             items,
             Path(opts.release),
             site=opts.site,
-            provenance={"reextracted_from": [{"warc": r.warc.name, "run_id": r.data.get("run_id")} for r in runs]},
+            provenance={
+                "source": "reextract",
+                "warcs": [{"warc": r.warc.name, "run_id": r.data.get("run_id")} for r in runs],
+            },
         )
     if opts.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
