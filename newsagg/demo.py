@@ -58,7 +58,7 @@ def start_replica(site: str, articles: int, seed: int) -> tuple[subprocess.Popen
 def check_against_truth(site: str, articles: int, seed: int, base_url: str, jsonl: Path) -> dict:
     """Compare the written JSONL with the replica's ground truth."""
     from newsagg.replica.generator import Corpus
-    from newsagg.replica.truth import align_links, expected_records, republication_groups
+    from newsagg.replica.truth import CRAWL_FACTS, align_links, expected_records, republication_groups
 
     corpus = Corpus(site, n_articles=articles, seed=seed)
     truth = {t["url"]: t for t in expected_records(corpus, base_url)}
@@ -69,7 +69,7 @@ def check_against_truth(site: str, articles: int, seed: int, base_url: str, json
     exact = sum(
         1
         for it in items
-        if it["url"] in truth and all(it[f] == truth[it["url"]][f] for f in FIELDS if f != "crawled_at")
+        if it["url"] in truth and all(it[f] == truth[it["url"]][f] for f in FIELDS if f not in CRAWL_FACTS)
     )
     expected = len(truth) - sum(len(g) - 1 for g in groups)
     return {"expected": expected, "written": len(items), "exact": exact}

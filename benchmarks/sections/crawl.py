@@ -20,6 +20,7 @@ from collections import Counter
 
 from benchmarks.harness import CrawlRun, common_settings, dataset_files, median, pin_note, warc_available, warm_replica
 from benchmarks.registry import Context, Result, Section, Target
+from newsagg.replica.truth import CRAWL_FACTS, align_links
 
 CRAWLERS = ("ceiling", "items", "dataset", "peer")
 #: Also runnable with --crawlers: the link-following ceiling and the -O path of earlier issues.
@@ -90,17 +91,12 @@ def _quality(
     in_group = {u for g in groups for u in g}
     want = len(truth) - sum(len(g) - 1 for g in groups)
     items = _read_jsonl(feed_path(newsagg))
-    try:  # a near-duplicate pair crawled in the "wrong" order links the other way round
-        from newsagg.replica.truth import align_links
-
-        items = align_links(items, truth)
-    except ImportError:
-        pass
+    items = align_links(items, truth)  # a near-duplicate pair crawled in the "wrong" order links the other way round
     by_url = {it["url"]: it for it in items}
     wrong: Counter[str] = Counter()
     exact = 0
     for u, it in by_url.items():
-        bad = [f for f in FIELDS if f != "crawled_at" and u in expected and it.get(f) != expected[u].get(f)]
+        bad = [f for f in FIELDS if f not in CRAWL_FACTS and u in expected and it.get(f) != expected[u].get(f)]
         wrong.update(bad)
         exact += u in expected and not bad
     missing = sorted(u for u in expected if u not in by_url and u not in in_group)

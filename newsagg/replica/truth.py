@@ -19,6 +19,10 @@ from newsagg.text import normalize_ws
 
 from .generator import Corpus
 
+#: Record fields that are facts of the crawl, not of the page: no ground truth
+#: can know them, so comparisons with the truth leave them out.
+CRAWL_FACTS = ("crawled_at", "warc_record_id")
+
 _JOINERS = "'\u2019-"  # join two words into one: "aujourd'hui", "Jong-un"
 
 
