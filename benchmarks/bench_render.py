@@ -35,6 +35,8 @@ from pathlib import Path
 
 import psutil
 
+from newsagg.replica import process as replica_process
+
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
@@ -42,32 +44,9 @@ MB = 1024 * 1024
 @contextmanager
 def _replica(articles: int, seed: int, js: bool) -> Iterator[str]:
     """A replica process (no fault pages); yields its base URL."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "newsagg.replica",
-        "serve",
-        "--articles",
-        str(articles),
-        "--seed",
-        str(seed),
-        "--port",
-        "0",
-        "--no-faults",
-    ] + (["--js"] if js else [])
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline().strip() if proc.stdout else ""
-        if not line.startswith("READY "):
-            raise RuntimeError(f"replica did not start: {line!r}")
-        yield line.split(" ", 1)[1]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    extra = ["--no-faults", "--js"] if js else ["--no-faults"]
+    with replica_process.serving("maghress", articles, seed, *extra, cwd=ROOT) as (_, url):
+        yield url
 
 
 @dataclass

@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from newsagg.replica import process as replica_process
+
 ROOT = Path(__file__).resolve().parent.parent
 SPIDERS_DIR = Path(__file__).resolve().parent / "spiders"
 MB = 1024 * 1024
@@ -111,42 +113,12 @@ def serve_replica(
 ) -> Iterator[Replica]:
     """Serve a replica of *articles* articles in a separate process (no fault pages:
     every run sees the same site); stopped on exit."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "newsagg.replica",
-        "serve",
-        "--site",
-        site,
-        "--articles",
-        str(articles),
-        "--seed",
-        str(seed),
-        "--port",
-        "0",
-        "--no-faults",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    timer = threading.Timer(startup_timeout, proc.kill)
-    timer.start()
-    try:
-        line = proc.stdout.readline().strip() if proc.stdout else ""
-    finally:
-        timer.cancel()
-    if not line.startswith("READY "):
-        proc.kill()
-        proc.wait()
-        raise RuntimeError(f"replica did not start ({' '.join(cmd)}): {line!r}")
+    proc, url = replica_process.start(site, articles, seed, "--no-faults", cwd=ROOT, startup_timeout=startup_timeout)
     pin_process(proc.pid, REPLICA_CPU)
     try:
-        yield Replica(site, articles, seed, line.split(" ", 1)[1], proc)
+        yield Replica(site, articles, seed, url, proc)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        replica_process.stop(proc)
 
 
 def replica_pages(replica: Replica) -> Iterator[tuple[str, str]]:

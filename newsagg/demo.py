@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
@@ -25,34 +24,8 @@ from scrapy.utils.project import get_project_settings
 from newsagg.extensions.summary import summarize
 from newsagg.items import FIELDS
 from newsagg.monitoring.extension import run_health
+from newsagg.replica import process as replica_process
 from newsagg.sites import SITES
-
-
-def start_replica(site: str, articles: int, seed: int) -> tuple[subprocess.Popen, str]:
-    """Start ``python -m newsagg.replica serve`` and wait for its READY line."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsagg.replica",
-            "serve",
-            "--site",
-            site,
-            "--articles",
-            str(articles),
-            "--seed",
-            str(seed),
-            "--port",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline().strip()
-    if not line.startswith("READY "):
-        proc.kill()
-        raise RuntimeError(f"replica for {site} did not start: {line!r}")
-    return proc, line.split(" ", 1)[1]
 
 
 def check_against_truth(site: str, articles: int, seed: int, base_url: str, jsonl: Path) -> dict:
@@ -96,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         bases = {}
         for site in sites:
-            proc, base = start_replica(site, opts.articles, opts.seed)
+            proc, base = replica_process.start(site, opts.articles, opts.seed)
             stack.callback(proc.wait, 10)
-            stack.callback(proc.terminate)
+            stack.callback(replica_process.stop, proc)
             bases[site] = base
             print(f"replica {site}: {base}", flush=True)
 

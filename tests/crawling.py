@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,17 @@ from newsagg.spiders.maghress import MaghressSpider
 from newsagg.spiders.turess import TuressSpider
 
 SPIDERS = {"maghress": MaghressSpider, "djazairess": DjazairessSpider, "turess": TuressSpider}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def scrapy_env() -> dict:
+    """The environment of a ``scrapy`` subprocess run on this checkout (its newsagg, its settings)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["SCRAPY_SETTINGS_MODULE"] = "newsagg.settings"
+    return env
 
 
 @dataclass

@@ -21,10 +21,8 @@ from newsagg.archive.writer import PAGE_KIND
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
 from newsagg.urls import classify
-from tests.crawling import compare_with_truth, crawl_dataset, read_csv, read_jsonl
-from tests.test_state_kill import scrapy_env, start_crawl
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.crawling import ROOT, compare_with_truth, crawl_dataset, read_csv, read_jsonl, scrapy_env
+from tests.test_state_kill import start_crawl
 
 
 def records(path: Path) -> list:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,17 +9,9 @@ from pathlib import Path
 import pytest
 
 from newsagg.items import FIELDS
-from tests.crawling import compare_with_truth, read_csv, read_jsonl
+from tests.crawling import compare_with_truth, read_csv, read_jsonl, scrapy_env
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRAPY = [sys.executable, "-m", "scrapy.cmdline"]
-
-
-def scrapy_env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["SCRAPY_SETTINGS_MODULE"] = "newsagg.settings"
-    return env
 
 
 def run_scrapy(args: list[str], cwd: Path, timeout: int = 180) -> subprocess.CompletedProcess:

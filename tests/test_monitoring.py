@@ -36,8 +36,8 @@ from newsagg.monitoring.status import sparkline
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer
 from newsagg.replica.generator import _flags_from_bits
 from newsagg.urls import classify
-from tests.crawling import compare_with_truth, crawl, crawl_dataset, read_jsonl
-from tests.test_cli import ROOT, run_scrapy, scrapy_env
+from tests.crawling import ROOT, compare_with_truth, crawl, crawl_dataset, read_jsonl, scrapy_env
+from tests.test_cli import run_scrapy
 
 ARTICLE = re.compile(r"/fr/[a-z0-9]+/\d+")
 CHECKS = [

@@ -33,18 +33,10 @@ from scrapy.http import HtmlResponse
 from newsagg.items import FIELDS
 from newsagg.pages.aggregator import ListingPage
 from newsagg.replica import FaultPlan
-from tests.crawling import compare_with_truth, crawl_dataset
+from tests.crawling import compare_with_truth, crawl_dataset, scrapy_env
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = re.compile(r"^/fr/[a-z0-9]+/\d+$")
 SIZES = {signal.SIGINT: 120, signal.SIGKILL: 450}
-
-
-def scrapy_env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["SCRAPY_SETTINGS_MODULE"] = "newsagg.settings"
-    return env
 
 
 def crawl_cmd(base_url: str, work: Path, *settings: str) -> list[str]:

@@ -10,7 +10,6 @@ of requests served, not after a time.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -21,16 +20,7 @@ from pathlib import Path
 import pytest
 
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
-from tests.crawling import compare_with_truth, read_csv, read_jsonl
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def scrapy_env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["SCRAPY_SETTINGS_MODULE"] = "newsagg.settings"
-    return env
+from tests.crawling import compare_with_truth, read_csv, read_jsonl, scrapy_env
 
 
 def start_crawl(base_url: str, cwd: Path, slow: bool) -> subprocess.Popen:
