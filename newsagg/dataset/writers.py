@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsagg.dataset.records import open_writer
-from newsagg.exporters.parquet import _date, _timestamp, parquet_schema
+from newsagg.exporters.parquet import _date, append_row, parquet_schema
 from newsagg.items import FIELDS
 
 NO_DATE = 0  # the year partition of records without a publication date
@@ -53,17 +53,7 @@ def to_table(records: list[dict]) -> pa.Table:
     schema = parquet_schema(FIELDS)
     cols: dict[str, list] = {f.name: [] for f in schema}
     for rec in records:
-        for name in FIELDS:
-            value = rec.get(name)
-            if name == "word_count":
-                value = None if value is None else int(value)
-            elif name == "crawled_at":
-                value = _timestamp(value)
-            elif value is not None and not isinstance(value, str):
-                value = str(value)
-            cols[name].append(value)
-        cols["published_date"].append(_date(rec.get("published_at")))
-        cols["published_ts"].append(_timestamp(rec.get("published_at")))
+        append_row(cols, rec.get, FIELDS)
     return pa.Table.from_pydict(cols, schema=schema)
 
 

@@ -42,6 +42,24 @@ def parquet_schema(fields: list[str] | None = None) -> pa.Schema:
     return pa.schema(cols, metadata={"newsagg.schema_version": str(SCHEMA_VERSION)})
 
 
+def append_row(cols: dict[str, list], get, fields: list[str]) -> None:
+    """Append one record (``get(name)`` gives a field's value) to the column lists
+    of :func:`parquet_schema`: typed ``word_count`` and ``crawled_at``, text
+    for the rest, plus the derived ``published_date`` / ``published_ts``."""
+    for name in fields:
+        value = get(name)
+        if name == "word_count":
+            value = None if value is None else int(value)
+        elif name == "crawled_at":
+            value = _timestamp(value)
+        elif value is not None and not isinstance(value, str):
+            value = str(value)
+        cols[name].append(value)
+    published = get("published_at")
+    cols["published_date"].append(_date(published))
+    cols["published_ts"].append(_timestamp(published))
+
+
 def _timestamp(value: str | None) -> dt.datetime | None:
     """An aware ISO 8601 date-time as UTC; None for dates without a time."""
     if not value or len(value) <= 10:
@@ -88,20 +106,7 @@ class ParquetItemExporter(BaseItemExporter):
         self.writer = pq.ParquetWriter(self.file, self.schema, compression=self.compression)
 
     def export_item(self, item: Any) -> None:
-        adapter = ItemAdapter(item)
-        cols = self._columns
-        for name in self.fields:
-            value = adapter.get(name)
-            if name == "word_count":
-                value = None if value is None else int(value)
-            elif name == "crawled_at":
-                value = _timestamp(value)
-            elif value is not None and not isinstance(value, str):
-                value = str(value)
-            cols[name].append(value)
-        published = adapter.get("published_at")
-        cols["published_date"].append(_date(published))
-        cols["published_ts"].append(_timestamp(published))
+        append_row(self._columns, ItemAdapter(item).get, self.fields)
         self._rows += 1
         if self._rows >= self.row_group_size:
             self._flush()
