@@ -102,7 +102,7 @@ class Timer:
             self.count[stage] = self.count.get(stage, 0) + 1
 
 
-def _one_pass(pages, crawler, pipes, dump: list | None) -> Timer:
+def _one_pass(pages, crawler, pipes, dump: list | None, site: str = "maghress") -> Timer:
     import logging
 
     from scrapy.exceptions import DropItem
@@ -160,7 +160,7 @@ def _one_pass(pages, crawler, pipes, dump: list | None) -> Timer:
         else:
             ref = classify(resp.url, BASE)
             page = ArticlePage(
-                resp, BASE, site="maghress", slug=ref.slug or "", article_id=ref.article_id or "", canonical_url=ref.url
+                resp, BASE, site=site, slug=ref.slug or "", article_id=ref.article_id or "", canonical_url=ref.url
             )
             item = t("to_item", page.to_item, "2026-01-01T00:00:00+00:00")
             record["links"] = [r.url for r in t("links (newsagg)", page.article_links)]
@@ -191,9 +191,10 @@ def run(
     repeats: int = 3,
     dump_path: str | None = None,
     compare_path: str | None = None,
+    site: str = "maghress",
 ) -> dict[str, Any]:
     """Time each stage, print a table to *out*; returns ``{stage: µs per page}`` and counts."""
-    pages = load_pages(articles, seed)
+    pages = load_pages(articles, seed, site)
     crawler = _crawler()
     best: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -201,7 +202,7 @@ def run(
     for i in range(repeats):
         dump = [] if i == 0 and (dump_path or compare_path) else None
         pipes = _pipelines(crawler)  # fresh state (dedup sets) per pass
-        t = _one_pass(_fresh(pages), crawler, pipes, dump)
+        t = _one_pass(_fresh(pages), crawler, pipes, dump, site)
         for stage, total in t.total.items():
             best[stage] = min(best.get(stage, float("inf")), total)
             counts[stage] = t.count[stage]
@@ -234,7 +235,7 @@ def run(
     header = f"{'stage':<28} {'calls':>7} {'µs/call':>9} {'µs/page':>9}"
     print(
         f"Per-page CPU without Scrapy's engine: {n_pages} pages ({n_articles} articles) of a "
-        f"{articles}-article replica, best of {repeats}",
+        f"{articles}-article {site} replica, best of {repeats}",
         file=out,
     )
     print(header, file=out)
@@ -261,10 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--articles", type=int, default=2000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--site", default="maghress", choices=("maghress", "djazairess", "turess"))
     p.add_argument("--dump", help="write links and items of the first pass as JSON")
     p.add_argument("--compare", help="compare links and items of the first pass with a --dump file")
     a = p.parse_args(argv)
-    run(articles=a.articles, seed=a.seed, repeats=a.repeats, dump_path=a.dump, compare_path=a.compare)
+    run(articles=a.articles, seed=a.seed, repeats=a.repeats, dump_path=a.dump, compare_path=a.compare, site=a.site)
     return 0
 
 
