@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyarrow.parquet as pq
+import pytest
 import pytest_twisted
 from warcio.archiveiterator import ArchiveIterator
 
@@ -301,3 +302,59 @@ async def test_a_warc_that_fails_its_sha256_is_left_out(make_replica, tmp_path):
         env=scrapy_env(),
     )
     assert refused.returncode == 1 and "does not match its sha256" in refused.stderr
+
+
+def _gzip_members(data: bytes) -> int:
+    """How many gzip members *data* holds (one per WARC record, as readers expect)."""
+    import zlib
+
+    members = 0
+    while data:
+        d = zlib.decompressobj(zlib.MAX_WBITS + 16)
+        d.decompress(data)
+        data = d.unused_data
+        members += 1
+    return members
+
+
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_warc_gzip_level_one_member_per_record(tmp_path, level):
+    """NEWSAGG_WARC_GZIP_LEVEL changes the compression, never the records: every
+    record is its own gzip member and reads back with warcio byte for byte."""
+    from newsagg.archive.writer import WarcFile
+
+    body = ("<html><body><p>Publié dans Le Matin le 01 - 12 - 2026</p>" + "é texte " * 2000 + "</body></html>").encode()
+    warc = WarcFile(tmp_path / "x.warc.gz", gzip_level=level)
+    warc.open({"software": "test"})
+    ids = [
+        warc.write_page(
+            f"http://127.0.0.1:1/fr/lematin/{n}", (200, "HTTP/1.1", [("Content-Type", "text/html")], body), []
+        )
+        for n in range(3)
+    ]
+    warc.close()
+    data = warc.part.read_bytes()
+    assert _gzip_members(data) == warc.records == 7  # warcinfo + 3 x (response, request)
+    with warc.part.open("rb") as fh:
+        records = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.content_stream().read())
+            for r in ArchiveIterator(fh)
+        ]
+    assert [t for t, _, _ in records] == ["warcinfo"] + ["response", "request"] * 3
+    assert [i for t, i, _ in records if t == "response"] == ids
+    assert all(b == body for t, _, b in records if t == "response")
+
+
+def test_warc_gzip_level_is_checked():
+    from scrapy.utils.test import get_crawler
+
+    from newsagg.archive.writer import WarcCapture
+
+    crawler = get_crawler(
+        settings_dict={
+            "NEWSAGG_WARC_GZIP_LEVEL": 12,
+            "FEEDS": {"x.jsonl": {"format": "jsonlines", "newsagg_dataset": True}},
+        }
+    )
+    with pytest.raises(ValueError, match="NEWSAGG_WARC_GZIP_LEVEL"):
+        WarcCapture.from_crawler(crawler)
