@@ -147,7 +147,7 @@ FEED_STORAGES = {
 }
 NEWSAGG_CSV_BOM = False  # True: UTF-8 BOM first, for Excel
 NEWSAGG_CSV_NEUTRALIZE = True  # ' before cells starting with = + - @ TAB CR (README "Scheduled runs")
-NEWSAGG_PARQUET_ROW_GROUP = 5000  # rows buffered per Parquet row group (bounds memory)
+NEWSAGG_PARQUET_ROW_GROUP = 1000  # rows buffered per Parquet row group (bounds memory: ~1000 x 6 KB)
 # Written when no FEEDS/-o/-O is given: a plain `scrapy crawl maghress` (and
 # a Scrapyd job, NEWSAGG_SCRAPYD_DATASET) adds CSV + JSONL + Parquet files and
 # a manifest to NEWSAGG_DATA_DIR/<spider>/, named <site>-<UTC start>-<run tag>.

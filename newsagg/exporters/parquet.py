@@ -83,7 +83,7 @@ def _date(value: str | None) -> dt.date | None:
 class ParquetItemExporter(BaseItemExporter):
     """Buffers rows per column and writes a row group every ``row_group_size`` rows."""
 
-    def __init__(self, file, *, row_group_size: int = 5000, compression: str = "snappy", **kwargs: Any):
+    def __init__(self, file, *, row_group_size: int = 1000, compression: str = "snappy", **kwargs: Any):
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
         self.fields = list(self.fields_to_export or FIELDS)

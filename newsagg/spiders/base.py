@@ -21,6 +21,7 @@ aliases), the host it landed on becomes the run's canonical root
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -42,6 +43,22 @@ from newsagg.urls import PageRef, classify, host_aliases, listing_url, same_site
 # Article requests first: the queue stays short and items flow early.
 PRIORITY_HOME, PRIORITY_ARTICLE, PRIORITY_LISTING = 30, 20, 10
 _STATE_ROOT = "newsagg_canonical_root"  # spider.state key (JOBDIR): the adopted canonical root
+
+
+def eager(callback):
+    """Run a callback to its end before Scrapy sees its requests and items.
+
+    A generator callback keeps its frame, and so its page object and the
+    page's parsed tree (~3 MB on a live-weight page), alive while Scrapy
+    works through the outputs; with 32 responses in flight that was ~100 MB
+    of peak RSS. As a list, the page object is gone when Scrapy starts.
+    """
+
+    @functools.wraps(callback)
+    def run(self, response, *args, **kwargs):
+        return list(callback(self, response, *args, **kwargs))
+
+    return run
 
 
 class AggregatorSpider(scrapy.Spider):
@@ -260,6 +277,7 @@ class AggregatorSpider(scrapy.Spider):
         if isinstance(state, dict):
             state[_STATE_ROOT] = landed
 
+    @eager
     def parse_home(self, response: Response):
         if not self._usable(response, "home"):
             inc(self.crawler.stats, f"{PREFIX}/start_page/failed")  # health: failed_pages
@@ -279,6 +297,7 @@ class AggregatorSpider(scrapy.Spider):
             yield self.listing_request(PageRef("listing", listing_url(self.base_url, slug), slug), 1)
         yield from self.follow_articles(page.article_links())
 
+    @eager
     def parse_listing(self, response: Response):
         if not self._usable(response, "listing"):
             return
@@ -315,6 +334,7 @@ class AggregatorSpider(scrapy.Spider):
             return
         yield self.listing_request(nxt, page_no + 1)
 
+    @eager
     def parse_article(self, response: Response):
         self._side_in_flight.pop(getattr(response.meta.get("newsagg_ref"), "url", None), None)
         if not self._usable(response, "article"):
