@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -96,12 +98,22 @@ class WarcIndex:
         self.captures: list[Capture] = []
         self._by_url: dict[tuple[str, bool], Capture] = {}
         self._by_id: dict[str, Capture] = {}
+        self._files: dict[Path, BinaryIO] = {}  # open for read(), one handle per WARC
         for path in paths:
             self._scan(Path(path), base_url)
 
+    @classmethod
+    def shared(cls, paths: list[Path], base_url: str | None = None) -> WarcIndex:
+        """The index of these files, scanned once per process while they are unchanged
+        (``newsagg reextract`` needs it for its URL list and for its download handler:
+        a scan decompresses every record)."""
+        key = tuple((str(Path(p).resolve()), *_stamp(Path(p))) for p in paths)
+        return _shared(key, base_url)
+
     def _scan(self, path: Path, base_url: str | None) -> None:
         with path.open("rb") as fh:
-            records = ArchiveIterator(fh)
+            # WARC headers only: the HTTP headers are parsed when a page is read.
+            records = ArchiveIterator(fh, no_record_parse=True)
             for record in records:
                 if record.rec_type != "response":
                     continue
@@ -132,12 +144,29 @@ class WarcIndex:
         """The response record with this WARC-Record-ID."""
         return self._by_id.get(record_id)
 
-    @staticmethod
-    def read(cap: Capture) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    def read(self, cap: Capture) -> tuple[int, str, list[tuple[str, str]], bytes]:
         """(status, protocol, headers, body) of a capture, as it came off the wire."""
-        with cap.path.open("rb") as fh:
-            fh.seek(cap.offset)
-            record = next(iter(ArchiveIterator(fh)))
-            http = record.http_headers
-            body = record.raw_stream.read()
-            return int(http.get_statuscode()), http.protocol, list(http.headers), body
+        fh = self._files.get(cap.path)
+        if fh is None:
+            fh = self._files[cap.path] = cap.path.open("rb")
+        fh.seek(cap.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        http = record.http_headers
+        body = record.raw_stream.read()
+        return int(http.get_statuscode()), http.protocol, list(http.headers), body
+
+    def close(self) -> None:
+        """Close the files :meth:`read` opened."""
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+@lru_cache(maxsize=2)
+def _shared(key: tuple, base_url: str | None) -> WarcIndex:
+    return WarcIndex([Path(k[0]) for k in key], base_url)

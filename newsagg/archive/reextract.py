@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from newsagg.archive.capture import CAPTURED_AT_META, RECORD_ID_META
@@ -51,7 +52,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
         paths = [Path(p) for p in setting(crawler.settings, "NEWSAGG_REPLAY_WARCS", "getlist")]
-        self.index = WarcIndex(paths, getattr(crawler.spider, "base_url", None))
+        self.index = WarcIndex.shared(paths, getattr(crawler.spider, "base_url", None))
 
     async def download_request(self, request):
         cap = self.index.lookup(request.url, rendered=bool(request.meta.get("playwright")))
@@ -62,8 +63,12 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         request.meta[RECORD_ID_META] = cap.record_id
         request.meta[CAPTURED_AT_META] = _iso(cap.date)
         inc(self.crawler.stats, f"{PREFIX}/archive/replayed")
+        headers = Headers(headers)  # as the wire gave them: the class follows Content-Type, as in a crawl
         cls = responsetypes.from_args(headers=headers, url=cap.url, body=body)
         return cls(url=cap.url, status=status, headers=headers, body=body, request=request, protocol=protocol)
+
+    async def close(self) -> None:
+        self.index.close()
 
 
 def _iso(warc_date: str) -> str:
@@ -138,7 +143,7 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsagg.settings")
     warcs = [r.warc for r in runs]
     base_url = warcinfo(warcs[0]).get("base-url") or None
-    index = WarcIndex(warcs, base_url)
+    index = WarcIndex.shared(warcs, base_url)
     urls = list(dict.fromkeys(c.requested_url or c.url for c in index.captures if c.kind == "article"))
     settings = get_project_settings()
     handler = "newsagg.archive.reextract.ReplayDownloadHandler"
