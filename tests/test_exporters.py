@@ -188,6 +188,67 @@ def test_parquet_memory_is_bounded_by_row_groups(tmp_path):
 # --- names: validated slugs only ---------------------------------------------------------
 
 
+_EDGE_PUBLISHED = [
+    None,
+    "",
+    "2024-02-29",
+    "1900-01-01T12:00:00-00:30",
+    "2024-12-18T00:30:00+01:00",
+    "2024-12-18T00:30:00",
+    "pas une date",
+    "2024-13-01",
+    "0001-01-01",
+    "9999-12-31T23:59:59+14:00",
+]
+_EDGE_CRAWLED = [None, "2026-01-01T00:00:00", "2026-01-01T00:00:00Z", "1969-12-31T23:59:59.999+00:00"]
+
+
+def test_parquet_feed_rows_equal_the_release_conversion():
+    """The feed's JSON-lines path (no Python-object conversion) gives exactly the
+    table the release builds with ``append_row`` + ``Table.from_pydict``, on edge
+    values: dates before 1970 or at year 9999, naive or odd instants, long text,
+    quotes, control characters."""
+    import pyarrow as pa
+
+    from newsagg.exporters.parquet import append_row
+
+    base = {f: f"{f} é" for f in FIELDS} | {"word_count": 3, "crawled_at": "2026-01-01T00:00:00+00:00"}
+    recs = [base | {"published_at": p} for p in _EDGE_PUBLISHED] + [base | {"crawled_at": c} for c in _EDGE_CRAWLED]
+    recs.append(base | {"word_count": None, "title": "x" * 2_000_000, "author": 'q " \\ \n \t \x00 😀', "body": None})
+    buf = io.BytesIO()
+    exporter = ParquetItemExporter(buf, row_group_size=4, fields_to_export=FIELDS)
+    exporter.start_exporting()
+    for rec in recs:
+        exporter.export_item(rec)
+    exporter.finish_exporting()
+    cols = {f.name: [] for f in parquet_schema(FIELDS)}
+    for rec in recs:
+        append_row(cols, rec.get, FIELDS)
+    expected = pa.Table.from_pydict(cols, schema=parquet_schema(FIELDS))
+    got = pq.read_table(io.BytesIO(buf.getvalue()))
+    assert got.schema.equals(expected.schema, check_metadata=True)
+    assert got.equals(expected)
+
+
+def test_parquet_feed_does_not_import_pandas(tmp_path):
+    """A crawl process writing Parquet does not pay pandas' ~40 MB (pyarrow imports
+    it on its first Python-object conversion)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io\n"
+        "from newsagg.exporters.parquet import ParquetItemExporter\n"
+        "from newsagg.items import FIELDS\n"
+        "e = ParquetItemExporter(io.BytesIO(), row_group_size=2, fields_to_export=FIELDS)\n"
+        "e.start_exporting()\n"
+        "[e.export_item({'url': str(i), 'published_at': '2024-01-01', 'word_count': 1}) for i in range(5)]\n"
+        "e.finish_exporting()\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
 @pytest.mark.parametrize("bad", ["../../etc", "..", "a/b", "H24", "", "x y", "lematin\x00", "lematin\n", None, 3])
 def test_bad_slugs_never_reach_a_name(bad):
     with pytest.raises(UnsafeName):
