@@ -152,7 +152,9 @@ def _cut_boilerplate(text: str) -> str:
     # "signalé" is a common word: only a match on the view that _cut_sentences
     # cuts from can change the text, so without one the folding below is skipped.
     view = _lower_view(text, low)
-    if _MODAL_RE.search(view) is None and _SOURCE_LINK_RE.search(view) is None:
+    if not _may_hold_boilerplate(view) or (
+        _MODAL_RE.search(view) is None and _SOURCE_LINK_RE.search(view) is None
+    ):
         return text
     out = text
     for rx in (_MODAL_RE, _SOURCE_LINK_RE):
@@ -162,6 +164,13 @@ def _cut_boilerplate(text: str) -> str:
             continue
         out = _cut_sentences(out, rx)
     return out
+
+
+def _may_hold_boilerplate(view: str) -> bool:
+    """False when no _MODAL_RE / _SOURCE_LINK_RE match can be in *view* (lower
+    case): each needs these ASCII pieces, whose letters re.I matches only in
+    their own two cases (not so i, k and s: "ı", "K", "ſ"), so they are plain substrings."""
+    return "merc" in view or "automat" in view or ("quez" in view and "pour l" in view)
 
 
 def _lower_view(text: str, low: str | None = None) -> str:
@@ -212,15 +221,27 @@ def clean_paragraphs(paragraphs: list[str], ticker: set[str] | frozenset[str] = 
 
 
 @lru_cache(maxsize=32)
-def _suffix_patterns(site_names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", re.I) for name in site_names)
+def _suffix_patterns(site_names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """``(needle, regex)`` per name: a match needs *needle* in the ignore-case view ("": no shortcut)."""
+    return tuple(
+        (name.lower() if name.isascii() else "", re.compile(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", re.I))
+        for name in site_names
+    )
 
 
 def clean_title(title: str | None, site_names: tuple[str, ...] = ()) -> str:
     """Normalise a title and strip a trailing site-name suffix (' - Maghress')."""
     t = normalize_ws(title)
-    for rx in _suffix_patterns(tuple(site_names)):  # compiled once per tuple, applied in order
-        t = rx.sub("", t)
+    view = None
+    for needle, rx in _suffix_patterns(tuple(site_names)):  # compiled once per tuple, applied in order
+        if needle:
+            if view is None:
+                view = _ignore_case_view(t)
+            if needle not in view:  # the name is not in the title: nothing to strip
+                continue
+        stripped = rx.sub("", t)
+        if stripped != t:
+            t, view = stripped, None
     if is_modal_text(t) or is_source_link_text(t):
         return ""
     return t
@@ -253,10 +274,12 @@ def _fold_for_words(text: str) -> str:
     that normalize_ws deletes (they would split words) are deleted here too."""
     text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("`", "'"))
     if not text.isascii():
-        text = _COMBINING.sub("", text)
-        if _ZW.search(text):
-            text = _ZW.sub("", text)
+        text = _COMBINING_OR_ZW.sub("", text)
     return text.casefold()
+
+
+# _COMBINING and _ZW in one class: both are deleted, so one pass does both.
+_COMBINING_OR_ZW = re.compile(_COMBINING.pattern[:-1] + _ZW.pattern[1:])
 
 
 def fingerprint(title: str | None, body: str | None) -> str:
@@ -278,12 +301,33 @@ def word_count_and_fingerprint(title: str | None, body: str | None) -> tuple[int
 
 _IS_WORD_CHAR = re.compile(r"\w")
 _JOINERS = "'\u2019-"  # what _WORD accepts between two runs of word characters
-_KEEPS_COUNT: set[str] = set()  # characters seen, by verdict (a few hundred: bounded by the alphabets met)
-_CHANGES_COUNT: set[str] = set()
 
 
 def _char_kind(c: str) -> int:
     return 0 if _IS_WORD_CHAR.match(c) else 1 if c in _JOINERS else 2
+
+
+class _FoldVerdicts:
+    """Characters seen, by whether folding keeps the word count (a few hundred:
+    bounded by the alphabets met), and a regex finding any other character."""
+
+    def __init__(self):
+        self.keeps: set[str] = set()
+        self.changes: set[str] = set()
+        self.other = re.compile(r"[\s\S]")  # nothing known yet: any character is new
+
+    def learn(self, c: str) -> bool:
+        """Classify *c* (see :func:`_fold_keeps_word_count`); True when it keeps the count."""
+        kind, folded = _char_kind(c), _fold_for_words(c)
+        if not folded or any(_char_kind(f) != kind for f in folded) or (kind == 1 and len(folded) != 1):
+            self.changes.add(c)
+            return False
+        self.keeps.add(c)
+        self.other = re.compile("[^" + "".join(map(re.escape, sorted(self.keeps))) + "]")
+        return True
+
+
+_FOLD_VERDICTS = _FoldVerdicts()
 
 
 def _fold_keeps_word_count(text: str) -> bool:
@@ -296,21 +340,13 @@ def _fold_keeps_word_count(text: str) -> bool:
     becomes an apostrophe), a zero-width or combining character standing
     alone (deleted), or "½" ("1⁄2": two words).
     """
-    chars = set(text)
-    if chars <= _KEEPS_COUNT:
-        return True
-    new = chars - _KEEPS_COUNT
-    if not _CHANGES_COUNT.isdisjoint(new):
-        return False
-    keeps = True
-    for c in new:
-        kind, folded = _char_kind(c), _fold_for_words(c)
-        if folded and all(_char_kind(f) == kind for f in folded) and (kind != 1 or len(folded) == 1):
-            _KEEPS_COUNT.add(c)
-        else:
-            _CHANGES_COUNT.add(c)
-            keeps = False
-    return keeps
+    verdicts, pos = _FOLD_VERDICTS, 0
+    while (m := verdicts.other.search(text, pos)) is not None:  # one scan once the alphabet is known
+        c = m.group()
+        if c in verdicts.changes or not verdicts.learn(c):
+            return False
+        pos = m.start()
+    return True
 
 
 # --- authors -----------------------------------------------------------------

@@ -396,3 +396,49 @@ def test_ignore_case_view_covers_every_re_ignorecase_match_of_ascii():
         if i > 0x7F and ascii_i.fullmatch(c):
             matched = [a for a in map(chr, range(0x20, 0x7F)) if re.fullmatch(re.escape(a), c, re.I)]
             assert matched and all(a.lower() in _ignore_case_view(c) for a in matched), hex(i)
+
+
+def _reference_clean_title(title, site_names):
+    """clean_title before its needle pre-check (issue 15)."""
+    t = normalize_ws(title)
+    for name in site_names:
+        t = re.sub(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", "", t, flags=re.I)
+    if is_modal_text(t) or is_source_link_text(t):
+        return ""
+    return t
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["Titre", " - ", " | ", ": ", "Maghress", "maghress.com", "TURESS", "Djazairess", "  "]),
+            st.text(alphabet=st.sampled_from(_TRICKY), max_size=6),
+        ),
+        max_size=6,
+    ),
+    st.integers(0, 2**16),
+)
+def test_clean_title_equals_the_plain_version(parts, seed):
+    from newsagg.sites import SITE_NAMES
+
+    title = _spoof("".join(parts), random.Random(seed))
+    for names in (SITE_NAMES, ("Maghress", "Société Générale"), ()):
+        assert clean_title(title, names) == _reference_clean_title(title, names)
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4), st.integers(0, 2**16))
+def test_strip_boilerplate_sentences_with_re_ignorecase_lookalikes(parts, seed):
+    text = _spoof(" ".join(parts), random.Random(seed))
+    assert strip_boilerplate_sentences(text) == _reference_strip_boilerplate_sentences(text)
+
+
+def test_boilerplate_needles_are_in_the_regexes_and_plain_under_ignorecase():
+    from newsagg.text import _MODAL_RE, _SOURCE_LINK_RE
+
+    for needle in ("merc", "automat"):
+        assert needle in _MODAL_RE.pattern
+    for needle in ("quez", "pour l"):
+        assert needle in _SOURCE_LINK_RE.pattern
+    # Their characters match under re.I only in their two ASCII cases.
+    rx = re.compile("[mercautoqzpl ]", re.I)
+    assert {chr(i) for i in range(sys.maxunicode + 1) if rx.fullmatch(chr(i))} == set("mercautoqzpl MERCAUTOQZPL")
