@@ -152,9 +152,7 @@ def _cut_boilerplate(text: str) -> str:
     # "signalé" is a common word: only a match on the view that _cut_sentences
     # cuts from can change the text, so without one the folding below is skipped.
     view = _lower_view(text, low)
-    if not _may_hold_boilerplate(view) or (
-        _MODAL_RE.search(view) is None and _SOURCE_LINK_RE.search(view) is None
-    ):
+    if not _may_hold_boilerplate(view) or (_MODAL_RE.search(view) is None and _SOURCE_LINK_RE.search(view) is None):
         return text
     out = text
     for rx in (_MODAL_RE, _SOURCE_LINK_RE):
