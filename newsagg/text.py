@@ -260,10 +260,38 @@ def normalize_for_fingerprint(title: str | None, body: str | None) -> str:
     return " ".join(fingerprint_words(title, body))
 
 
-@lru_cache(maxsize=64)  # asked again for the same item by the near-duplicate pipeline
 def fingerprint_words(title: str | None, body: str | None) -> tuple[str, ...]:
     """The words of :func:`normalize_for_fingerprint` (the near-duplicate shingles' words)."""
-    return tuple(_WORD.findall(_fold_for_words(f"{title or ''}\n{body or ''}")))
+    return _measures(title, body)[0]
+
+
+@lru_cache(maxsize=64)  # asked again for the same item by the near-duplicate pipeline
+def _measures(title: str | None, body: str | None) -> tuple[tuple[str, ...], int]:
+    """``(fingerprint_words(title, body), word_count(body))``.
+
+    When folding keeps every word of the text a word (:func:`_fold_keeps_words`,
+    the usual case), the folded words are the words found in the text, each
+    folded (cached): one word scan for both measures and no fold of the whole text.
+    """
+    title, body = title or "", body or ""
+    if _fold_keeps_words(title) and _fold_keeps_words(body):
+        body_words = _WORD.findall(body)
+        return tuple(map(_folded_words.__getitem__, _WORD.findall(title) + body_words)), len(body_words)
+    return tuple(_WORD.findall(_fold_for_words(f"{title}\n{body}"))), len(_WORD.findall(body))
+
+
+class _FoldedWords(dict):
+    """word -> :func:`_fold_for_words` of it, filled on demand; emptied at 65,536
+    words (a year of vocabulary would otherwise stay in memory)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 1 << 16:
+            self.clear()
+        folded = self[word] = _fold_for_words(word)
+        return folded
+
+
+_folded_words = _FoldedWords()
 
 
 def _fold_for_words(text: str) -> str:
@@ -286,15 +314,9 @@ def fingerprint(title: str | None, body: str | None) -> str:
 
 
 def word_count_and_fingerprint(title: str | None, body: str | None) -> tuple[int, str]:
-    """``(word_count(body), fingerprint(title, body))`` with one word scan
-    instead of two when folding keeps the body's words (the usual case)."""
-    words = fingerprint_words(title, body)
-    digest = hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
-    if not body:
-        return 0, digest
-    if _fold_keeps_word_count(body):  # the folded text's words are the body's, after the title's
-        return len(words) - len(_WORD.findall(_fold_for_words(title or ""))), digest
-    return word_count(body), digest
+    """``(word_count(body), fingerprint(title, body))``, from one word scan in the usual case (:func:`_measures`)."""
+    words, count = _measures(title, body)
+    return count, hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
 
 
 _IS_WORD_CHAR = re.compile(r"\w")
@@ -306,7 +328,7 @@ def _char_kind(c: str) -> int:
 
 
 class _FoldVerdicts:
-    """Characters seen, by whether folding keeps the word count (a few hundred:
+    """Characters seen, by whether folding keeps their kind (a few hundred:
     bounded by the alphabets met), and a regex finding any other character."""
 
     def __init__(self):
@@ -315,7 +337,7 @@ class _FoldVerdicts:
         self.other = re.compile(r"[\s\S]")  # nothing known yet: any character is new
 
     def learn(self, c: str) -> bool:
-        """Classify *c* (see :func:`_fold_keeps_word_count`); True when it keeps the count."""
+        """Classify *c* (see :func:`_fold_keeps_words`); True when it keeps its kind."""
         kind, folded = _char_kind(c), _fold_for_words(c)
         if not folded or any(_char_kind(f) != kind for f in folded) or (kind == 1 and len(folded) != 1):
             self.changes.add(c)
@@ -328,15 +350,16 @@ class _FoldVerdicts:
 _FOLD_VERDICTS = _FoldVerdicts()
 
 
-def _fold_keeps_word_count(text: str) -> bool:
-    """True when ``_WORD`` finds as many words in ``_fold_for_words(text)`` as in *text*.
+def _fold_keeps_words(text: str) -> bool:
+    """True when the words ``_WORD`` finds in ``_fold_for_words(text)`` are those
+    it finds in *text*, each folded on its own.
 
     Folding works character by character (NFKD only reorders combining marks,
-    which are never word characters), so the count is kept when every
-    character folds to a non-empty run of its own kind: word characters,
-    other characters, or exactly one joiner. Not so for e.g. a backquote (it
-    becomes an apostrophe), a zero-width or combining character standing
-    alone (deleted), or "½" ("1⁄2": two words).
+    which are never word characters, and word characters never move), so this
+    holds when every character folds to a non-empty run of its own kind: word
+    characters, other characters, or exactly one joiner. Not so for e.g. a
+    backquote (it becomes an apostrophe), a zero-width or combining character
+    standing alone (deleted), or "½" ("1⁄2": two words).
     """
     verdicts, pos = _FOLD_VERDICTS, 0
     while (m := verdicts.other.search(text, pos)) is not None:  # one scan once the alphabet is known

@@ -442,3 +442,11 @@ def test_boilerplate_needles_are_in_the_regexes_and_plain_under_ignorecase():
     # Their characters match under re.I only in their two ASCII cases.
     rx = re.compile("[mercautoqzpl ]", re.I)
     assert {chr(i) for i in range(sys.maxunicode + 1) if rx.fullmatch(chr(i))} == set("mercautoqzpl MERCAUTOQZPL")
+
+
+def test_no_word_character_is_a_combining_mark():
+    # _fold_keeps_words rests on it: NFKD's reordering never moves a word character.
+    import unicodedata
+
+    word = re.compile(r"\w")
+    assert [hex(i) for i in range(sys.maxunicode + 1) if unicodedata.combining(chr(i)) and word.match(chr(i))] == []
