@@ -129,10 +129,11 @@ def similarity(a: bytes, b: bytes) -> float:
     return sum(map(operator.eq, va, vb)) / NUM_HASHES
 
 
-def _band_keys(sig: bytes) -> list[int]:
+@lru_cache(maxsize=4)  # a query, then the add of the same signature
+def _band_keys(sig: bytes) -> tuple[int, ...]:
     step, off = 4 * ROWS, len(_VERSION)
     # hash() of bytes is stable within a process: the index is never persisted.
-    return [hash((b, sig[off + b * step : off + (b + 1) * step])) for b in range(BANDS)]
+    return tuple(hash((b, sig[off + b * step : off + (b + 1) * step])) for b in range(BANDS))
 
 
 _INDEX_SCHEMA = """
