@@ -157,6 +157,7 @@ _INSERT_BANDS = "INSERT OR IGNORE INTO bands VALUES " + ",".join(["(?, ?)"] * BA
 # means "look it up".
 _FILTER_BITS = 25
 _FILTER_MASK = (1 << _FILTER_BITS) - 1
+_COMMIT_EVERY = 1024
 
 
 class MinHashIndex:
@@ -175,6 +176,7 @@ class MinHashIndex:
         self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self._db.executescript(_INDEX_SCHEMA)
         self._count = 0
+        self._writes = 0
         self._filter = bytearray(1 << (_FILTER_BITS - 3))
 
     def __len__(self) -> int:
@@ -190,14 +192,13 @@ class MinHashIndex:
         sig = db.execute("SELECT sig FROM sigs WHERE id=?", (entry_id,)).fetchone()
         if sig is None:
             return
-        db.execute("BEGIN")
+        self._begin()
         db.executemany("DELETE FROM bands WHERE key=? AND id=?", [(k, entry_id) for k in _band_keys(sig[0])])
         db.execute("DELETE FROM sigs WHERE id=?", (entry_id,))
-        db.execute("COMMIT")
         self._count -= 1
 
     def add_many(self, entries) -> None:
-        """Index ``(signature, url)`` pairs, one transaction per 1,000 (bulk loads)."""
+        """Index ``(signature, url)`` pairs, 1,000 at a time (bulk loads)."""
         batch: list[tuple[bytes, str]] = []
         for sig, url in entries:
             if len(sig) == SIGNATURE_SIZE:
@@ -208,23 +209,33 @@ class MinHashIndex:
         if batch:
             self._insert(batch)
 
+    def _begin(self) -> None:
+        # One transaction stays open across entries (committed every _COMMIT_EVERY
+        # writes): a BEGIN/COMMIT pair per article cost as much as its rows. Nothing
+        # else reads this private database, and its own connection sees every write.
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        self._writes += 1
+        if self._writes >= _COMMIT_EVERY:
+            self._db.execute("COMMIT")
+            self._db.execute("BEGIN")
+            self._writes = 0
+
     def _insert(self, batch: list[tuple[bytes, str]]) -> int:
-        """Index *batch* in one transaction; the last entry's id."""
-        db = self._db
-        db.execute("BEGIN")
-        try:
-            for sig, url in batch:
-                rid = db.execute("INSERT INTO sigs (url, sig) VALUES (?, ?)", (url, sig)).lastrowid
-                keys = _band_keys(sig)
+        """Index *batch*; the last entry's id."""
+        db, bits = self._db, self._filter
+        for sig, url in batch:
+            self._begin()
+            rid = db.execute("INSERT INTO sigs (url, sig) VALUES (?, ?)", (url, sig)).lastrowid
+            keys = _band_keys(sig)
+            try:
                 db.execute(_INSERT_BANDS, [x for k in keys for x in (k, rid)])  # one statement, not 21
-                bits = self._filter
-                for k in keys:  # set once the rows are in: a failed batch leaves bits set, never missing
-                    bits[(k & _FILTER_MASK) >> 3] |= 1 << (k & 7)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        self._count += len(batch)
+            except BaseException:
+                db.execute("DELETE FROM sigs WHERE id=?", (rid,))  # no entry without its bands
+                raise
+            for k in keys:  # set once the rows are in: bits may be set in vain, never missing
+                bits[(k & _FILTER_MASK) >> 3] |= 1 << (k & 7)
+            self._count += 1
         return rid
 
     def candidates(self, sig: bytes) -> list[tuple[int, str, bytes]]:
