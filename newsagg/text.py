@@ -343,8 +343,11 @@ class _FoldVerdicts:
             self.changes.add(c)
             return False
         self.keeps.add(c)
-        self.other = re.compile("[^" + "".join(map(re.escape, sorted(self.keeps))) + "]")
         return True
+
+    def relearn(self) -> None:
+        """Recompile :attr:`other` after :meth:`learn` (once per text, not per character)."""
+        self.other = re.compile("[^" + "".join(map(re.escape, sorted(self.keeps))) + "]")
 
 
 _FOLD_VERDICTS = _FoldVerdicts()
@@ -361,13 +364,20 @@ def _fold_keeps_words(text: str) -> bool:
     backquote (it becomes an apostrophe), a zero-width or combining character
     standing alone (deleted), or "½" ("1⁄2": two words).
     """
-    verdicts, pos = _FOLD_VERDICTS, 0
-    while (m := verdicts.other.search(text, pos)) is not None:  # one scan once the alphabet is known
+    verdicts, pos, learnt = _FOLD_VERDICTS, 0, False
+    other = verdicts.other
+    keeps = True
+    while (m := other.search(text, pos)) is not None:  # one scan once the alphabet is known
         c = m.group()
-        if c in verdicts.changes or not verdicts.learn(c):
-            return False
-        pos = m.start()
-    return True
+        if c not in verdicts.keeps:
+            if c in verdicts.changes or not verdicts.learn(c):
+                keeps = False
+                break
+            learnt = True
+        pos = m.end()
+    if learnt:
+        verdicts.relearn()
+    return keeps
 
 
 # --- authors -----------------------------------------------------------------
