@@ -167,7 +167,7 @@ class MinHashIndex:
     Why not in memory: a year of archives is hundreds of thousands of articles,
     and 21 band keys + a signature + a URL each (~1 KB as Python objects) made
     the crawl's memory grow with the archive. On disk the index costs a 4 MB
-    page cache whatever its size (plus the 4 MB key filter), and about 0.05 ms
+    page cache whatever its size (plus the 4 MB key filter), and about 0.1 ms
     per article.
     """
 
