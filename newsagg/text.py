@@ -140,9 +140,20 @@ def strip_boilerplate_sentences(text: str) -> str:
 
     Only the exact sentences go: the word "signalé" in a real sentence stays.
     """
+    return normalize_ws(_cut_boilerplate(text))
+
+
+def _cut_boilerplate(text: str) -> str:
+    """*text* with the modal and source-link sentences cut out, not normalised;
+    *text* itself (the same object) when there is nothing to cut."""
     low = text.lower()
     if "ignal" not in low and "cliquez" not in low:
-        return normalize_ws(text)
+        return text
+    # "signalé" is a common word: only a match on the view that _cut_sentences
+    # cuts from can change the text, so without one the folding below is skipped.
+    view = _lower_view(text, low)
+    if not _may_hold_boilerplate(view) or (_MODAL_RE.search(view) is None and _SOURCE_LINK_RE.search(view) is None):
+        return text
     out = text
     for rx in (_MODAL_RE, _SOURCE_LINK_RE):
         # Match against an accent-insensitive view but cut the original
@@ -150,14 +161,35 @@ def strip_boilerplate_sentences(text: str) -> str:
         if not rx.search(_fold(out)):
             continue
         out = _cut_sentences(out, rx)
-    return normalize_ws(out)
+    return out
+
+
+def _may_hold_boilerplate(view: str) -> bool:
+    """False when no _MODAL_RE / _SOURCE_LINK_RE match can be in *view* (lower
+    case): each needs these ASCII pieces, whose letters re.I matches only in
+    their own two cases (not so i, k and s: "ı", "K", "ſ"), so they are plain substrings."""
+    return "merc" in view or "automat" in view or ("quez" in view and "pour l" in view)
+
+
+def _lower_view(text: str, low: str | None = None) -> str:
+    """Char-for-char lower case of *text* (a char whose lower case is longer
+    stays as is), apostrophes normalised: same length, so its spans cut *text*.
+
+    ``text.lower()`` (*low*) is that view when it kept the length (no char
+    lowered to several) and no capital sigma took its context-dependent final form.
+    """
+    if low is None:
+        low = text.lower()
+    if len(low) == len(text) and "\u03a3" not in text:
+        return low.replace("\u2019", "'")
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text.replace("\u2019", "'"))
 
 
 def _cut_sentences(text: str, rx: re.Pattern[str]) -> str:
     # NFKD folding changes lengths, so match on a char-for-char casefold of the
     # original with apostrophes normalised (same length), accents kept; the
     # regexes accept both accented and plain letters.
-    view = "".join(c.lower() if len(c.lower()) == 1 else c for c in text.replace("\u2019", "'"))
+    view = _lower_view(text)
     spans = [m.span() for m in rx.finditer(view)]
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
@@ -179,22 +211,35 @@ def clean_paragraphs(paragraphs: list[str], ticker: set[str] | frozenset[str] = 
             continue
         if folded_ticker and _fold(p) in folded_ticker:
             continue
-        p = strip_share_words(strip_boilerplate_sentences(p))
+        cut = _cut_boilerplate(p)  # p is normalised already: only a cut text needs it again
+        p = strip_share_words(cut if cut is p else normalize_ws(cut))
         if p:
             out.append(p)
     return out
 
 
 @lru_cache(maxsize=32)
-def _suffix_patterns(site_names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", re.I) for name in site_names)
+def _suffix_patterns(site_names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """``(needle, regex)`` per name: a match needs *needle* in the ignore-case view ("": no shortcut)."""
+    return tuple(
+        (name.lower() if name.isascii() else "", re.compile(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", re.I))
+        for name in site_names
+    )
 
 
 def clean_title(title: str | None, site_names: tuple[str, ...] = ()) -> str:
     """Normalise a title and strip a trailing site-name suffix (' - Maghress')."""
     t = normalize_ws(title)
-    for rx in _suffix_patterns(tuple(site_names)):  # compiled once per tuple, applied in order
-        t = rx.sub("", t)
+    view = None
+    for needle, rx in _suffix_patterns(tuple(site_names)):  # compiled once per tuple, applied in order
+        if needle:
+            if view is None:
+                view = _ignore_case_view(t)
+            if needle not in view:  # the name is not in the title: nothing to strip
+                continue
+        stripped = rx.sub("", t)
+        if stripped != t:
+            t, view = stripped, None
     if is_modal_text(t) or is_source_link_text(t):
         return ""
     return t
@@ -210,15 +255,129 @@ def word_count(body: str | None) -> int:
     return len(_WORD.findall(body or ""))
 
 
-@lru_cache(maxsize=64)  # asked again for the same item by the near-duplicate pipeline
 def normalize_for_fingerprint(title: str | None, body: str | None) -> str:
     """The text a fingerprint is taken of: folded title and body, words only."""
-    return " ".join(_WORD.findall(_fold(f"{title or ''}\n{body or ''}")))
+    return " ".join(fingerprint_words(title, body))
+
+
+def fingerprint_words(title: str | None, body: str | None) -> tuple[str, ...]:
+    """The words of :func:`normalize_for_fingerprint` (the near-duplicate shingles' words)."""
+    return _measures(title, body)[0]
+
+
+@lru_cache(maxsize=64)  # asked again for the same item by the near-duplicate pipeline
+def _measures(title: str | None, body: str | None) -> tuple[tuple[str, ...], int]:
+    """``(fingerprint_words(title, body), word_count(body))``.
+
+    When folding keeps every word of the text a word (:func:`_fold_keeps_words`,
+    the usual case), the folded words are the words found in the text, each
+    folded (cached): one word scan for both measures and no fold of the whole text.
+    """
+    title, body = title or "", body or ""
+    if _fold_keeps_words(title) and _fold_keeps_words(body):
+        body_words = _WORD.findall(body)
+        return tuple(map(_folded_words.__getitem__, _WORD.findall(title) + body_words)), len(body_words)
+    return tuple(_WORD.findall(_fold_for_words(f"{title}\n{body}"))), len(_WORD.findall(body))
+
+
+class _FoldedWords(dict):
+    """word -> :func:`_fold_for_words` of it, filled on demand; emptied at 32,768
+    words (~4.5 MB: a year of vocabulary would otherwise stay in memory)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 1 << 15:
+            self.clear()
+        folded = self[word] = _fold_for_words(word)
+        return folded
+
+
+_folded_words = _FoldedWords()
+
+
+def _fold_for_words(text: str) -> str:
+    """:func:`_fold` without its whitespace pass, for :data:`_WORD` matches only:
+    whitespace separates words collapsed or not, and the zero-width characters
+    that normalize_ws deletes (they would split words) are deleted here too."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("`", "'"))
+    if not text.isascii():
+        text = _COMBINING_OR_ZW.sub("", text)
+    return text.casefold()
+
+
+# _COMBINING and _ZW in one class: both are deleted, so one pass does both.
+_COMBINING_OR_ZW = re.compile(_COMBINING.pattern[:-1] + _ZW.pattern[1:])
 
 
 def fingerprint(title: str | None, body: str | None) -> str:
     """SHA-1 hex digest of the normalised title + body (exact-republication key)."""
     return hashlib.sha1(normalize_for_fingerprint(title, body).encode("utf-8")).hexdigest()
+
+
+def word_count_and_fingerprint(title: str | None, body: str | None) -> tuple[int, str]:
+    """``(word_count(body), fingerprint(title, body))``, from one word scan in the usual case (:func:`_measures`)."""
+    words, count = _measures(title, body)
+    return count, hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+
+
+_IS_WORD_CHAR = re.compile(r"\w")
+_JOINERS = "'\u2019-"  # what _WORD accepts between two runs of word characters
+
+
+def _char_kind(c: str) -> int:
+    return 0 if _IS_WORD_CHAR.match(c) else 1 if c in _JOINERS else 2
+
+
+class _FoldVerdicts:
+    """Characters seen, by whether folding keeps their kind (a few hundred:
+    bounded by the alphabets met), and a regex finding any other character."""
+
+    def __init__(self):
+        self.keeps: set[str] = set()
+        self.changes: set[str] = set()
+        self.other = re.compile(r"[\s\S]")  # nothing known yet: any character is new
+
+    def learn(self, c: str) -> bool:
+        """Classify *c* (see :func:`_fold_keeps_words`); True when it keeps its kind."""
+        kind, folded = _char_kind(c), _fold_for_words(c)
+        if not folded or any(_char_kind(f) != kind for f in folded) or (kind == 1 and len(folded) != 1):
+            self.changes.add(c)
+            return False
+        self.keeps.add(c)
+        return True
+
+    def relearn(self) -> None:
+        """Recompile :attr:`other` after :meth:`learn` (once per text, not per character)."""
+        self.other = re.compile("[^" + "".join(map(re.escape, sorted(self.keeps))) + "]")
+
+
+_FOLD_VERDICTS = _FoldVerdicts()
+
+
+def _fold_keeps_words(text: str) -> bool:
+    """True when the words ``_WORD`` finds in ``_fold_for_words(text)`` are those
+    it finds in *text*, each folded on its own.
+
+    Folding works character by character (NFKD only reorders combining marks,
+    which are never word characters, and word characters never move), so this
+    holds when every character folds to a non-empty run of its own kind: word
+    characters, other characters, or exactly one joiner. Not so for e.g. a
+    backquote (it becomes an apostrophe), a zero-width or combining character
+    standing alone (deleted), or "½" ("1⁄2": two words).
+    """
+    verdicts, pos, learnt = _FOLD_VERDICTS, 0, False
+    other = verdicts.other
+    keeps = True
+    while (m := other.search(text, pos)) is not None:  # one scan once the alphabet is known
+        c = m.group()
+        if c not in verdicts.keeps:
+            if c in verdicts.changes or not verdicts.learn(c):
+                keeps = False
+                break
+            learnt = True
+        pos = m.end()
+    if learnt:
+        verdicts.relearn()
+    return keeps
 
 
 # --- authors -----------------------------------------------------------------
@@ -432,10 +591,21 @@ def remove_promo(paragraphs: list[str], patterns: tuple[re.Pattern[str], ...]) -
     """
     if not patterns:
         return paragraphs, 0
+    starts = [_literal_start(rx) for rx in patterns]
     out, removed = [], 0
     for para in paragraphs:
         text, hits = para, 0
-        for rx in patterns:
+        view = None
+        for rx, (start, ignore_case) in zip(patterns, starts, strict=True):
+            # While the paragraph is unchanged, a pattern whose literal start is absent cannot match.
+            if start and not hits:
+                if ignore_case:
+                    if view is None:
+                        view = _ignore_case_view(para)
+                    if start not in view:
+                        continue
+                elif start not in para:
+                    continue
             text, n = rx.subn(" ", text)
             hits += n
         if hits:
@@ -445,3 +615,30 @@ def remove_promo(paragraphs: list[str], patterns: tuple[re.Pattern[str], ...]) -
                 continue
         out.append(text)
     return out, removed
+
+
+@lru_cache(maxsize=64)
+def _literal_start(rx: re.Pattern[str]) -> tuple[str, bool]:
+    """``(text, ignore_case)``: the ASCII literal every match of *rx* starts with
+    (lower-cased when *rx* ignores case), "" when it has none or cannot be read."""
+    try:
+        from re import _constants, _parser  # sre's own parse: the prefix it computes is not exposed
+
+        ops = list(_parser.parse(rx.pattern, rx.flags))
+    except Exception:  # another Python's private modules: no shortcut, same result
+        return "", False
+    start = []
+    for op, arg in ops:
+        if op is not _constants.LITERAL or arg > 0x7F:
+            break
+        start.append(chr(arg))
+    ignore_case = bool(rx.flags & re.IGNORECASE)
+    text = "".join(start)
+    return (text.lower() if ignore_case else text), ignore_case
+
+
+def _ignore_case_view(text: str) -> str:
+    """*text* lower-cased so that an ASCII literal matching it case-insensitively
+    (``re.I``) is a substring: ``re.I`` also matches "ı" and "İ" to "i" and "ſ"
+    to "s", and "İ".lower() is "i" + a combining dot."""
+    return text.lower().replace("\u0307", "").replace("\u0131", "i").replace("\u017f", "s")

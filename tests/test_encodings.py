@@ -178,3 +178,31 @@ def test_middleware_repairs_and_counts_mixed_pages(charset):
     assert fixed.encoding == "utf-8"
     assert fixed.xpath("//p/text()").getall() == ["Publié dans Le Soir d'Algérie", "Toudja (Béjaïa) a vécu", "l’été"]
     assert stats.get_value("newsagg/charset/mixed") == 1 and stats.get_value("newsagg/charset/fixed") is None
+
+
+def _reference_repair(body: bytes) -> bytes | None:
+    """_repair before it found the lead bytes with bytes.find (issue 15): a regex pass."""
+    import re
+
+    from newsagg.middlewares.charset import _HIGH_RUN, _PLAUSIBLE_UTF8, _run_as_utf8
+
+    for lead in re.finditer(rb"[\xc2-\xc5\xd8-\xdb\xe2][\x80-\xbf]", body):
+        if _PLAUSIBLE_UTF8.match(body, lead.start()):
+            return _HIGH_RUN.sub(_run_as_utf8, body)
+    return None
+
+
+_BYTES = st.lists(
+    st.one_of(
+        st.sampled_from([b"\xc3\xa9", b"\xe2\x80\x99", b"\xe2\x82\xac", b"\xd8\xa7", b"\xe9", b"\xe2", b"\x92", b"a "]),
+        st.binary(max_size=4),
+    ),
+    max_size=30,
+).map(b"".join)
+
+
+@given(_BYTES)
+def test_repair_equals_the_regex_scan(body):
+    from newsagg.middlewares.charset import _repair
+
+    assert _repair(body) == _reference_repair(body)

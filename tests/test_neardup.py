@@ -11,6 +11,8 @@ import random
 
 import pytest
 import pytest_twisted
+from hypothesis import given
+from hypothesis import strategies as st
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
@@ -190,3 +192,71 @@ def test_an_item_dropped_later_leaves_the_index():
         signals.item_dropped, item=third, response=None, exception=DropItem("claimed_elsewhere"), spider=None
     )
     assert not pipe.stats.get_value("newsagg/near_duplicates") and len(pipe.index) == 1
+
+
+def _reference_signature(title, body):
+    """signature before issue 15 (set of unsigned shingle hashes, a loop over all 64 bins)."""
+    import hashlib
+    import struct
+
+    from newsagg.pipelines.neardup import _GOLDEN, _NO_VALUE, _SIG_FMT, _VERSION, NUM_HASHES, SHINGLE
+    from newsagg.text import normalize_for_fingerprint
+
+    words = normalize_for_fingerprint(title, body).split()
+    if not words:
+        return None
+    wh = [int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little") for w in words]
+    m64 = (1 << 64) - 1
+    if len(wh) <= SHINGLE:
+        hashes = {hash(tuple(wh)) & m64}
+    else:
+        hashes = {hash(t) & m64 for t in zip(*(wh[i:] for i in range(SHINGLE)), strict=False)}
+    mins = [_NO_VALUE] * NUM_HASHES
+    for h in hashes:
+        b, v = h >> 58, h & 0xFFFFFFFF
+        mins[b] = min(mins[b], v)
+    if _NO_VALUE in mins:
+        filled = [i for i, v in enumerate(mins) if v != _NO_VALUE]
+        for i in range(NUM_HASHES):
+            if mins[i] == _NO_VALUE:
+                j = next((f for f in filled if f > i), filled[0])
+                mins[i] = (mins[j] + ((j - i) % NUM_HASHES) * _GOLDEN) & 0xFFFFFFFF
+    return _VERSION + struct.pack(_SIG_FMT, *mins)
+
+
+@given(
+    st.text(max_size=30),
+    st.lists(
+        st.sampled_from(["le", "la", "un", "de", "Maroc", "Rabat", "a", "été", "dit", "2024", "l'État"]), max_size=80
+    ),
+)
+def test_signature_equals_the_plain_version(title, words):
+    from newsagg.pipelines.neardup import signature
+
+    body = " ".join(words)
+    assert signature.__wrapped__(title, body) == _reference_signature(title, body)
+
+
+def test_signature_of_real_articles_equals_the_plain_version():
+    from newsagg.pipelines.neardup import signature
+
+    for it in crawlable(Corpus("djazairess", n_articles=150, seed=4)):
+        assert signature.__wrapped__(it.title, it.body) == _reference_signature(it.title, it.body)
+
+
+def test_key_filter_never_hides_a_candidate():
+    """The in-memory band-key filter only skips lookups that SQLite would answer with nothing."""
+    corpus = Corpus("maghress", n_articles=200, seed=9)
+    items = crawlable(corpus)
+    sigs = [(item_signature(it), it.url) for it in items]
+    index = MinHashIndex(0.5)
+    plain = MinHashIndex(0.5)
+    plain._filter = bytearray(b"\xff" * len(plain._filter))  # every bit set: every lookup goes to SQLite
+    for n, (sig, url) in enumerate(sigs):
+        assert sorted(index.candidates(sig)) == sorted(plain.candidates(sig))
+        assert index.query(sig) == plain.query(sig)
+        entry, other = index.add(sig, url), plain.add(sig, url)
+        if n % 7 == 0:  # forgotten entries leave their bits set: lookups still agree
+            index.remove(entry)
+            plain.remove(other)
+    assert len(index) == len(plain)

@@ -64,3 +64,32 @@ def test_replica_pages_skip_the_regex():
     for path in paths:
         page = render(corpus, resolve(corpus, path), "127.0.0.1").body
         assert mw.pattern.search(page) is None and not mw._may_have_run(page)
+
+
+def test_precheck_finds_runs_of_the_shortest_tags_at_any_offset():
+    """A run of 3-byte tags is the shortest stretch the window argument must catch."""
+    mw = _mw(RUN)
+    for offset in range(0, 3 * mw.window):
+        for filler in (b"x", b"</i>", b"<br>"):
+            body = filler * offset + b"<b>" * RUN + b"</b>" + filler * 5
+            assert mw.pattern.search(body) is not None
+            assert mw._may_have_run(body), (offset, filler)
+            short = filler * offset + b"<b>" * (RUN - 1) + b"</b>"
+            assert mw.pattern.search(short) is None or mw._may_have_run(short)
+
+
+def test_precheck_never_skips_a_long_page_the_regex_changes():
+    rng = random.Random(11)
+    pieces = [b"<b>", b"<div>", b'<span class="s">', b"</div>", b"</b>", b"txt", b" ", b"\n", b"<br/>", b"<", b"</"]
+    tags = [b"<b>", b"<i>\n", b'<div class="x">  ', b"<br />"]
+    mw = _mw(RUN)
+    found = 0
+    for _ in range(2000):
+        weights = [rng.random() for _ in pieces]
+        noise = [b"".join(rng.choices(pieces, weights, k=rng.randint(0, 200))) for _ in range(2)]
+        run = b"".join(rng.choices(tags, k=rng.randint(RUN - 3, RUN + 3)))
+        body = noise[0] + run + noise[1] if rng.random() < 0.7 else noise[0] + noise[1]
+        if mw.pattern.search(body):
+            found += 1
+            assert mw._may_have_run(body), body
+    assert found > 500  # the test does meet runs

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import random
+import re
+import sys
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsagg.text import (
     clean_paragraphs,
     clean_title,
     fingerprint,
+    fingerprint_words,
     is_label_line,
     is_modal_text,
     is_source_link_text,
@@ -223,3 +231,222 @@ def test_trailing_source_link(text, ends, before):
 
     assert ends_with_source_link(text) is ends
     assert text_before_source_link(text) == before
+
+
+# --- fast paths (issue 15): each equals the plain code it replaced ------------
+
+_TRICKY = list("aeiklmnoqrsuvzAEIKLQSU ’'`-.!?\n\u00a0\u200b\u200c\u00ad\u0301\u0307") + [
+    "é",
+    "É",
+    "İ",
+    "ı",
+    "ſ",
+    "\u212a",
+    "Σ",
+    "ß",
+    "½",
+    "ﬁ",
+    "™",
+    "¨",
+    "ل",
+]
+_PIECES = [
+    "Merci d'avoir signalé !",
+    "merci d’avoir signale!",
+    "Cette image sera automatiquement bloquée après qu'elle soit signalée par plusieurs personnes.",
+    "Cliquez ici pour lire l'article depuis sa source.",
+    "CLIQUEZ ICI POUR LIRE L’ARTICLE DEPUIS SA SOURCE",
+    "Le fait a été signalé.",
+    "Que se passe-t-il en Tunisie ? Nous expliquons sur notre chaîne YouTube. Abonnez-vous !",
+    "Pour ne rien rater de l'actualité, abonnez-vous à notre chaîne WhatsApp.",
+    "Suivez-nous sur Facebook et X.",
+    "Tweet Share",
+]
+_MIXED = st.lists(
+    st.one_of(st.sampled_from(_PIECES), st.text(alphabet=st.sampled_from(_TRICKY), max_size=12)), max_size=6
+)
+
+
+def _reference_strip_boilerplate_sentences(text: str) -> str:
+    """strip_boilerplate_sentences before its pre-check (issue 15)."""
+    from newsagg.text import _MODAL_RE, _SOURCE_LINK_RE, _fold
+
+    low = text.lower()
+    if "ignal" not in low and "cliquez" not in low:
+        return normalize_ws(text)
+    out = text
+    for rx in (_MODAL_RE, _SOURCE_LINK_RE):
+        if not rx.search(_fold(out)):
+            continue
+        view = "".join(c.lower() if len(c.lower()) == 1 else c for c in out.replace("\u2019", "'"))
+        for start, end in reversed([m.span() for m in rx.finditer(view)]):
+            out = out[:start] + " " + out[end:]
+    return normalize_ws(out)
+
+
+@given(_MIXED)
+def test_strip_boilerplate_sentences_equals_the_plain_version(parts):
+    text = " ".join(parts)
+    assert strip_boilerplate_sentences(text) == _reference_strip_boilerplate_sentences(text)
+    # clean_paragraphs skips normalising again what it normalised already
+    assert clean_paragraphs(parts + [text]) == _reference_clean_paragraphs(parts + [text])
+
+
+def _reference_clean_paragraphs(paragraphs):
+    from newsagg.text import is_ad_label, strip_share_words
+
+    out = []
+    for para in paragraphs:
+        p = normalize_ws(para)
+        if not p or is_modal_text(p) or is_source_link_text(p) or is_label_line(p) or is_ad_label(p):
+            continue
+        p = strip_share_words(_reference_strip_boilerplate_sentences(p))
+        if p:
+            out.append(p)
+    return out
+
+
+def test_lower_view_is_the_char_for_char_lower_case():
+    from newsagg.text import _lower_view
+
+    def plain(text):
+        return "".join(c.lower() if len(c.lower()) == 1 else c for c in text.replace("\u2019", "'"))
+
+    every = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF)
+    assert _lower_view(every) == plain(every)
+    for text in ("Σ", "ΑΣ Σ", "İstanbul", "l’État", "plain ascii"):
+        assert _lower_view(text) == plain(text)
+
+
+def _reference_normalize_for_fingerprint(title, body):
+    """normalize_for_fingerprint before it skipped the whitespace pass (issue 15)."""
+    from newsagg.text import _WORD, _fold
+
+    return " ".join(_WORD.findall(_fold(f"{title or ''}\n{body or ''}")))
+
+
+@given(st.one_of(st.none(), st.text(alphabet=st.sampled_from(_TRICKY), max_size=20)), _MIXED)
+def test_fingerprint_words_and_word_count_equal_the_plain_versions(title, parts):
+    from newsagg.text import normalize_for_fingerprint, word_count_and_fingerprint
+
+    body = " ".join(parts) or None
+    want = _reference_normalize_for_fingerprint(title, body)
+    assert normalize_for_fingerprint(title, body) == want
+    assert word_count_and_fingerprint(title, body) == (word_count(body), fingerprint(title, body))
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_word_count_and_fingerprint_on_any_text(title, body):
+    from newsagg.text import word_count_and_fingerprint
+
+    assert _reference_normalize_for_fingerprint(title, body) == " ".join(fingerprint_words(title, body))
+    assert word_count_and_fingerprint(title, body) == (word_count(body), fingerprint(title, body))
+
+
+def _reference_remove_promo(paragraphs, patterns):
+    """remove_promo before its literal pre-check (issue 15)."""
+    out, removed = [], 0
+    for para in paragraphs:
+        text, hits = para, 0
+        for rx in patterns:
+            text, n = rx.subn(" ", text)
+            hits += n
+        if hits:
+            removed += hits
+            text = normalize_ws(text)
+            if not any(c.isalpha() for c in text):
+                continue
+        out.append(text)
+    return out, removed
+
+
+@functools.cache
+def _promo():
+    """The settings' promo patterns, custom ones (with and without a literal start), a case-sensitive one."""
+    from newsagg.pipelines.clean import promo_patterns
+    from newsagg.settings import NEWSAGG_BODY_PROMO_PATTERNS
+
+    custom = promo_patterns([r"Abonnez", r"(?:Lire|Voir) aussi", r"^Pub\b", r"rien rater"])
+    return [promo_patterns(NEWSAGG_BODY_PROMO_PATTERNS), custom, (re.compile("Suivez-nous"),)]
+
+
+def _spoof(text: str, rng: random.Random) -> str:
+    """Letters swapped for what re.I also matches to them (ı İ ſ K), or upper-cased."""
+    swaps = {"i": ("ı", "İ", "I"), "s": ("ſ", "S"), "k": ("\u212a", "K")}
+    return "".join(rng.choice(swaps[c]) if c in swaps and rng.random() < 0.3 else c for c in text)
+
+
+@given(_MIXED, st.integers(0, 2**16))
+def test_remove_promo_equals_the_plain_version(parts, seed):
+    from newsagg.text import remove_promo
+
+    rng = random.Random(seed)
+    paragraphs = [_spoof(p, rng) if rng.random() < 0.5 else p for p in parts]
+    for patterns in _promo():
+        assert remove_promo(paragraphs, patterns) == _reference_remove_promo(paragraphs, patterns)
+
+
+def test_ignore_case_view_covers_every_re_ignorecase_match_of_ascii():
+    from newsagg.text import _ignore_case_view
+
+    # Every code point re.I matches to a printable ASCII character becomes that character, lower-cased.
+    ascii_i = re.compile(r"[\x20-\x7e]", re.I)
+    for i in range(sys.maxunicode + 1):
+        c = chr(i)
+        if i > 0x7F and ascii_i.fullmatch(c):
+            matched = [a for a in map(chr, range(0x20, 0x7F)) if re.fullmatch(re.escape(a), c, re.I)]
+            assert matched and all(a.lower() in _ignore_case_view(c) for a in matched), hex(i)
+
+
+def _reference_clean_title(title, site_names):
+    """clean_title before its needle pre-check (issue 15)."""
+    t = normalize_ws(title)
+    for name in site_names:
+        t = re.sub(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", "", t, flags=re.I)
+    if is_modal_text(t) or is_source_link_text(t):
+        return ""
+    return t
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["Titre", " - ", " | ", ": ", "Maghress", "maghress.com", "TURESS", "Djazairess", "  "]),
+            st.text(alphabet=st.sampled_from(_TRICKY), max_size=6),
+        ),
+        max_size=6,
+    ),
+    st.integers(0, 2**16),
+)
+def test_clean_title_equals_the_plain_version(parts, seed):
+    from newsagg.sites import SITE_NAMES
+
+    title = _spoof("".join(parts), random.Random(seed))
+    for names in (SITE_NAMES, ("Maghress", "Société Générale"), ()):
+        assert clean_title(title, names) == _reference_clean_title(title, names)
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=4), st.integers(0, 2**16))
+def test_strip_boilerplate_sentences_with_re_ignorecase_lookalikes(parts, seed):
+    text = _spoof(" ".join(parts), random.Random(seed))
+    assert strip_boilerplate_sentences(text) == _reference_strip_boilerplate_sentences(text)
+
+
+def test_boilerplate_needles_are_in_the_regexes_and_plain_under_ignorecase():
+    from newsagg.text import _MODAL_RE, _SOURCE_LINK_RE
+
+    for needle in ("merc", "automat"):
+        assert needle in _MODAL_RE.pattern
+    for needle in ("quez", "pour l"):
+        assert needle in _SOURCE_LINK_RE.pattern
+    # Their characters match under re.I only in their two ASCII cases.
+    rx = re.compile("[mercautoqzpl ]", re.I)
+    assert {chr(i) for i in range(sys.maxunicode + 1) if rx.fullmatch(chr(i))} == set("mercautoqzpl MERCAUTOQZPL")
+
+
+def test_no_word_character_is_a_combining_mark():
+    # _fold_keeps_words rests on it: NFKD's reordering never moves a word character.
+    import unicodedata
+
+    word = re.compile(r"\w")
+    assert [hex(i) for i in range(sys.maxunicode + 1) if unicodedata.combining(chr(i)) and word.match(chr(i))] == []

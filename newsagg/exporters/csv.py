@@ -15,12 +15,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from scrapy.exporters import CsvItemExporter
 
 from newsagg.config import setting
+from newsagg.items import ArticleItem
 
 #: First characters a spreadsheet may treat as a formula.
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
@@ -70,3 +73,30 @@ class SafeCsvItemExporter(CsvItemExporter):
     def serialize_field(self, field, name: str, value: Any) -> Any:
         value = super().serialize_field(field, name, value)
         return neutralize_cell(value) if self.neutralize else value
+
+    def get_serialized_fields(self, item: Any, default_value: Any = None, include_empty: bool | None = None):
+        """Scrapy's, without its per-field adapter and meta lookups for the usual case
+        (~25 µs an item): an :class:`ArticleItem`, every column one of its fields
+        (none has a serializer: the cell is the value, a list joined, then neutralised)."""
+        fields = self.fields_to_export
+        if not (
+            include_empty
+            and type(item) is ArticleItem
+            and isinstance(fields, (list, tuple))
+            and _PLAIN_FIELDS.issuperset(fields)
+        ):
+            return super().get_serialized_fields(item, default_value, include_empty)
+        out = []
+        for name in fields:
+            value = getattr(item, name)
+            if isinstance(value, (list, tuple)):
+                value = self.serialize_field(_NO_META, name, value)
+            elif self.neutralize:
+                value = neutralize_cell(value)
+            out.append((name, value))
+        return out
+
+
+#: ArticleItem's fields without a serializer (all of them): their cell is the value itself.
+_PLAIN_FIELDS = frozenset(f.name for f in dataclasses.fields(ArticleItem) if "serializer" not in f.metadata)
+_NO_META: Mapping[str, Any] = MappingProxyType({})

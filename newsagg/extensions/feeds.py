@@ -74,6 +74,8 @@ class DatasetFeedExporter(FeedExporter):
 
     def _open_source_slots(self, item: Any, spider) -> None:
         slug = getattr(item, "source_slug", None)
+        if all(slug in by_slug for by_slug in self._split_slots.values()):
+            return  # files open: the slug was validated when they were opened
         try:
             safe_slug(slug, "source")
         except UnsafeName as exc:

@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 _PLAUSIBLE_UTF8 = re.compile(
     rb"[\xc2-\xc5][\x80-\xbf]|\xe2\x80[\x80-\xbf]|\xe2\x82\xac|\xe2\x84\xa2|[\xd8-\xdb][\x80-\xbf]"
 )
-# A cheap first pass (one character class leads: the regex engine scans fast).
-_PLAUSIBLE_LEAD = re.compile(rb"[\xc2-\xc5\xd8-\xdb\xe2][\x80-\xbf]")
+# The first bytes of those sequences, found with bytes.find (memchr): a regex
+# scanning a 40 KB windows-1252 page for them costs ~150 µs.
+_PLAUSIBLE_LEADS = tuple(bytes([b]) for b in (*range(0xC2, 0xC6), *range(0xD8, 0xDC), 0xE2))
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 # Characters a decoded UTF-8 run may hold: Latin, combining marks, Arabic,
 # punctuation, symbols, arrows, dingbats, emoji. CJK, Hangul, Samaritan... on
@@ -94,9 +95,12 @@ def repair_mixed(body: bytes) -> bytes | None:
 
 def _repair(body: bytes) -> bytes | None:
     # repair_mixed() for a body already known not to be valid UTF-8.
-    for lead in _PLAUSIBLE_LEAD.finditer(body):
-        if _PLAUSIBLE_UTF8.match(body, lead.start()):
-            return _HIGH_RUN.sub(_run_as_utf8, body)
+    for lead in _PLAUSIBLE_LEADS:
+        pos = body.find(lead)
+        while pos >= 0:
+            if _PLAUSIBLE_UTF8.match(body, pos):
+                return _HIGH_RUN.sub(_run_as_utf8, body)
+            pos = body.find(lead, pos + 1)
     return None
 
 

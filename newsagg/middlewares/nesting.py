@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-from itertools import repeat
 
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
@@ -36,6 +35,8 @@ class NestingMiddleware:
         self.run = run
         self.pattern = re.compile(rb"(?:%s){%d,}" % (_OPEN_TAG, run))
         self.tag = re.compile(_OPEN_TAG)
+        # A stretch of 3 * run bytes covers a whole aligned window of this size.
+        self.window = (3 * run + 1) // 2
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -55,12 +56,28 @@ class NestingMiddleware:
         return response.replace(body=body)
 
     def _may_have_run(self, body: bytes) -> bool:
-        """False when no run can be there: a run holds no end tag, so some stretch between
-        two ``</`` must hold ``run`` tags. C-speed counting; the regex (~10% of a crawl's
-        CPU on 40 KB pages) only runs on the rare page that passes."""
-        if body.count(b"<") < self.run:
-            return False
-        return max(map(bytes.count, body.split(b"</"), repeat(b"<"))) >= self.run
+        """False when no run can be there; the regex (~10% of a crawl's CPU on 40 KB
+        pages) only runs on the rare page that passes.
+
+        A run holds no end tag and is at least 3 bytes (``<b>``) per tag long, so
+        it covers a whole aligned window of ``self.window`` bytes free of ``</``.
+        Only around such a window is the stretch between two ``</`` looked at
+        (C-speed ``find``/``count``: about 100 calls on a 40 KB page, no copies):
+        it must hold ``run`` tags.
+        """
+        find, w, n, p = body.find, self.window, len(body), 0
+        while p + w <= n:
+            if find(b"</", p, p + w) != -1:
+                p += w
+                continue
+            before, end = body.rfind(b"</", 0, p + 1), find(b"</", p)
+            start = before + 2 if before >= 0 else 0
+            if end < 0:
+                return body.count(b"<", start) >= self.run
+            if body.count(b"<", start, end) >= self.run:
+                return True
+            p = (end // w + 1) * w  # the next window not holding this stretch's end
+        return False
 
     def _shorten(self, run: re.Match) -> bytes:
         tags = self.tag.findall(run.group(0))

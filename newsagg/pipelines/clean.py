@@ -14,11 +14,10 @@ from newsagg.stats import PREFIX, inc
 from newsagg.text import (
     clean_paragraphs,
     clean_title,
-    fingerprint,
     normalize_author,
     normalize_ws,
     remove_promo,
-    word_count,
+    word_count_and_fingerprint,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,6 +65,5 @@ class BoilerplatePipeline(StatsPipeline):
         item.body = "\n\n".join(paragraphs) or None
         item.source = normalize_ws(item.source) or None
         item.author = normalize_author(item.author)
-        item.word_count = word_count(item.body)
-        item.fingerprint = fingerprint(item.title, item.body)
+        item.word_count, item.fingerprint = word_count_and_fingerprint(item.title, item.body)
         return item

@@ -10,7 +10,7 @@ order it is the earlier publication that points to the later one; the
 ground-truth comparisons accept either direction (``align_links`` in replica/truth.py).
 
 Method: one-permutation MinHash over 5-word shingles of the folded title +
-body (the words of :func:`newsagg.text.normalize_for_fingerprint`): 64 bins
+body (:func:`newsagg.text.fingerprint_words`): 64 bins
 of 32-bit minima, a 260-byte signature (:func:`signature`; about 20x cheaper
 than 64 independent hash functions, same estimate). Candidates come from LSH (21
 bands of 3 values); a candidate counts when the estimated Jaccard similarity
@@ -25,8 +25,10 @@ Memory: none per article; the index lives in a temporary SQLite file
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
+import operator
 import sqlite3
 import struct
 from functools import lru_cache
@@ -38,7 +40,7 @@ from newsagg.config import setting
 from newsagg.extensions.commit import RunCommit
 from newsagg.items import ArticleItem
 from newsagg.stats import PREFIX, inc
-from newsagg.text import normalize_for_fingerprint
+from newsagg.text import fingerprint_words
 
 logger = logging.getLogger(__name__)
 
@@ -50,56 +52,69 @@ _SIG_FMT = f"<{NUM_HASHES}I"
 # signature of another scheme a different size, so it is ignored, not misread.
 _VERSION = b"MH2\x00"
 SIGNATURE_SIZE = len(_VERSION) + struct.calcsize(_SIG_FMT)
-_M64 = (1 << 64) - 1
 _NO_VALUE = 1 << 32  # above any 32-bit value: an empty bin
 _GOLDEN = 0x9E3779B1
 
 
-@lru_cache(maxsize=1 << 16)
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+class _WordHashes(dict):
+    """word -> 64-bit BLAKE2b hash, filled on demand; emptied when it reaches
+    ``_WORD_CACHE`` words (a year of vocabulary would otherwise stay in memory).
+    A dict and ``map(cache.__getitem__, words)``: no Python call per known word."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= _WORD_CACHE:
+            self.clear()
+        h = self[word] = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+        return h
 
 
-def shingle_hashes(title: str | None, body: str | None, size: int = SHINGLE) -> set[int]:
-    """64-bit hashes of the *size*-word shingles of the folded title + body.
+_WORD_CACHE = 1 << 16
+_word_hashes = _WordHashes()
+
+
+def _shingle_hashes(title: str | None, body: str | None, size: int = SHINGLE):
+    """Signed 64-bit hashes of the *size*-word shingles of the folded title +
+    body, repeats included (a MinHash is the same with or without them).
 
     Each word is hashed once (BLAKE2b, cached); a shingle's hash is CPython's
     tuple hash of its word hashes, which is computed in C and does not depend
     on PYTHONHASHSEED (only str/bytes hashes are salted), so it is the same in
     every process and run. ``test_signature_is_stable`` pins it.
     """
-    words = normalize_for_fingerprint(title, body).split()
+    words = fingerprint_words(title, body)
     if not words:
-        return set()
-    wh = [_word_hash(w) for w in words]
+        return ()
+    wh = list(map(_word_hashes.__getitem__, words))
     if len(wh) <= size:
-        return {hash(tuple(wh)) & _M64}
-    return {hash(t) & _M64 for t in zip(*(wh[i:] for i in range(size)), strict=False)}
+        return (hash(tuple(wh)),)
+    return map(hash, zip(*(wh[i:] for i in range(size)), strict=False))
 
 
 @lru_cache(maxsize=256)  # the state pipeline asks again for the item just annotated
 def signature(title: str | None, body: str | None) -> bytes | None:
     """The MinHash signature of an article's text (None without text).
 
-    One-permutation MinHash: each shingle hash falls in one of 64 bins (its
-    top 6 bits) and each bin keeps its smallest low 32 bits; empty bins (short
-    texts) borrow the next filled bin's value, shifted by the distance
-    (rotation densification). One pass over the shingles instead of 64.
+    One-permutation MinHash: each shingle hash falls in one of 64 bins (the
+    top 6 bits of its unsigned 64-bit value) and each bin keeps its smallest
+    low 32 bits; empty bins (short texts) borrow the next filled bin's value,
+    shifted by the distance (rotation densification). One pass over the
+    shingles instead of 64.
     """
-    hashes = shingle_hashes(title, body)
-    if not hashes:
-        return None
     mins = [_NO_VALUE] * NUM_HASHES
-    for h in hashes:
-        b, v = h >> 58, h & 0xFFFFFFFF
-        if v < mins[b]:
-            mins[b] = v
+    for h in _shingle_hashes(title, body):
+        # h is signed: h >> 58 is the unsigned top 6 bits minus 64 when negative,
+        # the same bin as a negative list index; h & 0xFFFFFFFF is the same either way.
+        v = h & 0xFFFFFFFF
+        if v < mins[h >> 58]:
+            mins[h >> 58] = v
     if _NO_VALUE in mins:
         filled = [i for i, v in enumerate(mins) if v != _NO_VALUE]
-        for i in range(NUM_HASHES):
-            if mins[i] == _NO_VALUE:
-                j = next((f for f in filled if f > i), filled[0])
-                mins[i] = (mins[j] + ((j - i) % NUM_HASHES) * _GOLDEN) & 0xFFFFFFFF
+        if not filled:  # no shingle: no text
+            return None
+        for i in [i for i, v in enumerate(mins) if v == _NO_VALUE]:
+            k = bisect.bisect_right(filled, i)  # the next filled bin, wrapping around
+            j = filled[k] if k < len(filled) else filled[0]
+            mins[i] = (mins[j] + ((j - i) % NUM_HASHES) * _GOLDEN) & 0xFFFFFFFF
     return _VERSION + struct.pack(_SIG_FMT, *mins)
 
 
@@ -111,13 +126,14 @@ def item_signature(item: ArticleItem) -> bytes | None:
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two signatures (share of equal values)."""
     va, vb = struct.unpack_from(_SIG_FMT, a, len(_VERSION)), struct.unpack_from(_SIG_FMT, b, len(_VERSION))
-    return sum(x == y for x, y in zip(va, vb, strict=False)) / NUM_HASHES
+    return sum(map(operator.eq, va, vb)) / NUM_HASHES
 
 
-def _band_keys(sig: bytes) -> list[int]:
+@lru_cache(maxsize=4)  # a query, then the add of the same signature
+def _band_keys(sig: bytes) -> tuple[int, ...]:
     step, off = 4 * ROWS, len(_VERSION)
     # hash() of bytes is stable within a process: the index is never persisted.
-    return [hash((b, sig[off + b * step : off + (b + 1) * step])) for b in range(BANDS)]
+    return tuple(hash((b, sig[off + b * step : off + (b + 1) * step])) for b in range(BANDS))
 
 
 _INDEX_SCHEMA = """
@@ -128,9 +144,20 @@ PRAGMA temp_store=FILE;
 CREATE TABLE sigs (id INTEGER PRIMARY KEY, url TEXT NOT NULL, sig BLOB NOT NULL);
 CREATE TABLE bands (key INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
 """
-_CANDIDATES = "SELECT s.id, s.url, s.sig FROM bands b JOIN sigs s ON s.id = b.id WHERE b.key IN ({})".format(
-    ",".join("?" * BANDS)
-)
+# One statement per number of band keys looked up (the ones the filter lets through).
+_CANDIDATES = [
+    "SELECT s.id, s.url, s.sig FROM bands b JOIN sigs s ON s.id = b.id WHERE b.key IN ({})".format(",".join("?" * n))
+    for n in range(BANDS + 1)
+]
+_INSERT_BANDS = "INSERT OR IGNORE INTO bands VALUES " + ",".join(["(?, ?)"] * BANDS)
+# In-memory filter of the band keys in the index: one bit per key hash slot,
+# 2**25 bits (4 MB, like the page cache). A key whose bit is clear is in no
+# entry, so most lookups of a distinct article skip SQLite (21 B-tree seeks).
+# Bits are never cleared (a removed entry may share a slot): a set bit only
+# means "look it up".
+_FILTER_BITS = 25
+_FILTER_MASK = (1 << _FILTER_BITS) - 1
+_COMMIT_EVERY = 1024
 
 
 class MinHashIndex:
@@ -140,7 +167,8 @@ class MinHashIndex:
     Why not in memory: a year of archives is hundreds of thousands of articles,
     and 21 band keys + a signature + a URL each (~1 KB as Python objects) made
     the crawl's memory grow with the archive. On disk the index costs a 4 MB
-    page cache whatever its size, and about 0.15 ms per article.
+    page cache whatever its size (plus the 4 MB key filter), and about 0.1 ms
+    per article.
     """
 
     def __init__(self, threshold: float = 0.5):
@@ -148,6 +176,8 @@ class MinHashIndex:
         self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self._db.executescript(_INDEX_SCHEMA)
         self._count = 0
+        self._writes = 0
+        self._filter = bytearray(1 << (_FILTER_BITS - 3))
 
     def __len__(self) -> int:
         return self._count
@@ -162,14 +192,13 @@ class MinHashIndex:
         sig = db.execute("SELECT sig FROM sigs WHERE id=?", (entry_id,)).fetchone()
         if sig is None:
             return
-        db.execute("BEGIN")
+        self._begin()
         db.executemany("DELETE FROM bands WHERE key=? AND id=?", [(k, entry_id) for k in _band_keys(sig[0])])
         db.execute("DELETE FROM sigs WHERE id=?", (entry_id,))
-        db.execute("COMMIT")
         self._count -= 1
 
     def add_many(self, entries) -> None:
-        """Index ``(signature, url)`` pairs, one transaction per 1,000 (bulk loads)."""
+        """Index ``(signature, url)`` pairs, 1,000 at a time (bulk loads)."""
         batch: list[tuple[bytes, str]] = []
         for sig, url in entries:
             if len(sig) == SIGNATURE_SIZE:
@@ -180,24 +209,40 @@ class MinHashIndex:
         if batch:
             self._insert(batch)
 
+    def _begin(self) -> None:
+        # One transaction stays open across entries (committed every _COMMIT_EVERY
+        # writes): a BEGIN/COMMIT pair per article cost as much as its rows. Nothing
+        # else reads this private database, and its own connection sees every write.
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        self._writes += 1
+        if self._writes >= _COMMIT_EVERY:
+            self._db.execute("COMMIT")
+            self._db.execute("BEGIN")
+            self._writes = 0
+
     def _insert(self, batch: list[tuple[bytes, str]]) -> int:
-        """Index *batch* in one transaction; the last entry's id."""
-        db = self._db
-        db.execute("BEGIN")
-        try:
-            for sig, url in batch:
-                rid = db.execute("INSERT INTO sigs (url, sig) VALUES (?, ?)", (url, sig)).lastrowid
-                db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(k, rid) for k in _band_keys(sig)])
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        self._count += len(batch)
+        """Index *batch*; the last entry's id."""
+        db, bits = self._db, self._filter
+        for sig, url in batch:
+            self._begin()
+            rid = db.execute("INSERT INTO sigs (url, sig) VALUES (?, ?)", (url, sig)).lastrowid
+            keys = _band_keys(sig)
+            try:
+                db.execute(_INSERT_BANDS, [x for k in keys for x in (k, rid)])  # one statement, not 21
+            except BaseException:
+                db.execute("DELETE FROM sigs WHERE id=?", (rid,))  # no entry without its bands
+                raise
+            for k in keys:  # set once the rows are in: bits may be set in vain, never missing
+                bits[(k & _FILTER_MASK) >> 3] |= 1 << (k & 7)
+            self._count += 1
         return rid
 
     def candidates(self, sig: bytes) -> list[tuple[int, str, bytes]]:
         """``(id, url, signature)`` of the entries sharing a band with *sig*."""
-        return self._db.execute(_CANDIDATES, _band_keys(sig)).fetchall()
+        bits = self._filter
+        keys = [k for k in _band_keys(sig) if bits[(k & _FILTER_MASK) >> 3] >> (k & 7) & 1]
+        return self._db.execute(_CANDIDATES[len(keys)], keys).fetchall() if keys else []
 
     def query(self, sig: bytes) -> tuple[str, float] | None:
         """The best match at or above the threshold: ``(url, similarity)``; ties: earliest."""
