@@ -591,21 +591,10 @@ def remove_promo(paragraphs: list[str], patterns: tuple[re.Pattern[str], ...]) -
     """
     if not patterns:
         return paragraphs, 0
-    starts = [_literal_start(rx) for rx in patterns]
     out, removed = [], 0
     for para in paragraphs:
         text, hits = para, 0
-        view = None
-        for rx, (start, ignore_case) in zip(patterns, starts, strict=True):
-            # While the paragraph is unchanged, a pattern whose literal start is absent cannot match.
-            if start and not hits:
-                if ignore_case:
-                    if view is None:
-                        view = _ignore_case_view(para)
-                    if start not in view:
-                        continue
-                elif start not in para:
-                    continue
+        for rx in patterns:
             text, n = rx.subn(" ", text)
             hits += n
         if hits:
@@ -615,26 +604,6 @@ def remove_promo(paragraphs: list[str], patterns: tuple[re.Pattern[str], ...]) -
                 continue
         out.append(text)
     return out, removed
-
-
-@lru_cache(maxsize=64)
-def _literal_start(rx: re.Pattern[str]) -> tuple[str, bool]:
-    """``(text, ignore_case)``: the ASCII literal every match of *rx* starts with
-    (lower-cased when *rx* ignores case), "" when it has none or cannot be read."""
-    try:
-        from re import _constants, _parser  # sre's own parse: the prefix it computes is not exposed
-
-        ops = list(_parser.parse(rx.pattern, rx.flags))
-    except Exception:  # another Python's private modules: no shortcut, same result
-        return "", False
-    start = []
-    for op, arg in ops:
-        if op is not _constants.LITERAL or arg > 0x7F:
-            break
-        start.append(chr(arg))
-    ignore_case = bool(rx.flags & re.IGNORECASE)
-    text = "".join(start)
-    return (text.lower() if ignore_case else text), ignore_case
 
 
 def _ignore_case_view(text: str) -> str:

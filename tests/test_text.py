@@ -344,7 +344,7 @@ def test_word_count_and_fingerprint_on_any_text(title, body):
 
 
 def _reference_remove_promo(paragraphs, patterns):
-    """remove_promo before its literal pre-check (issue 15)."""
+    """remove_promo as a plain loop: every pattern on every paragraph."""
     out, removed = [], 0
     for para in paragraphs:
         text, hits = para, 0
