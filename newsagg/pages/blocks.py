@@ -131,6 +131,33 @@ def _is_chrome(el) -> bool:
     return _chrome(el.tag.lower(), el.get("class"), el.get("id"), el.get("role"))
 
 
+# What linearize does with an element, by tag (see _tag_kind).
+_INLINE, _LINK, _BLOCK, _CHROME_BLOCK, _BR, _SKIP = range(6)
+_TAG_KINDS: dict[str, int] = {}
+
+
+def _tag_kind(tag: str) -> int:
+    """The kind of an element of *tag* (any case), cached: one dict lookup per element."""
+    kind = _TAG_KINDS.get(tag)
+    if kind is None:
+        low = tag.lower()
+        if low in SKIP_TAGS:
+            kind = _SKIP
+        elif low == "br":
+            kind = _BR
+        elif low in CHROME_TAGS:
+            kind = _CHROME_BLOCK  # every chrome tag is a block tag
+        elif low in BLOCK_TAGS:
+            kind = _BLOCK
+        elif low == "a":
+            kind = _LINK
+        else:
+            kind = _INLINE
+        if len(_TAG_KINDS) < 4096:  # bounded: a page may invent any number of tag names
+            _TAG_KINDS[tag] = kind
+    return kind
+
+
 def linearize(root) -> list[Block]:
     """Flatten an lxml tree into text blocks in document order.
 
@@ -140,73 +167,82 @@ def linearize(root) -> list[Block]:
     contribute only their tail text.
     """
     blocks: list[Block] = []
-    runs: list[tuple[str, str | None]] = []
+    # The current block: its text nodes, and (text, href) of those inside a link.
+    texts: list[str] = []
+    linked: list[tuple[str, str]] = []
     href_stack: list[str | None] = []
-    chrome_depth = 0
-    chrome_stack: list[bool] = []
     href = None  # = href_stack[-1]: the link the current text sits in
+    chrome_open: list = []  # the open chrome elements, innermost last
 
     def flush() -> None:
-        if len(runs) == 1:  # most blocks: one text node, no inline markup
-            t, h = runs[0]
-            text = normalize_ws(t)
-            if text:
-                blocks.append(
-                    Block(
-                        text,
-                        len(t.replace(" ", "").strip()) if h else 0,
-                        [h] if h else [],
-                        chrome_depth > 0,
-                        chrome_depth,
-                    )
-                )
-        else:
-            text = normalize_ws("".join([t for t, _ in runs]))
-            if text:
-                hrefs = list(dict.fromkeys([h for t, h in runs if h and t.strip()]))
-                link_chars = sum([len(t.replace(" ", "").strip()) for t, h in runs if h])
-                blocks.append(Block(text, link_chars, hrefs, chrome_depth > 0, chrome_depth))
-        runs.clear()
+        text = normalize_ws(texts[0] if len(texts) == 1 else "".join(texts))
+        if text:
+            if linked:
+                hrefs = list(dict.fromkeys([h for t, h in linked if t.strip()]))
+                link_chars = sum([len(t.replace(" ", "").strip()) for t, _ in linked])
+            else:
+                hrefs, link_chars = [], 0
+            depth = len(chrome_open)
+            blocks.append(Block(text, link_chars, hrefs, depth > 0, depth))
+        texts.clear()
+        linked.clear()
 
+    kinds = _TAG_KINDS
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         if event == "start":
-            tag = el.tag.lower()
-            if tag in SKIP_TAGS and el is not root:
-                walker.skip_subtree()  # its "end" event still comes: the tail is added there
-                continue
-            if tag == "br":
-                if runs:
+            kind = kinds.get(el.tag)
+            if kind is None:
+                kind = _tag_kind(el.tag)
+            if kind == _SKIP:
+                if el is not root:
+                    walker.skip_subtree()  # its "end" event still comes: the tail is added there
+                    continue
+                kind = _INLINE  # a skipped tag at the root is walked like an inline one
+            elif kind == _BR:
+                if texts:
                     flush()
                 continue
-            if tag in BLOCK_TAGS and runs:
-                flush()
-            chrome = _chrome(tag, el.get("class"), el.get("id"), el.get("role"))
-            chrome_stack.append(chrome)
-            chrome_depth += chrome
-            if tag == "a":
+            elif kind >= _BLOCK:
+                if texts:
+                    flush()
+                if kind == _CHROME_BLOCK:
+                    chrome_open.append(el)
+            if kind != _CHROME_BLOCK:
+                cls, ident, role = el.get("class"), el.get("id"), el.get("role")
+                if (cls is not None or ident is not None or role is not None) and _chrome_attrs(
+                    f"{cls or ''} {ident or ''} {role or ''}"
+                ):
+                    chrome_open.append(el)
+            if kind == _LINK:
                 href = (el.get("href") or "").strip() or None
                 href_stack.append(href)
             text = el.text
-            if text:
-                runs.append((text, href))
+            if text and (texts or not text.isspace()):  # leading white space adds nothing to a block
+                texts.append(text)
+                if href is not None:
+                    linked.append((text, href))
             continue
         if event == "end":
-            tag = el.tag.lower()
-            if (tag in SKIP_TAGS and el is not root) or tag == "br":
-                pass  # only the tail
-            else:
-                if tag == "a" and href_stack:
+            kind = kinds.get(el.tag)
+            if kind is None:
+                kind = _tag_kind(el.tag)
+            if kind == _SKIP and el is root:
+                kind = _INLINE
+            if kind < _BR:  # not br, not skipped: only the tail for those
+                if kind == _LINK and href_stack:
                     href_stack.pop()
                     href = href_stack[-1] if href_stack else None
-                if tag in BLOCK_TAGS and runs:
+                elif kind >= _BLOCK and texts:
                     flush()
-                if chrome_stack:
-                    chrome_depth -= chrome_stack.pop()
+                if chrome_open and chrome_open[-1] is el:
+                    chrome_open.pop()
         # "end", "comment", "pi": the tail text follows the node
         text = el.tail
-        if text:
-            runs.append((text, href))
-    if runs:
+        if text and (texts or not text.isspace()):
+            texts.append(text)
+            if href is not None:
+                linked.append((text, href))
+    if texts:
         flush()
     return blocks
