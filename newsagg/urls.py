@@ -106,11 +106,11 @@ def _classify(parts: SplitResult, base: SplitResult, url: str | None) -> PageRef
 
 
 # An href that urljoin and urlsplit only slice: root-relative (not "//") or
-# http(s) with a plain host, a path without dot segments or ";" params, no
-# characters urlsplit strips. Anything else takes urljoin (tests/test_urls.py
-# checks both ways agree).
+# http(s) with a plain host, a path without ";" params, no characters urlsplit
+# strips (and, root-relative, no dot segments: "/." is checked apart). Anything
+# else takes urljoin (tests/test_urls.py checks both ways agree).
 _PLAIN_HREF = re.compile(
-    r"(?:(https?)://([A-Za-z0-9.:-]+))?(/(?!/)[A-Za-z0-9_~%/-]*)?(?:\?([^#\t\r\n]*))?(?:#([^\t\r\n]*))?"
+    r"(?:(https?)://([A-Za-z0-9.:-]+))?(/(?!/)[A-Za-z0-9_~%./-]*)?(?:\?([^#\t\r\n]*))?(?:#([^\t\r\n]*))?"
 )
 
 
@@ -142,11 +142,11 @@ def classify_href(href: str, base_url: str) -> PageRef | None:
         if m is not None and (m.group(1) or m.group(3)):
             bscheme, bnetloc, base = jb
             scheme, netloc, path, query, fragment = m.groups(default="")
-            if not scheme:  # root-relative: the base's scheme and host
+            if not scheme and "/." not in path:  # root-relative: the base's scheme and host
                 return _classify(SplitResult(bscheme, bnetloc, path, query, fragment), base, None)
-            parts = SplitResult(scheme, netloc, path, query, fragment)
-            # urljoin rebuilds an href of the base's scheme (dropping an empty "?" or "#"), keeps another
-            return _classify(parts, base, None if scheme == bscheme else href)
+            if scheme:  # urljoin rebuilds an href of the base's scheme (no empty "?" or "#"), keeps another
+                parts = SplitResult(scheme, netloc, path, query, fragment)
+                return _classify(parts, base, None if scheme == bscheme else href)
         return classify(urljoin(base_url + "/", href), base_url)
     except ValueError:
         return None

@@ -147,6 +147,11 @@ def test_classify_href_equals_urljoin_then_classify(prefix, href, base):
         "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2F127.0.0.1%3A8000%2Ffr%2Fx%2F1",
         "http://example.com/p?",
         "/fr/../fr/x/1",
+        "/fr/./x/1",
+        "/fr/x/1/.",
+        "/fr/x.html",
+        "http://127.0.0.1:8000/fr/../fr/x/1",
+        "/.well-known/x",
         "/fr/x;p/1",
     ],
 )

@@ -167,6 +167,7 @@ class LinkPage:
     _links: list[Link] | None = field(default=None, repr=False)
     _links_dated: bool = field(default=False, repr=False)  # _links carry the listed dates
     _all_refs: list[PageRef] | None = field(default=None, repr=False)  # every classified ref, page order
+    _resolved: dict[str, PageRef | None] = field(default_factory=dict, repr=False)  # href -> resolve()
 
     def links(self, with_dates: bool = False) -> list[Link]:
         """Every on-site link of the page, classified and canonical.
@@ -190,18 +191,42 @@ class LinkPage:
         Plain lxml elements, not parsel selectors: the same nodes in the same
         order as ``//a[@href]``, without a Selector per link.
         """
-        response, base_url = self.response, self.base_url
-        for a in response.selector.root.iter("a"):
+        for a in self.response.selector.root.iter("a"):
             href = a.get("href")
             if href is None:
                 continue
+            ref = self._ref_of(href)
+            if ref is not None:
+                yield a, ref
+
+    def _page_refs(self) -> list[PageRef]:
+        """The refs of :meth:`_anchors`, from the href strings alone (no element objects)."""
+        refs = []
+        for href in _HREFS(self.response.selector.root):  # the hot loop of article pages: inlined _ref_of
             href = href.strip()
             if not href or href.startswith(_SKIP_HREFS):
                 continue
-            ref = resolve(response, href, base_url)
-            if ref is None or ref.kind == "other":
-                continue
-            yield a, ref
+            ref = self._resolved.get(href, _UNSEEN)
+            if ref is _UNSEEN:
+                ref = self._resolve(href)
+            if ref is not None and ref.kind != "other":
+                refs.append(ref)
+        return refs
+
+    def _ref_of(self, href: str) -> PageRef | None:
+        """The classified ref of a raw href of this page; None when unusable or off-site."""
+        href = href.strip()
+        if not href or href.startswith(_SKIP_HREFS):
+            return None
+        ref = self._resolve(href)
+        return None if ref is None or ref.kind == "other" else ref
+
+    def _resolve(self, href: str) -> PageRef | None:
+        """:func:`resolve` of a stripped href of this page, once per page (pages repeat links)."""
+        ref = self._resolved.get(href, _UNSEEN)
+        if ref is _UNSEEN:
+            ref = self._resolved[href] = resolve(self.response, href, self.base_url)
+        return ref
 
     def author_links(self) -> list[PageRef]:
         """Canonical ``/fr/author/...`` refs, each once: never requested (counted as skipped)."""
@@ -222,7 +247,7 @@ class LinkPage:
             refs = [link.ref for link in self._links]
         else:
             if self._all_refs is None:
-                self._all_refs = [r for _a, r in self._anchors()]
+                self._all_refs = self._page_refs()
             refs = self._all_refs
         seen: dict[str, PageRef] = {}
         for ref in refs:
@@ -349,10 +374,14 @@ class ArticlePage(LinkPage):
         """An all-link block pointing at site pages (ticker, related articles,
         listings). An all-link subheading pointing at a tag page is text."""
         for h in block.hrefs:
-            ref = resolve(self.response, h, self.base_url)
+            ref = self._resolve(h)
             if ref is not None and ref.kind in ("article", "listing", "home"):
                 return True
         return False
+
+    def _urls(self, hrefs: list[str]) -> list[str]:
+        """The canonical URLs of *hrefs* (unusable ones left out)."""
+        return [ref.url for ref in map(self._resolve, hrefs) if ref is not None]
 
     def _is_ticker_fragment(self, block: Block) -> bool:
         """The ticker's date fragment (``18 décembre..``), alone or before a
@@ -377,7 +406,7 @@ class ArticlePage(LinkPage):
         candidates = []
         for b in reversed(blocks[max(0, at - 12) : at]):
             if b.chrome_above(level) or (
-                b.all_link and self.canonical_url not in _abs(self.response, b.hrefs, self.base_url)
+                b.all_link and self.canonical_url not in self._urls(b.hrefs)
             ):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
@@ -423,7 +452,7 @@ class ArticlePage(LinkPage):
         for h in block.hrefs:
             if "author" not in h.lower():
                 continue
-            ref = resolve(self.response, h, self.base_url)
+            ref = self._resolve(h)
             if ref is None or ref.kind != "author":
                 continue
             text = ""
@@ -473,7 +502,10 @@ class ArticlePage(LinkPage):
 
 
 _SKIP_HREFS = ("javascript:", "mailto:", "tel:", "#")
+_UNSEEN = object()  # not in LinkPage._resolved yet
 _TEXT_NODES = etree.XPath(".//text()")
+# The href of every <a>, in the order of root.iter("a"): strings, no element proxies.
+_HREFS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
 _TITLE_TEXT = etree.XPath("//title//text()")
 _ARTICLE_HREF = re.compile(r"/\d+(?:[?#]|$)")
 
@@ -550,15 +582,6 @@ def resolve(response: Response, href: str, base_url: str) -> PageRef | None:
 @lru_cache(maxsize=16384)
 def _resolve_cached(base_url: str, href: str) -> PageRef | None:
     return classify_href(href, base_url)
-
-
-def _abs(response: Response, hrefs: list[str], base_url: str) -> list[str]:
-    out = []
-    for h in hrefs:
-        ref = resolve(response, h, base_url)
-        if ref is not None:
-            out.append(ref.url)
-    return out
 
 
 def _first_offsite(response: Response, hrefs: list[str], base_url: str) -> str | None:

@@ -175,7 +175,19 @@ def linearize(root) -> list[Block]:
     chrome_open: list = []  # the open chrome elements, innermost last
 
     def flush() -> None:
-        text = normalize_ws(texts[0] if len(texts) == 1 else "".join(texts))
+        if len(texts) == 1:  # most blocks: one text node (a link's, often), no inline markup
+            t = texts[0]
+            text = normalize_ws(t)
+            if text:
+                depth = len(chrome_open)
+                if linked:  # = [(t, its href)]
+                    blocks.append(Block(text, len(t.replace(" ", "").strip()), [linked[0][1]], depth > 0, depth))
+                else:
+                    blocks.append(Block(text, 0, [], depth > 0, depth))
+            texts.clear()
+            linked.clear()
+            return
+        text = normalize_ws("".join(texts))
         if text:
             if linked:
                 hrefs = list(dict.fromkeys([h for t, h in linked if t.strip()]))
