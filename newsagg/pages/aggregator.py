@@ -276,12 +276,15 @@ class LinkPage:
             el = el.getparent()
         if entry is None:
             return None
+        text = " ".join(entry.itertext())
+        if not _DIGIT.search(text):
+            return None  # most entries (nav, ticker): cutting text out below cannot add a digit
         link_text = normalize_ws(" ".join(a_el.itertext()))
-        text = normalize_ws(" ".join(entry.itertext())).replace(link_text, " ", 1)
+        text = normalize_ws(text).replace(link_text, " ", 1)
         for a in entry.iter("a"):  # an author's name may hold a date: never read it
             if "/author" in (a.get("href") or "").lower():
                 text = text.replace(normalize_ws(" ".join(a.itertext())), " ")
-        if not re.search(r"\d", text):
+        if not _DIGIT.search(text):
             return None
         m = _TICKER_DATE.match(text.strip())
         if m and m.end() == len(text.strip()):
@@ -456,7 +459,8 @@ class ArticlePage(LinkPage):
             if ref is None or ref.kind != "author":
                 continue
             text = ""
-            for a in self.response.selector.root.iter("a"):
+            # The first <a> whose stripped href is h; XPath narrows the walk to those holding h.
+            for a in _A_HOLDING(self.response.selector.root, h=h):
                 if (a.get("href") or "").strip() == h:
                     text = normalize_ws(" ".join(a.itertext()))
                     break
@@ -506,8 +510,10 @@ _UNSEEN = object()  # not in LinkPage._resolved yet
 _TEXT_NODES = etree.XPath(".//text()")
 # The href of every <a>, in the order of root.iter("a"): strings, no element proxies.
 _HREFS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
+_A_HOLDING = etree.XPath("descendant-or-self::a[contains(@href, $h)]")  # in the order of root.iter("a")
 _TITLE_TEXT = etree.XPath("//title//text()")
 _ARTICLE_HREF = re.compile(r"/\d+(?:[?#]|$)")
+_DIGIT = re.compile(r"\d")
 
 
 def _article_hrefs_below(root) -> dict:
