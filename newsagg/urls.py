@@ -114,10 +114,14 @@ _PLAIN_HREF = re.compile(
 )
 
 
+# The commonest of them: a root-relative article link, maybe with a query or fragment.
+_PLAIN_ARTICLE_HREF = re.compile(r"/fr/([a-z0-9]+)/([0-9]+)/?(?:[?#][^\t\r\n]*)?")
+
+
 @lru_cache(maxsize=64)
-def _join_base(base_url: str) -> tuple[str, str, SplitResult] | None:
-    """(scheme, netloc) that urljoin takes from ``base_url + "/"``, and ``urlsplit(base_url)``;
-    None when the fast path of :func:`classify_href` does not apply to this base."""
+def _join_base(base_url: str) -> tuple[str, str, SplitResult, str] | None:
+    """(scheme, netloc) that urljoin takes from ``base_url + "/"``, ``urlsplit(base_url)`` and the
+    canonical root; None when the fast path of :func:`classify_href` does not apply to this base."""
     try:
         joined, base = urlsplit(base_url + "/"), urlsplit(base_url)
     except ValueError:
@@ -126,7 +130,7 @@ def _join_base(base_url: str) -> tuple[str, str, SplitResult] | None:
         return None
     if (joined.scheme, joined.netloc) != (base.scheme, base.netloc):
         return None
-    return joined.scheme, joined.netloc, base
+    return joined.scheme, joined.netloc, base, f"{base.scheme}://{base.netloc}"
 
 
 def classify_href(href: str, base_url: str) -> PageRef | None:
@@ -137,16 +141,29 @@ def classify_href(href: str, base_url: str) -> PageRef | None:
     the rest goes through urljoin.
     """
     jb = _join_base(base_url)
-    m = _PLAIN_HREF.fullmatch(href) if jb is not None else None
-    try:
-        if m is not None and (m.group(1) or m.group(3)):
-            bscheme, bnetloc, base = jb
-            scheme, netloc, path, query, fragment = m.groups(default="")
+    if jb is None:
+        return _classify_joined(href, base_url)
+    m = _PLAIN_ARTICLE_HREF.fullmatch(href)
+    if m is not None and m.group(1) not in RESERVED:  # what classify() makes of it, in short
+        slug, aid = m.groups()
+        return PageRef("article", f"{jb[3]}/fr/{slug}/{aid}", slug, aid)
+    m = _PLAIN_HREF.fullmatch(href)
+    if m is not None and (m.group(1) or m.group(3)):
+        bscheme, bnetloc, base, _root = jb
+        scheme, netloc, path, query, fragment = m.groups(default="")
+        try:  # as classify() may (int("²") of a listing's page)
             if not scheme and "/." not in path:  # root-relative: the base's scheme and host
                 return _classify(SplitResult(bscheme, bnetloc, path, query, fragment), base, None)
             if scheme:  # urljoin rebuilds an href of the base's scheme (no empty "?" or "#"), keeps another
                 parts = SplitResult(scheme, netloc, path, query, fragment)
                 return _classify(parts, base, None if scheme == bscheme else href)
+        except ValueError:
+            return None
+    return _classify_joined(href, base_url)
+
+
+def _classify_joined(href: str, base_url: str) -> PageRef | None:
+    try:
         return classify(urljoin(base_url + "/", href), base_url)
     except ValueError:
         return None

@@ -104,6 +104,8 @@ _HREF_PIECES = st.sampled_from(
         "~",
         "_",
         "٣",
+        "²",
+        "page=²",
     ]
 )
 
@@ -152,6 +154,11 @@ def test_classify_href_equals_urljoin_then_classify(prefix, href, base):
         "/fr/x.html",
         "http://127.0.0.1:8000/fr/../fr/x/1",
         "/.well-known/x",
+        "/fr/h24info?page=²",
+        "/fr/h24info/page/٣",
+        "/fr/h24info/١٢",
+        "/fr/author/12",
+        "/fr/tag/12?x",
         "/fr/x;p/1",
     ],
 )

@@ -168,6 +168,7 @@ class LinkPage:
     _links_dated: bool = field(default=False, repr=False)  # _links carry the listed dates
     _all_refs: list[PageRef] | None = field(default=None, repr=False)  # every classified ref, page order
     _resolved: dict[str, PageRef | None] = field(default_factory=dict, repr=False)  # href -> resolve()
+    _hrefs: list[str] | None = field(default=None, repr=False)  # every <a href> (= _HREFS), when known
 
     def links(self, with_dates: bool = False) -> list[Link]:
         """Every on-site link of the page, classified and canonical.
@@ -202,7 +203,8 @@ class LinkPage:
     def _page_refs(self) -> list[PageRef]:
         """The refs of :meth:`_anchors`, from the href strings alone (no element objects)."""
         refs = []
-        for href in _HREFS(self.response.selector.root):  # the hot loop of article pages: inlined _ref_of
+        hrefs = self._hrefs if self._hrefs is not None else _HREFS(self.response.selector.root)
+        for href in hrefs:  # the hot loop of article pages: inlined _ref_of
             href = href.strip()
             if not href or href.startswith(_SKIP_HREFS):
                 continue
@@ -336,7 +338,9 @@ class ArticlePage(LinkPage):
 
     def to_item(self, crawled_at: str | None = None) -> ArticleItem | None:
         """Extract the article; None (with ``why_not`` set) when the anchors are missing."""
-        blocks = linearize(self.response.selector.root)
+        hrefs: list[str] = []
+        blocks = linearize(self.response.selector.root, hrefs)
+        self._hrefs = hrefs  # the links of the page, read by the same walk
         pick = _pick_byline(blocks)
         if pick is None:
             self.why_not = "no_byline"

@@ -162,17 +162,21 @@ def _tag_kind(tag: str) -> int:
     return kind
 
 
-def linearize(root) -> list[Block]:
+def linearize(root, hrefs: list | None = None) -> list[Block]:
     """Flatten an lxml tree into text blocks in document order.
 
     The walk is lxml's ``iterwalk`` (iterative, so deep or broken HTML does
     not recurse; C-level, the hot loop of every article page). Comments,
     processing instructions and skipped elements (scripts, styles, ...)
     contribute only their tail text.
+
+    *hrefs*: a list that gets the ``href`` of every ``<a>`` of the tree that
+    has one, skipped ones too, in the order of ``root.iter("a")``: the page's
+    links without another walk.
     """
     parser = root.getroottree().parser
     if type(parser) is not lxml_html.HTMLParser:
-        return _linearize(root)
+        return _linearize(root, hrefs)
     # lxml.html picks the class of every element object lxml creates in Python
     # (HtmlElementClassLookup.lookup: ~15% of this walk). The walk reads only
     # tags, attributes and text, the same on plain elements, and keeps none:
@@ -180,12 +184,12 @@ def linearize(root) -> list[Block]:
     # lxml.html.HTMLParser sets, stateless).
     parser.set_element_class_lookup(_PLAIN_LOOKUP)
     try:
-        return _linearize(root)
+        return _linearize(root, hrefs)
     finally:
         parser.set_element_class_lookup(_HTML_LOOKUP)
 
 
-def _linearize(root) -> list[Block]:
+def _linearize(root, hrefs: list | None) -> list[Block]:
     """:func:`linearize`, whatever classes lxml gives the elements."""
     blocks: list[Block] = []
     # The current block: its text nodes, and (text, href) of those inside a link.
@@ -221,6 +225,7 @@ def _linearize(root) -> list[Block]:
         linked.clear()
 
     kinds = _TAG_KINDS
+    open_kinds: list[int] = []  # the kind of every open element: its "end" reads it back
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         if event == "start":
@@ -229,18 +234,23 @@ def _linearize(root) -> list[Block]:
                 kind = _tag_kind(el.tag)
             if kind == _SKIP:
                 if el is not root:
+                    if hrefs is not None and len(el):  # not walked, still the page's links
+                        hrefs.extend([h for a in el.iter("a") if (h := a.get("href")) is not None])
+                    open_kinds.append(_SKIP)
                     walker.skip_subtree()  # its "end" event still comes: the tail is added there
                     continue
                 kind = _INLINE  # a skipped tag at the root is walked like an inline one
             elif kind == _BR:
                 if texts:
                     flush()
+                open_kinds.append(_BR)
                 continue
             elif kind >= _BLOCK:
                 if texts:
                     flush()
                 if kind == _CHROME_BLOCK:
                     chrome_open.append(el)
+            open_kinds.append(kind)
             if kind != _CHROME_BLOCK:
                 names = el.keys()  # one call: most elements have no attribute, or just an href
                 if names and names != _JUST_HREF:
@@ -250,7 +260,10 @@ def _linearize(root) -> list[Block]:
                     ):
                         chrome_open.append(el)
             if kind == _LINK:
-                href = (el.get("href") or "").strip() or None
+                raw = el.get("href")
+                if hrefs is not None and raw is not None:
+                    hrefs.append(raw)
+                href = (raw or "").strip() or None
                 href_stack.append(href)
             text = el.text
             if text and (texts or not text.isspace()):  # leading white space adds nothing to a block
@@ -259,11 +272,7 @@ def _linearize(root) -> list[Block]:
                     linked.append((text, href))
             continue
         if event == "end":
-            kind = kinds.get(el.tag)
-            if kind is None:
-                kind = _tag_kind(el.tag)
-            if kind == _SKIP and el is root:
-                kind = _INLINE
+            kind = open_kinds.pop()
             if kind < _BR:  # not br, not skipped: only the tail for those
                 if kind == _LINK and href_stack:
                     href_stack.pop()
