@@ -335,12 +335,14 @@ class ArticlePage(LinkPage):
     why_not: str = ""  # set when to_item() returns None
     #: What extraction met, for the crawl stats (``newsagg/<key>``): body/doubled, author/link ...
     notes: dict[str, int] = field(default_factory=dict)
+    _titles: list[str] | None = field(default=None, repr=False)  # //title//text(), when known
 
     def to_item(self, crawled_at: str | None = None) -> ArticleItem | None:
         """Extract the article; None (with ``why_not`` set) when the anchors are missing."""
         hrefs: list[str] = []
-        blocks = linearize(self.response.selector.root, hrefs)
-        self._hrefs = hrefs  # the links of the page, read by the same walk
+        titles: list[str] = []
+        blocks = linearize(self.response.selector.root, hrefs, titles)
+        self._hrefs, self._titles = hrefs, titles  # read by the same walk
         pick = _pick_byline(blocks)
         if pick is None:
             self.why_not = "no_byline"
@@ -399,7 +401,8 @@ class ArticlePage(LinkPage):
         return m.end() == len(block.text) or (bool(block.hrefs) and self._is_site_nav(block))
 
     def _doc_title(self) -> str:
-        return clean_title(" ".join(_TITLE_TEXT(self.response.selector.root)), SITE_NAMES)
+        titles = self._titles if self._titles is not None else _TITLE_TEXT(self.response.selector.root)
+        return clean_title(" ".join(titles), SITE_NAMES)
 
     def _title(self, blocks: list[Block], at: int, byline: Byline) -> str:
         head, level = blocks[at].text, blocks[at].chrome_level

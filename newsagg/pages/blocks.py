@@ -162,7 +162,17 @@ def _tag_kind(tag: str) -> int:
     return kind
 
 
-def linearize(root, hrefs: list | None = None) -> list[Block]:
+# Plain strings: a "smart" one would keep an element of the walk (a plain one, see linearize) alive.
+_TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
+
+
+def _add_title(el, titles: list) -> None:
+    """Add the text nodes of <title> *el* unless a <title> holds it (its text is in that one's)."""
+    if next(el.iterancestors("title"), None) is None:
+        titles.extend(_TEXT_NODES(el))
+
+
+def linearize(root, page_hrefs: list | None = None, titles: list | None = None) -> list[Block]:
     """Flatten an lxml tree into text blocks in document order.
 
     The walk is lxml's ``iterwalk`` (iterative, so deep or broken HTML does
@@ -170,13 +180,14 @@ def linearize(root, hrefs: list | None = None) -> list[Block]:
     processing instructions and skipped elements (scripts, styles, ...)
     contribute only their tail text.
 
-    *hrefs*: a list that gets the ``href`` of every ``<a>`` of the tree that
-    has one, skipped ones too, in the order of ``root.iter("a")``: the page's
-    links without another walk.
+    Filled on the way, without another walk of the page: *page_hrefs* gets
+    the ``href`` of every ``<a>`` of the tree that has one, skipped ones too,
+    in the order of ``root.iter("a")``; *titles* the text nodes of the
+    ``<title>`` elements, as ``//title//text()`` (root: the document's).
     """
     parser = root.getroottree().parser
     if type(parser) is not lxml_html.HTMLParser:
-        return _linearize(root, hrefs)
+        return _linearize(root, page_hrefs, titles)
     # lxml.html picks the class of every element object lxml creates in Python
     # (HtmlElementClassLookup.lookup: ~15% of this walk). The walk reads only
     # tags, attributes and text, the same on plain elements, and keeps none:
@@ -184,12 +195,12 @@ def linearize(root, hrefs: list | None = None) -> list[Block]:
     # lxml.html.HTMLParser sets, stateless).
     parser.set_element_class_lookup(_PLAIN_LOOKUP)
     try:
-        return _linearize(root, hrefs)
+        return _linearize(root, page_hrefs, titles)
     finally:
         parser.set_element_class_lookup(_HTML_LOOKUP)
 
 
-def _linearize(root, hrefs: list | None) -> list[Block]:
+def _linearize(root, page_hrefs: list | None, titles: list | None) -> list[Block]:
     """:func:`linearize`, whatever classes lxml gives the elements."""
     blocks: list[Block] = []
     # The current block: its text nodes, and (text, href) of those inside a link.
@@ -234,8 +245,13 @@ def _linearize(root, hrefs: list | None) -> list[Block]:
                 kind = _tag_kind(el.tag)
             if kind == _SKIP:
                 if el is not root:
-                    if hrefs is not None and len(el):  # not walked, still the page's links
-                        hrefs.extend([h for a in el.iter("a") if (h := a.get("href")) is not None])
+                    if len(el) and (page_hrefs is not None or titles is not None):  # not walked, still the page's
+                        for sub in el.iter("a", "title"):
+                            if sub.tag == "a":
+                                if page_hrefs is not None and (h := sub.get("href")) is not None:
+                                    page_hrefs.append(h)
+                            elif titles is not None:
+                                _add_title(sub, titles)
                     open_kinds.append(_SKIP)
                     walker.skip_subtree()  # its "end" event still comes: the tail is added there
                     continue
@@ -250,6 +266,8 @@ def _linearize(root, hrefs: list | None) -> list[Block]:
                     flush()
                 if kind == _CHROME_BLOCK:
                     chrome_open.append(el)
+                elif titles is not None and el.tag == "title":
+                    _add_title(el, titles)
             open_kinds.append(kind)
             if kind != _CHROME_BLOCK:
                 names = el.keys()  # one call: most elements have no attribute, or just an href
@@ -261,8 +279,8 @@ def _linearize(root, hrefs: list | None) -> list[Block]:
                         chrome_open.append(el)
             if kind == _LINK:
                 raw = el.get("href")
-                if hrefs is not None and raw is not None:
-                    hrefs.append(raw)
+                if page_hrefs is not None and raw is not None:
+                    page_hrefs.append(raw)
                 href = (raw or "").strip() or None
                 href_stack.append(href)
             text = el.text
