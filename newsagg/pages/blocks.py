@@ -9,6 +9,7 @@ links it holds and whether it sits in page chrome (nav, aside, footer, ...).
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -185,17 +186,28 @@ def linearize(root, page_hrefs: list | None = None, titles: list | None = None) 
     in the order of ``root.iter("a")``; *titles* the text nodes of the
     ``<title>`` elements, as ``//title//text()`` (root: the document's).
     """
+    with _plain_elements(root):
+        return _linearize(root, page_hrefs, titles)
+
+
+@contextmanager
+def _plain_elements(root):
+    """Within: the elements lxml creates for *root*'s tree are plain ``etree`` ones.
+
+    lxml.html picks the class of every element object it creates in Python
+    (``HtmlElementClassLookup.lookup``: ~15% of a walk of the page). A walk
+    that reads only tags, attributes and text gets the same from plain
+    elements, and must keep none past the block (they would stay plain).
+    After it, the parser's own lookup again: the one ``lxml.html.HTMLParser``
+    sets, stateless. Other parsers' trees are left as they are.
+    """
     parser = root.getroottree().parser
     if type(parser) is not lxml_html.HTMLParser:
-        return _linearize(root, page_hrefs, titles)
-    # lxml.html picks the class of every element object lxml creates in Python
-    # (HtmlElementClassLookup.lookup: ~15% of this walk). The walk reads only
-    # tags, attributes and text, the same on plain elements, and keeps none:
-    # plain ones while it runs, then the parser's own lookup again (the one
-    # lxml.html.HTMLParser sets, stateless).
+        yield
+        return
     parser.set_element_class_lookup(_PLAIN_LOOKUP)
     try:
-        return _linearize(root, page_hrefs, titles)
+        yield
     finally:
         parser.set_element_class_lookup(_HTML_LOOKUP)
 
