@@ -231,3 +231,11 @@ _PIECES = st.sampled_from(
 @given(st.lists(_PIECES, max_size=25).map("".join))
 def test_linearize_equals_the_reference_on_any_markup(body):
     _same_walk(f"<html><body>{body}</body></html>".encode())
+
+
+def test_normalize_ws_tests_the_characters_that_str_split_keeps():
+    # normalize_ws looks for these with `in`; _NOT_ISSPACE is their definition.
+    from newsagg.text import _NOT_ISSPACE
+
+    kept = {chr(i) for i in range(sys.maxunicode + 1) if _NOT_ISSPACE.fullmatch(chr(i))}
+    assert kept == {"\xad", "\u200b", "\ufeff", "\u200c", "\u200d", "\u2060"}

@@ -117,7 +117,9 @@ def _slow_classify_href(href: str, base: str):
         return None
 
 
-_PREFIXES = st.sampled_from(["", "/", "/fr/", "http://127.0.0.1:8000", "https://www.maghress.com/fr", "http://localhost"])
+_PREFIXES = st.sampled_from(
+    ["", "/", "/fr/", "http://127.0.0.1:8000", "https://www.maghress.com/fr", "http://localhost"]
+)
 
 
 @settings(max_examples=3000)

@@ -415,9 +415,7 @@ class ArticlePage(LinkPage):
         doc_title = self._doc_title()
         candidates = []
         for b in reversed(blocks[max(0, at - 12) : at]):
-            if b.chrome_above(level) or (
-                b.all_link and self.canonical_url not in self._urls(b.hrefs)
-            ):
+            if b.chrome_above(level) or (b.all_link and self.canonical_url not in self._urls(b.hrefs)):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
                 continue
