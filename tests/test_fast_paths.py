@@ -239,3 +239,39 @@ def test_normalize_ws_tests_the_characters_that_str_split_keeps():
 
     kept = {chr(i) for i in range(sys.maxunicode + 1) if _NOT_ISSPACE.fullmatch(chr(i))}
     assert kept == {"\xad", "\u200b", "\ufeff", "\u200c", "\u200d", "\u2060"}
+
+
+def reference_article_hrefs_below(root) -> dict:
+    """_article_hrefs_below before issue 15: every ancestor of every article link gets the exact set."""
+    from newsagg.pages.aggregator import _ARTICLE_HREF
+
+    below: dict = {}
+    for a in root.iter("a"):
+        h = a.get("href")
+        if h is None or "/fr/" not in h or not _ARTICLE_HREF.search(h):
+            continue
+        el = a.getparent()
+        while el is not None:
+            below.setdefault(el, set()).add(h)
+            el = el.getparent()
+    return below
+
+
+_LISTING_PIECES = st.sampled_from(
+    ["<ul>", "</ul>", "<li>", "</li>", "<div>", "</div>", "<span>12 - 03 - 2024</span>", "x"]
+    + [f"<a href='/fr/s/{i}'>t{i}</a>" for i in range(4)]
+    + ["<a href='/fr/s'>listing</a>", "<a href='/fr/author/a'>A</a>"]
+)
+
+
+@given(st.lists(_LISTING_PIECES, max_size=30).map("".join))
+def test_article_hrefs_below_answers_like_the_exact_sets(body):
+    from newsagg.pages.aggregator import _article_hrefs_below
+
+    root = HtmlResponse("http://127.0.0.1:8000/fr/s", body=f"<html><body>{body}</body></html>".encode()).selector.root
+    ref, new = reference_article_hrefs_below(root), _article_hrefs_below(root)
+    assert new.keys() == ref.keys()
+    for el, hrefs in ref.items():
+        assert (len(new[el]) > 1) == (len(hrefs) > 1)
+        if len(hrefs) == 1:
+            assert new[el] == hrefs

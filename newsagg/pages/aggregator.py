@@ -522,10 +522,13 @@ _DIGIT = re.compile(r"\d")
 
 
 def _article_hrefs_below(root) -> dict:
-    """Element -> set of the article-like hrefs of the ``<a>`` elements under it.
+    """Element -> set of the article-like hrefs of the ``<a>`` elements under it,
+    exact up to one href; a larger set may miss some (``_date_near`` only asks
+    "more than one?"). Elements without such links are absent.
 
     One pass over the page instead of an XPath query per ancestor of every
-    listing link (``_date_near``). Elements without such links are absent.
+    listing link. A walk up stops at an element that holds the href already
+    (its ancestors got it then, or hold two) or two hrefs (so do its ancestors).
     """
     below: dict = {}
     for a in root.iter("a"):
@@ -534,7 +537,13 @@ def _article_hrefs_below(root) -> dict:
             continue
         el = a.getparent()
         while el is not None:
-            below.setdefault(el, set()).add(h)
+            hrefs = below.get(el)
+            if hrefs is None:
+                below[el] = {h}
+            elif h in hrefs or len(hrefs) > 1:
+                break
+            else:
+                hrefs.add(h)
             el = el.getparent()
     return below
 
