@@ -203,14 +203,15 @@ class LinkPage:
     def _page_refs(self) -> list[PageRef]:
         """The refs of :meth:`_anchors`, from the href strings alone (no element objects)."""
         refs = []
-        hrefs = self._hrefs if self._hrefs is not None else _HREFS(self.response.selector.root)
-        for href in hrefs:  # the hot loop of article pages: inlined _ref_of
+        response, base_url, resolved = self.response, self.base_url, self._resolved
+        hrefs = self._hrefs if self._hrefs is not None else _HREFS(response.selector.root)
+        for href in hrefs:  # the hot loop of article pages: _ref_of and _resolve inlined
             href = href.strip()
             if not href or href.startswith(_SKIP_HREFS):
                 continue
-            ref = self._resolved.get(href, _UNSEEN)
+            ref = resolved.get(href, _UNSEEN)
             if ref is _UNSEEN:
-                ref = self._resolve(href)
+                ref = resolved[href] = resolve(response, href, base_url)
             if ref is not None and ref.kind != "other":
                 refs.append(ref)
         return refs
