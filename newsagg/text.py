@@ -28,8 +28,21 @@ def normalize_ws(text: str | None) -> str:
     """Collapse all whitespace runs (incl. non-breaking) to one space and strip."""
     if not text:
         return ""
-    if text.isascii() or not _NOT_ISSPACE.search(text):
-        return " ".join(text.split())  # hot path (every block, link and paragraph): ~4x faster
+    # Hot path (every block, link and paragraph): ~4x faster than the regexes. The
+    # _NOT_ISSPACE test as `in` (a latin-1 string cannot hold the 5 others: no scan).
+    if text.isascii() or not (
+        "\xad" in text
+        or "\u200b" in text
+        or "\ufeff" in text
+        or "\u200c" in text
+        or "\u200d" in text
+        or "\u2060" in text
+    ):
+        text = text.strip()
+        # Already one line of single spaces (most text): every white space but " " is unprintable.
+        if text.isprintable() and "  " not in text:
+            return text
+        return " ".join(text.split())
     return _WS.sub(" ", _ZW.sub("", text)).strip()
 
 

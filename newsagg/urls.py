@@ -17,7 +17,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 SLUG_RE = re.compile(r"^[a-z0-9]+$")
 _ARTICLE_PATH = re.compile(r"^/fr/([a-z0-9]+)/(\d+)/?$")
@@ -71,11 +71,16 @@ def classify(url: str, base_url: str) -> PageRef:
     Articles lose query and fragment; listings keep only a numeric ``page``
     query parameter; anything off-site or outside ``/fr/`` is ``other``.
     """
-    parts = urlsplit(url)
-    base = urlsplit(base_url)
+    return _classify(urlsplit(url), urlsplit(base_url), url)
+
+
+def _classify(parts: SplitResult, base: SplitResult, url: str | None) -> PageRef:
+    """:func:`classify` of split *parts*; *url* None: the URL is ``urlunsplit(parts)``."""
     if not _on_site(parts, base):
-        return PageRef("other", url)
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
+        return PageRef("other", url if url is not None else urlunsplit(parts))
+    path = parts.path or "/"
+    if "//" in path:
+        path = re.sub(r"/{2,}", "/", path)
     root = f"{base.scheme}://{base.netloc}"
     if _HOME_PATH.match(path):
         return PageRef("home", f"{root}/fr/")
@@ -98,6 +103,70 @@ def classify(url: str, base_url: str) -> PageRef:
             canon = f"{root}/fr/{slug}" + (f"?{urlencode({'page': page})}" if page > 1 else "")
         return PageRef("listing", canon, slug, None, page)
     return PageRef("other", urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
+
+
+# An href that urljoin and urlsplit only slice: root-relative (not "//") or
+# http(s) with a plain host, a path without ";" params, no characters urlsplit
+# strips (and, root-relative, no dot segments: "/." is checked apart). Anything
+# else takes urljoin (tests/test_urls.py checks both ways agree).
+_PLAIN_HREF = re.compile(
+    r"(?:(https?)://([A-Za-z0-9.:-]+))?(/(?!/)[A-Za-z0-9_~%./-]*)?(?:\?([^#\t\r\n]*))?(?:#([^\t\r\n]*))?"
+)
+
+
+# The commonest of them: a root-relative article link, maybe with a query or fragment.
+_PLAIN_ARTICLE_HREF = re.compile(r"/fr/([a-z0-9]+)/([0-9]+)/?(?:[?#][^\t\r\n]*)?")
+
+
+@lru_cache(maxsize=64)
+def _join_base(base_url: str) -> tuple[str, str, SplitResult, str] | None:
+    """(scheme, netloc) that urljoin takes from ``base_url + "/"``, ``urlsplit(base_url)`` and the
+    canonical root; None when the fast path of :func:`classify_href` does not apply to this base."""
+    try:
+        joined, base = urlsplit(base_url + "/"), urlsplit(base_url)
+    except ValueError:
+        return None
+    if joined.scheme not in _DEFAULT_PORTS or not joined.netloc:
+        return None
+    if (joined.scheme, joined.netloc) != (base.scheme, base.netloc):
+        return None
+    return joined.scheme, joined.netloc, base, f"{base.scheme}://{base.netloc}"
+
+
+def classify_href(href: str, base_url: str) -> PageRef | None:
+    """``classify(urljoin(base_url + "/", href), base_url)``; None when that raises ValueError.
+
+    The hrefs of real pages are plain (``/fr/<slug>/<id>?utm_...``,
+    ``http://host/fr/...``): for those the join and split are done by hand,
+    the rest goes through urljoin.
+    """
+    jb = _join_base(base_url)
+    if jb is None:
+        return _classify_joined(href, base_url)
+    m = _PLAIN_ARTICLE_HREF.fullmatch(href)
+    if m is not None and m.group(1) not in RESERVED:  # what classify() makes of it, in short
+        slug, aid = m.groups()
+        return PageRef("article", f"{jb[3]}/fr/{slug}/{aid}", slug, aid)
+    m = _PLAIN_HREF.fullmatch(href)
+    if m is not None and (m.group(1) or m.group(3)):
+        bscheme, bnetloc, base, _root = jb
+        scheme, netloc, path, query, fragment = m.groups(default="")
+        try:  # as classify() may (int("²") of a listing's page)
+            if not scheme and "/." not in path:  # root-relative: the base's scheme and host
+                return _classify(SplitResult(bscheme, bnetloc, path, query, fragment), base, None)
+            if scheme:  # urljoin rebuilds an href of the base's scheme (no empty "?" or "#"), keeps another
+                parts = SplitResult(scheme, netloc, path, query, fragment)
+                return _classify(parts, base, None if scheme == bscheme else href)
+        except ValueError:
+            return None
+    return _classify_joined(href, base_url)
+
+
+def _classify_joined(href: str, base_url: str) -> PageRef | None:
+    try:
+        return classify(urljoin(base_url + "/", href), base_url)
+    except ValueError:
+        return None
 
 
 def listing_url(base_url: str, slug: str) -> str:

@@ -84,3 +84,194 @@ def test_looks_binary_equals_the_loop_version(head):
     from newsagg.middlewares.content import looks_binary
 
     assert looks_binary(head) == reference_looks_binary(head)
+
+
+def test_every_white_space_but_the_space_is_unprintable():
+    # normalize_ws returns a stripped printable text with no double space as is: it rests on this.
+    assert [hex(i) for i in range(sys.maxunicode + 1) if chr(i).isspace() and chr(i).isprintable()] == ["0x20"]
+
+
+# -- linearize: the walk of issue 15 gives what the plain iterwalk gave ------------------------------
+
+
+def reference_linearize(root) -> list:
+    """linearize before issue 15: every event through the tag sets, a chrome flag per element."""
+    from lxml import etree
+
+    from newsagg.pages.blocks import BLOCK_TAGS, SKIP_TAGS, Block, _chrome
+
+    blocks, runs, href_stack, chrome_stack = [], [], [], []
+    chrome_depth, href = 0, None
+
+    def flush():
+        text = normalize_ws("".join([t for t, _ in runs]))
+        if text:
+            hrefs = list(dict.fromkeys([h for t, h in runs if h and t.strip()]))
+            link_chars = sum([len(t.replace(" ", "").strip()) for t, h in runs if h])
+            blocks.append(Block(text, link_chars, hrefs, chrome_depth > 0, chrome_depth))
+        runs.clear()
+
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            tag = el.tag.lower()
+            if tag in SKIP_TAGS and el is not root:
+                walker.skip_subtree()
+                continue
+            if tag == "br":
+                if runs:
+                    flush()
+                continue
+            if tag in BLOCK_TAGS and runs:
+                flush()
+            chrome = _chrome(tag, el.get("class"), el.get("id"), el.get("role"))
+            chrome_stack.append(chrome)
+            chrome_depth += chrome
+            if tag == "a":
+                href = (el.get("href") or "").strip() or None
+                href_stack.append(href)
+            if el.text:
+                runs.append((el.text, href))
+            continue
+        if event == "end":
+            tag = el.tag.lower()
+            if not ((tag in SKIP_TAGS and el is not root) or tag == "br"):
+                if tag == "a" and href_stack:
+                    href_stack.pop()
+                    href = href_stack[-1] if href_stack else None
+                if tag in BLOCK_TAGS and runs:
+                    flush()
+                if chrome_stack:
+                    chrome_depth -= chrome_stack.pop()
+        if el.tail:
+            runs.append((el.tail, href))
+    if runs:
+        flush()
+    return blocks
+
+
+def _same_walk(html: bytes) -> None:
+    from lxml import html as lxml_html
+
+    from newsagg.pages.aggregator import _HREFS, _TITLE_TEXT
+    from newsagg.pages.blocks import linearize
+
+    root = HtmlResponse("http://127.0.0.1:8000/fr/x/1", body=html, encoding="utf-8").selector.root
+    hrefs, titles = [], []
+    assert linearize(root, hrefs, titles) == reference_linearize(root)
+    assert hrefs == _HREFS(root) == [a.get("href") for a in root.iter("a") if a.get("href") is not None]
+    assert titles == _TITLE_TEXT(root)
+    # The parser's own classes again after the walk.
+    assert all(isinstance(el, lxml_html.HtmlMixin) for el in root.iter() if isinstance(el.tag, str))
+
+
+def test_linearize_equals_the_reference_on_the_saved_pages():
+    from pathlib import Path
+
+    pages = sorted((Path(__file__).parent / "pages").glob("*.html"))
+    assert pages
+    for path in pages:
+        _same_walk(path.read_bytes())
+
+
+_PIECES = st.sampled_from(
+    [
+        "<div>",
+        "</div>",
+        "<DIV class='x'>",
+        "<p>",
+        "</p>",
+        "<li>",
+        "</li>",
+        "<ul>",
+        "</ul>",
+        "<span>",
+        "</span>",
+        "<b>",
+        "</b>",
+        "<a href=' /fr/a/1 '>",
+        "<a href='/fr/author/x'>",
+        "<A HREF='/fr/b/2'>",
+        "<a>",
+        "<a href=''>",
+        "</a>",
+        "<br>",
+        "<BR/>",
+        "<hr>",
+        "<nav>",
+        "</nav>",
+        "<aside class='sidebar'>",
+        "</aside>",
+        "<div id='menu'>",
+        "<div role='banner'>",
+        "<span class='share'>",
+        "<footer>",
+        "</footer>",
+        "<script>var a = '<a href=\"/fr/s/3\">';</script>",
+        "<noscript><a href='/fr/n/4'>n</a><title>t2</title></noscript>",
+        "<button><a href='/fr/c/5'>b</a></button>",
+        "<svg><title>svg title</title><a href='/fr/v/6'>v</a></svg>",
+        "<title>Doc <b>title</b></title>",
+        "<head><title>Head</title></head>",
+        "<!-- c -->",
+        "<?pi x?>",
+        "<table><tr><td>cell</td></tr></table>",
+        "text",
+        "Publié dans X le 01 - 02 - 2024",
+        " ",
+        "\n  ",
+        "\u00a0",
+        "\u200b",
+        "é",
+        "a\u00adb",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=25).map("".join))
+def test_linearize_equals_the_reference_on_any_markup(body):
+    _same_walk(f"<html><body>{body}</body></html>".encode())
+
+
+def test_normalize_ws_tests_the_characters_that_str_split_keeps():
+    # normalize_ws looks for these with `in`; _NOT_ISSPACE is their definition.
+    from newsagg.text import _NOT_ISSPACE
+
+    kept = {chr(i) for i in range(sys.maxunicode + 1) if _NOT_ISSPACE.fullmatch(chr(i))}
+    assert kept == {"\xad", "\u200b", "\ufeff", "\u200c", "\u200d", "\u2060"}
+
+
+def reference_article_hrefs_below(root) -> dict:
+    """_article_hrefs_below before issue 15: every ancestor of every article link gets the exact set."""
+    from newsagg.pages.aggregator import _ARTICLE_HREF
+
+    below: dict = {}
+    for a in root.iter("a"):
+        h = a.get("href")
+        if h is None or "/fr/" not in h or not _ARTICLE_HREF.search(h):
+            continue
+        el = a.getparent()
+        while el is not None:
+            below.setdefault(el, set()).add(h)
+            el = el.getparent()
+    return below
+
+
+_LISTING_PIECES = st.sampled_from(
+    ["<ul>", "</ul>", "<li>", "</li>", "<div>", "</div>", "<span>12 - 03 - 2024</span>", "x"]
+    + [f"<a href='/fr/s/{i}'>t{i}</a>" for i in range(4)]
+    + ["<a href='/fr/s'>listing</a>", "<a href='/fr/author/a'>A</a>"]
+)
+
+
+@given(st.lists(_LISTING_PIECES, max_size=30).map("".join))
+def test_article_hrefs_below_answers_like_the_exact_sets(body):
+    from newsagg.pages.aggregator import _article_hrefs_below
+
+    root = HtmlResponse("http://127.0.0.1:8000/fr/s", body=f"<html><body>{body}</body></html>".encode()).selector.root
+    ref, new = reference_article_hrefs_below(root), _article_hrefs_below(root)
+    assert new.keys() == ref.keys()
+    for el, hrefs in ref.items():
+        assert (len(new[el]) > 1) == (len(hrefs) > 1)
+        if len(hrefs) == 1:
+            assert new[el] == hrefs

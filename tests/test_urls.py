@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from urllib.parse import urljoin
 
-from newsagg.urls import classify
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsagg.urls import classify, classify_href
 
 B = "http://127.0.0.1:8000"
 
@@ -47,3 +51,118 @@ def test_classify(url, kind, canon, slug, aid, page):
     assert ref.kind == kind
     if canon:
         assert (ref.url, ref.slug, ref.article_id, ref.page) == (canon, slug, aid, page)
+
+
+# -- classify_href: the hand-made join of plain hrefs == urljoin + classify ------------------------
+
+_BASES = [
+    B,
+    "https://www.maghress.com",
+    "http://maghress.com/",
+    "http://Example.COM:8080",
+    "http://[::1]:8000",
+    "http://localhost:8000/sub/dir",
+    "ftp://example.com",
+    "http:/nohost",
+]
+_HREF_PIECES = st.sampled_from(
+    [
+        "/",
+        "//",
+        "fr",
+        "/fr/",
+        "/fr/h24info",
+        "/1234",
+        "/page/2",
+        "author/x",
+        "tag",
+        "?",
+        "?page=2",
+        "&page=03",
+        "#",
+        "#comments",
+        ".",
+        "..",
+        ";p",
+        "%C3%A9",
+        "\t",
+        "\n",
+        " ",
+        "é",
+        "http://",
+        "https://",
+        "HTTP://",
+        "127.0.0.1:8000",
+        "localhost:8000",
+        "www.maghress.com",
+        "maghress.com",
+        "[::1]",
+        "example.com",
+        ":",
+        "@",
+        "-",
+        "~",
+        "_",
+        "٣",
+        "²",
+        "page=²",
+    ]
+)
+
+
+def _slow_classify_href(href: str, base: str):
+    try:
+        return classify(urljoin(base + "/", href), base)
+    except ValueError:
+        return None
+
+
+_PREFIXES = st.sampled_from(
+    ["", "/", "/fr/", "http://127.0.0.1:8000", "https://www.maghress.com/fr", "http://localhost"]
+)
+
+
+@settings(max_examples=3000)
+@given(_PREFIXES, st.lists(_HREF_PIECES, max_size=8).map("".join), st.sampled_from(_BASES))
+def test_classify_href_equals_urljoin_then_classify(prefix, href, base):
+    href = prefix + href
+    assert classify_href(href, base) == _slow_classify_href(href, base)
+
+
+@pytest.mark.parametrize("base", _BASES)
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/fr/h24info/1234567",
+        "/fr/h24info/1234567?utm_source=x&utm_medium=y#comments",
+        "/fr/h24info?page=2",
+        "/fr/h24info/page/3",
+        "/fr/author/jean-dupont",
+        "/fr/tag/r%C3%A9union",
+        "/fr//h24info//12",
+        "/fr/h24info/12?",
+        "/fr/h24info/12#",
+        "http://127.0.0.1:8000/fr/h24info/12?a=1#c",
+        "https://127.0.0.1:8000/fr/h24info/12",
+        "http://localhost:8000/fr/lematin",
+        "http://www.maghress.com/fr/lematin/5",
+        "https://maghress.com",
+        "http://example.com?x=1",
+        "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2F127.0.0.1%3A8000%2Ffr%2Fx%2F1",
+        "http://example.com/p?",
+        "/fr/../fr/x/1",
+        "/fr/./x/1",
+        "/fr/x/1/.",
+        "/fr/x.html",
+        "http://127.0.0.1:8000/fr/../fr/x/1",
+        "/.well-known/x",
+        "/fr/h24info?page=²",
+        "/fr/h24info/page/٣",
+        "/fr/h24info/١٢",
+        "/fr/author/12",
+        "/fr/tag/12?x",
+        "/fr/x;p/1",
+    ],
+)
+def test_classify_href_on_real_shapes(href, base):
+    assert classify_href(href, base) == _slow_classify_href(href, base)

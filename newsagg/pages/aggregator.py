@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 from scrapy.http import Response, TextResponse
@@ -41,7 +40,7 @@ from newsagg.text import (
     strip_share_words,
     text_before_source_link,
 )
-from newsagg.urls import PageRef, classify, same_site
+from newsagg.urls import PageRef, classify, classify_href, same_site
 
 _BYLINE_START = re.compile(r"\bPubli[ée]e?\s+dans\s+", re.I)
 # The byline date: DD - MM - YYYY, optionally a time and an explicit zone.
@@ -170,6 +169,8 @@ class LinkPage:
     _links: list[Link] | None = field(default=None, repr=False)
     _links_dated: bool = field(default=False, repr=False)  # _links carry the listed dates
     _all_refs: list[PageRef] | None = field(default=None, repr=False)  # every classified ref, page order
+    _resolved: dict[str, PageRef | None] = field(default_factory=dict, repr=False)  # href -> resolve()
+    _hrefs: list[str] | None = field(default=None, repr=False)  # every <a href> (= _HREFS), when known
     _root: Any = field(default=None, repr=False)  # lxml root element
 
     @property
@@ -205,18 +206,44 @@ class LinkPage:
         Plain lxml elements, not parsel selectors: the same nodes in the same
         order as ``//a[@href]``, without a Selector per link.
         """
-        response, base_url = self.response, self.base_url
         for a in self.root.iter("a"):
             href = a.get("href")
             if href is None:
                 continue
+            ref = self._ref_of(href)
+            if ref is not None:
+                yield a, ref
+
+    def _page_refs(self) -> list[PageRef]:
+        """The refs of :meth:`_anchors`, from the href strings alone (no element objects)."""
+        refs = []
+        response, base_url, resolved = self.response, self.base_url, self._resolved
+        hrefs = self._hrefs if self._hrefs is not None else _HREFS(self.root)
+        for href in hrefs:  # the hot loop of article pages: _ref_of and _resolve inlined
             href = href.strip()
             if not href or href.startswith(_SKIP_HREFS):
                 continue
-            ref = resolve(response, href, base_url)
-            if ref is None or ref.kind == "other":
-                continue
-            yield a, ref
+            ref = resolved.get(href, _UNSEEN)
+            if ref is _UNSEEN:
+                ref = resolved[href] = resolve(response, href, base_url)
+            if ref is not None and ref.kind != "other":
+                refs.append(ref)
+        return refs
+
+    def _ref_of(self, href: str) -> PageRef | None:
+        """The classified ref of a raw href of this page; None when unusable or off-site."""
+        href = href.strip()
+        if not href or href.startswith(_SKIP_HREFS):
+            return None
+        ref = self._resolve(href)
+        return None if ref is None or ref.kind == "other" else ref
+
+    def _resolve(self, href: str) -> PageRef | None:
+        """:func:`resolve` of a stripped href of this page, once per page (pages repeat links)."""
+        ref = self._resolved.get(href, _UNSEEN)
+        if ref is _UNSEEN:
+            ref = self._resolved[href] = resolve(self.response, href, self.base_url)
+        return ref
 
     def author_links(self) -> list[PageRef]:
         """Canonical ``/fr/author/...`` refs, each once: never requested (counted as skipped)."""
@@ -237,7 +264,7 @@ class LinkPage:
             refs = [link.ref for link in self._links]
         else:
             if self._all_refs is None:
-                self._all_refs = [r for _a, r in self._anchors()]
+                self._all_refs = self._page_refs()
             refs = self._all_refs
         seen: dict[str, PageRef] = {}
         for ref in refs:
@@ -266,12 +293,15 @@ class LinkPage:
             el = el.getparent()
         if entry is None:
             return None
+        text = " ".join(entry.itertext())
+        if not _DIGIT.search(text):
+            return None  # most entries (nav, ticker): cutting text out below cannot add a digit
         link_text = normalize_ws(" ".join(a_el.itertext()))
-        text = normalize_ws(" ".join(entry.itertext())).replace(link_text, " ", 1)
+        text = normalize_ws(text).replace(link_text, " ", 1)
         for a in entry.iter("a"):  # an author's name may hold a date: never read it
             if "/author" in (a.get("href") or "").lower():
                 text = text.replace(normalize_ws(" ".join(a.itertext())), " ")
-        if not re.search(r"\d", text):
+        if not _DIGIT.search(text):
             return None
         m = _TICKER_DATE.match(text.strip())
         if m and m.end() == len(text.strip()):
@@ -320,10 +350,14 @@ class ArticlePage(LinkPage):
     why_not: str = ""  # set when to_item() returns None
     #: What extraction met, for the crawl stats (``newsagg/<key>``): body/doubled, author/link ...
     notes: dict[str, int] = field(default_factory=dict)
+    _titles: list[str] | None = field(default=None, repr=False)  # //title//text(), when known
 
     def to_item(self, crawled_at: str | None = None) -> ArticleItem | None:
         """Extract the article; None (with ``why_not`` set) when the anchors are missing."""
-        blocks = linearize(self.root)
+        hrefs: list[str] = []
+        titles: list[str] = []
+        blocks = linearize(self.root, hrefs, titles)
+        self._hrefs, self._titles = hrefs, titles  # read by the same walk
         pick = _pick_byline(blocks)
         if pick is None:
             self.why_not = "no_byline"
@@ -364,10 +398,14 @@ class ArticlePage(LinkPage):
         """An all-link block pointing at site pages (ticker, related articles,
         listings). An all-link subheading pointing at a tag page is text."""
         for h in block.hrefs:
-            ref = resolve(self.response, h, self.base_url)
+            ref = self._resolve(h)
             if ref is not None and ref.kind in ("article", "listing", "home"):
                 return True
         return False
+
+    def _urls(self, hrefs: list[str]) -> list[str]:
+        """The canonical URLs of *hrefs* (unusable ones left out)."""
+        return [ref.url for ref in map(self._resolve, hrefs) if ref is not None]
 
     def _is_ticker_fragment(self, block: Block) -> bool:
         """The ticker's date fragment (``18 décembre..``), alone or before a
@@ -378,7 +416,8 @@ class ArticlePage(LinkPage):
         return m.end() == len(block.text) or (bool(block.hrefs) and self._is_site_nav(block))
 
     def _doc_title(self) -> str:
-        return clean_title(" ".join(_TITLE_TEXT(self.root)), SITE_NAMES)
+        titles = self._titles if self._titles is not None else _TITLE_TEXT(self.root)
+        return clean_title(" ".join(titles), SITE_NAMES)
 
     def _title(self, blocks: list[Block], at: int, byline: Byline) -> str:
         head, level = blocks[at].text, blocks[at].chrome_level
@@ -391,9 +430,7 @@ class ArticlePage(LinkPage):
         doc_title = self._doc_title()
         candidates = []
         for b in reversed(blocks[max(0, at - 12) : at]):
-            if b.chrome_above(level) or (
-                b.all_link and self.canonical_url not in _abs(self.response, b.hrefs, self.base_url)
-            ):
+            if b.chrome_above(level) or (b.all_link and self.canonical_url not in self._urls(b.hrefs)):
                 continue
             if is_modal_text(b.text) or is_label_line(b.text) or is_ad_label(b.text) or len(b.text) < 2:
                 continue
@@ -438,11 +475,12 @@ class ArticlePage(LinkPage):
         for h in block.hrefs:
             if "author" not in h.lower():
                 continue
-            ref = resolve(self.response, h, self.base_url)
+            ref = self._resolve(h)
             if ref is None or ref.kind != "author":
                 continue
             text = ""
-            for a in self.root.iter("a"):
+            # The first <a> whose stripped href is h; XPath narrows the walk to those holding h.
+            for a in _A_HOLDING(self.root, h=h):
                 if (a.get("href") or "").strip() == h:
                     text = normalize_ws(" ".join(a.itertext()))
                     break
@@ -488,16 +526,24 @@ class ArticlePage(LinkPage):
 
 
 _SKIP_HREFS = ("javascript:", "mailto:", "tel:", "#")
+_UNSEEN = object()  # not in LinkPage._resolved yet
 _TEXT_NODES = etree.XPath(".//text()")
+# The href of every <a>, in the order of root.iter("a"): strings, no element proxies.
+_HREFS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
+_A_HOLDING = etree.XPath("descendant-or-self::a[contains(@href, $h)]")  # in the order of root.iter("a")
 _TITLE_TEXT = etree.XPath("//title//text()")
 _ARTICLE_HREF = re.compile(r"/\d+(?:[?#]|$)")
+_DIGIT = re.compile(r"\d")
 
 
 def _article_hrefs_below(root) -> dict:
-    """Element -> set of the article-like hrefs of the ``<a>`` elements under it.
+    """Element -> set of the article-like hrefs of the ``<a>`` elements under it,
+    exact up to one href; a larger set may miss some (``_date_near`` only asks
+    "more than one?"). Elements without such links are absent.
 
     One pass over the page instead of an XPath query per ancestor of every
-    listing link (``_date_near``). Elements without such links are absent.
+    listing link. A walk up stops at an element that holds the href already
+    (its ancestors got it then, or hold two) or two hrefs (so do its ancestors).
     """
     below: dict = {}
     for a in root.iter("a"):
@@ -506,7 +552,13 @@ def _article_hrefs_below(root) -> dict:
             continue
         el = a.getparent()
         while el is not None:
-            below.setdefault(el, set()).add(h)
+            hrefs = below.get(el)
+            if hrefs is None:
+                below[el] = {h}
+            elif h in hrefs or len(hrefs) > 1:
+                break
+            else:
+                hrefs.add(h)
             el = el.getparent()
     return below
 
@@ -564,19 +616,7 @@ def resolve(response: Response, href: str, base_url: str) -> PageRef | None:
 # on a 10k-article crawl the hit rate is 86% vs 89% with 64k entries (~28 MB).
 @lru_cache(maxsize=16384)
 def _resolve_cached(base_url: str, href: str) -> PageRef | None:
-    try:
-        return classify(urljoin(base_url + "/", href), base_url)
-    except ValueError:
-        return None
-
-
-def _abs(response: Response, hrefs: list[str], base_url: str) -> list[str]:
-    out = []
-    for h in hrefs:
-        ref = resolve(response, h, base_url)
-        if ref is not None:
-            out.append(ref.url)
-    return out
+    return classify_href(href, base_url)
 
 
 def _first_offsite(response: Response, hrefs: list[str], base_url: str) -> str | None:
