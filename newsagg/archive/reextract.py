@@ -42,6 +42,23 @@ from newsagg.stats import PREFIX, inc
 logger = logging.getLogger(__name__)
 
 FORMATS = {".jsonl": "jsonlines", ".csv": "csv", ".parquet": "parquet"}
+#: Downloader middlewares a replayed answer has nothing for: every archived page
+#: is a 200 answer that already passed them when it was captured (redirects and
+#: meta refreshes never reach the WARC), so they cannot change a record here;
+#: the ones that transform a body (decompression, charset repair, nesting,
+#: content guard) stay. About 6 % of a replay's CPU.
+REPLAY_SKIPPED_MIDDLEWARES = (
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
+    "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware",
+    "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware",
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware",
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware",
+    "scrapy.downloadermiddlewares.stats.DownloaderStats",
+    "newsagg.middlewares.redirect.GuardedMetaRefreshMiddleware",
+    "newsagg.middlewares.redirect.GuardedRedirectMiddleware",
+)
 #: Not compared: when the record was made.
 UNCOMPARED = ("crawled_at",)
 
@@ -163,6 +180,10 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
         "AUTOTHROTTLE_ENABLED": False,
         "NEWSAGG_LOCAL_FULL_SPEED": False,
         "RETRY_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {
+            **settings.getdict("DOWNLOADER_MIDDLEWARES"),
+            **dict.fromkeys(REPLAY_SKIPPED_MIDDLEWARES),
+        },
     }
     for name, value in {**forced, **overrides}.items():
         settings.set(name, value, priority="cmdline")
