@@ -37,6 +37,8 @@ from newsagg.replica import process as replica_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIDERS_DIR = Path(__file__).resolve().parent / "spiders"
+#: `scrapy crawl`'s exit status when a health check failed (NEWSAGG_HEALTH_EXIT_CODE).
+HEALTH_EXIT = 3
 MB = 1024 * 1024
 
 #: CPUs of the pinned processes ("one core"): the server on one, each crawler on another.
@@ -305,7 +307,17 @@ class CrawlRun:
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and self.stats.get("finish_reason") == "finished"
+        """The crawl finished; a health-check exit (:data:`HEALTH_EXIT`) is a finding
+        about the data (e.g. a replica source silent for days), not a failed run."""
+        return self.returncode in (0, HEALTH_EXIT) and self.stats.get("finish_reason") == "finished"
+
+    @property
+    def health_note(self) -> str | None:
+        """Which health checks failed, when the run exited with :data:`HEALTH_EXIT`."""
+        if self.returncode != HEALTH_EXIT:
+            return None
+        failed = self.stats.get("newsagg/health/failed") or self.stats.get("newsagg/health/failed_checks")
+        return f"{self.label}: health checks failed ({failed}; see {self.out_dir / 'crawl.log'}), crawl finished"
 
 
 def _poll_rss(

@@ -218,6 +218,8 @@ def run(ctx: Context) -> Result:
                     name, rep, f"crawl-{n}/{name}-{r + 1}", settings=extra if name in NEWSAGG_CRAWLERS else None
                 )
                 problems += _checks(result, n, expected_items)
+                if result.health_note:
+                    notes.append(result.health_note)
                 runs[name].append(result)
             prod = production(runs)
             if r == 0 and n <= opts.verify_max and prod:

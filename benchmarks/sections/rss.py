@@ -40,7 +40,7 @@ def _sizes(opts) -> list[int]:
 def run(ctx: Context) -> Result:
     small, large = _sizes(ctx.opts)
     ctx.log(f"[rss] newsagg peak RSS at {small} vs {large} articles")
-    rows, problems = {}, []
+    rows, problems, notes = {}, [], []
     for n in (small, large):
         runs = ctx.shared.get("newsagg_runs", {}).get(("dataset", n))
         if not runs:
@@ -48,6 +48,8 @@ def run(ctx: Context) -> Result:
             with ctx.replica(n) as rep:
                 runs = [ctx.crawl("dataset", rep, f"rss-{n}/dataset", settings=extra)]
         for r in runs:
+            if r.health_note:
+                notes.append(r.health_note)
             if not r.ok or r.article_pages != n:
                 problems.append(
                     f"rss {n}: newsagg run {r.label} exit {r.returncode}, {r.article_pages}/{n} article pages"
@@ -104,7 +106,7 @@ def run(ctx: Context) -> Result:
             growth <= GROWTH_LIMIT,
         ),
     ]
-    return Result("\n".join(lines), {"sizes": rows, "growth": round(growth, 3)}, targets, problems)
+    return Result("\n".join(lines + notes), {"sizes": rows, "growth": round(growth, 3)}, targets, problems, notes)
 
 
 SECTION = Section(
