@@ -62,10 +62,10 @@ def item(i: int, **kw) -> ArticleItem:
     return ArticleItem(**base)
 
 
-def export(cls, items, **settings) -> bytes:
+def export(cls, items, fields=FIELDS, **settings) -> bytes:
     crawler = get_crawler(settings_dict={"FEED_EXPORT_ENCODING": "utf-8", **settings})
     buf = io.BytesIO()
-    exporter = build_from_crawler(cls, crawler, buf, fields_to_export=FIELDS, encoding="utf-8")
+    exporter = build_from_crawler(cls, crawler, buf, fields_to_export=fields, encoding="utf-8")
     exporter.start_exporting()
     for it in items:
         exporter.export_item(it)
@@ -125,6 +125,22 @@ def test_csv_header_once_whatever_the_fields(fields):
     rows = list(csv.reader(io.StringIO(buf.getvalue().decode("utf-8"), newline="")))
     assert rows[0] == (FIELDS if fields is None else ["URL", "Titre"])
     assert len(rows) == 3 and [r[rows[0].index("Titre" if fields else "title")] for r in rows[1:]] == ["'-1", "'-2"]
+
+
+@pytest.mark.parametrize("neutralize", [True, False])
+def test_csv_fast_rows_equal_scrapys_generic_rows(neutralize):
+    """SafeCsvItemExporter's ArticleItem shortcut writes what Scrapy's generic path writes (a dict item)."""
+    import dataclasses
+
+    cells = ['=HYPERLINK("x")', "+33", "'-5", "ligne 1\nligne 2", 'des "guillemets", et', "é «»", "", None]
+    items = [item(n, title=c, body=c, source=c, author=c, word_count=n) for n, c in enumerate(cells)]
+    listed = item(99)
+    listed.title, listed.near_duplicate_of = ["a", "=b"], ("x", "y")  # lists are joined, then neutralised
+    items.append(listed)
+    for fields in (FIELDS, ["title", "url", "word_count"]):
+        rows = [dataclasses.asdict(it) for it in items]
+        fast = export(SafeCsvItemExporter, items, fields, NEWSAGG_CSV_NEUTRALIZE=neutralize)
+        assert fast == export(SafeCsvItemExporter, rows, fields, NEWSAGG_CSV_NEUTRALIZE=neutralize)
 
 
 def test_csv_is_the_registered_exporter():

@@ -130,34 +130,3 @@ def test_window_pipeline_off_without_window():
     crawler.spider = None
     with pytest.raises(NotConfigured):
         WindowPipeline.from_crawler(crawler)
-
-
-@pytest.mark.parametrize("neutralize", [True, False])
-def test_csv_fast_rows_equal_scrapys_generic_rows(neutralize):
-    """SafeCsvItemExporter's ArticleItem shortcut writes what Scrapy's generic path writes (a dict item)."""
-    import dataclasses
-    import io
-
-    from scrapy.utils.misc import build_from_crawler
-
-    from newsagg.exporters.csv import SafeCsvItemExporter
-    from newsagg.items import FIELDS
-
-    cells = ['=HYPERLINK("x")', "+33", "'-5", "ligne 1\nligne 2", 'des "guillemets", et', "é «»", "", None]
-    items = [item(title=c, body=c, source=c, author=c, word_count=n) for n, c in enumerate(cells)]
-    listed = item()
-    listed.title, listed.near_duplicate_of = ["a", "=b"], ("x", "y")  # lists are joined, then neutralised
-    items.append(listed)
-
-    def export(rows, fields):
-        crawler = get_crawler(settings_dict={"NEWSAGG_CSV_NEUTRALIZE": neutralize})
-        buf = io.BytesIO()
-        exporter = build_from_crawler(SafeCsvItemExporter, crawler, buf, fields_to_export=fields, encoding="utf-8")
-        exporter.start_exporting()
-        for row in rows:
-            exporter.export_item(row)
-        exporter.finish_exporting()
-        return buf.getvalue()
-
-    for fields in (FIELDS, ["title", "url", "word_count"]):
-        assert export(items, fields) == export([dataclasses.asdict(it) for it in items], fields)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 import sys
@@ -343,47 +342,10 @@ def test_word_count_and_fingerprint_on_any_text(title, body):
     assert word_count_and_fingerprint(title, body) == (word_count(body), fingerprint(title, body))
 
 
-def _reference_remove_promo(paragraphs, patterns):
-    """remove_promo as a plain loop: every pattern on every paragraph."""
-    out, removed = [], 0
-    for para in paragraphs:
-        text, hits = para, 0
-        for rx in patterns:
-            text, n = rx.subn(" ", text)
-            hits += n
-        if hits:
-            removed += hits
-            text = normalize_ws(text)
-            if not any(c.isalpha() for c in text):
-                continue
-        out.append(text)
-    return out, removed
-
-
-@functools.cache
-def _promo():
-    """The settings' promo patterns, custom ones (with and without a literal start), a case-sensitive one."""
-    from newsagg.pipelines.clean import promo_patterns
-    from newsagg.settings import NEWSAGG_BODY_PROMO_PATTERNS
-
-    custom = promo_patterns([r"Abonnez", r"(?:Lire|Voir) aussi", r"^Pub\b", r"rien rater"])
-    return [promo_patterns(NEWSAGG_BODY_PROMO_PATTERNS), custom, (re.compile("Suivez-nous"),)]
-
-
 def _spoof(text: str, rng: random.Random) -> str:
     """Letters swapped for what re.I also matches to them (ı İ ſ K), or upper-cased."""
     swaps = {"i": ("ı", "İ", "I"), "s": ("ſ", "S"), "k": ("\u212a", "K")}
     return "".join(rng.choice(swaps[c]) if c in swaps and rng.random() < 0.3 else c for c in text)
-
-
-@given(_MIXED, st.integers(0, 2**16))
-def test_remove_promo_equals_the_plain_version(parts, seed):
-    from newsagg.text import remove_promo
-
-    rng = random.Random(seed)
-    paragraphs = [_spoof(p, rng) if rng.random() < 0.5 else p for p in parts]
-    for patterns in _promo():
-        assert remove_promo(paragraphs, patterns) == _reference_remove_promo(paragraphs, patterns)
 
 
 def test_ignore_case_view_covers_every_re_ignorecase_match_of_ascii():
