@@ -34,11 +34,12 @@ from urllib.parse import urlsplit
 import psutil
 
 from newsagg.replica import process as replica_process
+from newsagg.settings import NEWSAGG_HEALTH_EXIT_CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIDERS_DIR = Path(__file__).resolve().parent / "spiders"
-#: `scrapy crawl`'s exit status when a health check failed (NEWSAGG_HEALTH_EXIT_CODE).
-HEALTH_EXIT = 3
+#: `scrapy crawl`'s exit status when a health check failed.
+HEALTH_EXIT = NEWSAGG_HEALTH_EXIT_CODE
 MB = 1024 * 1024
 
 #: CPUs of the pinned processes ("one core"): the server on one, each crawler on another.
@@ -313,10 +314,10 @@ class CrawlRun:
 
     @property
     def health_note(self) -> str | None:
-        """Which health checks failed, when the run exited with :data:`HEALTH_EXIT`."""
+        """How many health checks failed, when the run exited with :data:`HEALTH_EXIT`."""
         if self.returncode != HEALTH_EXIT:
             return None
-        failed = self.stats.get("newsagg/health/failed") or self.stats.get("newsagg/health/failed_checks")
+        failed = self.stats.get("newsagg/health/failed_checks")
         return f"{self.label}: health checks failed ({failed}; see {self.out_dir / 'crawl.log'}), crawl finished"
 
 

@@ -240,6 +240,13 @@ def _suffix_patterns(site_names: tuple[str, ...]) -> tuple[tuple[str, re.Pattern
     )
 
 
+def _ignore_case_view(text: str) -> str:
+    """*text* lower-cased so that an ASCII literal matching it case-insensitively
+    (``re.I``) is a substring: ``re.I`` also matches "ı" and "İ" to "i" and "ſ"
+    to "s", and "İ".lower() is "i" + a combining dot."""
+    return text.lower().replace("\u0307", "").replace("\u0131", "i").replace("\u017f", "s")
+
+
 def clean_title(title: str | None, site_names: tuple[str, ...] = ()) -> str:
     """Normalise a title and strip a trailing site-name suffix (' - Maghress')."""
     t = normalize_ws(title)
@@ -617,10 +624,3 @@ def remove_promo(paragraphs: list[str], patterns: tuple[re.Pattern[str], ...]) -
                 continue
         out.append(text)
     return out, removed
-
-
-def _ignore_case_view(text: str) -> str:
-    """*text* lower-cased so that an ASCII literal matching it case-insensitively
-    (``re.I``) is a substring: ``re.I`` also matches "ı" and "İ" to "i" and "ſ"
-    to "s", and "İ".lower() is "i" + a combining dot."""
-    return text.lower().replace("\u0307", "").replace("\u0131", "i").replace("\u017f", "s")

@@ -244,8 +244,9 @@ def is_dataset_run(settings) -> bool:
 class WarcCapture:
     """Extension: the run's WARC (module doc)."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, gzip_level: int = 1):
         self.crawler = crawler
+        self.gzip_level = gzip_level
         self.file: WarcFile | None = None
 
     @classmethod
@@ -257,7 +258,7 @@ class WarcCapture:
         level = setting(crawler.settings, "NEWSAGG_WARC_GZIP_LEVEL", "getint")
         if not 0 <= level <= 9:
             raise ValueError(f"NEWSAGG_WARC_GZIP_LEVEL must be a zlib level 0-9, not {level}")
-        ext = cls(crawler)
+        ext = cls(crawler, level)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -291,8 +292,7 @@ class WarcCapture:
         if run.data_dir is None:
             logger.error("NEWSAGG_DATA_DIR is not set: no WARC this run")
             return
-        level = setting(self.crawler.settings, "NEWSAGG_WARC_GZIP_LEVEL", "getint")
-        self.file = WarcFile(run.data_dir / run.spider / f"{run.stem()}{WARC_SUFFIX}", gzip_level=level)
+        self.file = WarcFile(run.data_dir / run.spider / f"{run.stem()}{WARC_SUFFIX}", gzip_level=self.gzip_level)
         self.file.open(self.info(spider))
         ctx.files.add(self.file)
         logger.info("Raw captures: %s", self.file.part)
