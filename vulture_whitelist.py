@@ -10,7 +10,7 @@ from benchmarks import harness
 from benchmarks.spiders import ceiling, fetch, follow, items, peer
 from benchmarks.statscollector import JsonStatsCollector
 from newsagg.archive.capture import RawResponseMiddleware, WarcStampMiddleware
-from newsagg.archive.reextract import ReplayDownloadHandler
+from newsagg.archive.replay import DirectReplayMiddleware, ReplayDownloadHandler
 from newsagg.commands.crawl import Command
 from newsagg.distributed.spiders import DjazairessWorker, TuressWorker
 from newsagg.extensions.feeds import DatasetFeedExporter
@@ -38,6 +38,8 @@ RawResponseMiddleware
 WarcStampMiddleware
 WarcStampMiddleware.get_processed_item  # BaseSpiderMiddleware hook
 ReplayDownloadHandler  # DOWNLOAD_HANDLERS of newsagg reextract
+DirectReplayMiddleware  # SPIDER_MIDDLEWARES of newsagg reextract
+DirectReplayMiddleware.process_start  # Scrapy spider-middleware hook
 CrawlSummary
 DatasetFeedExporter
 HealthSuite  # SPIDERMON_SPIDER_CLOSE_MONITORS

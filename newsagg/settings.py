@@ -176,6 +176,9 @@ NEWSAGG_WARC_ENABLED = True
 NEWSAGG_WARC_GZIP_LEVEL = 1
 # `newsagg reextract` sets it: every request is answered from these WARC files, never the network.
 NEWSAGG_REPLAY_WARCS = []
+# ... and its archived 2xx article pages go straight to the spider's callback, past
+# the scheduler and downloader (newsagg/archive/replay.py); False: all through the engine.
+NEWSAGG_REPLAY_DIRECT = True
 
 # --- incremental state (newsagg/state, README "Scheduled runs") ---------------
 NEWSAGG_STATE_ENABLED = "auto"  # auto: on when the run writes dataset feeds; True/False force it

@@ -21,6 +21,7 @@ from newsagg.archive.index import WarcIndex, committed_warcs
 from newsagg.archive.writer import PAGE_KIND
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
+from newsagg.replica import Corpus, ReplicaServer
 from newsagg.urls import classify
 from tests.crawling import ROOT, compare_with_truth, crawl_dataset, read_csv, read_jsonl, scrapy_env
 from tests.test_state_kill import start_crawl
@@ -205,6 +206,10 @@ async def test_reextract_from_the_warcs_alone(make_replica, tmp_path):
         assert {f: new[f] for f in FIELDS if f != "crawled_at"} == {f: old[f] for f in FIELDS if f != "crawled_at"}
         assert new["crawled_at"] == old["crawled_at"]  # the capture's WARC-Date, both times
 
+    # The same OUT again: replaced, not appended to (Scrapy's feeds append by default).
+    _, rerun = reextract(data, out)
+    assert out.read_bytes().count(b"\n") == len(stored) and rerun["comparison"]["changed"] == 0
+
     # Every output format.
     _, csv_summary = reextract(data, tmp_path / "re" / "records.csv")
     assert csv_summary["comparison"]["changed"] == 0
@@ -260,6 +265,59 @@ async def test_reextract_from_the_warcs_alone(make_replica, tmp_path):
     assert changed["comparison"]["changed"] == sum(
         any(new[r["url"]][f] != r[f] for f in differ) for r in stored if r["url"] in new
     )
+
+
+@pytest_twisted.ensureDeferred
+async def test_direct_replay_gives_what_the_engine_gives(tmp_path):
+    """DirectReplayMiddleware (archived 2xx articles straight to the callback) against the
+    whole engine path (NEWSAGG_REPLAY_DIRECT=false): the same records, byte for byte and in
+    order, and the same counts, over the WARC of a crawl that rendered scripted pages in
+    Chromium (their browser re-fetch leaves start() for the engine) and met republications."""
+    server = ReplicaServer(Corpus("maghress", n_articles=100, seed=7, js=True))
+    server.start()
+    try:
+        data = tmp_path / "data"
+        run = await crawl_dataset("maghress", data, base_url=server.base_url)
+    finally:
+        server.stop()
+    index = WarcIndex([run.files["warc.gz"]])
+    static = [c for c in index.captures if c.kind == "article" and not c.rendered]
+    rendered = [c for c in index.captures if c.kind == "article" and c.rendered]
+    assert rendered and len(static) > 90, "scripted articles were rendered, and captured both ways"
+    assert run.stats.get("newsagg/items_dropped/duplicate_content"), "dedup order matters in this WARC"
+
+    direct_out, engine_out = tmp_path / "direct.jsonl", tmp_path / "engine.jsonl"
+    _, direct = reextract(data, direct_out)
+    _, engine = reextract(data, engine_out, "--set", "NEWSAGG_REPLAY_DIRECT=false")
+    rendered_urls = {c.requested_url or c.url for c in rendered}
+    static_order = [u for u in dict.fromkeys(c.requested_url or c.url for c in static)]
+    written = [r["url"] for r in read_jsonl(direct_out)]
+    assert written == [u for u in static_order if u in set(written)], "direct: capture order, rendered pages in place"
+    assert rendered_urls & set(written)
+    # The same records; only where the engine's scheduler puts a rendered page's record may differ.
+    by_url = {r["url"]: r for r in read_jsonl(engine_out)}
+    assert sorted(read_jsonl(direct_out), key=lambda r: r["url"]) == sorted(run.items, key=lambda r: r["url"])
+    assert {r["url"]: r for r in read_jsonl(direct_out)} == by_url
+    assert direct["comparison"] == engine["comparison"] and direct["comparison"]["changed"] == 0
+    assert direct["pages"] == engine["pages"] == len(static) + len(rendered)
+    for part in ("items_dropped", "pages_failed", "pages_parsed", "dates", "other"):
+        assert direct["crawl"][part] == engine["crawl"][part], part
+
+
+def test_scrapy_internals_the_direct_replay_uses():
+    """ARCHITECTURE "Dependency internals": DirectReplayMiddleware.downloader_middlewares reads the
+    engine's ``downloader.middleware`` and calls its ``download_async(download_func, request)``."""
+    import inspect
+
+    from scrapy.core.downloader import Downloader
+    from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(settings_dict={"DOWNLOADER_MIDDLEWARES_BASE": {}})
+    downloader = Downloader(crawler)
+    assert isinstance(downloader.middleware, DownloaderMiddlewareManager), "Downloader.middleware"
+    params = list(inspect.signature(DownloaderMiddlewareManager.download_async).parameters)
+    assert params == ["self", "download_func", "request"], "DownloaderMiddlewareManager.download_async"
 
 
 def test_reextract_refuses_bad_input(tmp_path):

@@ -52,11 +52,15 @@ class WarcStampMiddleware(BaseSpiderMiddleware):
     """Spider middleware: ``warc_record_id`` and ``crawled_at`` of captured pages on items."""
 
     def get_processed_item(self, item, response):
-        meta = getattr(response, "meta", None) if response is not None else None
-        record_id = meta.get(RECORD_ID_META) if meta else None
-        if record_id and hasattr(item, "warc_record_id"):
-            item.warc_record_id = record_id
-            captured = meta.get(CAPTURED_AT_META)
-            if captured:
-                item.crawled_at = captured
-        return item
+        return stamp(item, getattr(response, "meta", None) if response is not None else None)
+
+
+def stamp(item, meta: dict | None):
+    """*item* with the WARC-Record-ID and WARC-Date of the page whose ``meta`` this is."""
+    record_id = meta.get(RECORD_ID_META) if meta else None
+    if record_id and hasattr(item, "warc_record_id"):
+        item.warc_record_id = record_id
+        captured = meta.get(CAPTURED_AT_META)
+        if captured:
+            item.crawled_at = captured
+    return item

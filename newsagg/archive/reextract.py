@@ -3,11 +3,12 @@
 A real Scrapy crawl, in this process, of the site's spider with the project's
 settings (page objects, middlewares, every item pipeline: boilerplate, dates,
 validation, dedup by key and by content, near-duplicates), where
-:class:`ReplayDownloadHandler` answers every request from the committed WARCs
+:mod:`newsagg.archive.replay` answers every request from the committed WARCs
 (:mod:`newsagg.archive.index`) and never opens a connection: a URL not in them
 fails as ``not_archived``. The spider is given the archived article pages in
-capture order (``urls``, oldest run first) at one request at a time, so
-duplicates and near-duplicates resolve as they did when crawled. Incremental
+capture order (``urls``, oldest run first), one at a time, so duplicates and
+near-duplicates resolve as they did when crawled; their 2xx answers go straight
+to the callback (``DirectReplayMiddleware``), the rest through the engine. Incremental
 state, WARC capture, manifest and health checks are off; the feed is OUT.
 
 Then the re-extracted records are compared with the stored dataset (the
@@ -21,23 +22,16 @@ capture's WARC-Date, as the crawl did): records changed (per field), new, missin
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import sys
 import time
 from pathlib import Path
 
-from scrapy.core.downloader.handlers.base import BaseDownloadHandler
-from scrapy.http import Headers
-from scrapy.responsetypes import responsetypes
-
-from newsagg.archive.capture import CAPTURED_AT_META, RECORD_ID_META
 from newsagg.archive.index import RunArchive, WarcIndex, committed_warcs, warcinfo
-from newsagg.config import setting
-from newsagg.failures import PageFailed
+from newsagg.extensions.summary import summarize
 from newsagg.items import FIELDS
-from newsagg.stats import PREFIX, inc
+from newsagg.stats import PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -59,41 +53,9 @@ REPLAY_SKIPPED_MIDDLEWARES = (
     "newsagg.middlewares.redirect.GuardedMetaRefreshMiddleware",
     "newsagg.middlewares.redirect.GuardedRedirectMiddleware",
 )
+DIRECT_REPLAY = "newsagg.archive.replay.DirectReplayMiddleware"
 #: Not compared: when the record was made.
 UNCOMPARED = ("crawled_at",)
-
-
-class ReplayDownloadHandler(BaseDownloadHandler):
-    """Download handler (http and https): the archived answer, or ``not_archived``."""
-
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        paths = [Path(p) for p in setting(crawler.settings, "NEWSAGG_REPLAY_WARCS", "getlist")]
-        self.index = WarcIndex.shared(paths, getattr(crawler.spider, "base_url", None))
-
-    async def download_request(self, request):
-        cap = self.index.lookup(request.url, rendered=bool(request.meta.get("playwright")))
-        if cap is None:
-            inc(self.crawler.stats, f"{PREFIX}/archive/not_archived")
-            raise PageFailed("not_archived", f"not in the WARCs: {request.url}")
-        status, protocol, headers, body = self.index.read(cap)
-        request.meta[RECORD_ID_META] = cap.record_id
-        request.meta[CAPTURED_AT_META] = _iso(cap.date)
-        inc(self.crawler.stats, f"{PREFIX}/archive/replayed")
-        headers = Headers(headers)  # as the wire gave them: the class follows Content-Type, as in a crawl
-        cls = responsetypes.from_args(headers=headers, url=cap.url, body=body)
-        return cls(url=cap.url, status=status, headers=headers, body=body, request=request, protocol=protocol)
-
-    async def close(self) -> None:
-        self.index.close()
-
-
-def _iso(warc_date: str) -> str:
-    """WARC-Date (``...Z``) as the records write ``crawled_at`` (``...+00:00``)."""
-    try:
-        return dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00")).isoformat(timespec="seconds")
-    except (AttributeError, ValueError):
-        return warc_date
 
 
 def _value(text: str):
@@ -152,7 +114,6 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
     """The replay crawl (module doc): the records written to *out*, and the crawl's stats."""
     import os
 
-    from itemadapter import ItemAdapter
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -163,9 +124,9 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
     index = WarcIndex.shared(warcs, base_url)
     urls = list(dict.fromkeys(c.requested_url or c.url for c in index.captures if c.kind == "article"))
     settings = get_project_settings()
-    handler = "newsagg.archive.reextract.ReplayDownloadHandler"
+    handler = "newsagg.archive.replay.ReplayDownloadHandler"
     forced = {
-        "FEEDS": {str(out): {"format": FORMATS[out.suffix]}},
+        "FEEDS": {str(out): {"format": FORMATS[out.suffix], "overwrite": True}},  # OUT is this run's records
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "NEWSAGG_REPLAY_WARCS": [str(p) for p in warcs],
         "NEWSAGG_STATE_ENABLED": False,
@@ -184,6 +145,8 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
             **settings.getdict("DOWNLOADER_MIDDLEWARES"),
             **dict.fromkeys(REPLAY_SKIPPED_MIDDLEWARES),
         },
+        # Closest to the spider: it sees the start requests first (newsagg/archive/replay.py).
+        "SPIDER_MIDDLEWARES": {**settings.getdict("SPIDER_MIDDLEWARES"), DIRECT_REPLAY: 1000},
     }
     for name, value in {**forced, **overrides}.items():
         settings.set(name, value, priority="cmdline")
@@ -191,7 +154,7 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
     crawler = process.create_crawler(site)
     items: list[dict] = []
     crawler.signals.connect(
-        lambda item: items.append(ItemAdapter(item).asdict()), signal=signals.item_scraped, weak=False
+        lambda item: items.append({f: getattr(item, f) for f in FIELDS}), signal=signals.item_scraped, weak=False
     )
     args = {"urls": ",".join(urls)}
     if base_url:
@@ -259,6 +222,7 @@ def run(opts) -> int:
         "output": str(out),
         "comparison": compare(items, stored_records(runs)),
         "problems": problems,
+        "crawl": summarize(stats),  # what was dropped or failed, and why (as the crawl's summary)
     }
     if opts.release:
         from newsagg.dataset.release import write_release  # late: pandas-free, but matplotlib for the plot
