@@ -17,7 +17,8 @@ import pytest
 import pytest_twisted
 from warcio.archiveiterator import ArchiveIterator
 
-from newsagg.archive.index import WarcIndex, committed_warcs
+from newsagg.archive.index import RunArchive, WarcIndex, committed_warcs
+from newsagg.archive.reextract import replay_window
 from newsagg.archive.writer import PAGE_KIND
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
@@ -302,6 +303,44 @@ async def test_direct_replay_gives_what_the_engine_gives(tmp_path):
     assert direct["pages"] == engine["pages"] == len(static) + len(rendered)
     for part in ("items_dropped", "pages_failed", "pages_parsed", "dates", "other"):
         assert direct["crawl"][part] == engine["crawl"][part], part
+
+
+@pytest_twisted.ensureDeferred
+async def test_reextract_keeps_the_runs_window(make_replica, tmp_path):
+    """A run crawled with since=... dropped its out-of-window articles: the replay drops them
+    again (the manifest's arguments), so they do not come back as new records."""
+    site = make_replica(n_articles=80, seed=4)
+    days = sorted(t["published_at"] for t in site.truth if t["published_at"])
+    since = days[len(days) // 3]
+    data = tmp_path / "data"
+    run = await crawl_dataset("maghress", data, base_url=site.base_url, since=since)
+    dropped = run.stats.get("newsagg/items_dropped/out_of_window", 0)
+    assert dropped and run.items and all(r["published_at"] >= since for r in run.items)
+    site.server.stop()
+    _, summary = reextract(data, tmp_path / "re.jsonl")
+    assert summary["comparison"]["new"] == [] and summary["comparison"]["missing"] == []
+    assert summary["comparison"]["changed"] == 0 and summary["problems"] == []
+    assert summary["crawl"]["items_dropped"]["out_of_window"] == dropped
+
+
+def test_replay_window_of_runs(tmp_path):
+    def runs(*windows):
+        return [
+            RunArchive(
+                tmp_path / f"{i}.manifest.json", {"arguments": {"since": s, "until": u}}, tmp_path / f"{i}.warc.gz"
+            )
+            for i, (s, u) in enumerate(windows)
+        ]
+
+    assert replay_window(runs((None, None), (None, None))) == ({}, [])
+    assert replay_window(runs(("2024-01-01", None), ("2024-01-01", None))) == ({"since": "2024-01-01"}, [])
+    assert replay_window(runs(("2024-01-01", "2024-12-31"))) == ({"since": "2024-01-01", "until": "2024-12-31"}, [])
+    assert replay_window([RunArchive(tmp_path / "m", {}, tmp_path / "w")]) == ({}, [])  # an old manifest
+    window, problems = replay_window(runs(("2024-01-01", None), (None, None)))
+    assert window == {} and problems == [
+        "the runs were crawled with different since/until windows "
+        "(since=2024-01-01 until=none; since=none until=none): none applied"
+    ]
 
 
 def test_scrapy_internals_the_direct_replay_uses():

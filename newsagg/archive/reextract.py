@@ -6,7 +6,8 @@ validation, dedup by key and by content, near-duplicates), where
 :mod:`newsagg.archive.replay` answers every request from the committed WARCs
 (:mod:`newsagg.archive.index`) and never opens a connection: a URL not in them
 fails as ``not_archived``. The spider is given the archived article pages in
-capture order (``urls``, oldest run first), one at a time, so duplicates and
+capture order (``urls``, oldest run first), one at a time, with the runs'
+``since``/``until`` window (:func:`replay_window`), so duplicates and
 near-duplicates resolve as they did when crawled; their 2xx answers go straight
 to the callback (``DirectReplayMiddleware``), the rest through the engine. Incremental
 state, WARC capture, manifest and health checks are off; the feed is OUT.
@@ -110,6 +111,18 @@ def compare(new: list[dict], stored: list[dict]) -> dict:
     }
 
 
+def replay_window(runs: list[RunArchive]) -> tuple[dict[str, str], list[str]]:
+    """The ``since``/``until`` spider arguments the runs were crawled with (their manifests'
+    ``arguments``), so that the window drops its articles again, and the problems met:
+    runs with different windows get none (their records outside a window show as new)."""
+    windows = {(a.get("since"), a.get("until")) for a in ((r.data.get("arguments") or {}) for r in runs)}
+    if len(windows) > 1:
+        shown = "; ".join(f"since={s or 'none'} until={u or 'none'}" for s, u in sorted(windows, key=str))
+        return {}, [f"the runs were crawled with different since/until windows ({shown}): none applied"]
+    since, until = windows.pop() if windows else (None, None)
+    return {name: value for name, value in (("since", since), ("until", until)) if value}, []
+
+
 def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tuple[list[dict], dict]:
     """The replay crawl (module doc): the records written to *out*, and the crawl's stats."""
     import os
@@ -156,7 +169,7 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
     crawler.signals.connect(
         lambda item: items.append({f: getattr(item, f) for f in FIELDS}), signal=signals.item_scraped, weak=False
     )
-    args = {"urls": ",".join(urls)}
+    args = {"urls": ",".join(urls), **replay_window(runs)[0]}
     if base_url:
         args["base_url"] = base_url
     process.crawl(crawler, **args)
@@ -201,6 +214,7 @@ def run(opts) -> int:
             return 2
         overrides[name] = _value(value)
     runs, problems = committed_warcs(Path(opts.data_dir) / opts.site)
+    problems += replay_window(runs)[1]
     if not runs:
         print(f"newsagg reextract: no committed run of {opts.site} with a WARC under {opts.data_dir}", file=sys.stderr)
         for p in problems:
