@@ -135,10 +135,11 @@ class DirectReplayMiddleware:
             signal=signals.response_received, response=response, request=request, spider=self.crawler.spider
         )
         try:
-            result = request.callback(response, **request.cb_kwargs)
-        except Exception:
+            result = list(request.callback(response, **request.cb_kwargs) or ())  # a generator runs here too
+        except Exception as exc:  # as Scrapy's scraper logs and counts a callback's error
             logger.exception("Spider error processing %s", request)
             self.crawler.stats.inc_value("spider_exceptions/count")
+            self.crawler.stats.inc_value(f"spider_exceptions/{type(exc).__name__}")
             return []
         outputs = []
         for out in self._outputs(result, response):
