@@ -305,6 +305,47 @@ async def test_direct_replay_gives_what_the_engine_gives(tmp_path):
         assert direct["crawl"][part] == engine["crawl"][part], part
 
 
+def test_direct_replay_refusals_go_to_the_errback(tmp_path):
+    """Pages the content guard refuses on replay (a WARC written by hand: one article, one PDF
+    and one page of binary garbage, as a stricter extraction or a foreign WARC may hold) fail
+    through the spider's errback, counted by reason, on both paths; the article is extracted."""
+    from newsagg.archive.writer import WarcFile
+    from newsagg.replica.render import render, resolve
+    from newsagg.replica.truth import expected_records
+
+    base = "http://127.0.0.1:9"  # never contacted
+    corpus = Corpus("maghress", n_articles=12, seed=2)
+    page = render(corpus, resolve(corpus, corpus.path(0)), base.split("//")[1])
+    site_dir = tmp_path / "data" / "maghress"
+    warc = WarcFile(site_dir / "maghress-20250101T000000Z-0000aaaa.warc.gz")
+    warc.open({"base-url": base})
+    good = base + corpus.path(0)
+    warc.write_page(good, (200, "HTTP/1.1", [("Content-Type", page.content_type)], page.body), [], kind="article")
+    pdf, junk = base + corpus.path(1), base + corpus.path(2)
+    warc.write_page(pdf, (200, "HTTP/1.1", [("Content-Type", "application/pdf")], b"%PDF-1.4"), [], kind="article")
+    html = [("Content-Type", "text/html; charset=utf-8")]
+    warc.write_page(junk, (200, "HTTP/1.1", html, bytes(range(32)) * 64), [], kind="article")
+    warc.close()
+    warc.part.rename(warc.final)
+    manifest = {"started_at": "2025-01-01T00:00:00+00:00", "arguments": {}}
+    manifest["files"] = [{"format": "warc", "name": warc.final.name, "sha256": sha256_of(warc.final)}]
+    (site_dir / "maghress-20250101T000000Z-0000aaaa.manifest.json").write_text(json.dumps(manifest))
+
+    outs = {}
+    for direct in ("true", "false"):
+        out = tmp_path / f"{direct}.jsonl"
+        _, summary = reextract(tmp_path / "data", out, "--set", f"NEWSAGG_REPLAY_DIRECT={direct}")
+        assert summary["crawl"]["pages_failed"] == {"garbage": 1, "not_html": 1}, direct
+        assert summary["pages"] == 3 and summary["comparison"]["new"] == [good]
+        outs[direct] = read_jsonl(out)
+    assert outs["true"] == outs["false"]
+    (record,) = outs["true"]
+    truth = next(t for t in expected_records(corpus, base) if t["url"] == good)
+    assert {f: record[f] for f in ("url", "title", "body", "published_at")} == {
+        f: truth[f] for f in ("url", "title", "body", "published_at")
+    }
+
+
 @pytest_twisted.ensureDeferred
 async def test_reextract_keeps_the_runs_window(make_replica, tmp_path):
     """A run crawled with since=... dropped its out-of-window articles: the replay drops them

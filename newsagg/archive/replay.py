@@ -128,26 +128,35 @@ class DirectReplayMiddleware:
         except _EnginePath:
             return None
         except Exception as exc:  # a middleware refused the page (content guard, ...): the errback's
-            return self._outputs(request.errback(Failure(exc)) if request.errback else None, None)
+            if request.errback is None:
+                logger.warning("Replayed page refused, no errback: %s (%s)", request, exc)
+                return []
+            failure = Failure(exc)
+            failure.request = request  # as Scrapy hands a download failure to an errback
+            return self._outputs(self._call(request, request.errback, failure), None)
         if isinstance(response, Request):  # a middleware asked for another request: the engine's
             return [response]
         self.crawler.signals.send_catch_log(
             signal=signals.response_received, response=response, request=request, spider=self.crawler.spider
         )
-        try:
-            result = list(request.callback(response, **request.cb_kwargs) or ())  # a generator runs here too
-        except Exception as exc:  # as Scrapy's scraper logs and counts a callback's error
-            logger.exception("Spider error processing %s", request)
-            self.crawler.stats.inc_value("spider_exceptions/count")
-            self.crawler.stats.inc_value(f"spider_exceptions/{type(exc).__name__}")
-            return []
         outputs = []
-        for out in self._outputs(result, response):
+        for out in self._outputs(self._call(request, request.callback, response, **request.cb_kwargs), response):
             # A browser re-fetch of this page is answered here too, at once: its record
             # takes the page's place in capture order, whatever the scheduler would do.
             done = await self._direct(out) if isinstance(out, Request) and out.callback else None
             outputs += [out] if done is None else done
         return outputs
+
+    def _call(self, request: Request, func, *args, **kwargs) -> list:
+        """The outputs of a callback or errback (run to their end), [] when it raised:
+        logged and counted as Scrapy's scraper does."""
+        try:
+            return list(func(*args, **kwargs) or ())
+        except Exception as exc:
+            logger.exception("Spider error processing %s", request)
+            self.crawler.stats.inc_value("spider_exceptions/count")
+            self.crawler.stats.inc_value(f"spider_exceptions/{type(exc).__name__}")
+            return []
 
     async def _answer(self, request: Request) -> Response:
         """The download function given to the downloader middlewares: a 2xx capture."""
@@ -165,8 +174,6 @@ class DirectReplayMiddleware:
         return self.crawler.engine.downloader.middleware
 
     @staticmethod
-    def _outputs(result, response: Response | None) -> list:
-        if result is None:
-            return []
+    def _outputs(result: list, response: Response | None) -> list:
         meta = response.meta if response is not None else None
         return [o if isinstance(o, Request) else stamp(o, meta) for o in result]
