@@ -197,6 +197,8 @@ def _ratio_lines(runs: dict[str, list[CrawlRun]], med) -> tuple[list[str], dict,
 def run(ctx: Context) -> Result:
     opts = ctx.opts
     n, rounds = opts.articles, opts.runs
+    # The peer runs trafilatura on every article: --trafilatura-runs rounds of it (~7x the dataset run's time).
+    peer_rounds = max(1, min(rounds, getattr(opts, "trafilatura_runs", None) or rounds))
     crawlers = tuple(c.strip() for c in opts.crawlers.split(",") if c.strip())
     unknown = [c for c in crawlers if c not in CRAWLERS + EXTRA_CRAWLERS]
     if unknown:
@@ -214,6 +216,8 @@ def run(ctx: Context) -> Result:
         for r in range(rounds):
             order = crawlers if r % 2 == 0 else tuple(reversed(crawlers))
             for name in order:
+                if name == "peer" and r >= peer_rounds:
+                    continue
                 result = ctx.crawl(
                     name, rep, f"crawl-{n}/{name}-{r + 1}", settings=extra if name in NEWSAGG_CRAWLERS else None
                 )
@@ -229,6 +233,8 @@ def run(ctx: Context) -> Result:
                 problems += q_problems
             if not opts.keep_output and not problems:  # feeds of a failed check stay for a look
                 for name in crawlers:
+                    if not runs[name]:
+                        continue
                     for path in runs[name][-1].out_dir.glob("items.*"):
                         path.unlink()
                     if name == "dataset" and r > 0:  # round 1's WARC stays for the reextract section
@@ -257,7 +263,9 @@ def run(ctx: Context) -> Result:
     lines = [
         f"Crawl: maghress replica, {n:,} articles (seed {opts.seed}), "
         f"{median(x.pages for c in crawlers for x in runs[c]):,.0f} pages; "
-        f"median of {rounds} run(s) per crawler, order alternating per round",
+        f"median of {rounds} run(s) per crawler"
+        + (f" (peer: {peer_rounds})" if "peer" in crawlers and peer_rounds < rounds else "")
+        + ", order alternating per round",
         "Every crawler: "
         + " ".join(f"{k}={v}" for k, v in common_settings().items())
         + ", LOG_LEVEL=INFO"

@@ -88,7 +88,8 @@ def add_arguments(parser) -> None:
         "--trafilatura-runs",
         type=int,
         default=None,
-        help="rounds of the trafilatura contender (default: --runs); it takes ~7x reextract's time",
+        help="rounds of trafilatura (default: --runs): the reextract section's contender and the crawl "
+        "section's peer, each ~7-10x the time of newsagg's run",
     )
 
 
