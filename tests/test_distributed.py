@@ -114,12 +114,17 @@ def run(redis_url, tmp_path_factory):
         seeded = cli("seed", "maghress", "--base-url", base, "--redis-url", redis_url)
         assert seeded.returncode == 0, seeded.stderr
         state = StateKeys("newsagg", "maghress")
-        # Kill worker a once it holds claims (items in its open files) and work remains.
-        wait_for(lambda: server.hlen(state.claims(jobs["a"])) >= 10, 180, "worker a to claim articles")
+        # Kill worker a once it holds claims (items in its open files) and work remains in the
+        # shared frontier, both read just before the kill (after it, the survivors drain it).
+        wait_for(
+            lambda: server.hlen(state.claims(jobs["a"])) >= 5 and server.zcard(crawl.requests) > 0,
+            180,
+            "worker a to claim articles while work remains",
+        )
+        frontier_at_kill = server.zcard(crawl.requests)
         claims_a = server.hlen(state.claims(jobs["a"]))
         procs["a"].send_signal(signal.SIGKILL)
         procs["a"].wait(30)
-        frontier_at_kill = server.zcard(crawl.requests)
         for name in ("b", "c"):
             procs[name].wait(300)
         logs = {n: procs[n].stderr.read() for n in procs}
@@ -173,7 +178,7 @@ def test_each_worker_did_a_share(run):
     killed_part = [r for p in (run.tmp / "a" / SPIDER).glob("*.jsonl.part") for r in read_jsonl_lenient(p)]
     print("items per worker:", per_worker, "killed worker's unpublished items:", len(killed_part))
     assert per_worker["b"] > 0 and per_worker["c"] > 0, per_worker
-    assert run.claims_a >= 10 and killed_part, "the killed worker had written items"
+    assert run.claims_a >= 5 and killed_part, "the killed worker had written items"
 
 
 def read_jsonl_lenient(path: Path) -> list[dict]:
