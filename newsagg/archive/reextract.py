@@ -123,8 +123,11 @@ def replay_window(runs: list[RunArchive]) -> tuple[dict[str, str], list[str]]:
     return {name: value for name, value in (("since", since), ("until", until)) if value}, []
 
 
-def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tuple[list[dict], dict]:
-    """The replay crawl (module doc): the records written to *out*, and the crawl's stats."""
+def crawl(
+    site: str, runs: list[RunArchive], out: Path, overrides: dict, window: dict[str, str]
+) -> tuple[list[dict], dict]:
+    """The replay crawl (module doc), *window* its since/until (:func:`replay_window`):
+    the records written to *out*, and the crawl's stats."""
     import os
 
     from scrapy import signals
@@ -169,7 +172,7 @@ def crawl(site: str, runs: list[RunArchive], out: Path, overrides: dict) -> tupl
     crawler.signals.connect(
         lambda item: items.append({f: getattr(item, f) for f in FIELDS}), signal=signals.item_scraped, weak=False
     )
-    args = {"urls": ",".join(urls), **replay_window(runs)[0]}
+    args = {"urls": ",".join(urls), **window}
     if base_url:
         args["base_url"] = base_url
     process.crawl(crawler, **args)
@@ -214,7 +217,8 @@ def run(opts) -> int:
             return 2
         overrides[name] = _value(value)
     runs, problems = committed_warcs(Path(opts.data_dir) / opts.site)
-    problems += replay_window(runs)[1]
+    window, window_problems = replay_window(runs)
+    problems += window_problems
     if not runs:
         print(f"newsagg reextract: no committed run of {opts.site} with a WARC under {opts.data_dir}", file=sys.stderr)
         for p in problems:
@@ -222,7 +226,7 @@ def run(opts) -> int:
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    items, stats = crawl(opts.site, runs, out, overrides)
+    items, stats = crawl(opts.site, runs, out, overrides, window)
     seconds = time.monotonic() - started
     pages = stats.get(f"{PREFIX}/archive/replayed", 0)
     summary = {

@@ -112,12 +112,14 @@ class DirectReplayMiddleware:
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for out in start:
-            done = await self._direct(out) if isinstance(out, Request) and out.callback else None
-            if done is None:
-                yield out
-                continue
-            for result in done:
+            for result in await self._expand(out):
                 yield result
+
+    async def _expand(self, out) -> list:
+        """What *out* becomes: a request answered here gives its callback's outputs (expanded
+        the same way), anything else stays as it is, for the engine."""
+        done = await self._direct(out) if isinstance(out, Request) and out.callback else None
+        return [out] if done is None else done
 
     async def _direct(self, request: Request) -> list | None:
         """The callback's outputs for *request* answered here, or None: the engine's to download."""
@@ -143,8 +145,7 @@ class DirectReplayMiddleware:
         for out in self._outputs(self._call(request, request.callback, response, **request.cb_kwargs), response):
             # A browser re-fetch of this page is answered here too, at once: its record
             # takes the page's place in capture order, whatever the scheduler would do.
-            done = await self._direct(out) if isinstance(out, Request) and out.callback else None
-            outputs += [out] if done is None else done
+            outputs += await self._expand(out)
         return outputs
 
     def _call(self, request: Request, func, *args, **kwargs) -> list:
