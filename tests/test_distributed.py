@@ -61,9 +61,16 @@ def start_worker(redis_url: str, data_dir: Path, job: str, *extra: str) -> subpr
         "-s",
         "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL=1",
         # A little delay per worker so one process cannot finish the whole
-        # replica while the others are still importing Scrapy.
+        # replica while the others are still importing Scrapy, and two
+        # requests in flight per worker (the loopback profile allows 32):
+        # otherwise three workers pull most of the frontier into their
+        # downloaders at once and it is empty before worker a holds claims.
         "-s",
         "DOWNLOAD_DELAY=0.05",
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=2",
         "-s",
         "LOG_LEVEL=INFO",
         "-s",
@@ -73,14 +80,16 @@ def start_worker(redis_url: str, data_dir: Path, job: str, *extra: str) -> subpr
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for(predicate, timeout: float, what: str, step: float = 0.1):
+def wait_for(predicate, timeout: float, what: str, step: float = 0.1, seen=None):
+    """Poll *predicate*; on timeout say what was waited for and, with *seen*, what was last observed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(step)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    observed = f" (last seen: {seen()})" if seen else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{observed}")
 
 
 def finals(data_dir: Path, suffix: str = ".jsonl") -> list[Path]:
@@ -120,6 +129,11 @@ def run(redis_url, tmp_path_factory):
             lambda: server.hlen(state.claims(jobs["a"])) >= 5 and server.zcard(crawl.requests) > 0,
             180,
             "worker a to claim articles while work remains",
+            seen=lambda: {
+                "claims_a": server.hlen(state.claims(jobs["a"])),
+                "frontier": server.zcard(crawl.requests),
+                "alive": {n: p.poll() is None for n, p in procs.items()},
+            },
         )
         frontier_at_kill = server.zcard(crawl.requests)
         claims_a = server.hlen(state.claims(jobs["a"]))
@@ -176,7 +190,14 @@ def test_each_worker_did_a_share(run):
     per_worker = {name: sum(len(read_jsonl(p)) for p in finals(run.tmp / name)) for name in ("b", "c")}
     # The killed worker's work only exists in its unpublished .part file.
     killed_part = [r for p in (run.tmp / "a" / SPIDER).glob("*.jsonl.part") for r in read_jsonl_lenient(p)]
-    print("items per worker:", per_worker, "killed worker's unpublished items:", len(killed_part))
+    print(
+        "items per worker:",
+        per_worker,
+        "killed worker's unpublished items:",
+        len(killed_part),
+        "frontier at the kill:",
+        run.frontier_at_kill,
+    )
     assert per_worker["b"] > 0 and per_worker["c"] > 0, per_worker
     assert run.claims_a >= 5 and killed_part, "the killed worker had written items"
 
