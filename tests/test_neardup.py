@@ -260,3 +260,32 @@ def test_key_filter_never_hides_a_candidate():
             index.remove(entry)
             plain.remove(other)
     assert len(index) == len(plain)
+
+
+def _reference_query(index: MinHashIndex, sig: bytes):
+    """MinHashIndex.query before issue 15's third pass: similarity() per candidate."""
+    best = None
+    for i, url, other in index.candidates(sig):
+        sim = similarity(sig, other)
+        if sim >= index.threshold and (best is None or (sim, -i) > (best[0], -best[1])):
+            best = (sim, i, url)
+    return None if best is None else (best[2], best[0])
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8])
+def test_query_equals_the_per_candidate_version(threshold):
+    """The vectorised check picks what similarity() per candidate picks: same URL, same score, ties earliest."""
+    items = crawlable(Corpus("maghress", n_articles=400, seed=13))
+    index = MinHashIndex(threshold)
+    asked = matched = 0
+    for it in items:
+        sig = item_signature(it)
+        rows = index.candidates(sig)
+        assert len({r[0] for r in rows}) == len(rows), "each candidate once"
+        asked += bool(rows)
+        got = index.query(sig)
+        assert got == _reference_query(index, sig)
+        matched += got is not None
+        index.add(sig, it.url)
+        index.add(sig, it.url + "#twin")  # equal scores: the earliest entry must win
+    assert asked > 100 and matched > 0, (asked, matched)

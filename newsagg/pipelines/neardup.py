@@ -33,6 +33,8 @@ import sqlite3
 import struct
 from functools import lru_cache
 
+import numpy as np
+
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
@@ -145,8 +147,9 @@ CREATE TABLE sigs (id INTEGER PRIMARY KEY, url TEXT NOT NULL, sig BLOB NOT NULL)
 CREATE TABLE bands (key INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
 """
 # One statement per number of band keys looked up (the ones the filter lets through).
+# Each entry once, however many bands it shares (a join returned one row per band).
 _CANDIDATES = [
-    "SELECT s.id, s.url, s.sig FROM bands b JOIN sigs s ON s.id = b.id WHERE b.key IN ({})".format(",".join("?" * n))
+    "SELECT id, url, sig FROM sigs WHERE id IN (SELECT id FROM bands WHERE key IN ({}))".format(",".join("?" * n))
     for n in range(BANDS + 1)
 ]
 _INSERT_BANDS = "INSERT OR IGNORE INTO bands VALUES " + ",".join(["(?, ?)"] * BANDS)
@@ -246,9 +249,18 @@ class MinHashIndex:
 
     def query(self, sig: bytes) -> tuple[str, float] | None:
         """The best match at or above the threshold: ``(url, similarity)``; ties: earliest."""
+        rows = self.candidates(sig)
+        if not rows:
+            return None
+        # Equal values of every candidate at once (numpy): one similarity() per
+        # candidate cost ~5 us, and the replica's shared sentence bank gives
+        # ~0.2 % of the index as candidates (196 per article at 90k).
+        others = np.frombuffer(b"".join([r[2] for r in rows]), dtype="<u4").reshape(len(rows), -1)
+        mine = np.frombuffer(sig, dtype="<u4", count=others.shape[1])
+        equal = np.count_nonzero(others[:, 1:] == mine[1:], axis=1).tolist()
         best: tuple[float, int, str] | None = None
-        for i, url, other in self.candidates(sig):
-            sim = similarity(sig, other)
+        for (i, url, _), same in zip(rows, equal, strict=True):
+            sim = same / NUM_HASHES  # = similarity(sig, other)
             if sim >= self.threshold and (best is None or (sim, -i) > (best[0], -best[1])):
                 best = (sim, i, url)
         return None if best is None else (best[2], best[0])
