@@ -34,7 +34,6 @@ import struct
 from functools import lru_cache
 
 import numpy as np
-
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
