@@ -225,6 +225,10 @@ NEWSAGG_HEALTH_MISSING_DATES_MAX = 0.20  # share of written records without publ
 NEWSAGG_HEALTH_SILENT_DAYS = 3  # a regular source without a new article this many days
 NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS = 30  # "regular": median daily articles over this window...
 NEWSAGG_HEALTH_REGULAR_MIN_DAILY = 1.0  # ...at least this
+# ...and a silence that long is unlikely for that source: (its share of days
+# without an article) ** (silent days) at most this. Judged for every source
+# every night: 0.001 keeps a site of 30 sources near one false alarm a month.
+NEWSAGG_HEALTH_SILENT_MAX_CHANCE = 0.001
 NEWSAGG_HEALTH_RUN_HISTORY = 10  # recent committed runs the article count is compared with
 NEWSAGG_HEALTH_RUN_MIN_HISTORY = 3  # fewer earlier runs: not compared
 NEWSAGG_HEALTH_RUN_MIN_RATIO = 0.2  # fail below this share of their median

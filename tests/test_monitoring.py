@@ -162,6 +162,27 @@ def test_silent_sources_check(daily, flagged):
 
 
 @pytest.mark.parametrize(
+    "daily, flagged",
+    [
+        ({"a": _days(D0, [2] * 30), "b": _days(D0, [1] * 27)}, ["b"]),  # never missed a day: chance 0
+        ({"a": _days(D0, [2] * 40), "b": _days(D0, [1, 1, 0] * 12 + [1])}, []),  # a day in 3 off: 3 quiet days, 4 %
+        ({"a": _days(D0, [2] * 44), "b": _days(D0, [1, 1, 0] * 12 + [1])}, ["b"]),  # 7 quiet days: 0.05 %
+        # The days before a source's first article are not days it missed:
+        ({"a": _days(D0, [2] * 30), "b": _days(D0 + dt.timedelta(days=10), [1] * 17)}, ["b"]),
+    ],
+)
+def test_silent_sources_unlikely_by_chance(daily, flagged):
+    """With NEWSAGG_HEALTH_SILENT_MAX_CHANCE: a silence is flagged when the source's own rhythm makes it unlikely."""
+    check, rows = checks.silent_sources(daily, silent_days=3, window_days=30, min_daily=1.0, max_chance=0.001)
+    assert [r["source"] for r in rows if r["flagged"]] == flagged, rows
+    assert check.ok is (not flagged) and check.value == len(flagged)
+    b = next(r for r in rows if r["source"] == "b")
+    assert (b["chance"] <= 0.001) is bool(flagged)
+    if flagged:
+        assert "chance" in check.message
+
+
+@pytest.mark.parametrize(
     "count, history, ok, threshold",
     [
         (240, [], True, None),

@@ -127,6 +127,7 @@ def silent_sources(
     silent_days: int,
     window_days: int,
     min_daily: float,
+    max_chance: float = 1.0,
     sources: Iterable[str] | None = None,
 ) -> tuple[Check, list[dict]]:
     """Sources that published regularly and then stopped.
@@ -137,8 +138,13 @@ def silent_sources(
     quiet is the other checks' business). A source is *regular* when the
     median of its daily counts over the *window_days* ending at its last
     article is at least *min_daily*; it is *silent* when that last article is
-    *silent_days* or more before "now". Returns the check and, per source,
-    ``{"source", "last_day", "silent_days", "median_daily", "flagged"}``.
+    *silent_days* or more before "now", and a silence that long is unlikely
+    by chance: at most *max_chance*, the share of days without an article in
+    its window (from its first article on) to the power of the silent days.
+    A source that missed a day in three is not flagged after three quiet days
+    (0.33**3 = 4 %: of 30 such sources, one a night), one that never missed a
+    day is. Returns the check and, per source,
+    ``{"source", "last_day", "silent_days", "median_daily", "chance", "flagged"}``.
     """
     wanted = set(sources) if sources is not None else None
     newest = max((d for per in days.values() for d in per), default=None)
@@ -151,12 +157,21 @@ def silent_sources(
         window = [per.get(last - dt.timedelta(days=i), 0) for i in range(window_days)]
         median = statistics.median(window)
         quiet = (newest - last).days
-        bad = median >= min_daily and quiet >= silent_days
+        known = window[: min(window_days, (last - min(per)).days + 1)]  # its days since its first article
+        chance = (known.count(0) / len(known)) ** quiet
+        bad = median >= min_daily and quiet >= silent_days and chance <= max_chance
         rows.append(
-            {"source": slug, "last_day": last.isoformat(), "silent_days": quiet, "median_daily": median, "flagged": bad}
+            {
+                "source": slug,
+                "last_day": last.isoformat(),
+                "silent_days": quiet,
+                "median_daily": median,
+                "chance": chance,
+                "flagged": bad,
+            }
         )
         if bad:
-            flagged.append(f"{slug} (silent {quiet} d, median {median:g}/day before)")
+            flagged.append(f"{slug} (silent {quiet} d, median {median:g}/day before, chance {chance:.2g})")
     if newest is None:
         return Check("silent_sources", True, 0, 0, "no publication history yet"), rows
     message = (

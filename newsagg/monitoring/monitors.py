@@ -79,7 +79,8 @@ class NewLinksMonitor(HealthCheckMonitor):
 class SilentSourcesMonitor(HealthCheckMonitor):
     @monitors.name("silent_sources")
     def test_silent_sources(self):
-        """A regular source (NEWSAGG_HEALTH_REGULAR_*) without a new article for NEWSAGG_HEALTH_SILENT_DAYS."""
+        """A regular source (NEWSAGG_HEALTH_REGULAR_*) without a new article for NEWSAGG_HEALTH_SILENT_DAYS,
+        unlikely by chance (NEWSAGG_HEALTH_SILENT_MAX_CHANCE)."""
         h = self.history
         if h.get("daily") is None:
             self.record(Check("silent_sources", True, None, 0, h.get("why", "no history")))
@@ -90,6 +91,7 @@ class SilentSourcesMonitor(HealthCheckMonitor):
             silent_days=s.getint("NEWSAGG_HEALTH_SILENT_DAYS"),
             window_days=s.getint("NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS"),
             min_daily=s.getfloat("NEWSAGG_HEALTH_REGULAR_MIN_DAILY"),
+            max_chance=s.getfloat("NEWSAGG_HEALTH_SILENT_MAX_CHANCE"),
             sources=h.get("sources"),
         )
         self.record(check)

@@ -71,6 +71,7 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
             silent_days=setting(settings, "NEWSAGG_HEALTH_SILENT_DAYS", "getint"),
             window_days=window,
             min_daily=setting(settings, "NEWSAGG_HEALTH_REGULAR_MIN_DAILY", "getfloat"),
+            max_chance=setting(settings, "NEWSAGG_HEALTH_SILENT_MAX_CHANCE", "getfloat"),
         )
         by_source = {r["source"]: r for r in rows}
         newest = max((d for per in daily.values() for d in per), default=None)
