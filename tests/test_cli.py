@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,9 @@ def test_crawl_without_O_leaves_csv_and_jsonl_dataset(small, tmp_path):
     for item in items:
         assert list(item) == FIELDS
         assert {f: item[f] for f in fields} == {f: truth[item["url"]][f] for f in fields}, item["url"]
+    # A default run warns about nothing at start-up: a component off by default
+    # (the since/until window) is not "Disabled" at WARNING level every night.
+    assert not re.findall(r"^.*\[scrapy\.middleware\] WARNING.*$", proc.stderr, re.M)
 
 
 def test_bad_argument_fails_with_clear_message(tmp_path):

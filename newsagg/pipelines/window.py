@@ -24,7 +24,8 @@ class WindowPipeline:
     def from_crawler(cls, crawler):
         args = getattr(crawler.spider, "args", None)
         if args is None or (args.since is None and args.until is None):
-            raise NotConfigured("no since/until window")
+            # Off is the default: no message, which Scrapy would log as a WARNING on every run.
+            raise NotConfigured()
         return cls(crawler.stats, args)
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
