@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsagg.dataset.records import open_writer
-from newsagg.exporters.parquet import _date, append_row, parquet_schema
+from newsagg.exporters.parquet import append_row, parquet_schema, published_day
 from newsagg.items import FIELDS
 
 NO_DATE = 0  # the year partition of records without a publication date
@@ -39,7 +39,7 @@ ROW_GROUP = 50_000
 
 def year_of(rec: dict) -> int | None:
     """The partition of a record: the year of its publication date, None without one."""
-    day = _date(rec.get("published_at"))
+    day = published_day(rec.get("published_at"))
     return None if day is None else day.year
 
 

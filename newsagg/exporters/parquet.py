@@ -60,7 +60,7 @@ def record_values(get, fields: list[str]):
             value = str(value)
         yield name, value
     published = get("published_at")
-    yield "published_date", _date(published)
+    yield "published_date", published_day(published)
     yield "published_ts", _timestamp(published)
 
 
@@ -83,7 +83,8 @@ def _timestamp(value: str | None) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
-def _date(value: str | None) -> dt.date | None:
+def published_day(value: str | None) -> dt.date | None:
+    """The calendar day of an ISO ``published_at`` (None when missing or not a date): the ``published_date`` column."""
     try:
         return dt.date.fromisoformat(value[:10]) if value else None
     except ValueError:
