@@ -9,6 +9,7 @@ and print every row, and the re-extraction section must run over WARC records.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -73,3 +74,24 @@ def test_benchmark_runner_prints_every_row(tmp_path):
     for name in ("crawl", "reextract", "dates", "rss"):
         assert f"<!-- section:{name} -->" in md and f"<!-- /section:{name} -->" in md
     assert md.count("Command: `python -m benchmarks --articles 40") == 4
+
+
+def test_neardup_micro_benchmark_prints_every_mark(tmp_path):
+    """``python -m benchmarks.bench_neardup``: one row per mark, over a JSONL and over the replica."""
+    from newsagg.replica import Corpus, expected_records
+
+    records = tmp_path / "records.jsonl"
+    truth = expected_records(Corpus("maghress", n_articles=120, seed=2), "http://127.0.0.1:1")
+    records.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in truth), encoding="utf-8")
+    for args in ([str(records)], ["--articles", "120"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_neardup", *args, "--marks", "50,100"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        rows = [ln.split() for ln in proc.stdout.splitlines() if re.match(r"^\s+\d", ln)]
+        assert [r[0] for r in rows] == ["50", "100"], proc.stdout
+        assert all(float(r[1]) >= 0 and float(r[2].replace(",", "")) > 0 for r in rows), proc.stdout
