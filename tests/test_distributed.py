@@ -123,20 +123,24 @@ def run(redis_url, tmp_path_factory):
         seeded = cli("seed", "maghress", "--base-url", base, "--redis-url", redis_url)
         assert seeded.returncode == 0, seeded.stderr
         state = StateKeys("newsagg", "maghress")
+
         # Kill worker a once it holds claims (items in its open files) and work remains in the
         # shared frontier, both read just before the kill (after it, the survivors drain it).
-        wait_for(
-            lambda: server.hlen(state.claims(jobs["a"])) >= 5 and server.zcard(crawl.requests) > 0,
-            180,
-            "worker a to claim articles while work remains",
-            seen=lambda: {
+        def observed() -> dict:
+            return {
                 "claims_a": server.hlen(state.claims(jobs["a"])),
                 "frontier": server.zcard(crawl.requests),
                 "alive": {n: p.poll() is None for n, p in procs.items()},
-            },
+            }
+
+        wait_for(
+            lambda: (o := observed())["claims_a"] >= 5 and o["frontier"] > 0,
+            180,
+            "worker a to claim articles while work remains",
+            seen=observed,
         )
-        frontier_at_kill = server.zcard(crawl.requests)
-        claims_a = server.hlen(state.claims(jobs["a"]))
+        at_kill = observed()
+        frontier_at_kill, claims_a = at_kill["frontier"], at_kill["claims_a"]
         procs["a"].send_signal(signal.SIGKILL)
         procs["a"].wait(30)
         for name in ("b", "c"):

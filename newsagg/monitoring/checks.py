@@ -157,7 +157,7 @@ def silent_sources(
         window = [per.get(last - dt.timedelta(days=i), 0) for i in range(window_days)]
         median = statistics.median(window)
         quiet = (newest - last).days
-        known = window[: min(window_days, (last - min(per)).days + 1)]  # its days since its first article
+        known = window[: (last - min(per)).days + 1]  # its days since its first article
         chance = (known.count(0) / len(known)) ** quiet
         bad = median >= min_daily and quiet >= silent_days and chance <= max_chance
         rows.append(

@@ -53,6 +53,7 @@ _SIG_FMT = f"<{NUM_HASHES}I"
 # signature of another scheme a different size, so it is ignored, not misread.
 _VERSION = b"MH2\x00"
 SIGNATURE_SIZE = len(_VERSION) + struct.calcsize(_SIG_FMT)
+_HEAD = len(_VERSION) // 4  # the version prefix, in 32-bit values (MinHashIndex.query)
 _NO_VALUE = 1 << 32  # above any 32-bit value: an empty bin
 _GOLDEN = 0x9E3779B1
 
@@ -254,9 +255,9 @@ class MinHashIndex:
         # Equal values of every candidate at once (numpy): one similarity() per
         # candidate cost ~5 us, and the replica's shared sentence bank gives
         # ~0.2 % of the index as candidates (196 per article at 90k).
-        others = np.frombuffer(b"".join([r[2] for r in rows]), dtype="<u4").reshape(len(rows), -1)
-        mine = np.frombuffer(sig, dtype="<u4", count=others.shape[1])
-        equal = np.count_nonzero(others[:, 1:] == mine[1:], axis=1).tolist()
+        others = np.frombuffer(b"".join([r[2] for r in rows]), dtype="<u4").reshape(len(rows), -1)[:, _HEAD:]
+        mine = np.frombuffer(sig, dtype="<u4", count=_HEAD + NUM_HASHES)[_HEAD:]
+        equal = np.count_nonzero(others == mine, axis=1).tolist()
         best: tuple[float, int, str] | None = None
         for (i, url, _), same in zip(rows, equal, strict=True):
             sim = same / NUM_HASHES  # = similarity(sig, other)
