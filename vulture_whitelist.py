@@ -13,7 +13,7 @@ from newsagg.archive.capture import RawResponseMiddleware, WarcStampMiddleware
 from newsagg.archive.replay import DirectReplayMiddleware, ReplayDownloadHandler
 from newsagg.commands.crawl import Command
 from newsagg.distributed.spiders import DjazairessWorker, TuressWorker
-from newsagg.extensions.feeds import DatasetFeedExporter
+from newsagg.extensions.publish import DatasetPublisher
 from newsagg.extensions.summary import CrawlSummary
 from newsagg.items import ArticleItem
 from newsagg.middlewares.content import ContentGuardMiddleware
@@ -41,7 +41,7 @@ ReplayDownloadHandler  # DOWNLOAD_HANDLERS of newsagg reextract
 DirectReplayMiddleware  # SPIDER_MIDDLEWARES of newsagg reextract
 DirectReplayMiddleware.process_start  # Scrapy spider-middleware hook
 CrawlSummary
-DatasetFeedExporter
+DatasetPublisher
 HealthSuite  # SPIDERMON_SPIDER_CLOSE_MONITORS
 DjazairessWorker  # spiders found by Scrapy's SPIDER_MODULES scan
 TuressWorker

@@ -20,8 +20,7 @@ stored, and feed files of the dead run were never published (``*.part``).
 
 Stats: ``newsagg/resume/resumed`` (a clean JOBDIR was picked up),
 ``newsagg/resume/unclean`` (the previous run died; its JOBDIR was reset).
-A resumed JOBDIR is also announced with the :data:`jobdir_resumed` signal
-(before ``spider_opened``): the commit extension then walks every listing.
+(Dataset runs do not use JOBDIR: they resume from their state.)
 """
 
 from __future__ import annotations
@@ -43,9 +42,6 @@ logger = logging.getLogger(__name__)
 MARKER = "newsagg.running"
 SEEN = "requests.seen"
 _SIZE_BYTES = 2  # requests.seen format of Scrapy's RFPDupeFilter: 2-byte length + fingerprint
-
-#: Signal (no arguments): this run resumes a cleanly stopped JOBDIR crawl.
-jobdir_resumed = object()
 
 
 def read_fingerprints(data: bytes) -> set[bytes]:
@@ -123,7 +119,6 @@ class ResumableDupeFilter(RFPDupeFilter):
                 inc(self.crawler.stats, f"{PREFIX}/resume/unclean")
             if self.resumed:
                 inc(self.crawler.stats, f"{PREFIX}/resume/resumed")
-                self.crawler.signals.send_catch_log(signal=jobdir_resumed)
         return super().open()
 
     def close(self, reason: str) -> None:

@@ -1,9 +1,11 @@
-"""Run-time settings that depend on the spider's arguments.
+"""What kind of run this is, and the settings that depend on it.
 
-Applied from the spider's ``from_crawler``, before Scrapy freezes settings:
-default feeds when none were given (under Scrapyd, next to Scrapyd's items
-feed: ``NEWSAGG_SCRAPYD_DATASET``), and full speed against a loopback host
-(the local replica) while the live sites keep the polite defaults.
+A *dataset run* (:func:`is_dataset_run`) is a plain ``scrapy crawl SITE``
+(no ``-o``/``-O``/FEEDS) or a Scrapyd job (next to Scrapyd's own items feed):
+it publishes segments into ``NEWSAGG_DATA_DIR`` and keeps state. Against a
+loopback host (the local replica) the politeness limits are lifted
+(:func:`apply_runtime_settings`, from the spider's ``from_crawler``, before
+Scrapy freezes settings); the live sites keep the polite defaults.
 """
 
 from __future__ import annotations
@@ -11,10 +13,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 from urllib.parse import urlsplit
-
-from scrapy.settings import SETTINGS_PRIORITIES
-
-from newsagg.config import setting
 
 logger = logging.getLogger(__name__)
 
@@ -30,31 +28,28 @@ def is_loopback(base_url: str) -> bool:
         return False
 
 
-def apply_runtime_settings(settings, base_url: str, scrapyd_job: bool = False) -> list[str]:
-    """Adjust not-yet-frozen settings for this crawl; returns what was changed.
+def is_dataset_run(crawler) -> bool:
+    """True for a dataset run (module doc): no FEEDS given, or a Scrapyd job (``-a _job=...``)."""
+    spider = getattr(crawler, "spider", None)
+    scrapyd_job = bool(getattr(getattr(spider, "args", None), "job", None))
+    return scrapyd_job or not crawler.settings.getdict("FEEDS")
 
-    *scrapyd_job*: Scrapyd launched the crawl (``-a _job=...``).
-    """
+
+def apply_runtime_settings(settings, base_url: str, dataset: bool = False) -> list[str]:
+    """Adjust not-yet-frozen settings for this crawl (*dataset*: a dataset run);
+    returns what was changed."""
     changed: list[str] = []
     if settings.frozen:
         # Crawlers built by scrapy.utils.test.get_crawler freeze settings
         # before the spider exists; callers there pass settings explicitly.
         logger.debug("Settings already frozen: run-time profile not applied")
         return changed
-    feeds, dataset = settings.getdict("FEEDS"), settings.getdict("NEWSAGG_DEFAULT_FEEDS")
-    if not feeds and dataset:
-        settings.set("FEEDS", dataset, priority="spider")
-        changed.append("FEEDS")
-    elif scrapyd_job and dataset and setting(settings, "NEWSAGG_SCRAPYD_DATASET", "getbool"):
-        # Scrapyd gives FEEDS (its items_dir file, rotated after jobs_to_keep
-        # jobs) on the command line: the dataset feeds join it, at the same
-        # priority, so the research dataset always lands in NEWSAGG_DATA_DIR.
-        extra = {uri: opts for uri, opts in dataset.items() if uri not in feeds}
-        if extra:
-            priority = max(settings.getpriority("FEEDS") or 0, SETTINGS_PRIORITIES["spider"])
-            settings.set("FEEDS", {**feeds, **extra}, priority=priority)
-            changed.append("FEEDS")
-            logger.info("Scrapyd job: dataset feeds added next to Scrapyd's items feed: %s", ", ".join(extra))
+    if dataset and settings.get("JOBDIR"):
+        # A dataset run resumes from its state (walk cursors, pending links):
+        # Scrapy's JOBDIR queue would only repeat or filter those requests.
+        logger.warning("JOBDIR is not used by a dataset run: it resumes from its state (%s ignored)", settings["JOBDIR"])
+        settings.set("JOBDIR", None, priority=max(settings.getpriority("JOBDIR") or 0, 40))
+        changed.append("JOBDIR")
     if is_loopback(base_url) and settings.getbool("NEWSAGG_LOCAL_FULL_SPEED"):
         for key, value in settings.getdict("NEWSAGG_LOCAL_SETTINGS").items():
             # "spider" priority: anything given with -s still wins.

@@ -1,16 +1,11 @@
-"""The run: who this crawl is (:class:`RunIdentity`) and which files it writes (:class:`RunFiles`).
+"""The run's identity (:class:`RunIdentity`): run id, site, start, Scrapyd job, data dir, file names.
 
-One :class:`RunContext` extension per crawler (``EXTENSIONS``) owns both; every
-other part *receives* them: feed storages and the dataset ``uri_params``
-(:mod:`newsagg.exporters.storage`), the commit (:mod:`newsagg.extensions.commit`),
-the manifest, the distributed lease and worker spiders look the context up with
-``crawler.get_extension(RunContext)``, which Scrapy allows once the extension
-manager exists (any ``from_crawler`` of a pipeline, storage or scheduler, any
-signal handler).
-
-Dataset file names are built here and only from validated parts: the site and
-source slugs must match :data:`newsagg.urls.SLUG_RE`, the run stamp is our own
-clock, the run tag is hex. Page content can never steer a path.
+One :class:`RunContext` extension per crawler (``EXTENSIONS``) owns it; every
+other part looks it up with :func:`run_context` (allowed in any ``from_crawler``
+of a component built with the engine, and in signal handlers). File names are
+built here from validated parts only: slugs must match
+:data:`newsagg.urls.SLUG_RE`, the stamp is our own clock, the tag is hex, the
+segment number an int. Page content can never steer a path.
 """
 
 from __future__ import annotations
@@ -19,9 +14,9 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from scrapy import signals
 
@@ -50,8 +45,8 @@ def run_tag(run_id: str) -> str:
     return hashlib.sha1(run_id.encode("utf-8")).hexdigest()[:8]
 
 
-def dataset_stem(site: str, stamp: str, tag: str, source: str | None = None) -> str:
-    """``<site>[-<source>]-<stamp>-<tag>``: every part validated."""
+def dataset_stem(site: str, stamp: str, tag: str, source: str | None = None, segment: int | None = None) -> str:
+    """``<site>[-<source>]-<stamp>-<tag>[-<NNNN>]``: every part validated."""
     parts = [safe_slug(site, "site")]
     if source is not None:
         parts.append(safe_slug(source, "source"))
@@ -59,7 +54,12 @@ def dataset_stem(site: str, stamp: str, tag: str, source: str | None = None) -> 
         raise UnsafeName(f"bad run stamp {stamp!r}")
     if not _TAG_RE.match(tag):
         raise UnsafeName(f"bad run tag {tag!r}")
-    return "-".join([*parts, stamp, tag])
+    parts += [stamp, tag]
+    if segment is not None:
+        if not isinstance(segment, int) or not 0 < segment < 10**8:
+            raise UnsafeName(f"bad segment number {segment!r}")
+        parts.append(f"{segment:04d}")
+    return "-".join(parts)
 
 
 def new_run_id() -> str:
@@ -93,9 +93,9 @@ class RunIdentity:
         """The run's file-name tag (:func:`run_tag`)."""
         return run_tag(self.run_id)
 
-    def stem(self, source: str | None = None) -> str:
-        """File stem of this run's dataset files (:func:`dataset_stem`)."""
-        return dataset_stem(self.site, self.stamp, self.tag, source)
+    def stem(self, source: str | None = None, segment: int | None = None) -> str:
+        """File stem of this run's files, of one segment when *segment* is given (:func:`dataset_stem`)."""
+        return dataset_stem(self.site, self.stamp, self.tag, source, segment)
 
     @classmethod
     def for_spider(
@@ -116,70 +116,21 @@ class RunIdentity:
         )
 
 
-class PublishableFile(Protocol):
-    """What :class:`RunFiles` holds: a feed storage or a pending file (the manifest)."""
-
-    final: Path
-    part: Path
-    status: str  # new, open, closed, published, discarded
-
-    def publish(self) -> None: ...
-
-    def discard(self) -> None: ...
-
-
-@dataclass
-class RunFiles:
-    """The files of the run, in the order they were opened.
-
-    ``deferred`` is set by the publisher that takes charge of the renames (the
-    commit, :class:`newsagg.extensions.commit.RunCommit`): storages then keep
-    their complete ``.part`` until it publishes them with the state's commit.
-    Otherwise each file is published as soon as it is complete.
-    """
-
-    files: list[PublishableFile] = field(default_factory=list)
-    deferred: bool = False
-
-    def add(self, f: PublishableFile) -> None:
-        self.files.append(f)
-
-    def __iter__(self):
-        return iter(list(self.files))
-
-    def closed(self) -> list[PublishableFile]:
-        """Files complete on disk and not yet published or discarded."""
-        return [f for f in self.files if f.status == "closed"]
-
-    def complete(self) -> list[PublishableFile]:
-        """Files complete on disk, published or waiting to be (not discarded)."""
-        return [f for f in self.files if f.status in ("closed", "published")]
-
-
 class RunContext:
-    """Extension owning the run's identity and files (module doc). Always on:
-    ``EXTENSIONS`` lists it; other parts never create either themselves."""
+    """Extension owning the run's identity (module doc). Always on: ``EXTENSIONS`` lists it."""
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.files = RunFiles()
         self._identity: RunIdentity | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         ctx = cls(crawler)
         crawler.signals.connect(ctx.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ctx.feed_slot_closed, signal=signals.feed_slot_closed)
         return ctx
 
     def spider_opened(self, spider):
         self.crawler.stats.set_value("newsagg/run/id", self.identity.run_id)
-
-    def feed_slot_closed(self, slot):
-        """A feed is complete: its row count (for the manifest)."""
-        storage = slot.storage
-        if storage in self.files.files and hasattr(storage, "rows"):
-            storage.rows = slot.itemcount
 
     @property
     def identity(self) -> RunIdentity:

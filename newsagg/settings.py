@@ -80,7 +80,11 @@ NEWSAGG_LOCAL_SETTINGS = {
 # listings are done (only those the listings missed): the request queue
 # stays short, so memory does not grow with the archive.
 NEWSAGG_DEFER_SIDE_LINKS = True
-NEWSAGG_SIDE_LINKS_BATCH = 1000  # deferred links requested per idle spider
+# Listing walks are bounded: a source stops after this many listing pages in
+# a row without a new article link, or this many pages in one run (counted,
+# warned: newsagg/listings/stopped_stale, stopped_ceiling).
+NEWSAGG_LISTING_STALE_PAGES = 3
+NEWSAGG_MAX_LISTING_PAGES = 100_000
 
 # --- pipelines ---------------------------------------------------------------
 # Promo lines newspapers copy into their bodies: text matching any of these
@@ -108,23 +112,15 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "newsagg.extensions.summary.CrawlSummary": 900,
-    # Feeds: dataset feeds under Scrapyd too, per-source files (newsagg/extensions/feeds.py)
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "newsagg.extensions.feeds.DatasetFeedExporter": 0,
-    # The run's identity and files (newsagg/run.py): every part below receives them from it
+    # The run's identity (newsagg/run.py): every part below receives it from it
     "newsagg.run.RunContext": -100,
-    # The run's WARC (newsagg/archive/writer.py): before the feed exporter, so it is
-    # closed before the feeds and the commit publishes it with them
-    "newsagg.archive.writer.WarcCapture": -50,
-    # The run's commit: incremental state + crash-safe publication of the run's files
-    "newsagg.extensions.commit.RunCommit": 10,
+    # Health checks (Spidermon): before the publisher, so the result exists
+    # when the last segment's manifest is written (newsagg/monitoring).
+    "newsagg.monitoring.extension.HealthMonitor": -10,
+    # A dataset run: state, segments, checkpoints, publication (newsagg/extensions/publish.py)
+    "newsagg.extensions.publish.DatasetPublisher": 10,
     # The run's liveness lease in Redis (only with NEWSAGG_STATE_BACKEND = "redis")
     "newsagg.distributed.lease.RunLease": 15,
-    # The manifest beside the dataset files (with or without state)
-    "newsagg.extensions.manifest.RunManifest": 20,
-    # Health checks (Spidermon): before the feed exporter, so the result exists
-    # before the feeds close and the manifest is written (newsagg/monitoring).
-    "newsagg.monitoring.extension.HealthMonitor": -10,
     # A progress line instead of Scrapy's per-minute LogStats lines.
     "scrapy.extensions.logstats.LogStats": None,
     "newsagg.monitoring.progress.Progress": 0,
@@ -148,32 +144,19 @@ FEED_STORAGES = {
 NEWSAGG_CSV_BOM = False  # True: UTF-8 BOM first, for Excel
 NEWSAGG_CSV_NEUTRALIZE = True  # ' before cells starting with = + - @ TAB CR (README "Scheduled runs")
 NEWSAGG_PARQUET_ROW_GROUP = 1000  # rows buffered per Parquet row group (bounds memory: ~1000 x 6 KB)
-# Written when no FEEDS/-o/-O is given: a plain `scrapy crawl maghress` (and
-# a Scrapyd job, NEWSAGG_SCRAPYD_DATASET) adds CSV + JSONL + Parquet files and
-# a manifest to NEWSAGG_DATA_DIR/<spider>/, named <site>-<UTC start>-<run tag>.
-# "newsagg_dataset" marks them as the dataset the incremental state follows.
+# A dataset run (a plain `scrapy crawl maghress` without -o/-O, or a Scrapyd
+# job) publishes segments under NEWSAGG_DATA_DIR/<spider>/<site>-<UTC start>-<run tag>-<NNNN>/:
+# CSV + JSONL + Parquet + WARC + manifest, one every NEWSAGG_CHECKPOINT_ITEMS
+# records or NEWSAGG_CHECKPOINT_SECONDS seconds, whichever comes first, and
+# one when the run ends (newsagg/extensions/publish.py). At the polite live
+# speed (about a page a second) a kill loses at most 30 minutes of crawling.
 NEWSAGG_DATA_DIR = "data"
-_dataset_feed = {"uri_params": "newsagg.exporters.storage.dataset_uri_params", "newsagg_dataset": True}
-NEWSAGG_DEFAULT_FEEDS = {
-    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.csv": {"format": "csv", **_dataset_feed},
-    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.jsonl": {
-        "format": "jsonlines",
-        **_dataset_feed,
-    },
-    "%(data_dir)s/%(name)s/%(site)s%(source_part)s-%(run_start)s-%(run_tag)s.parquet": {
-        "format": "parquet",
-        **_dataset_feed,
-    },
-}
-NEWSAGG_SCRAPYD_DATASET = True  # Scrapyd job: dataset feeds next to Scrapyd's items_dir feed
-NEWSAGG_SPLIT_BY_SOURCE = False  # True: one dataset file set per source (per run) instead of one per run
-NEWSAGG_MANIFEST_ENABLED = True  # <stem>.manifest.json beside the dataset files
+NEWSAGG_CHECKPOINT_ITEMS = 5000
+NEWSAGG_CHECKPOINT_SECONDS = 1800
+NEWSAGG_SPLIT_BY_SOURCE = False  # True: one data file set per source (per segment) instead of one per segment
 # Raw captures (newsagg/archive; README "Raw captures and re-extraction"): every
-# HTML page of a dataset run in <stem>.warc.gz beside its files (not with -o/-O).
+# HTML page of a dataset run in the segment's <stem>.warc.gz (not with -o/-O).
 NEWSAGG_WARC_ENABLED = True
-# zlib level of each WARC record's gzip member: 1 is ~2.7x faster than warcio's 9
-# for a file ~16% larger (archive/writer.py); 6-9 to trade CPU for disk.
-NEWSAGG_WARC_GZIP_LEVEL = 1
 # `newsagg reextract` sets it: every request is answered from these WARC files, never the network.
 NEWSAGG_REPLAY_WARCS = []
 # ... and its archived 2xx article pages go straight to the spider's callback, past
@@ -181,10 +164,9 @@ NEWSAGG_REPLAY_WARCS = []
 NEWSAGG_REPLAY_DIRECT = True
 
 # --- incremental state (newsagg/state, README "Scheduled runs") ---------------
-NEWSAGG_STATE_ENABLED = "auto"  # auto: on when the run writes dataset feeds; True/False force it
+# Every dataset run keeps state: what is stored, the walks of interrupted runs, the history.
 NEWSAGG_STATE_BACKEND = "sqlite"  # or "redis" (distributed mode)
-NEWSAGG_STATE_DIR = None  # None: <NEWSAGG_DATA_DIR>/state: <site>.sqlite3, <site>.lock, commit journals
-NEWSAGG_STATE_KNOWN_PAGES = 1  # stop a source's pagination after this many all-known listing pages
+NEWSAGG_STATE_DIR = None  # None: <NEWSAGG_DATA_DIR>/state: <site>.sqlite3, <site>.lock
 # --- near-duplicates (newsagg/pipelines/neardup.py) ---------------------------
 NEWSAGG_NEARDUP_ENABLED = True
 NEWSAGG_NEARDUP_THRESHOLD = 0.5  # estimated Jaccard similarity of 5-word shingles

@@ -13,8 +13,9 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from newsagg.exporters.csv import unescape_cell
-from newsagg.extensions.commit import RunCommit
+from newsagg.extensions.publish import DatasetPublisher
 from newsagg.items import FIELDS
+from newsagg.layout import manifest_paths
 from newsagg.replica.truth import CRAWL_FACTS, align_links
 from newsagg.run import RunIdentity, run_context, run_tag
 from newsagg.spiders.djazairess import DjazairessSpider
@@ -40,7 +41,10 @@ class CrawlResult:
     items: list[dict]
     csv_rows: list[dict]
     stats: dict
+    #: A dataset run: its last segment's files by suffix (csv, jsonl, parquet, warc.gz, manifest.json).
     files: dict[str, Path] = field(default_factory=dict)
+    #: A dataset run: its published segment directories, in order.
+    segments: list[Path] = field(default_factory=list)
 
 
 def project_settings(**overrides) -> dict:
@@ -70,37 +74,54 @@ async def crawl(site: str, out_dir: Path, settings: dict | None = None, **args) 
 
 
 async def crawl_dataset(site: str, data_dir: Path, settings: dict | None = None, **args) -> CrawlResult:
-    """Crawl like a scheduled run: the dataset feeds (NEWSAGG_DEFAULT_FEEDS: CSV,
-    JSONL, Parquet + manifest) under *data_dir*/<site>/, with incremental state
-    in *data_dir*/state. ``files`` holds this run's files by suffix."""
-    defaults = project_settings()["NEWSAGG_DEFAULT_FEEDS"]
-    overrides = {"FEEDS": defaults, "NEWSAGG_DATA_DIR": str(data_dir), **(settings or {})}
-    crawler = get_crawler(SPIDERS[site], project_settings(**overrides))
+    """Crawl like a scheduled run (no FEEDS: a dataset run) into *data_dir*/<site>/,
+    with incremental state in *data_dir*/state. ``items``/``csv_rows`` hold every
+    record of the run's published segments, in order; ``files`` the last segment's."""
+    crawler = get_crawler(SPIDERS[site], project_settings(NEWSAGG_DATA_DIR=str(data_dir), **(settings or {})))
     await crawler.crawl(**args)
     stats = dict(crawler.stats.get_stats())
-    tag = run_tag(stats["newsagg/run/id"])
-    files = {p.name.split(".", 1)[1]: p for p in (data_dir / site).glob(f"*-{tag}.*") if not p.name.endswith(".part")}
-    return CrawlResult(
-        read_jsonl(files["jsonl"]) if "jsonl" in files else [],
-        read_csv(files["csv"]) if "csv" in files else [],
-        stats,
-        files,
+    segments = run_segments(data_dir / site, stats["newsagg/run/id"])
+    items, rows, files = [], [], {}
+    for segment in segments:
+        files = {p.name.split(".", 1)[1]: p for p in segment.iterdir() if not p.name.startswith(".")}
+        items += read_jsonl(files["jsonl"]) if "jsonl" in files else []
+        rows += read_csv(files["csv"]) if "csv" in files else []
+    return CrawlResult(items, rows, stats, files, segments)
+
+
+def run_segments(site_dir: Path, run_id: str) -> list[Path]:
+    """The published segment directories of run *run_id*, in order."""
+    tag = run_tag(run_id)
+    return [m.parent for m in manifest_paths(site_dir) if m.parent != site_dir and m.parent.name.split("-")[-2] == tag]
+
+
+def published_records(site_dir: Path) -> list[dict]:
+    """Every record of every published segment (and flat run) under *site_dir*, in publication order."""
+    out = []
+    manifests = sorted(
+        manifest_paths(site_dir),
+        key=lambda m: (json.loads(m.read_text())["started_at"], m.name),
     )
+    for manifest in manifests:
+        for entry in json.loads(manifest.read_text())["files"]:
+            if entry["format"] == "jsonlines":
+                out += read_jsonl(manifest.parent / entry["name"])
+    return out
 
 
-def open_commit(
+def open_publisher(
     crawler, run_id: str, started: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.UTC), open_spider: bool = True
-) -> RunCommit:
-    """The crawler's real :class:`RunCommit` for run *run_id*, as a crawl has it
-    after ``spider_opened`` (state opened, journals recovered, gate set) when
-    *open_spider*. ``crawler.spider`` must exist (``get_crawler`` builds the
+) -> DatasetPublisher:
+    """The crawler's real :class:`DatasetPublisher` for run *run_id*, as a crawl has it
+    after ``spider_opened`` (state opened, staging recovered, gate and frontier set)
+    when *open_spider*. ``crawler.spider`` must exist (``get_crawler`` builds the
     extensions before any spider)."""
     ctx = run_context(crawler)
     ctx.identity = RunIdentity.for_spider(crawler.spider, crawler.settings, run_id=run_id, started=started)
-    commit = crawler.get_extension(RunCommit)
+    publisher = crawler.get_extension(DatasetPublisher)
     if open_spider:
-        commit.spider_opened(crawler.spider)
-    return commit
+        publisher.spider_opened(crawler.spider)
+    return publisher
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -1,14 +1,13 @@
-"""The explicit contracts between the run's parts (issue 12): the run identity
-and files (RunContext), the commit (RunCommit), the manifest, the gate, the
-claim pipeline, the Redis lease; each part found through Scrapy's own means,
-each one working (or cleanly off) without the others.
+"""The explicit contracts between the run's parts: the run identity
+(RunContext), the publisher (state, segments, staging recovery), the claim
+pipeline, the Redis lease; each part found through Scrapy's own means, each
+one working (or cleanly off) without the others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -25,54 +24,38 @@ from newsagg.distributed.keys import CrawlKeys, RunKeys
 from newsagg.distributed.lease import RunLease
 from newsagg.distributed.queue import ReliablePriorityQueue
 from newsagg.distributed.seed import status
-from newsagg.dupefilter import SEEN, ResumableDupeFilter
-from newsagg.exporters.storage import PartFileStorage
-from newsagg.extensions.commit import RunCommit
-from newsagg.extensions.manifest import RunManifest
+from newsagg.extensions.publish import DatasetPublisher
 from newsagg.items import ArticleItem
 from newsagg.pipelines import CountedDrop
 from newsagg.pipelines.validate import ValidationPipeline
-from newsagg.run import RunIdentity, run_context, run_tag
+from newsagg.run import RunIdentity, run_context
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state import open_state
-from newsagg.state.base import CLAIMED, OTHER_RUN, OWN_CONTENT, OWN_KEY, STORED
+from newsagg.state.base import CLAIMED, OTHER_RUN, OWN_CONTENT, OWN_KEY, STORED, SegmentCommit
 from newsagg.state.keys import StateKeys
-from tests.crawling import crawl_dataset, open_commit, project_settings
+from tests.crawling import crawl_dataset, open_publisher, project_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 K1, K2, K3 = ("maghress", "h24info", "1"), ("maghress", "lematin", "1"), ("maghress", "h24info", "2")
 
 
-# --- the manifest does not depend on the state ---------------------------------------------
+# --- a segment's manifest lists exactly its files ----------------------------------------------
 
 
 def check_manifest(result, data_dir: Path) -> dict:
-    """The manifest of *result* lists exactly the run's published files, with their real bytes and sha256."""
+    """The manifest of *result*'s last segment lists exactly its files, with their real bytes and sha256."""
     path = result.files["manifest.json"]
     m = json.loads(path.read_text(encoding="utf-8"))
-    tag = run_tag(result.stats["newsagg/run/id"])
-    on_disk = sorted(p.name for p in path.parent.glob(f"*-{tag}.*") if not p.name.endswith(".manifest.json"))
+    on_disk = sorted(p.name for p in path.parent.iterdir() if not p.name.startswith(".") and p != path)
     assert sorted(f["name"] for f in m["files"]) == on_disk and len(on_disk) == 4  # csv, jsonl, parquet, warc.gz
     for f in m["files"]:
         data = (path.parent / f["name"]).read_bytes()
         assert f["sha256"] == hashlib.sha256(data).hexdigest() and f["bytes"] == len(data)
     assert {f["rows"] for f in m["files"] if f["format"] != "warc"} == {len(result.items)} and result.items
     assert m["items_written"] == len(result.items) and m["finish_reason"] == "finished"
-    assert not list(data_dir.rglob("*.part"))
+    assert m["segment"]["final"] and m["run"]["items_written"] == len(result.items)
+    assert not list(data_dir.rglob("*.part")) and not [p for p in (data_dir / "maghress" / ".staging").iterdir()]
     return m
-
-
-@pytest.mark.parametrize("off", ["setting", "extension"])
-@pytest_twisted.ensureDeferred
-async def test_manifest_is_written_with_the_state_off(make_replica, tmp_path, off):
-    site = make_replica(n_articles=30, seed=21)
-    settings = {"NEWSAGG_STATE_ENABLED": False}
-    if off == "extension":  # no commit at all: each file is published when complete, the manifest at the end
-        settings = {"EXTENSIONS": {**project_settings()["EXTENSIONS"], "newsagg.extensions.commit.RunCommit": None}}
-    result = await crawl_dataset("maghress", tmp_path / "data", settings, base_url=site.base_url, max_pages="2")
-    m = check_manifest(result, tmp_path / "data")
-    assert m["state"] is None
-    assert not (tmp_path / "data" / "state").exists() or not list((tmp_path / "data" / "state").glob("*.sqlite3"))
 
 
 # --- NotConfigured: each part off on its own ---------------------------------------------------
@@ -82,14 +65,14 @@ def test_components_not_configured():
     sqlite = get_crawler(MaghressSpider, project_settings())
     with pytest.raises(NotConfigured):
         RunLease.from_crawler(sqlite)  # liveness only matters with the Redis state
-    assert sqlite.get_extension(RunLease) is None and sqlite.get_extension(RunCommit) is not None
+    assert sqlite.get_extension(RunLease) is None and sqlite.get_extension(DatasetPublisher) is not None
     assert isinstance(
         RunLease.from_crawler(get_crawler(MaghressSpider, project_settings(NEWSAGG_STATE_BACKEND="redis"))), RunLease
     )
-    no_manifest = get_crawler(MaghressSpider, project_settings(NEWSAGG_MANIFEST_ENABLED=False))
-    with pytest.raises(NotConfigured):
-        RunManifest.from_crawler(no_manifest)
-    assert no_manifest.get_extension(RunManifest) is None
+    one_off = get_crawler(MaghressSpider, project_settings(FEEDS={"out.jsonl": {"format": "jsonlines"}}))
+    with pytest.raises(NotConfigured):  # -o/-O: no dataset, no state
+        DatasetPublisher.from_crawler(one_off)
+    assert one_off.get_extension(DatasetPublisher) is None
 
 
 def test_run_identity_comes_from_the_spider_and_settings(tmp_path):
@@ -105,6 +88,7 @@ def test_run_identity_comes_from_the_spider_and_settings(tmp_path):
     )
     assert run.data_dir == tmp_path and run.tag == "0f1e2d3c"
     assert run.stem("h24info") == f"maghress-h24info-{run.stamp}-0f1e2d3c"
+    assert run.stem(segment=12) == f"maghress-{run.stamp}-0f1e2d3c-0012"
     with pytest.raises(RuntimeError, match="already in use"):
         run_context(crawler).identity = RunIdentity.for_spider(crawler.spider, crawler.settings, run_id="other")
     bare = get_crawler(MaghressSpider, {"EXTENSIONS": {}})
@@ -131,7 +115,7 @@ def test_sqlite_claim_result_says_why(sqlite_state):
     # Two run ids on one backend (the lock makes that a test-only case): the other's claims.
     assert st.claim_result(K1, "fp8", "u1", "runB") == OTHER_RUN
     assert st.claim_result(K2, "fp1", "u2", "runB") == OTHER_RUN
-    assert st.commit("runA") == 1
+    assert st.commit("runA", SegmentCommit("segA")) == 1
     assert st.claim_result(K1, "fp7", "u1", "runB") == STORED
     assert st.claim_result(K3, "fp1", "u3", "runB") == STORED, "republication of a stored article"
     assert st.claim_result(K1, "fp1", "u1", "runB", refresh=True) == CLAIMED, "full=1: stored does not block"
@@ -141,7 +125,7 @@ def test_sqlite_known_keys_is_one_query_per_batch(sqlite_state):
     st = sqlite_state
     for i in range(0, 700, 7):
         st.claim(("maghress", "h24info", str(i)), f"fp{i}", f"u{i}", "r")
-    st.commit("r")
+    st.commit("r", SegmentCommit("seg-r"))
     queries: list[str] = []
     st.db.set_trace_callback(queries.append)
     keys = [("maghress", "h24info", str(i)) for i in range(700)] + [("maghress", "h24info", "0")]
@@ -175,75 +159,48 @@ def test_validation_drops_keys_that_are_not_slugs():
     assert crawler.stats.get_value("newsagg/items_dropped/invalid_slug") == 3
 
 
-# --- the gate walks everything when the JOBDIR resumes ----------------------------------------
+# --- staging: a segment left by a dead run is published or removed --------------------------------
 
 
-def test_resumed_jobdir_makes_the_gate_walk_every_listing(tmp_path):
-    jobdir = tmp_path / "job"
-    jobdir.mkdir()
-    (jobdir / SEEN).write_bytes(b"")  # a cleanly stopped crawl: seen requests, no marker
+def _publisher(tmp_path, run_id, **settings) -> DatasetPublisher:
     crawler = get_crawler(
         MaghressSpider,
-        project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True, JOBDIR=str(jobdir)),
+        project_settings(NEWSAGG_DATA_DIR=str(tmp_path / "data"), **settings),
     )
     crawler.spider = MaghressSpider.from_crawler(crawler)
-    ResumableDupeFilter.from_crawler(crawler).open()  # the scheduler opens it before spider_opened
-    commit = open_commit(crawler, "resumed")
-    try:
-        assert commit.resumed and crawler.spider.stored_gate.walk_all
-        assert crawler.stats.get_value("newsagg/listings/walk_all") is None, "the last run did finish"
-    finally:
-        commit.engine_stopped()
-    fresh = get_crawler(
-        MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True)
+    return open_publisher(crawler, run_id)
+
+
+def _killed_run(tmp_path, run_id: str, settings: dict, *, commit: bool) -> Path:
+    """A run that wrote a segment (and maybe committed it), then died before the rename."""
+    ext = _publisher(tmp_path, run_id, **settings)
+    staged = ext.segment.directory
+    ext.segment.files.write_item(
+        ArticleItem(url="u1", site="maghress", source_slug="h24info", article_id="1", title="T", body="B")
     )
-    fresh.spider = MaghressSpider.from_crawler(fresh)
-    commit = open_commit(fresh, "fresh")
+    ext.segment.files.close()
+    assert ext.claim(K1, "fp1", "u1") == CLAIMED
+    if commit:
+        ext.backend.commit(run_id, SegmentCommit(ext.segment.name))
+    ext._timer.stop()
+    ext.backend.close()  # killed: no rename, no release
+    assert staged.is_dir() and staged.parent.name == ".staging"
+    return staged
+
+
+@pytest.mark.parametrize("commit", [True, False])
+def test_sqlite_staged_segment_is_published_or_removed(tmp_path, commit):
+    staged = _killed_run(tmp_path, "runS", {}, commit=commit)
+    nxt = _publisher(tmp_path, "runNext")
     try:
-        assert not commit.resumed and not fresh.spider.stored_gate.walk_all
+        final = staged.parent.parent / staged.name
+        assert not staged.exists() and final.is_dir() is commit
+        assert nxt.stats.get_value("newsagg/segments/recovered") == (1 if commit else None)
+        assert nxt.stats.get_value("newsagg/segments/rolled_back") == (None if commit else 1)
+        assert nxt.backend.is_known(K1) is commit
     finally:
-        commit.engine_stopped()
-
-
-# --- journals: unreadable ones are quarantined -------------------------------------------------
-
-
-def _commit(tmp_path, run_id, **settings) -> RunCommit:
-    crawler = get_crawler(
-        MaghressSpider,
-        project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True, **settings),
-    )
-    crawler.spider = MaghressSpider.from_crawler(crawler)
-    return open_commit(crawler, run_id)
-
-
-def _pending_file(commit: RunCommit, path: Path) -> PartFileStorage:
-    storage = PartFileStorage(str(path), feed_options={"format": "jsonlines"}, files=run_context(commit.crawler).files)
-    fh = storage.open(None)
-    fh.write(b'{"a": 1}\n')
-    storage.store(fh)
-    assert storage.status == "closed" and storage.part.exists()
-    return storage
-
-
-@pytest.mark.parametrize("content", [b"{not json", b'{"renames": []}', b'{"run_id": "x", "renames": 3}', b"\xff\xfe"])
-def test_unreadable_journal_is_quarantined_once(tmp_path, caplog, content):
-    state = tmp_path / "state"
-    state.mkdir()
-    journal = state / "maghress.deadbeef.journal.json"
-    journal.write_bytes(content)
-    with caplog.at_level(logging.ERROR, logger="newsagg.extensions.commit"):
-        commit = _commit(tmp_path, "next")
-    commit.engine_stopped()
-    assert not journal.exists() and (state / "maghress.deadbeef.journal.json.unreadable").read_bytes() == content
-    assert commit.stats.get_value("newsagg/state/unreadable_journals") == 1
-    assert any("Unreadable commit journal" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
-    again = _commit(tmp_path, "after")
-    again.engine_stopped()
-    assert again.stats.get_value("newsagg/state/unreadable_journals") is None, "reported once, not every run"
-
-
-# --- journals on Redis -----------------------------------------------------------------------------
+        nxt._timer.stop()
+        nxt.engine_stopped()
 
 
 @pytest.fixture
@@ -254,65 +211,58 @@ def redis_settings(redis_url):
     server.close()
 
 
-def _killed_redis_run(tmp_path, run_id: str, settings: dict, *, commit: bool) -> tuple[PartFileStorage, Path]:
-    """A Redis run that wrote its journal (and maybe committed), then died before the renames."""
-    ext = _commit(tmp_path, run_id, **settings)
-    storage = _pending_file(ext, tmp_path / "data" / f"{run_id}.jsonl")
-    assert ext.claim(K1, "fp1", "u1") == CLAIMED
-    ext._write_journal([storage])
-    if commit:
-        ext.backend.commit(run_id)
-    ext.backend.close()  # killed: no rename, no release
-    return storage, ext.journal
-
-
-def test_redis_journal_of_a_committed_run_is_rolled_forward(tmp_path, redis_settings):
-    storage, journal = _killed_redis_run(tmp_path, "runC", redis_settings, commit=True)
-    nxt = _commit(tmp_path, "runNext", **redis_settings)
+def test_redis_staged_segment_of_a_committed_run_is_published(tmp_path, redis_settings):
+    staged = _killed_run(tmp_path, "runC", redis_settings, commit=True)
+    nxt = _publisher(tmp_path, "runNext", **redis_settings)
     try:
-        assert not journal.exists() and not storage.part.exists() and storage.final.exists()
-        assert nxt.stats.get_value("newsagg/state/recovered_runs") == 1 and nxt.backend.is_known(K1)
+        assert not staged.exists() and (staged.parent.parent / staged.name).is_dir()
+        assert nxt.stats.get_value("newsagg/segments/recovered") == 1 and nxt.backend.is_known(K1)
     finally:
+        nxt._timer.stop()
         nxt.engine_stopped()
 
 
-def test_redis_journal_of_a_dead_run_is_rolled_back_and_the_run_reaped(tmp_path, redis_settings):
-    storage, journal = _killed_redis_run(tmp_path, "runD", redis_settings, commit=False)
+def test_redis_staged_segment_of_a_dead_run_is_removed_and_the_run_reaped(tmp_path, redis_settings):
+    staged = _killed_run(tmp_path, "runD", redis_settings, commit=False)
     server = redis.Redis.from_url(redis_settings["REDIS_URL"])
     alive = RunKeys("newsagg", "runD").alive
     assert server.exists(alive), "its claim set the liveness key"
 
-    early = _commit(tmp_path, "runEarly", **redis_settings)  # the run may still be alive: hands off
+    early = _publisher(tmp_path, "runEarly", **redis_settings)  # the run may still be alive: hands off
+    early._timer.stop()
     early.engine_stopped()
-    assert journal.exists() and storage.part.exists()
-    assert early.stats.get_value("newsagg/state/rolled_back_runs") is None
+    assert staged.exists()
+    assert early.stats.get_value("newsagg/segments/rolled_back") is None
 
     server.delete(alive)  # its lease lapsed: dead
-    nxt = _commit(tmp_path, "runNext", **redis_settings)
+    nxt = _publisher(tmp_path, "runNext", **redis_settings)
     try:
-        assert not journal.exists() and not storage.part.exists() and not storage.final.exists()
-        assert nxt.stats.get_value("newsagg/state/rolled_back_runs") == 1
+        assert not staged.exists() and not (staged.parent.parent / staged.name).exists()
+        assert nxt.stats.get_value("newsagg/segments/rolled_back") == 1
         assert server.hexists(StateKeys("newsagg", "maghress").reaped, "runD"), "it can never commit now"
         assert nxt.claim(K1, "fp1", "u1") == CLAIMED, "its claim was released"
     finally:
+        nxt._timer.stop()
         nxt.engine_stopped()
     server.close()
 
 
-def test_redis_run_refused_at_commit_removes_its_journal_and_files(tmp_path, redis_settings):
-    """A run presumed dead (reaped) while it wrote its files: its commit fails,
-    and it rolls its own journal back at once."""
+def test_redis_run_reaped_before_its_commit_publishes_nothing(tmp_path, redis_settings):
+    """A run presumed dead (reaped) while it wrote a segment: its commit fails and
+    the segment is removed at once."""
     server = redis.Redis.from_url(redis_settings["REDIS_URL"])
-    ext = _commit(tmp_path, "runZ", **redis_settings)
-    storage = _pending_file(ext, tmp_path / "data" / "z.jsonl")
+    ext = _publisher(tmp_path, "runZ", **redis_settings)
+    staged = ext.segment.directory
     assert ext.claim(K1, "fp1", "u1") == CLAIMED
     server.delete(RunKeys("newsagg", "runZ").alive)
-    other = _commit(tmp_path, "runO", **redis_settings)  # its open() reaps runZ
+    other = _publisher(tmp_path, "runO", **redis_settings)  # its open() reaps runZ
+    other._timer.stop()
     other.engine_stopped()
-    ext.finish()
-    assert storage.status == "discarded" and not storage.part.exists() and not storage.final.exists()
-    assert not list((tmp_path / "state").glob("*.journal.json"))
-    assert ext.stats.get_value("newsagg/state/not_committed") == 1
+    ext._timer.stop()
+    assert ext._publish(final=True, reason="finished") is False
+    assert not staged.exists() and not (staged.parent.parent / staged.name).exists()
+    assert ext.stats.get_value("newsagg/segments/failed") == 1
+    ext.engine_stopped()
     server.close()
 
 
@@ -390,6 +340,7 @@ async def test_crawl_with_redis_state_holds_and_drops_its_lease(make_replica, tm
     assert result.items and result.stats["newsagg/state/committed"] == len(result.items)
     aliases = result.stats.get("newsagg/items_dropped/duplicate_content", 0)  # republications: known keys too
     assert server.hexists(state.committed, run_id) and server.hlen(state.keys) == len(result.items) + aliases
+    assert [name for name in server.hkeys(state.segments)] == [s.name.encode() for s in result.segments]
     assert not server.exists(RunKeys("newsagg", run_id).alive), "a clean end deletes the lease"
     assert not server.exists(state.claims(run_id)) and not server.sismember(state.runs, run_id)
     m = check_manifest(result, tmp_path / "data")

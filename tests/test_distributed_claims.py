@@ -13,8 +13,6 @@ the test says.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import redis
 import scrapy
@@ -26,13 +24,11 @@ from newsagg.distributed.lease import RunLease
 from newsagg.distributed.profile import apply_distributed_settings
 from newsagg.distributed.queue import ReliablePriorityQueue, drop_run_record, requeue_run
 from newsagg.distributed.recovery import reap_dead_runs
-from newsagg.exporters.storage import PartFileStorage
 from newsagg.items import ArticleItem
 from newsagg.pipelines import CountedDrop
-from newsagg.run import run_context
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state.redis import StateKeys, release_run
-from tests.crawling import open_commit, read_jsonl
+from tests.crawling import open_publisher, read_jsonl
 
 BASE = "http://127.0.0.1:8999"
 SPIDER = "maghress_worker"
@@ -82,7 +78,8 @@ class Worker:
         self.data_dir = tmp_path / name
         self.crawler = crawler = get_crawler(MaghressSpider, worker_settings(redis_url, self.data_dir))
         crawler.spider = MaghressSpider.from_crawler(crawler, base_url=BASE)
-        self.ext = open_commit(crawler, self.run_id)  # the run's commit after spider_opened: Redis state open
+        self.ext = open_publisher(crawler, self.run_id)  # the run's publisher after spider_opened: Redis state open
+        self.ext._timer.stop()
         self.lease = crawler.get_extension(RunLease)
         self.lease.spider_opened(crawler.spider)  # the run's liveness lease (heartbeat thread)
         crawler.engine = crawler._create_engine()  # builds the item pipelines from ITEM_PIPELINES
@@ -123,7 +120,7 @@ class Worker:
             for pipe in self.pipelines:
                 item = pipe.process_item(item)
         except CountedDrop as exc:
-            self.ext.item_dropped(item, exc)  # what the item_dropped signal does
+            self.ext.item_dropped(item, exception=exc)  # what the item_dropped signal does
             return exc.reason
         self.kept.append(item)
         return "kept"
@@ -149,26 +146,21 @@ class Worker:
         return reap_dead_runs(self.server, self.crawler.settings, SPIDER, "maghress")
 
     def finish(self) -> list[dict]:
-        """Close the feed with what was kept, commit and publish (``RunCommit.finish``),
-        then the worker's end (``WorkerMixin._finish``): hand back work if not committed.
-        Returns the published rows."""
-        storage = PartFileStorage(
-            str(self.data_dir / f"{self.run_id}.jsonl"),
-            feed_options={"format": "jsonlines"},
-            files=run_context(self.crawler).files,
-        )
-        fh = storage.open(None)
+        """Write what was kept into the run's segment and publish it (the publisher
+        at spider_closed), then the worker's end (``WorkerMixin._finish``): hand
+        back work if not committed. Returns the published rows."""
+        segment = self.ext.segment
         for item in self.kept:
-            fh.write((json.dumps({"url": item.url, "fingerprint": item.fingerprint}) + "\n").encode())
-        storage.store(fh)
-        self.ext.finish()
+            segment.files.write_item(item)
+        published = self.ext._publish(final=True, reason="finished")
         run = RunKeys("newsagg", self.run_id)
         if self.server.hexists(STATE.committed, self.run_id):
             drop_run_record(self.server, CRAWL, run)
         else:
             release_run(self.server, STATE, self.run_id)
             requeue_run(self.server, CRAWL, run, force=True)
-        self.published = read_jsonl(storage.final)
+        final = self.data_dir / "maghress" / segment.name / f"{segment.name}.jsonl"
+        self.published = read_jsonl(final) if published else []
         return self.published
 
     def close(self) -> None:
@@ -280,9 +272,9 @@ def test_a_zombie_whose_work_was_recovered_cannot_commit_it(workers):
     assert b.fetch() == (TWIN1, "kept")
     a.heartbeat()  # A is back
     assert a.finish() == [] and not b.server.hexists(STATE.committed, a.run_id)
-    assert not list(a.data_dir.glob("*.jsonl*")), "its files are discarded"
-    assert a.crawler.stats.get_value("newsagg/state/not_committed") == 1
-    assert not list((a.data_dir / "state").glob("*.journal.json")), "no journal left behind"
+    assert not list(a.data_dir.rglob("*.jsonl*")), "its files are discarded"
+    assert a.crawler.stats.get_value("newsagg/segments/failed") == 1
+    assert not list((a.data_dir / "maghress" / ".staging").iterdir()), "nothing left in staging"
     b.finish()
     assert copies(a, b) == [TWIN1]
 

@@ -19,9 +19,8 @@ from scrapy.utils.test import get_crawler
 
 from newsagg.exporters.csv import FORMULA_CHARS, SafeCsvItemExporter, neutralize_cell, unescape_cell
 from newsagg.exporters.parquet import ParquetItemExporter, parquet_schema
-from newsagg.exporters.storage import dataset_uri_params
 from newsagg.items import FIELDS, SCHEMA_VERSION, ArticleItem
-from newsagg.run import UnsafeName, dataset_stem, run_tag, safe_slug
+from newsagg.run import UnsafeName, dataset_stem, run_context, run_tag, safe_slug
 from tests.crawling import SPIDERS, project_settings
 
 TRICKY = [
@@ -282,18 +281,21 @@ def test_run_tag_is_safe_for_any_job_id():
         assert len(tag) == 8 and tag.isalnum() and tag.islower()
 
 
-def test_uri_params_refuse_a_crafted_source(tmp_path):
+def test_segment_names_refuse_a_crafted_source(tmp_path):
     from newsagg.spiders.maghress import MaghressSpider
 
     crawler = get_crawler(
         MaghressSpider, {"NEWSAGG_DATA_DIR": str(tmp_path), "EXTENSIONS": {"newsagg.run.RunContext": 0}}
     )  # the run's identity
     crawler.spider = MaghressSpider.from_crawler(crawler)
-    params = dataset_uri_params({}, crawler.spider)
-    assert params["site"] == "maghress" and params["source_part"] == ""
-    assert params["data_dir"] == str(tmp_path)
-    with pytest.raises(UnsafeName):
-        dataset_uri_params({"source": "../../etc"}, crawler.spider)
+    run = run_context(crawler).identity
+    assert run.stem("h24info", segment=3) == f"maghress-h24info-{run.stamp}-{run.tag}-0003"
+    for bad in ("../../etc", "H24", ""):
+        with pytest.raises(UnsafeName):
+            run.stem(bad, segment=1)
+    for bad in (0, -1, "1", 10**8):
+        with pytest.raises(UnsafeName):
+            run.stem(segment=bad)
 
 
 class EvilSpider(scrapy.Spider):
@@ -310,9 +312,7 @@ class EvilSpider(scrapy.Spider):
 @pytest.mark.parametrize("pipelines", ["project", "none"])
 @pytest_twisted.ensureDeferred
 async def test_malicious_slug_from_a_page_is_dropped_or_rejected(tmp_path, pipelines):
-    settings = project_settings(
-        FEEDS=project_settings()["NEWSAGG_DEFAULT_FEEDS"], NEWSAGG_DATA_DIR=str(tmp_path), NEWSAGG_SPLIT_BY_SOURCE=True
-    )
+    settings = project_settings(NEWSAGG_DATA_DIR=str(tmp_path), NEWSAGG_SPLIT_BY_SOURCE=True)
     if pipelines == "none":  # the exporter's own check, behind the pipeline's
         settings["ITEM_PIPELINES"] = {}
     crawler = get_crawler(EvilSpider, settings)
@@ -323,61 +323,30 @@ async def test_malicious_slug_from_a_page_is_dropped_or_rejected(tmp_path, pipel
     else:
         assert stats["newsagg/feeds/rejected_slug"] == 1
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert all(p.startswith(("maghress/maghress-h24info-", "maghress/maghress-", "state/")) for p in written), written
+    assert all(p.startswith(("maghress/maghress-", "state/")) for p in written), written
+    data = [p.rsplit("/", 1)[1] for p in written if p.endswith((".csv", ".jsonl", ".parquet"))]
+    assert data and all(name.startswith("maghress-h24info-") for name in data), data
     assert not [p for p in written if "etc" in p or p.endswith(".part")]
     assert not (Path(tmp_path).parent / "etc").exists()
-    rows = [json.loads(line) for p in (tmp_path / "maghress").glob("*.jsonl") for line in p.read_text().splitlines()]
+    rows = [json.loads(line) for p in (tmp_path / "maghress").rglob("*.jsonl") for line in p.read_text().splitlines()]
     assert [r["source_slug"] for r in rows] == ["h24info"]
 
 
-# --- the FeedExporter internals per-source files rely on ------------------------------
+# --- which runs are dataset runs -------------------------------------------------------------
 
 
-def test_feed_exporter_internals_we_use():
-    """newsagg.extensions.feeds opens per-source files with two FeedExporter
-    methods that are not public API. Their signatures as that code calls them:
-    a Scrapy that changes them fails here, naming what to adapt."""
-    import inspect
+@pytest.mark.parametrize(
+    "feeds, job, dataset",
+    [
+        ({}, None, True),  # scrapy crawl maghress
+        ({"out.jsonl": {"format": "jsonlines"}}, None, False),  # -O out.jsonl: a one-off file
+        ({"file:///var/lib/scrapyd/items/newsagg/maghress/j1.jl": {"format": "jsonlines"}}, "j1", True),  # Scrapyd
+    ],
+)
+def test_dataset_runs_are_plain_crawls_and_scrapyd_jobs(feeds, job, dataset):
+    from newsagg.profiles import is_dataset_run
+    from newsagg.spiders.maghress import MaghressSpider
 
-    from scrapy.extensions.feedexport import FeedExporter, FeedSlot
-
-    def params(fn):
-        return list(inspect.signature(fn).parameters)
-
-    assert params(FeedExporter._get_uri_params) == ["self", "spider", "uri_params_function", "slot"]
-    assert params(FeedExporter._start_new_batch) == [
-        "self",
-        "batch_id",
-        "uri",
-        "feed_options",
-        "spider",
-        "uri_template",
-    ]
-    assert inspect.signature(FeedExporter._start_new_batch).return_annotation in (FeedSlot, "FeedSlot")
-    assert "filter" in params(FeedSlot.__init__)  # replaced by a SourceFilter on the new slot
-    exporter = FeedExporter(get_crawler(settings_dict={"FEEDS": {"memory.jsonl": {"format": "jsonlines"}}}))
-    assert isinstance(exporter.feeds, dict) and exporter.slots == []  # swapped / appended to
-
-
-def test_scrapyd_job_adds_the_dataset_feeds_next_to_scrapyds():
-    """Scrapyd passes FEEDS on the command line: the dataset feeds join it
-    before the settings freeze (newsagg.profiles), so FeedExporter sees both."""
-    from scrapy.settings import SETTINGS_PRIORITIES, Settings
-
-    from newsagg.profiles import apply_runtime_settings
-
-    scrapyd_feed = {"file:///var/lib/scrapyd/items/newsagg/maghress/j1.jl": {"format": "jsonlines"}}
-    dataset = project_settings()["NEWSAGG_DEFAULT_FEEDS"]
-
-    def settings(**extra):
-        s = Settings({"NEWSAGG_DEFAULT_FEEDS": dataset, **extra}, priority="project")
-        s.set("FEEDS", json.dumps(scrapyd_feed), priority="cmdline")  # as Scrapyd's -s FEEDS=...
-        return s
-
-    s = settings()
-    assert "FEEDS" in apply_runtime_settings(s, "https://www.maghress.com", scrapyd_job=True)
-    assert s.getdict("FEEDS") == {**scrapyd_feed, **dataset}
-    assert s.getpriority("FEEDS") == SETTINGS_PRIORITIES["cmdline"]  # -s FEEDS=... cannot undo it
-    for s, job in ((settings(), False), (settings(NEWSAGG_SCRAPYD_DATASET=False), True)):
-        apply_runtime_settings(s, "https://www.maghress.com", scrapyd_job=job)
-        assert s.getdict("FEEDS") == scrapyd_feed
+    crawler = get_crawler(MaghressSpider, project_settings(FEEDS=feeds))
+    crawler.spider = MaghressSpider.from_crawler(crawler, **({"_job": job} if job else {}))
+    assert is_dataset_run(crawler) is dataset

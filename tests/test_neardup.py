@@ -17,12 +17,14 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from newsagg.items import ArticleItem
-from newsagg.pipelines.neardup import MinHashIndex, NearDupPipeline, item_signature, similarity
+from newsagg.minhash import similarity
+from newsagg.pipelines.neardup import MinHashIndex, NearDupPipeline, item_signature
 from newsagg.replica import Corpus, expected_records, near_duplicate_pairs, republication_groups
 from newsagg.replica.truth import align_links
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.state import open_state
-from tests.crawling import compare_with_truth, crawl, open_commit, project_settings
+from newsagg.state.base import SegmentCommit
+from tests.crawling import compare_with_truth, crawl, open_publisher, project_settings
 
 BASE = "http://replica.test"
 
@@ -110,29 +112,31 @@ def test_bulk_load_keeps_answers():
 
 
 def test_links_reach_back_to_earlier_runs(tmp_path):
-    """An article stored by an earlier run is found through the state's signatures."""
+    """An article stored by an earlier run is found through the state's band keys."""
     corpus = Corpus("maghress", n_articles=200, seed=3)
     by_url = {i.url: i for i in crawlable(corpus)}
     earlier, later = near_duplicate_pairs(corpus, BASE)[0]
     state = open_state(Settings({"NEWSAGG_STATE_DIR": str(tmp_path)}), "maghress")
     old = by_url[earlier]
     state.claim(old.key, old.fingerprint, old.url, "run1", signature=item_signature(old))
-    state.commit("run1")
+    state.commit("run1", SegmentCommit("seg1"))
     state.close()
     new = ArticleItem(**{**by_url[later].__dict__, "near_duplicate_of": None})
-    # The next runs: the real commit extension opens the state; full=1 stands alone.
+    # The next runs: the real publisher opens the state; full=1 stands alone.
     for full, expected in (("0", earlier), ("1", None)):
         crawler = get_crawler(
-            MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path), NEWSAGG_STATE_ENABLED=True)
+            MaghressSpider,
+            project_settings(NEWSAGG_STATE_DIR=str(tmp_path), NEWSAGG_DATA_DIR=str(tmp_path / "data")),
         )
         crawler.spider = MaghressSpider.from_crawler(crawler, full=full)
-        commit = open_commit(crawler, f"run-full{full}")
+        publisher = open_publisher(crawler, f"run-full{full}")
         try:
-            assert commit.backend is not None and commit.full is (full == "1")
+            assert publisher.backend is not None and publisher.full is (full == "1")
             new.near_duplicate_of = None
             assert NearDupPipeline.from_crawler(crawler).process_item(new).near_duplicate_of == expected
         finally:
-            commit.engine_stopped()
+            publisher._timer.stop()
+            publisher.engine_stopped()
 
 
 def test_align_links_accepts_either_direction_only_for_planted_pairs():
@@ -199,7 +203,7 @@ def _reference_signature(title, body):
     import hashlib
     import struct
 
-    from newsagg.pipelines.neardup import _GOLDEN, _NO_VALUE, _SIG_FMT, _VERSION, NUM_HASHES, SHINGLE
+    from newsagg.minhash import _GOLDEN, _NO_VALUE, _SIG_FMT, _VERSION, NUM_HASHES, SHINGLE
     from newsagg.text import normalize_for_fingerprint
 
     words = normalize_for_fingerprint(title, body).split()
@@ -231,14 +235,14 @@ def _reference_signature(title, body):
     ),
 )
 def test_signature_equals_the_plain_version(title, words):
-    from newsagg.pipelines.neardup import signature
+    from newsagg.minhash import signature
 
     body = " ".join(words)
     assert signature.__wrapped__(title, body) == _reference_signature(title, body)
 
 
 def test_signature_of_real_articles_equals_the_plain_version():
-    from newsagg.pipelines.neardup import signature
+    from newsagg.minhash import signature
 
     for it in crawlable(Corpus("djazairess", n_articles=150, seed=4)):
         assert signature.__wrapped__(it.title, it.body) == _reference_signature(it.title, it.body)
@@ -263,7 +267,7 @@ def test_key_filter_never_hides_a_candidate():
 
 
 def _reference_query(index: MinHashIndex, sig: bytes):
-    """MinHashIndex.query before issue 15's third pass: similarity() per candidate."""
+    """MinHashIndex.query written plainly: similarity() per candidate."""
     best = None
     for i, url, other in index.candidates(sig):
         sim = similarity(sig, other)

@@ -2,8 +2,8 @@
 
 :class:`RawResponseMiddleware` (downloader, 990: next to the download handler)
 keeps the response as it came off the wire (before decompression, charset
-repair, flattening) in ``request.meta``, for :class:`~newsagg.archive.writer.WarcCapture`;
-it is off when the capture is.
+repair, flattening) in ``request.meta``, for the publisher's WARC
+(:mod:`newsagg.extensions.publish`); it is off when no WARC is written.
 
 :class:`WarcStampMiddleware` (spider) copies the WARC-Record-ID of the page an
 item came from into its ``warc_record_id``, and the capture's WARC-Date into
@@ -17,6 +17,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
+from newsagg.config import setting
+from newsagg.profiles import is_dataset_run
+
 #: request.meta keys: the wire response (status, protocol, headers, body) ...
 RAW_META = "newsagg_warc_raw"
 #: ... the WARC-Record-ID of the page (set when captured, or when replayed) ...
@@ -25,20 +28,24 @@ RECORD_ID_META = "newsagg_warc_id"
 CAPTURED_AT_META = "newsagg_warc_date"
 
 
+def captures_warc(crawler) -> bool:
+    """Whether this crawl writes WARCs: a dataset run with ``NEWSAGG_WARC_ENABLED``."""
+    return is_dataset_run(crawler) and setting(crawler.settings, "NEWSAGG_WARC_ENABLED", "getbool")
+
+
 class RawResponseMiddleware:
     """Downloader middleware: the response's wire form into ``request.meta`` (module doc)."""
 
     @classmethod
     def from_crawler(cls, crawler):
-        from newsagg.archive.writer import WarcCapture
+        if not captures_warc(crawler):
+            raise NotConfigured  # silently: no WARC this run
 
-        if crawler.get_extension(WarcCapture) is None:
-            raise NotConfigured  # silently: the capture said why, if anything
         return cls()
 
     def process_response(self, request: Request, response: Response) -> Response:
         # A retried or redirected response is replaced by the next one: only
-        # the final one is written (WarcCapture, at response_received).
+        # the final one is written (the publisher, at response_received).
         request.meta[RAW_META] = (
             response.status,
             response.protocol or "HTTP/1.1",

@@ -1,9 +1,8 @@
 """The committed runs of a site under a data directory, each verified.
 
-A run is its manifest, ``<data dir>/<site>/<site>-<UTC start>-<tag>.manifest.json``
-(newsagg.extensions.manifest), published by the commit together with the
-run's files; a killed run leaves only ``.part`` files and no manifest, so it is
-no run here. Verification, before any record is read: the manifest parses and
+A run here is a published segment, or a flat run of an older newsagg: its
+manifest (:mod:`newsagg.layout`), published together with its files; what a
+killed run did not publish has no manifest, so it is no run here. Verification, before any record is read: the manifest parses and
 names this site, and every file it lists exists with the listed size and
 sha256 (the WARC capture too, when listed). A run failing any of it is
 *refused*: named with the reason, and left out of the release.
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from newsagg.dataset.records import JSON_LINES
 from newsagg.digest import sha256_of
+from newsagg.layout import manifest_paths
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def discover_runs(data_dir: Path, site: str) -> tuple[list[Run], list[Refused]]:
     """Every committed run of *site* under *data_dir*, verified, in release
     order; and the refused ones (each logged as an error)."""
     runs, refused = [], []
-    for manifest in sorted((Path(data_dir) / site).glob(f"{site}-*{MANIFEST_SUFFIX}")):
+    for manifest in manifest_paths(Path(data_dir) / site, site):
         name = manifest.name[: -len(MANIFEST_SUFFIX)]
         try:
             runs.append(verify_run(manifest, site))

@@ -2,8 +2,9 @@
 
 Inputs are feed files (``.jsonl`` / ``.jl`` - Scrapyd's items files - or
 ``.csv`` when a file set has no JSON lines), directories holding them
-(searched recursively; ``*.part`` files of unfinished runs are never data),
-or run manifests (``*.json`` with a ``files`` list). A file listed in a
+(searched recursively, published segments included; ``*.part`` files and
+staging directories, whose names start with ``.``, are never data), or
+segment/run manifests (``*.json`` with a ``files`` list). A file listed in a
 manifest - given, or found in a directory - must match the manifest's
 sha256 and row count.
 
@@ -75,7 +76,13 @@ class MergeReport:
 def _dataset_files(directory: Path, exclude: set[Path]) -> list[tuple[Path, dict]]:
     """JSON-lines files under *directory*, plus CSV files without a JSON-lines
     twin; with the facts (sha256, rows) of any manifest there that lists them."""
-    files = sorted(p for p in directory.rglob("*") if p.is_file() and p.resolve() not in exclude)
+    files = sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file()
+        and p.resolve() not in exclude
+        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+    )
     jsonl = [p for p in files if p.suffix in JSON_LINES]
     stems = {p.with_suffix("") for p in jsonl}
     csvs = [p for p in files if p.suffix == ".csv" and p.with_suffix("") not in stems]

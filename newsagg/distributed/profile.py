@@ -29,9 +29,8 @@ FORCED = {
     "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
     "SCHEDULER_PERSIST": True,
     "SCHEDULER_FLUSH_ON_START": False,
-    "NEWSAGG_STATE_BACKEND": "redis",
     # Claims in the shared state are what keeps an article out of two workers' files.
-    "NEWSAGG_STATE_ENABLED": True,
+    "NEWSAGG_STATE_BACKEND": "redis",
 }
 
 
@@ -39,9 +38,8 @@ def apply_distributed_settings(settings) -> list[str]:
     """Switch a not-yet-frozen crawl to the shared Redis frontier and state.
 
     Returns the names of the settings changed. Key templates follow
-    ``NEWSAGG_REDIS_PREFIX``. Feeds stay the dataset feeds of a normal run
-    (``NEWSAGG_DEFAULT_FEEDS``): their names carry the run tag, so workers
-    sharing a disk never collide.
+    ``NEWSAGG_REDIS_PREFIX``. A worker publishes segments like any dataset
+    run: their names carry the run tag, so workers sharing a disk never collide.
     """
     if settings.frozen:
         logger.debug("Settings already frozen: distributed profile not applied")

@@ -5,7 +5,6 @@
 - :mod:`~newsagg.monitoring.monitors`: one Spidermon monitor per check.
 - :mod:`~newsagg.monitoring.suites`: the suite run when the spider closes, with the alert actions.
 - :mod:`~newsagg.monitoring.actions`: alerts (e-mail, webhook, file drop).
-- :mod:`~newsagg.monitoring.history`: per-source publication history beside the state.
 - :mod:`~newsagg.monitoring.extension`: runs the suite once, publishes the result.
 - :mod:`~newsagg.monitoring.progress`: the console progress line.
 - :mod:`~newsagg.monitoring.status`: the ``newsagg status`` report.

@@ -1,18 +1,21 @@
 """Runs the health suite once at the end of the crawl and publishes the result.
 
 A :class:`spidermon.contrib.scrapy.extensions.Spidermon` (so ``SPIDERMON_*``
-settings work as documented there) loaded *before* the feed exporter
-(EXTENSIONS order): its ``spider_closed`` handler runs first, so the health
-exists before the feeds close, the state commits and the manifest is written
-(``feed_exporter_closed``). :func:`run_health` evaluates it on demand as well,
-whatever the order. Results: stats ``newsagg/health/*``, one ERROR line per
-failed check, the summary's health block, the manifest's ``health``, and the
-exit status of ``scrapy crawl`` (newsagg/commands/crawl.py).
+settings work as documented there) loaded *before* the publisher (EXTENSIONS
+order): its ``spider_closed`` handler runs first, so the health exists when the
+last segment's manifest is written. :func:`run_health` evaluates it on demand
+as well, whatever the order. The history checks read the state the publisher
+opened (``newsagg.signals.state_opened``) plus this run's records not yet
+published. Results: stats ``newsagg/health/*``, one ERROR line per failed
+check, the summary's health block, the manifest's ``health``, and the exit
+status of ``scrapy crawl`` (newsagg/commands/crawl.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections import Counter
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -20,10 +23,10 @@ from spidermon import settings as spidermon_settings
 from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
+from newsagg import signals as newsagg_signals
 from newsagg.config import setting
 from newsagg.monitoring.checks import WITHOUT_DATE
 from newsagg.monitoring.health import Check, Health
-from newsagg.monitoring.history import History, history_path
 from newsagg.stats import PREFIX, inc
 
 logger = logging.getLogger(__name__)
@@ -67,47 +70,33 @@ class HealthMonitor(Spidermon):
             raise NotConfigured
         super().__init__(crawler, **kwargs)
         self._health: Health | None = None
-        self._history: History | None = None
-        self._history_tried = False
+        self._backend = None
+        #: (source, day) -> records written since the last published segment
+        self._unpublished: Counter[tuple[str, str]] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler):
         ext = super().from_crawler(crawler)
         crawler.signals.connect(ext.item_scraped_health, signal=signals.item_scraped)
+        crawler.signals.connect(ext._state_opened, signal=newsagg_signals.state_opened)
+        crawler.signals.connect(ext._segment_published, signal=newsagg_signals.segment_published)
         return ext
 
     # -- during the run ------------------------------------------------------
 
-    def _state(self):
-        """The run's commit extension (None when it is not enabled)."""
-        from newsagg.extensions.commit import RunCommit  # late: the commit imports much of newsagg
+    def _state_opened(self, backend):
+        self._backend = backend
 
-        return self.crawler.get_extension(RunCommit)
-
-    def _open_history(self) -> History | None:
-        """The site's history (SQLite state only), opened once the state is open."""
-        if self._history is not None or self._history_tried:
-            return self._history
-        state = self._state()
-        backend = getattr(state, "backend", None)
-        if backend is None:
-            return None  # not open yet (or no state this run): ask again later
-        self._history_tried = True
-        if backend.name == "sqlite":
-            try:
-                self._history = History(history_path(backend.dir, backend.site))
-            except Exception as exc:
-                logger.warning("Publication history unusable (%s): history checks skipped", exc)
-        return self._history
+    def _segment_published(self, name, items):
+        self._unpublished.clear()  # in the state's history now
 
     def item_scraped_health(self, item, spider, response=None):
         published = getattr(item, "published_at", None)
         if not published:
             inc(self.crawler.stats, WITHOUT_DATE)
             return
-        history = self._open_history()
-        if history is not None and getattr(item, "source_slug", None):
-            history.add(item.source_slug, item.article_id or "", published)
+        if getattr(item, "source_slug", None):
+            self._unpublished[(item.source_slug, published[:10])] += 1
 
     # -- at the end ----------------------------------------------------------
 
@@ -116,19 +105,6 @@ class HealthMonitor(Spidermon):
         self.health()
         for task in self.periodic_tasks.get(spider, []):
             task.stop()
-
-    def engine_stopped(self):
-        super().engine_stopped()
-        history = self._history
-        if history is None:
-            return
-        try:
-            # The state committed this run (extensions/commit.py): its records are stored now.
-            if self.crawler.stats.get_value(f"{PREFIX}/state/committed") is not None:
-                history.commit(self.crawler.stats.get_value(f"{PREFIX}/run/id") or "")
-        finally:
-            history.close()
-            self._history = None
 
     def health(self) -> Health | None:
         """Run the close suites once; the collected checks are the run's health."""
@@ -158,20 +134,34 @@ class HealthMonitor(Spidermon):
             )
         return health
 
+    def _daily(self) -> dict[str, dict[dt.date, int]] | None:
+        """Articles per source and publication day: stored, plus this run's unpublished ones."""
+        daily_of = getattr(self._backend, "history_daily", None)
+        if daily_of is None:
+            return None
+        daily = daily_of()
+        for (slug, day), n in self._unpublished.items():
+            try:
+                date = dt.date.fromisoformat(day)
+            except ValueError:
+                continue
+            per = daily.setdefault(slug, {})
+            per[date] = per.get(date, 0) + n
+        return daily
+
     def _history_data(self, spider) -> dict:
         """What the history checks need: articles per source and day, recent run sizes."""
         args = getattr(spider, "args", None)
-        state = self._state()
-        backend = getattr(state, "backend", None)
+        backend = self._backend
         if backend is None:
             return {"why": "no incremental state this run"}
         if getattr(args, "urls", None):
             return {"why": "urls= run: only the given pages"}
-        history = self._open_history()
         out: dict = {"sources": list(args.sources) if getattr(args, "sources", None) else None}
         try:
-            if history is not None:
-                out["daily"] = history.daily()
+            daily = self._daily()
+            if daily is not None:
+                out["daily"] = daily
             recent = getattr(backend, "recent_runs", None)
             partial = bool(
                 getattr(args, "sources", None)
@@ -179,7 +169,7 @@ class HealthMonitor(Spidermon):
                 or getattr(args, "until", None)
                 or getattr(args, "max_pages", None)
             )
-            if recent is not None and not getattr(state, "full", False) and not partial:
+            if recent is not None and not getattr(args, "full", False) and not partial:
                 out["runs"] = [
                     entries
                     for _, _, entries in recent(setting(self.crawler.settings, "NEWSAGG_HEALTH_RUN_HISTORY", "getint"))

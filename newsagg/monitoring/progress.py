@@ -1,4 +1,4 @@
-"""The console progress line: pages, articles, pages/s, queue.
+"""The console progress line: pages, articles, pages/s, queue, segments published, sources finished.
 
 Replaces Scrapy's LogStats (its per-minute "Crawled N pages" INFO lines).
 On a terminal (stderr is a TTY) one line is rewritten in place every
@@ -15,6 +15,8 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
+from newsagg.stats import PREFIX
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,6 +27,9 @@ def progress_text(stats: dict, elapsed: float, queued: int | None) -> str:
     line = f"pages {pages}  articles {stats.get('item_scraped_count', 0)}  {rate:.1f} pages/s"
     if queued is not None:
         line += f"  queue {queued}"
+    if f"{PREFIX}/segments/published" in stats or f"{PREFIX}/sources/total" in stats:
+        line += f"  segments {stats.get(f'{PREFIX}/segments/published', 0)}"
+        line += f"  sources {stats.get(f'{PREFIX}/sources/finished', 0)}/{stats.get(f'{PREFIX}/sources/total', 0)} done"
     return line
 
 

@@ -1,23 +1,28 @@
 """``newsagg status``: each site and source at a glance, from the state and the manifests.
 
-Per site: the last run (time, finish reason, health: its manifest), stored
-articles; per source: stored articles, articles per day over the last
+Per site: the last run (its newest published segment: time, finish reason,
+health), whether a run holds the site now, stored articles (as in the
+dataset: republications the state knows only to skip them are counted apart);
+per source: stored articles, articles per day over the last
 ``NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS`` days as a sparkline, the last
-``published_at``, the days since the last new article, and the flag of the
-``silent_sources`` check. Days count on the site's own clock, up to its
-newest article (as the check does). Read-only: works while a crawl runs.
+``published_at``, the days since the last new article, the flag of the
+``silent_sources`` check, and the backfill: whether a walk of its listing ever
+reached the end, and for an unfinished one the deepest listing page and the
+oldest date reached. Read-only: works while a crawl runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 from newsagg.config import setting
+from newsagg.layout import manifest_paths
 from newsagg.monitoring.checks import silent_sources
-from newsagg.monitoring.history import read_history
+from newsagg.state.sqlite import daily_counts, read_only
 
 SPARKS = " ▁▂▃▄▅▆▇█"
 
@@ -30,42 +35,94 @@ def sparkline(counts: list[int]) -> str:
     return "".join(SPARKS[0] if not c else SPARKS[max(1, round(c / top * (len(SPARKS) - 1)))] for c in counts)
 
 
-def _stored(db_path: Path) -> dict[str, int]:
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+def _query(db: sqlite3.Connection | None, sql: str) -> list[tuple]:
+    if db is None:
+        return []
     try:
-        return dict(db.execute("SELECT source_slug, count(*) FROM stored GROUP BY source_slug"))
+        return db.execute(sql).fetchall()
     except sqlite3.Error:
-        return {}
-    finally:
-        db.close()
+        return []  # a state written before this table existed
 
 
-def _manifests(data_dir: Path) -> dict[str, dict]:
-    """The newest manifest of each site (by finish time)."""
+def _newest_manifests(data_dir: Path) -> dict[str, dict]:
+    """The newest published segment (or flat run) of each site, by finish time."""
     newest: dict[str, dict] = {}
-    for path in data_dir.rglob("*.manifest.json"):
-        try:
-            m = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        site = m.get("site") or m.get("spider")
-        if site and (site not in newest or (m.get("finished_at") or "") > (newest[site].get("finished_at") or "")):
-            newest[site] = {**m, "_path": str(path)}
+    if not data_dir.is_dir():
+        return newest
+    for spider_dir in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in manifest_paths(spider_dir):
+            try:
+                m = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            site = m.get("site") or m.get("spider")
+            if site and (site not in newest or (m.get("finished_at") or "") > (newest[site].get("finished_at") or "")):
+                newest[site] = {**m, "_path": str(path)}
     return newest
+
+
+def _holder(state_dir: Path, site: str) -> int | None:
+    """The pid of a live process holding the site's lock (a running crawl), else None."""
+    try:
+        words = (state_dir / f"{site}.lock").read_text(encoding="utf-8").split()
+        pid = int(words[1]) if len(words) == 2 and words[0] == "pid" else None
+    except (OSError, ValueError):
+        return None
+    if pid is None:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
+def _last_run(m: dict | None) -> dict | None:
+    if m is None:
+        return None
+    segment = m.get("segment") or {"number": 1, "final": True}
+    health = m.get("health") or {}
+    return {
+        "finished_at": m.get("finished_at"),
+        "finish_reason": m.get("finish_reason") if segment.get("final") else "interrupted",
+        "segments": segment.get("number"),
+        "final": bool(segment.get("final")),
+        "health": health.get("status"),
+        "failed_checks": [c["name"] for c in health.get("checks", []) if not c.get("ok")],
+        "items_written": (m.get("run") or {}).get("items_written", m.get("items_written")),
+        "run_id": m.get("run_id"),
+        "manifest": m["_path"],
+    }
 
 
 def collect(data_dir: Path, state_dir: Path, settings) -> dict:
     """The report as a dict (what ``--json`` prints)."""
     window = setting(settings, "NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS", "getint")
-    manifests = _manifests(data_dir) if data_dir.exists() else {}
+    manifests = _newest_manifests(data_dir)
     sites = set(manifests)
-    if state_dir.exists():
+    if state_dir.is_dir():
         sites |= {p.name[: -len(".sqlite3")] for p in state_dir.glob("*.sqlite3") if p.name.count(".") == 1}
     out = {"data_dir": str(data_dir), "state_dir": str(state_dir), "sites": []}
     for site in sorted(sites):
-        db = state_dir / f"{site}.sqlite3"
-        stored = _stored(db) if db.exists() else {}
-        daily, last = read_history(state_dir / f"{site}.history.sqlite3")
+        db = read_only(state_dir, site)
+        try:
+            stored = dict(_query(db, "SELECT source_slug, count(*) FROM stored WHERE alias = 0 GROUP BY source_slug"))
+            if not stored:  # a state from before aliases were marked
+                stored = dict(_query(db, "SELECT source_slug, count(*) FROM stored GROUP BY source_slug"))
+            aliases = sum(n for (n,) in _query(db, "SELECT count(*) FROM stored WHERE alias = 1"))
+            daily = daily_counts(_query(db, "SELECT source_slug, day, count(*) FROM history GROUP BY source_slug, day"))
+            last = dict(_query(db, "SELECT source_slug, max(published_at) FROM history GROUP BY source_slug"))
+            walked = {slug: (deepest, oldest) for slug, deepest, oldest in _query(db, "SELECT slug, deepest, oldest_day FROM sources")}
+            walks: dict[str, list] = {}
+            for slug, mode, page, deepest, oldest in _query(
+                db, "SELECT slug, mode, next_page, deepest, oldest_day FROM walks ORDER BY id"
+            ):
+                walks.setdefault(slug, []).append({"mode": mode, "next_page": page, "deepest": deepest, "oldest_day": oldest})
+        finally:
+            if db is not None:
+                db.close()
         _, rows = silent_sources(
             daily,
             silent_days=setting(settings, "NEWSAGG_HEALTH_SILENT_DAYS", "getint"),
@@ -76,10 +133,11 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
         by_source = {r["source"]: r for r in rows}
         newest = max((d for per in daily.values() for d in per), default=None)
         sources = []
-        for slug in sorted(set(stored) | set(daily)):
+        for slug in sorted(set(stored) | set(daily) | set(walks) | set(walked)):
             per = daily.get(slug, {})
             days = [per.get(newest - dt.timedelta(days=i), 0) for i in range(window - 1, -1, -1)] if newest else []
             r = by_source.get(slug, {})
+            unfinished = walks.get(slug, [])
             sources.append(
                 {
                     "source": slug,
@@ -89,30 +147,28 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
                     "days_since_last": r.get("silent_days"),
                     "median_daily": r.get("median_daily"),
                     "flagged": bool(r.get("flagged")),
+                    "walked": slug in walked,
+                    "backfill": None
+                    if not unfinished
+                    else {
+                        "deepest_page": max(w["deepest"] for w in unfinished),
+                        "oldest_day": min((w["oldest_day"] for w in unfinished if w["oldest_day"]), default=None),
+                        "next_pages": [w["next_page"] for w in unfinished],
+                    },
                 }
             )
-        m = manifests.get(site)
-        last_run = (
-            None
-            if m is None
-            else {
-                "finished_at": m.get("finished_at"),
-                "finish_reason": m.get("finish_reason"),
-                "health": (m.get("health") or {}).get("status"),
-                "failed_checks": [c["name"] for c in (m.get("health") or {}).get("checks", []) if not c.get("ok")],
-                "items_written": m.get("items_written"),
-                "run_id": m.get("run_id"),
-                "manifest": m["_path"],
-            }
-        )
+        holder = _holder(state_dir, site)
         out["sites"].append(
             {
                 "site": site,
-                "last_run": last_run,
+                "last_run": _last_run(manifests.get(site)),
+                "running": holder,
                 "stored": sum(stored.values()),
+                "republications_known": aliases,
                 "newest_day": newest.isoformat() if newest else None,
                 "window_days": window,
                 "sources": sources,
+                "backfilling": [s["source"] for s in sources if s["backfill"]],
                 "flagged": [s["source"] for s in sources if s["flagged"]],
             }
         )
@@ -127,28 +183,38 @@ def format_report(report: dict) -> str:
     for s in report["sites"]:
         run = s["last_run"]
         if run is None:
-            head = "no manifest"
+            head = "no published segment"
         else:
-            health = (run["health"] or "?").upper()
+            health = (run["health"] or "-").upper()
             if run["failed_checks"]:
                 health += f" ({', '.join(run['failed_checks'])})"
             head = (
-                f"last run {run['finished_at']}  {run['finish_reason']}  health {health}  "
-                f"{run['items_written']} written"
+                f"last run {run['finished_at']}  {run['finish_reason']} after {run['segments']} segment(s)  "
+                f"health {health}  {run['items_written']} written"
             )
+        if s["running"]:
+            head += f"  [running now: pid {s['running']}]"
         lines.append(f"{s['site']}  {head}")
+        known = f" (+{s['republications_known']} republication(s) known, not in the dataset)" if s["republications_known"] else ""
         lines.append(
-            f"  {s['stored']} article(s) stored; per day over {s['window_days']} days up to "
+            f"  {s['stored']} article(s) stored{known}; per day over {s['window_days']} days up to "
             f"{s['newest_day'] or '-'} (the newest article)"
         )
-        lines.append(f"  {'source':<16} {'stored':>6}  {'last published':<26} {'silent':>6}  per day")
+        lines.append(f"  {'source':<16} {'stored':>6}  {'last published':<26} {'silent':>6}  {'listing':<24} per day")
         for src in s["sources"]:
             silent = "-" if src["days_since_last"] is None else f"{src['days_since_last']} d"
             flag = "  FLAGGED: silent" if src["flagged"] else ""
+            backfill = src["backfill"]
+            if backfill:
+                walk = f"backfill p.{backfill['deepest_page']} {backfill['oldest_day'] or ''}".strip()
+            else:
+                walk = "walked" if src["walked"] else "-"
             lines.append(
                 f"  {src['source']:<16} {src['stored']:>6}  {src['last_published_at'] or '-':<26} "
-                f"{silent:>6}  |{sparkline(src['per_day'])}|{flag}"
+                f"{silent:>6}  {walk:<24} |{sparkline(src['per_day'])}|{flag}"
             )
+        if s["backfilling"]:
+            lines.append("  backfill unfinished: " + ", ".join(s["backfilling"]) + " (the next run resumes it)")
         lines.append("  flagged: " + (", ".join(s["flagged"]) if s["flagged"] else "none"))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -1,10 +1,10 @@
 """Last pipeline: the incremental state's gate for items, and the claim.
 
-With state (see :mod:`newsagg.extensions.commit`) an article stored by an
-earlier run -- same key, or same content (a republication) -- is dropped as
-``already_stored``; every other item is *claimed* for this run
-(:meth:`RunCommit.claim`), to be marked stored once the run's files are
-closed. A ``full=1`` run keeps everything and refreshes the state. Another
+With state (a dataset run: :mod:`newsagg.extensions.publish`) an article
+stored by an earlier run -- same key, or same content (a republication) -- is
+dropped as ``already_stored``; every other item is *claimed* for this run
+(:meth:`DatasetPublisher.claim`), to be marked stored when its segment commits.
+A ``full=1`` run keeps everything and refreshes the state. Another
 live run holding the key or content (distributed mode) drops it as
 ``claimed_elsewhere``: that run emits it, or, if it dies first, its request is
 redone once its claims are released. A run that was presumed dead and
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 
-from newsagg.extensions.commit import RunCommit
+from newsagg.extensions.publish import DatasetPublisher
 from newsagg.items import ArticleItem
 from newsagg.pipelines import CountedDrop, drop
 from newsagg.pipelines.neardup import NearDupPipeline, item_signature
@@ -32,17 +32,17 @@ class ClaimPipeline:
     """Drops ``already_stored`` / ``claimed_elsewhere`` (and, in a worker,
     ``duplicate_key`` / ``duplicate_content`` / ``run_presumed_dead``); claims the rest."""
 
-    def __init__(self, crawler, commit: RunCommit | None):
+    def __init__(self, crawler, publisher: DatasetPublisher | None):
         self.crawler = crawler
         self.stats = crawler.stats
-        #: The run's commit (None: its extension is off, so there is no state).
-        self.commit = commit
+        #: The run's publisher (None: not a dataset run, so there is no state).
+        self.publisher = publisher
         self._signatures: bool | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         # Pipelines are built after the extensions: the lookup is allowed here.
-        return cls(crawler, crawler.get_extension(RunCommit))
+        return cls(crawler, crawler.get_extension(DatasetPublisher))
 
     def _with_signatures(self) -> bool:
         """Store near-duplicate signatures with the claims when NearDupPipeline
@@ -52,11 +52,11 @@ class ClaimPipeline:
         return self._signatures
 
     def process_item(self, item: ArticleItem, spider=None) -> ArticleItem:
-        backend = self.commit.backend if self.commit is not None else None
+        backend = self.publisher.backend if self.publisher is not None else None
         if backend is None:
             return item
         fp = item.fingerprint or f"url:{item.url}"  # BoilerplatePipeline always sets it; never share None
-        if not self.commit.full:
+        if not self.publisher.full:
             if backend.is_known(item.key):
                 raise drop(self.stats, "already_stored", f"{item.url} (stored by an earlier run)", "INFO")
             owner = backend.fingerprint_owner(fp)
@@ -65,7 +65,7 @@ class ClaimPipeline:
                     self.stats, "already_stored", f"{item.url} republishes {owner} (stored by an earlier run)", "INFO"
                 )
         sig = item_signature(item) if self._with_signatures() else None
-        result = self.commit.claim(item.key, fp, item.url, signature=sig)
+        result = self.publisher.claim(item.key, fp, item.url, signature=sig)
         if result == CLAIMED:
             return item
         if result == STORED:  # stored between the lookups above and the claim

@@ -4,139 +4,50 @@ Exact republications are dropped earlier (DedupPipeline, same fingerprint).
 A *near*-duplicate -- a title word swapped, a sentence added or removed --
 is kept, and ``near_duplicate_of`` gets the URL of the near-identical article
 the dataset already holds: one emitted earlier in this run, or stored by an
-earlier run (signatures are kept in the incremental state). A link only ever
-points to an article already written, so of a pair crawled in the "wrong"
-order it is the earlier publication that points to the later one; the
-ground-truth comparisons accept either direction (``align_links`` in replica/truth.py).
+earlier run. A link only ever points to an article already written, so of a
+pair crawled in the "wrong" order it is the earlier publication that points to
+the later one; the ground-truth comparisons accept either direction
+(``align_links`` in replica/truth.py).
 
-Method: one-permutation MinHash over 5-word shingles of the folded title +
-body (:func:`newsagg.text.fingerprint_words`): 64 bins
-of 32-bit minima, a 260-byte signature (:func:`signature`; about 20x cheaper
-than 64 independent hash functions, same estimate). Candidates come from LSH (21
-bands of 3 values); a candidate counts when the estimated Jaccard similarity
-(share of equal values) is at least ``NEWSAGG_NEARDUP_THRESHOLD`` (0.5).
-On the replica, rewrites score >= 0.77 and distinct articles <= 0.30. Five-word
-shingles matter: news prose shares many short phrases between unrelated
-articles. The best candidate wins (ties: the earliest).
+Method (:mod:`newsagg.minhash`): MinHash signatures of 5-word shingles, LSH
+bands; a candidate counts when the estimated Jaccard similarity is at least
+``NEWSAGG_NEARDUP_THRESHOLD`` (0.5). On the replica, rewrites score >= 0.77
+and distinct articles <= 0.30. The best candidate wins (ties: the earliest).
 
-Memory: none per article; the index lives in a temporary SQLite file
-(:class:`MinHashIndex`).
+Where the candidates come from: this run's articles not yet published, in a
+temporary SQLite index (:class:`MinHashIndex`); articles stored by earlier
+runs and earlier segments, from the state's own band keys (SQLite state:
+nothing is loaded per run, whatever the archive's size); a backend without
+them (Redis) has its stored signatures loaded into the index at the start.
 """
 
 from __future__ import annotations
 
-import bisect
-import hashlib
 import logging
-import operator
 import sqlite3
-import struct
-from functools import lru_cache
 
 import numpy as np
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from newsagg import signals as newsagg_signals
 from newsagg.config import setting
-from newsagg.extensions.commit import RunCommit
+from newsagg.extensions.publish import DatasetPublisher
 from newsagg.items import ArticleItem
+from newsagg.minhash import BANDS, HEAD, NUM_HASHES, SIGNATURE_SIZE, band_keys, signature
 from newsagg.stats import PREFIX, inc
-from newsagg.text import fingerprint_words
+
+__all__ = ["MinHashIndex", "NearDupPipeline", "item_signature", "signature"]
 
 logger = logging.getLogger(__name__)
 
-SHINGLE = 5
-NUM_HASHES = 64
-BANDS, ROWS = 21, 3
-_SIG_FMT = f"<{NUM_HASHES}I"
-# Signatures are persisted (incremental state): the version prefix makes a
-# signature of another scheme a different size, so it is ignored, not misread.
-_VERSION = b"MH2\x00"
-SIGNATURE_SIZE = len(_VERSION) + struct.calcsize(_SIG_FMT)
-_HEAD = len(_VERSION) // 4  # the version prefix, in 32-bit values (MinHashIndex.query)
-_NO_VALUE = 1 << 32  # above any 32-bit value: an empty bin
-_GOLDEN = 0x9E3779B1
-
-
-class _WordHashes(dict):
-    """word -> 64-bit BLAKE2b hash, filled on demand; emptied when it reaches
-    ``_WORD_CACHE`` words (a year of vocabulary would otherwise stay in memory).
-    A dict and ``map(cache.__getitem__, words)``: no Python call per known word."""
-
-    def __missing__(self, word: str) -> int:
-        if len(self) >= _WORD_CACHE:
-            self.clear()
-        h = self[word] = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-        return h
-
-
-_WORD_CACHE = 1 << 16
-_word_hashes = _WordHashes()
-
-
-def _shingle_hashes(title: str | None, body: str | None, size: int = SHINGLE):
-    """Signed 64-bit hashes of the *size*-word shingles of the folded title +
-    body, repeats included (a MinHash is the same with or without them).
-
-    Each word is hashed once (BLAKE2b, cached); a shingle's hash is CPython's
-    tuple hash of its word hashes, which is computed in C and does not depend
-    on PYTHONHASHSEED (only str/bytes hashes are salted), so it is the same in
-    every process and run. ``test_signature_is_stable`` pins it.
-    """
-    words = fingerprint_words(title, body)
-    if not words:
-        return ()
-    wh = list(map(_word_hashes.__getitem__, words))
-    if len(wh) <= size:
-        return (hash(tuple(wh)),)
-    return map(hash, zip(*(wh[i:] for i in range(size)), strict=False))
-
-
-@lru_cache(maxsize=256)  # the state pipeline asks again for the item just annotated
-def signature(title: str | None, body: str | None) -> bytes | None:
-    """The MinHash signature of an article's text (None without text).
-
-    One-permutation MinHash: each shingle hash falls in one of 64 bins (the
-    top 6 bits of its unsigned 64-bit value) and each bin keeps its smallest
-    low 32 bits; empty bins (short texts) borrow the next filled bin's value,
-    shifted by the distance (rotation densification). One pass over the
-    shingles instead of 64.
-    """
-    mins = [_NO_VALUE] * NUM_HASHES
-    for h in _shingle_hashes(title, body):
-        # h is signed: h >> 58 is the unsigned top 6 bits minus 64 when negative,
-        # the same bin as a negative list index; h & 0xFFFFFFFF is the same either way.
-        v = h & 0xFFFFFFFF
-        if v < mins[h >> 58]:
-            mins[h >> 58] = v
-    if _NO_VALUE in mins:
-        filled = [i for i, v in enumerate(mins) if v != _NO_VALUE]
-        if not filled:  # no shingle: no text
-            return None
-        for i in [i for i, v in enumerate(mins) if v == _NO_VALUE]:
-            k = bisect.bisect_right(filled, i)  # the next filled bin, wrapping around
-            j = filled[k] if k < len(filled) else filled[0]
-            mins[i] = (mins[j] + ((j - i) % NUM_HASHES) * _GOLDEN) & 0xFFFFFFFF
-    return _VERSION + struct.pack(_SIG_FMT, *mins)
-
-
 def item_signature(item: ArticleItem) -> bytes | None:
-    """:func:`signature` of an item."""
+    """The MinHash signature of an item's text (:func:`newsagg.minhash.signature`)."""
     return signature(item.title, item.body)
 
 
-def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of two signatures (share of equal values)."""
-    va, vb = struct.unpack_from(_SIG_FMT, a, len(_VERSION)), struct.unpack_from(_SIG_FMT, b, len(_VERSION))
-    return sum(map(operator.eq, va, vb)) / NUM_HASHES
-
-
-@lru_cache(maxsize=4)  # a query, then the add of the same signature
-def _band_keys(sig: bytes) -> tuple[int, ...]:
-    step, off = 4 * ROWS, len(_VERSION)
-    # hash() of bytes is stable within a process: the index is never persisted.
-    return tuple(hash((b, sig[off + b * step : off + (b + 1) * step])) for b in range(BANDS))
-
+#: In-run entry ids come after every stored seq: ties go to the earliest article.
+_RUN_IDS = 1 << 48
 
 _INDEX_SCHEMA = """
 PRAGMA journal_mode=OFF;
@@ -196,7 +107,7 @@ class MinHashIndex:
         if sig is None:
             return
         self._begin()
-        db.executemany("DELETE FROM bands WHERE key=? AND id=?", [(k, entry_id) for k in _band_keys(sig[0])])
+        db.executemany("DELETE FROM bands WHERE key=? AND id=?", [(k, entry_id) for k in band_keys(sig[0])])
         db.execute("DELETE FROM sigs WHERE id=?", (entry_id,))
         self._count -= 1
 
@@ -230,7 +141,7 @@ class MinHashIndex:
         for sig, url in batch:
             self._begin()
             rid = db.execute("INSERT INTO sigs (url, sig) VALUES (?, ?)", (url, sig)).lastrowid
-            keys = _band_keys(sig)
+            keys = band_keys(sig)
             try:
                 db.execute(_INSERT_BANDS, [x for k in keys for x in (k, rid)])  # one statement, not 21
             except BaseException:
@@ -244,19 +155,22 @@ class MinHashIndex:
     def candidates(self, sig: bytes) -> list[tuple[int, str, bytes]]:
         """``(id, url, signature)`` of the entries sharing a band with *sig*."""
         bits = self._filter
-        keys = [k for k in _band_keys(sig) if bits[(k & _FILTER_MASK) >> 3] >> (k & 7) & 1]
+        keys = [k for k in band_keys(sig) if bits[(k & _FILTER_MASK) >> 3] >> (k & 7) & 1]
         return self._db.execute(_CANDIDATES[len(keys)], keys).fetchall() if keys else []
 
-    def query(self, sig: bytes) -> tuple[str, float] | None:
-        """The best match at or above the threshold: ``(url, similarity)``; ties: earliest."""
-        rows = self.candidates(sig)
+    def query(self, sig: bytes, stored: list[tuple[int, str, bytes]] = ()) -> tuple[str, float] | None:
+        """The best match at or above the threshold among this index's candidates and
+        *stored* ones (``(seq, url, signature)``, earlier than any entry here):
+        ``(url, similarity)``; ties: earliest."""
+        rows = [*stored, *((_RUN_IDS + i, url, s) for i, url, s in self.candidates(sig))]
+        rows = [r for r in rows if len(r[2]) == SIGNATURE_SIZE]
         if not rows:
             return None
         # Equal values of every candidate at once (numpy): one similarity() per
         # candidate cost ~5 us, and the replica's shared sentence bank gives
         # ~0.2 % of the index as candidates (196 per article at 90k).
-        others = np.frombuffer(b"".join([r[2] for r in rows]), dtype="<u4").reshape(len(rows), -1)[:, _HEAD:]
-        mine = np.frombuffer(sig, dtype="<u4", count=_HEAD + NUM_HASHES)[_HEAD:]
+        others = np.frombuffer(b"".join([r[2] for r in rows]), dtype="<u4").reshape(len(rows), -1)[:, HEAD:]
+        mine = np.frombuffer(sig, dtype="<u4", count=HEAD + NUM_HASHES)[HEAD:]
         equal = np.count_nonzero(others == mine, axis=1).tolist()
         best: tuple[float, int, str] | None = None
         for (i, url, _), same in zip(rows, equal, strict=True):
@@ -277,14 +191,15 @@ class NearDupPipeline:
     Counts ``newsagg/near_duplicates`` (items written with a link).
     """
 
-    def __init__(self, crawler, threshold: float, commit=None):
+    def __init__(self, crawler, threshold: float, publisher: DatasetPublisher | None = None):
         self.crawler = crawler
         self.stats = crawler.stats
-        #: The run's commit (:class:`newsagg.extensions.commit.RunCommit`): its
-        #: backend's stored signatures seed the index. None: no state.
-        self.commit = commit
+        self.threshold = threshold
+        #: The run's publisher: its state holds the stored articles. None: no state.
+        self.publisher = publisher
         self.index = MinHashIndex(threshold)
         self._loaded = False
+        self._stored = None  # the backend, when it keeps band keys (nothing to load)
         # Items indexed but not yet written (url -> entry id): one dropped by a
         # later pipeline (e.g. a republication another worker holds) leaves the
         # index again, so nothing ever links to an article the dataset lacks.
@@ -292,6 +207,7 @@ class NearDupPipeline:
         if getattr(crawler, "signals", None) is not None:
             crawler.signals.connect(self._written, signal=signals.item_scraped)
             crawler.signals.connect(self._dropped, signal=signals.item_dropped)
+            crawler.signals.connect(self._published, signal=newsagg_signals.segment_published)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -300,14 +216,17 @@ class NearDupPipeline:
         threshold = setting(crawler.settings, "NEWSAGG_NEARDUP_THRESHOLD", "getfloat")
         if not 0 < threshold <= 1:
             raise ValueError(f"NEWSAGG_NEARDUP_THRESHOLD={threshold}: expected 0 < t <= 1")
-        return cls(crawler, threshold, crawler.get_extension(RunCommit))
+        return cls(crawler, threshold, crawler.get_extension(DatasetPublisher))
 
     def _load_stored(self) -> None:
-        """Signatures of articles stored by earlier runs (not on a ``full=1`` run,
-        whose dataset stands alone)."""
+        """Where the articles stored by earlier runs come from (not on a ``full=1``
+        run, whose dataset stands alone): the state's band keys, else its signatures."""
         self._loaded = True
-        backend = self.commit.backend if self.commit is not None else None
-        if backend is None or self.commit.full:
+        backend = self.publisher.backend if self.publisher is not None else None
+        if backend is None or self.publisher.full:
+            return
+        if hasattr(backend, "band_candidates"):
+            self._stored = backend
             return
         self.index.add_many(backend.stored_signatures())
         if len(self.index):
@@ -319,7 +238,8 @@ class NearDupPipeline:
         sig = item_signature(item)
         if sig is None:
             return item
-        match = self.index.query(sig)
+        stored = self._stored.band_candidates(list(band_keys(sig))) if self._stored is not None else ()
+        match = self.index.query(sig, stored)
         if match is not None and match[0] != item.url:
             item.near_duplicate_of = match[0]
             logger.info("Near-duplicate (%.2f): %s of %s", match[1], item.url, match[0])
@@ -337,6 +257,13 @@ class NearDupPipeline:
         entry = self._in_flight.pop(getattr(item, "url", None), None)
         if entry is not None:
             self.index.remove(entry)
+
+    def _published(self, name, items) -> None:
+        """A segment committed: its articles are in the state's band keys now."""
+        if self._stored is not None:
+            self.index.close()
+            self.index = MinHashIndex(self.threshold)
+            self._in_flight.clear()
 
     def close_spider(self, spider=None) -> None:
         self.index.close()

@@ -4,13 +4,19 @@ Requests go home -> source listings -> pagination -> articles (plus ticker and
 sidebar links). Page objects in ``newsagg.pages`` do all extraction; the
 pipelines clean, date, validate and deduplicate.
 
-Side links (the ticker and sidebars of article and listing pages) point all
-over the archive: followed at once, they fill the request queue with most of
-the site before the listings get there (a Request costs ~2 KB of memory, so
-100k articles meant ~200 MB). They are kept as bare URLs instead and
-requested when the spider is idle, i.e. after the listings, only those the
-listings did not reach (``NEWSAGG_DEFER_SIDE_LINKS``). An interrupted run
-hands the ones it did not fetch to the next run through the incremental state.
+Listings are read by *walks* (:mod:`newsagg.state.frontier`): one per source
+from page 1 (a *tail* walk to the end of the listing until the source was
+walked once, then a *head* walk that stops at a page of known articles), plus
+the unfinished walks of earlier runs, resumed at their cursor. Each listing
+page processed moves its walk's cursor, in the state, with the article links
+it requested; the publisher's commits forget the links finished. Walks are
+bounded: ``NEWSAGG_LISTING_STALE_PAGES`` pages in a row without a new article
+link, or ``NEWSAGG_MAX_LISTING_PAGES`` pages of one source in a run, stop them
+(counted, warned).
+
+Side links (the ticker and sidebars) point all over the archive: they wait in
+the frontier as URLs and are requested when the spider is idle, i.e. after the
+listings, only those the listings did not reach (``NEWSAGG_DEFER_SIDE_LINKS``).
 
 Hosts: every host form of the site is the site (``newsagg.urls.same_site``).
 When the home page redirects to a twin host (``www.`` <-> bare, the loopback
@@ -22,27 +28,32 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response, TextResponse
 
 from newsagg.args import ArgumentError, CrawlArgs
 from newsagg.config import setting
 from newsagg.failures import failure_reason
+from newsagg.hashset import HashSet
 from newsagg.pages.aggregator import ArticlePage, LinkPage, ListingPage
-from newsagg.profiles import apply_runtime_settings
+from newsagg.profiles import apply_runtime_settings, is_dataset_run
 from newsagg.rendering.policy import RenderPolicy
+from newsagg.run import run_context
 from newsagg.sites import SITES
+from newsagg.state.base import StateError
+from newsagg.state.frontier import HEAD, TAIL, MemoryFrontier, Walk
 from newsagg.stats import PAGES, PREFIX, fail_key, inc
 from newsagg.urls import PageRef, classify, host_aliases, listing_url, same_site, site_root
 
 # Article requests first: the queue stays short and items flow early.
 PRIORITY_HOME, PRIORITY_ARTICLE, PRIORITY_LISTING = 30, 20, 10
-_STATE_ROOT = "newsagg_canonical_root"  # spider.state key (JOBDIR): the adopted canonical root
+LISTINGS = f"{PREFIX}/listings"
 
 
 def eager(callback):
@@ -61,6 +72,16 @@ def eager(callback):
     return run
 
 
+def page_url(url: str, page: int) -> str:
+    """The URL of listing page *page* in the shape of *url* (``/page/N`` or ``?page=N``)."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if "/page/" in path:
+        path = path[: path.index("/page/")]
+        return f"{parts.scheme}://{parts.netloc}{path}" + (f"/page/{page}" if page > 1 else "")
+    return f"{parts.scheme}://{parts.netloc}{path}" + (f"?page={page}" if page > 1 else "")
+
+
 class AggregatorSpider(scrapy.Spider):
     """Crawls the French section of one site of the aggregator family.
 
@@ -69,7 +90,7 @@ class AggregatorSpider(scrapy.Spider):
     """
 
     site: ClassVar[str] = ""
-    #: Set by newsagg.extensions.commit on an incremental run (not full=1): a StoredGate.
+    #: Set by the publisher on an incremental run (not full=1): a StoredGate.
     stored_gate: Any = None
     #: Side links kept as URLs until idle (module doc); set from the settings.
     defer_side_links: bool = False
@@ -89,35 +110,44 @@ class AggregatorSpider(scrapy.Spider):
         # Every host form of the site (Scrapy's offsite filter would drop the twin).
         self.allowed_domains = list(host_aliases(urlsplit(self.base_url).hostname or ""))
         self.rendering = RenderPolicy(self, self.args.render)  # which pages go through Chromium
-        # hash() of the article URLs requested so far: ~60 bytes each, not a Request.
-        self._requested: set[int] = set()
-        # Deferred side links (ordered sets): not requested yet / requested, no response yet.
-        self._side_pending: dict[str, None] = {}
-        self._side_in_flight: dict[str, None] = {}
-        # hash() of the author pages met: never requested, each counted once as skipped.
-        self._authors_seen: set[int] = set()
+        #: Walk cursors and pending links; the publisher hands over the state's (newsagg.state.frontier).
+        self.frontier = MemoryFrontier()
+        self._requested = HashSet()  # hash() of the article URLs requested in this run
+        self._listed = HashSet()  # ... of the article URLs seen on listing pages (new links, for the walk bound)
+        self._listings: dict[int, Walk] = {}  # hash() of a listing page requested -> the walk reading it
+        self._side_seen = HashSet()  # ... of side links handed to the frontier
+        self._authors_seen = HashSet()  # ... of author pages met (never requested, each counted once)
+        self._walking: Counter[str] = Counter()  # walks in progress per source
+        self._resumed: set[str] = set()  # sources with a walk resumed from an earlier run
+        self._sources: set[str] = set()  # sources walked this run (the progress line's total)
+        self.max_listing_pages = 0
+        self.stale_pages = 0
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        apply_runtime_settings(crawler.settings, spider.base_url, scrapyd_job=bool(spider.args.job))
         settings = crawler.settings
+        apply_runtime_settings(settings, spider.base_url, dataset=is_dataset_run(crawler))
         # Distributed workers share one frontier in Redis: nothing to defer there.
         spider.defer_side_links = setting(settings, "NEWSAGG_DEFER_SIDE_LINKS", "getbool") and not settings.getbool(
             "NEWSAGG_DISTRIBUTED"
         )
-        spider.side_links_batch = max(1, setting(settings, "NEWSAGG_SIDE_LINKS_BATCH", "getint"))
+        spider.max_listing_pages = max(1, setting(settings, "NEWSAGG_MAX_LISTING_PAGES", "getint"))
+        spider.stale_pages = max(1, setting(settings, "NEWSAGG_LISTING_STALE_PAGES", "getint"))
         if spider.defer_side_links:
             crawler.signals.connect(spider.release_side_links, signal=signals.spider_idle)
         return spider
 
+    @property
+    def run_id(self) -> str:
+        """The run's id (:class:`newsagg.run.RunIdentity`)."""
+        return run_context(self.crawler).identity.run_id
+
     # -- start -------------------------------------------------------------
 
     async def start(self):
-        """Direct article URLs (``urls``), else the home page."""
-        state = getattr(self, "state", None)
-        if isinstance(state, dict) and state.get(_STATE_ROOT):  # a JOBDIR run resumed: keep its root
-            self.base_url, self._root_adopted = state[_STATE_ROOT], True
+        """Direct article URLs (``urls``); else the home page, the unfinished walks
+        and the pending article links of earlier runs (module doc)."""
         if self.args.urls:
             for url in self.args.urls:
                 yield self.article_request(classify(url, self.base_url), follow=False)
@@ -129,117 +159,172 @@ class AggregatorSpider(scrapy.Spider):
             priority=PRIORITY_HOME,
             meta={"newsagg_kind": "home"},
         )
+        if self.args.full:
+            return  # a full re-crawl reads every listing from page 1
+        for walk in self.frontier.walks():
+            if self.args.wants_source(walk.slug):
+                walk.next_url = self._rebase(walk.next_url)
+                self.logger.info("Resuming the walk of %s at listing page %d", walk.slug, walk.next_page)
+                inc(self.crawler.stats, f"{LISTINGS}/resumed")
+                self._resumed.add(walk.slug)
+                request = self.walk_request(walk, start=True, resumed=True)
+                if request is not None:
+                    yield request
+        resumed = 0
+        for url in self.frontier.pending_entries():
+            ref = classify(self._rebase(url), self.base_url)
+            if ref.kind != "article" or not self.args.wants_source(ref.slug):
+                continue
+            if self.already_stored(ref):
+                self.frontier.done(url)
+                continue
+            if self._requested.add(hash(ref.url)):
+                resumed += 1
+                yield self.article_request(ref, pending=url)
+        if resumed:
+            self.logger.info("%d article link(s) pending from an interrupted run are requested", resumed)
+            inc(self.crawler.stats, f"{PREFIX}/links/resumed", resumed)
+
+    def _rebase(self, url: str) -> str:
+        """*url* (of an earlier run, maybe on another host form) on this run's root."""
+        parts = urlsplit(url)
+        return f"{self.base_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
     # -- requests ----------------------------------------------------------
 
-    def article_request(self, ref: PageRef, follow: bool = True) -> scrapy.Request:
-        """The request for an article page; the first one per URL counts as a new
-        article link (health: ``pages_no_record``, ``new_links_no_records``)."""
-        key = hash(ref.url)
-        if key not in self._requested:
-            self._requested.add(key)
-            inc(self.crawler.stats, f"{PREFIX}/links/new_articles")
+    def article_request(self, ref: PageRef, follow: bool = True, pending: str | None = None) -> scrapy.Request:
+        """The request for an article page; counted as a new article link (health:
+        ``pages_no_record``, ``new_links_no_records``). The spider asks each URL
+        once (``_requested``), so the dupefilter does not keep it."""
+        self._requested.add(hash(ref.url))
+        inc(self.crawler.stats, f"{PREFIX}/links/new_articles")
         return scrapy.Request(
             ref.url,
             callback=self.parse_article,
             errback=self.on_error,
             priority=PRIORITY_ARTICLE,
-            meta={"newsagg_kind": "article", "newsagg_ref": ref, "newsagg_follow": follow},
+            dont_filter=True,
+            meta={
+                "newsagg_kind": "article",
+                "newsagg_ref": ref,
+                "newsagg_follow": follow,
+                "newsagg_pending": pending or ref.url,
+            },
         )
 
-    def listing_request(self, ref: PageRef, page_no: int) -> scrapy.Request:
+    def walk_request(
+        self, walk: Walk, *, start: bool = False, resumed: bool = False, check: tuple[str, ...] = ()
+    ) -> scrapy.Request | None:
+        """The request for the walk's next listing page (*start*: its first); None
+        when another walk of this run reads that page: this walk then ends, and a
+        tail walk hands its mode to the other one.
+
+        *check*: a page read back to find the anchors of a resumed walk (module doc)."""
+        ref = classify(walk.next_url, self.base_url)
+        if ref.kind != "listing":
+            self.logger.warning("Walk of %s: %s is not a listing page; the walk ends", walk.slug, walk.next_url)
+            self.frontier.finish(walk, reached_end=False)
+            return None
+        if not check:
+            owner = self._listings.setdefault(hash(ref.url), walk)
+            if owner is not walk:
+                if walk.mode == TAIL:
+                    owner.mode = TAIL  # saved with the owner's next page
+                if walk.id is not None:
+                    self.frontier.finish(walk, reached_end=False)
+                return None
+            if start:
+                self._walking[walk.slug] += 1
+                self._sources.add(walk.slug)
+                self.crawler.stats.set_value(f"{PREFIX}/sources/total", len(self._sources))
         return scrapy.Request(
             ref.url,
             callback=self.parse_listing,
             errback=self.on_error,
             priority=PRIORITY_LISTING,
-            meta={"newsagg_kind": "listing", "newsagg_ref": ref, "newsagg_page_no": page_no},
+            dont_filter=bool(check),
+            meta={
+                "newsagg_kind": "listing",
+                "newsagg_ref": ref,
+                "newsagg_page_no": walk.next_page,
+                "newsagg_walk": walk,
+                "newsagg_resumed": resumed,
+                "newsagg_check": check,
+            },
         )
 
     def follow_articles(self, refs) -> list[scrapy.Request]:
-        """Requests for in-scope article links (home ticker, listing entries), now."""
+        """Requests for in-scope article links (home ticker, listing entries) not asked yet."""
         out = []
-        side = self._side_links()
         for r in refs:
-            if self.args.wants_source(r.slug) and not self.already_stored(r):
+            if self.args.wants_source(r.slug) and hash(r.url) not in self._requested and not self.already_stored(r):
                 out.append(self.article_request(r))
-                side.pop(r.url, None)
         return out
 
     def follow_side_links(self, refs) -> list[scrapy.Request]:
-        """Article links of sidebars and tickers: deferred (module doc) or, when
-        deferring is off, requested now."""
+        """Article links of sidebars and tickers: deferred to the frontier (module
+        doc) or, when deferring is off, requested now."""
         if not self.defer_side_links:
             return self.follow_articles(refs)
-        requested, side = self._requested, self._side_links()
-        before = len(side)
-        for r in refs:
-            if hash(r.url) not in requested and self.args.wants_source(r.slug):
-                side[r.url] = None
-        if len(side) > before:
-            inc(self.crawler.stats, f"{PREFIX}/side_links/deferred", len(side) - before)
+        new = [
+            r
+            for r in refs
+            if self.args.wants_source(r.slug) and hash(r.url) not in self._requested and self._side_seen.add(hash(r.url))
+        ]
+        if new:
+            known = self.stored_gate.known(new) if self.stored_gate is not None else set()
+            site = self.site
+            urls = [r.url for r in new if (site, r.slug, r.article_id) not in known]
+            self.frontier.add_side(urls)
+            inc(self.crawler.stats, f"{PREFIX}/side_links/deferred", len(urls))
         return []
-
-    def _side_links(self) -> dict[str, None]:
-        """Deferred side links not requested yet. In ``spider.state`` with a
-        JOBDIR, so a cleanly stopped crawl resumes with them (the requested
-        ones are in the JOBDIR's queue); ``spider.state`` appears only at
-        spider_opened, so the first call after it moves them there."""
-        state = getattr(self, "state", None)
-        if isinstance(state, dict):
-            side = state.setdefault("newsagg_side_links", self._side_pending)
-            if side is not self._side_pending:
-                side.update(self._side_pending)
-                self._side_pending = side
-        return self._side_pending
-
-    def unfinished_side_links(self) -> list[str]:
-        """Side links a stopped run did not fetch: the incremental state keeps
-        them for the next run (:meth:`restore_side_links`), so an article linked
-        only from pages already stored is not lost when a run is interrupted."""
-        return list(self._side_in_flight) + list(self._side_links())
-
-    def restore_side_links(self, urls: list[str]) -> None:
-        """Side links left by an interrupted earlier run: requested at idle time."""
-        side = self._side_links()
-        for url in urls:
-            side.setdefault(url, None)
-        if urls:
-            self.logger.info("%d side link(s) left by the interrupted previous run will be requested", len(urls))
 
     def release_side_links(self) -> None:
         """spider_idle: request the next batch of deferred side links not yet
         requested; the spider stays open while some are left."""
-        side, in_flight, requested = self._side_links(), self._side_in_flight, self._requested
         released = 0
-        while side and released < self.side_links_batch:
-            url = next(iter(side))
-            del side[url]
-            if hash(url) in requested:
-                continue
-            ref = classify(url, self.base_url)
-            if ref.kind != "article" or self.already_stored(ref):
-                continue
-            in_flight[ref.url] = None
-            self.crawler.engine.crawl(self.article_request(ref))
-            released += 1
-        if released:
-            inc(self.crawler.stats, f"{PREFIX}/side_links/requested", released)
-            self.logger.info("Requesting %d side link(s) the listings did not reach (%d left)", released, len(side))
-            raise DontCloseSpider
+        while not released:
+            try:
+                batch = self.frontier.next_side(self.side_links_batch)
+            except StateError as exc:
+                inc(self.crawler.stats, f"{PREFIX}/segments/failed")
+                self.logger.error("Side links could not be read from the state (%s): the run stops", exc)
+                raise CloseSpider("publish_failed") from None
+            if not batch:
+                return
+            for url in batch:
+                ref = classify(self._rebase(url), self.base_url)
+                if ref.kind != "article" or hash(ref.url) in self._requested:
+                    continue
+                if self.already_stored(ref):
+                    self.frontier.done(url)
+                    continue
+                self.crawler.engine.crawl(self.article_request(ref, pending=url))
+                released += 1
+        inc(self.crawler.stats, f"{PREFIX}/side_links/requested", released)
+        self.logger.info(
+            "Requesting %d side link(s) the listings did not reach (%d left)", released, self.frontier.side_count()
+        )
+        raise DontCloseSpider
 
     def skip_author_pages(self, page: LinkPage) -> None:
         """Author pages (``/fr/author/...``) are neither sources nor articles:
         never requested, each counted once (``newsagg/skipped/author_page``)."""
-        seen = self._authors_seen
         for ref in page.author_links():
-            if hash(ref.url) not in seen:
-                seen.add(hash(ref.url))
+            if self._authors_seen.add(hash(ref.url)):
                 inc(self.crawler.stats, f"{PREFIX}/skipped/author_page")
 
     def already_stored(self, ref: PageRef) -> bool:
         """True when an earlier run stored this article (incremental state): not requested again."""
         return self.stored_gate is not None and self.stored_gate.skip(ref)
+
+    def _known(self, refs: list[PageRef]) -> bool:
+        """Every article of *refs* is stored, or waits in the frontier (an interrupted run listed it)."""
+        if not refs or self.stored_gate is None:
+            return False
+        stored = self.stored_gate.known(refs)
+        rest = [r.url for r in refs if (self.site, r.slug, r.article_id) not in stored]
+        return not rest or len(self.frontier.pending_among(rest)) == len(set(rest))
 
     # -- callbacks ---------------------------------------------------------
 
@@ -273,9 +358,6 @@ class AggregatorSpider(scrapy.Spider):
         )
         inc(self.crawler.stats, f"{PREFIX}/hosts/canonical_switched")
         self.base_url = landed
-        state = getattr(self, "state", None)
-        if isinstance(state, dict):
-            state[_STATE_ROOT] = landed
 
     @eager
     def parse_home(self, response: Response):
@@ -286,23 +368,32 @@ class AggregatorSpider(scrapy.Spider):
         page = LinkPage(response, self.base_url, self.tz)
         self.skip_author_pages(page)
         firsts = {ref.slug: ref for ref in page.listing_links() if ref.page == 1}
-        for slug, ref in firsts.items():
-            if self.args.wants_source(slug):
-                yield self.listing_request(ref, 1)
+        slugs = [slug for slug in firsts if self.args.wants_source(slug)]
         # Sources named with -a sources=... are crawled even when unlinked.
         missing = [s for s in self.args.sources or () if s not in firsts]
         if missing:
             self.logger.warning("Sources not linked from the home page (crawled anyway): %s", ", ".join(missing))
-        for slug in missing:
-            yield self.listing_request(PageRef("listing", listing_url(self.base_url, slug), slug), 1)
+        for slug in [*slugs, *missing]:
+            url = firsts[slug].url if slug in firsts else listing_url(self.base_url, slug)
+            # Page 1 to the end, unless the listing was walked to its end once or a
+            # walk of it resumes: then only until a page of known articles (the news).
+            walked = not self.args.full and (slug in self._resumed or self.frontier.is_walked(slug))
+            request = self.walk_request(Walk(slug, HEAD if walked else TAIL, url, 1), start=True)
+            if request is not None:
+                yield request
         yield from self.follow_articles(page.article_links())
 
     @eager
     def parse_listing(self, response: Response):
+        meta = response.meta
+        walk: Walk = meta["newsagg_walk"]
+        page_no: int = meta["newsagg_page_no"]
+        check: tuple[str, ...] = meta.get("newsagg_check") or ()
         if not self._usable(response, "listing"):
+            if not check:
+                self._walk_stopped(walk)  # its cursor stays on this page: the next run tries it again
             return
-        ref: PageRef = response.meta["newsagg_ref"]
-        page_no: int = response.meta["newsagg_page_no"]
+        ref: PageRef = meta["newsagg_ref"]
         page = ListingPage(response, self.base_url, self.tz, slug=ref.slug or "", page=ref.page)
         entries = page.entries()
         self.skip_author_pages(page)
@@ -312,36 +403,125 @@ class AggregatorSpider(scrapy.Spider):
             return
         if rendering:  # render=never: counted as not rendered, crawled as it is
             inc(self.crawler.stats, fail_key(rendering))
+        refs = [e.ref for e in entries]
+        new_links = sum(self._listed.add(hash(r.url)) for r in refs)
         if not entries:
-            inc(self.crawler.stats, f"{PREFIX}/listings/empty")
+            inc(self.crawler.stats, f"{LISTINGS}/empty")
             self.logger.info("Listing page without articles: %s", response.url)
-        yield from self.follow_articles([e.ref for e in entries])
+        articles = self.follow_articles(refs)
+        yield from articles
         yield from self.follow_side_links(page.article_links())
-        nxt = page.next_page()
-        if nxt is None:
+        requested = [r.meta["newsagg_pending"] for r in articles]
+        if check:
+            self._write(self.frontier.add_entries, requested)
+            yield from self._read_back(walk, page_no, ref, refs, check)
             return
-        # The gate walks every listing when this run resumes a JOBDIR crawl or
-        # the last run was interrupted (newsagg.extensions.commit).
-        if self.stored_gate is not None and self.stored_gate.stop_listing(ref, [e.ref for e in entries], response.url):
-            return  # only already-stored articles here (counted: newsagg/listings/stopped_known)
-        if self.args.max_pages and page_no >= self.args.max_pages:
-            inc(self.crawler.stats, f"{PREFIX}/listings/stopped_max_pages")
-            return
+        if meta.get("newsagg_resumed") and not self._anchored(walk, refs):
+            yield from self._read_back(walk, page_no, ref, refs, walk.anchors)
         dated = [e.day for e in entries if e.day]
-        if self.args.since and dated and max(dated) < self.args.since:
-            inc(self.crawler.stats, f"{PREFIX}/listings/stopped_since")
-            self.logger.info("Listing %s is older than since=%s: stop paginating", response.url, self.args.since)
+        walk.deepest = max(walk.deepest, page_no)
+        if dated:
+            oldest = min(dated).isoformat()
+            walk.oldest_day = min(walk.oldest_day or oldest, oldest)
+        walk.stale = 0 if new_links else walk.stale + 1
+        walk.pages += 1
+        stop = self._stop_reason(walk, page, page_no, refs, dated, response.url)
+        if stop is not None:
+            self._walk_stopped(walk, stop, requested)
             return
-        yield self.listing_request(nxt, page_no + 1)
+        nxt = page.next_page()
+        walk.next_url, walk.next_page = nxt.url, page_no + 1
+        walk.anchors = tuple(r.article_id or "" for r in refs)
+        self._write(self.frontier.save, walk, self.run_id, requested)
+        request = self.walk_request(walk)
+        if request is None:  # another walk of this run reads that page: this one ends here
+            self._walk_stopped(walk, "merged")
+            return
+        yield request
+
+    def _stop_reason(self, walk: Walk, page: ListingPage, page_no: int, refs, dated, url: str) -> str | None:
+        """Why the walk stops after this page, or None (module doc)."""
+        stats = self.crawler.stats
+        if page.next_page() is None:
+            return "end"
+        if walk.mode == HEAD and self._known(refs):
+            inc(stats, f"{LISTINGS}/stopped_known")
+            self.logger.info("Listing %s holds only known articles: stop paginating", url)
+            return "known"
+        if self.args.max_pages and page_no >= self.args.max_pages:
+            inc(stats, f"{LISTINGS}/stopped_max_pages")
+            return "max_pages"
+        if self.args.since and dated and max(dated) < self.args.since:
+            inc(stats, f"{LISTINGS}/stopped_since")
+            self.logger.info("Listing %s is older than since=%s: stop paginating", url, self.args.since)
+            return "since"
+        if walk.stale >= self.stale_pages:
+            inc(stats, f"{LISTINGS}/stopped_stale")
+            self.logger.warning(
+                "Listing of %s: %d page(s) in a row without a new article link (last: %s): stop paginating",
+                walk.slug,
+                walk.stale,
+                url,
+            )
+            return "stale"
+        if walk.pages >= self.max_listing_pages:
+            inc(stats, f"{LISTINGS}/stopped_ceiling")
+            self.logger.warning(
+                "Listing of %s: %d pages read this run (NEWSAGG_MAX_LISTING_PAGES): stop paginating at %s",
+                walk.slug,
+                walk.pages,
+                url,
+            )
+            return "ceiling"
+        return None
+
+    def _write(self, write, *args) -> None:
+        """A frontier write; one that fails stops the run (``publish_failed``, counted)."""
+        try:
+            write(*args)
+        except StateError as exc:
+            inc(self.crawler.stats, f"{PREFIX}/segments/failed")
+            self.logger.error("The walk could not be saved in the state (%s): the run stops", exc)
+            raise CloseSpider("publish_failed") from None
+
+    def _walk_stopped(self, walk: Walk, why: str | None = None, requested: list[str] = ()) -> None:
+        """The walk is over this run: it ended (*why*), or a page failed (None: its
+        cursor stays on that page, the next run tries it again)."""
+        if why is not None:
+            if requested:
+                self._write(self.frontier.save, walk, self.run_id, requested)
+            self._write(self.frontier.finish, walk, why == "end")
+        self._walking[walk.slug] -= 1
+        if self._walking[walk.slug] <= 0:
+            inc(self.crawler.stats, f"{PREFIX}/sources/finished")
+
+    def _anchored(self, walk: Walk, refs: list[PageRef]) -> bool:
+        """The first page of a resumed walk joins what was read before: it shows
+        some of the anchors (the listing moved down with news), or only known
+        articles (it moved down more); the cursor's own page with neither may
+        follow a listing that moved up (articles removed): read back (module doc)."""
+        return not walk.anchors or bool({r.article_id for r in refs} & set(walk.anchors)) or self._known(refs)
+
+    def _read_back(self, walk: Walk, page_no: int, ref: PageRef, refs: list[PageRef], anchors: tuple[str, ...]):
+        """Read the page before this one, down to the anchors or page 1; its new
+        articles are followed like any listing's (they are counted)."""
+        if page_no <= 1 or {r.article_id for r in refs} & set(anchors):
+            return
+        inc(self.crawler.stats, f"{LISTINGS}/read_back")
+        back = Walk(walk.slug, walk.mode, page_url(ref.url, page_no - 1), page_no - 1, anchors)
+        request = self.walk_request(back, check=anchors)
+        if request is not None:
+            yield request
 
     @eager
     def parse_article(self, response: Response):
-        self._side_in_flight.pop(getattr(response.meta.get("newsagg_ref"), "url", None), None)
+        meta = response.meta
         if not self._usable(response, "article"):
+            self.frontier.done(meta.get("newsagg_pending"))
             return
         ref = classify(response.url, self.base_url)
         if ref.kind != "article":  # redirected elsewhere: keep the requested key
-            ref = response.meta["newsagg_ref"]
+            ref = meta["newsagg_ref"]
         page = ArticlePage(
             response,
             self.base_url,
@@ -352,7 +532,7 @@ class AggregatorSpider(scrapy.Spider):
             canonical_url=ref.url,
         )
         item = page.to_item(crawled_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        if response.meta.get("newsagg_follow", True):
+        if meta.get("newsagg_follow", True):
             yield from self.follow_side_links(page.article_links())
             self.skip_author_pages(page)
         for note, count in page.notes.items():  # body/doubled, author/link, author/par_line
@@ -365,12 +545,18 @@ class AggregatorSpider(scrapy.Spider):
             inc(self.crawler.stats, fail_key(outcome))
             inc(self.crawler.stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
             self.logger.warning("No article found (%s): %s", outcome, response.url)
+            self.frontier.done(meta.get("newsagg_pending"))
             return
+        self.frontier.done(meta.get("newsagg_pending"))
         yield item
 
     def on_error(self, failure):
-        self._side_in_flight.pop(getattr(failure.request.meta.get("newsagg_ref"), "url", None), None)
-        kind = failure.request.meta.get("newsagg_kind")
+        request = failure.request
+        kind = request.meta.get("newsagg_kind")
+        if kind == "article":
+            self.frontier.done(request.meta.get("newsagg_pending"))
+        elif kind == "listing" and not request.meta.get("newsagg_check"):
+            self._walk_stopped(request.meta["newsagg_walk"])  # its cursor stays: the next run tries again
         if self.rendering.on_error(failure):  # browser fetches: render_unavailable/_timeout/_error
             if kind == "article":
                 inc(self.crawler.stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
@@ -379,5 +565,4 @@ class AggregatorSpider(scrapy.Spider):
         inc(self.crawler.stats, fail_key(reason))
         if kind == "home":
             inc(self.crawler.stats, f"{PREFIX}/start_page/failed")  # health: failed_pages
-        request = failure.request
         self.logger.warning("Page failed [%s] %s: %s", reason, request.url, failure.getErrorMessage())

@@ -1,34 +1,20 @@
 """The incremental-state backend interface.
 
-A backend remembers, per site, which articles earlier runs *stored* (written
-to a dataset file that was closed and committed) so a scheduled run requests
-and emits only what is new. Keys are ``(site, source_slug, article_id)``;
-content is also indexed by fingerprint (exact republications), and each entry
-may carry the near-duplicate pipeline's MinHash signature (opaque ``bytes``)
-so later runs can annotate rewrites of articles stored long ago.
-
-Life of a run (``run_id`` = Scrapyd ``_job`` or a generated id)::
-
-    state = open_state(settings, site)        # open(site): lock / recover
-    state.known_keys(keys)                    # spider: skip stored articles
-    state.claim(key, fp, url, run_id)         # pipeline: reserve; False = taken
-    ...feeds written and closed...
-    state.commit(run_id)                      # claims -> stored, atomically
-    # or state.release(run_id) when the run failed
-    state.close()
-
-Two kinds of entries: *stored* (committed by a finished run: they are in a
-closed dataset file) and *claimed* (reserved by a live run, not yet in a
-closed file). Lookups (``known_keys``, ``is_known``, ``fingerprint_owner``,
-``stored_signatures``) see stored entries only; ``claim`` is the one
-atomic check-and-set that sees both, so concurrent writers (issue 7,
-distributed mode) never emit the same article twice.
+A backend remembers, per site, which articles earlier runs *stored* (in a
+published segment) so a scheduled run requests and emits only what is new.
+Keys are ``(site, source_slug, article_id)``; content is also indexed by
+fingerprint (exact republications), and an entry may carry the near-duplicate
+signature. Lookups see stored entries only; :meth:`StateBackend.claim_result`
+is the one atomic check-and-set that also sees the claims of live runs.
+:meth:`StateBackend.commit` makes one segment's claims stored, atomically with
+the segment's record (the publisher renames the segment only after it).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.utils.misc import load_object
@@ -36,7 +22,7 @@ from scrapy.utils.misc import load_object
 from newsagg.config import setting
 from newsagg.state.keys import Key
 
-__all__ = ["Key", "StateBackend", "StateError", "StateLocked", "open_state", "state_dir"]
+__all__ = ["Key", "SegmentCommit", "StateBackend", "StateError", "StateLocked", "open_state", "state_dir"]
 
 #: Outcomes of :meth:`StateBackend.claim_result`.
 CLAIMED = "claimed"  # reserved for the run
@@ -72,7 +58,7 @@ class StateBackend(ABC):
     #: The NEWSAGG_STATE_BACKEND name.
     name: str = ""
     #: True when an open backend excludes every other run of the site (a lock):
-    #: then any other run's leftovers (claims, commit journals) are dead.
+    #: then any other run's leftovers (claims, staged segments) are dead.
     exclusive: bool = False
 
     def __init__(self, settings):
@@ -146,16 +132,17 @@ class StateBackend(ABC):
         is then fetched, and dropped, again by later runs)."""
 
     @abstractmethod
-    def commit(self, run_id: str) -> int:
-        """Mark every claim of *run_id* stored and record the run as committed,
-        in one atomic step; returns the number of entries committed. Called
-        only once all of the run's dataset files are written and closed.
-        Raises :class:`StateError` (nothing stored) when the run may not
-        commit: the Redis backend's run that was presumed dead and recovered."""
+    def commit(self, run_id: str, segment: SegmentCommit) -> int:
+        """Mark every claim of *run_id* stored and record *segment* as committed,
+        in one atomic step; returns the number of entries committed. Called only
+        once the segment's files are complete in its staging directory, at a
+        moment when every claim of the run is in them. Raises
+        :class:`StateError` (nothing stored) when the run may not commit: the
+        Redis backend's run that was presumed dead and recovered."""
 
     @abstractmethod
-    def is_committed(self, run_id: str) -> bool:
-        """True once :meth:`commit` of *run_id* completed (crash recovery)."""
+    def is_committed(self, segment: str) -> bool:
+        """True once the commit of the segment named *segment* completed (recovery)."""
 
     @abstractmethod
     def release(self, run_id: str) -> int:
@@ -163,7 +150,7 @@ class StateBackend(ABC):
 
     @abstractmethod
     def abandon_if_dead(self, run_id: str) -> bool:
-        """Crash recovery of *run_id*'s commit journal: True when the run is
+        """Recovery of a segment *run_id* left in staging: True when the run is
         over and can never commit any more (its claims are released), False
         while it may still be alive. An exclusive backend knows every other run
         is dead; the Redis one asks the run's lease and marks a dead run
@@ -183,16 +170,25 @@ class StateBackend(ABC):
         """Number of stored entries (diagnostics, tests). Optional."""
         raise NotImplementedError
 
-    def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:  # noqa: B027 - optional
-        """After :meth:`commit`: how run *run_id* ended and the side links it did
-        not fetch (an interrupted run). Optional: backends without it make every
-        run look finished."""
+    def frontier(self):
+        """The run's walk cursors and pending links (:class:`newsagg.state.frontier.Frontier`),
+        kept across runs so an interrupted backfill resumes; None when the
+        backend keeps none (the Redis backend: workers share the Redis frontier)."""
+        return None
 
-    def last_run(self) -> tuple[str | None, list[str]]:
-        """``(finish_reason, unfetched side links)`` of the last committed run;
-        ``("finished", [])`` when there is none. A committed run without a note
-        (killed between commit and note) gives ``(None, [])``: not finished."""
-        return "finished", []
+
+@dataclass
+class SegmentCommit:
+    """The state's side of one published segment (:meth:`StateBackend.commit`)."""
+
+    #: The segment's name (its stem): :meth:`StateBackend.is_committed` asks by it.
+    name: str
+    #: The run's last segment.
+    final: bool = False
+    #: How the run ended (final segment only).
+    finish_reason: str | None = None
+    #: ``(source_slug, article_id, published_at)`` of the segment's dated records (publication history).
+    history: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def state_dir(settings) -> Path:

@@ -74,6 +74,7 @@ class StateKeys:
     claimed_fps = property(lambda self: self._k("claimed_fps"))
     runs = property(lambda self: self._k("runs"))
     committed = property(lambda self: self._k("committed"))
+    segments = property(lambda self: self._k("segments"))
     reaped = property(lambda self: self._k("reaped"))
     sigs = property(lambda self: self._k("sigs"))
     sig_order = property(lambda self: self._k("sig_order"))

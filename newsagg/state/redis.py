@@ -8,7 +8,8 @@ set is one Lua script, so two workers can never both claim an article:
   claims are the run's only in-run dedup) - so an article, or a
   republication of it, is emitted by exactly one worker;
 - ``commit``  turns all of a run's claims into stored entries and records the
-  run as committed, in one step, after the run's files are closed;
+  segment (and, with the run's last one, the run) as committed, in one step,
+  once the segment's files are complete;
 - ``release`` drops a run's claims (failed run, or a dead one: see below).
 
 A run's claims are protected by its liveness key (``<prefix>:run:<id>:alive``):
@@ -27,7 +28,8 @@ Keys (``<prefix>:state:<site>:...``): ``keys`` / ``fps`` (hash:
 stored key or fingerprint -> URL), ``claimed_keys`` / ``claimed_fps`` (hash ->
 run id), ``run:<id>:claims`` (hash: key -> JSON), ``runs`` (set: runs holding
 claims), ``run:<id>:aliases`` (hash: key of a republication -> URL),
-``committed`` / ``reaped`` (hash: run id -> time), ``sigs`` (hash: URL -> near-
+``committed`` / ``reaped`` (hash: run id -> time), ``segments`` (hash:
+segment name -> run id), ``sigs`` (hash: URL -> near-
 duplicate signature) with ``sig_order`` (list of those URLs, oldest first).
 
 Key names: :mod:`newsagg.state.keys`. Settings: ``NEWSAGG_STATE_REDIS_URL``
@@ -44,7 +46,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from newsagg.config import setting
-from newsagg.state.base import Key, StateBackend, StateError
+from newsagg.state.base import Key, SegmentCommit, StateBackend, StateError
 from newsagg.state.keys import RunKeys, StateKeys, key_field, lease_ttl, prefix_of
 
 logger = logging.getLogger(__name__)
@@ -83,8 +85,8 @@ redis.call('SET', KEYS[7], ARGV[3], 'EX', ARGV[6])
 return 'claimed'
 """
 
-# KEYS: keys fps claimed_keys claimed_fps run_claims runs committed sigs sig_order run_aliases reaped
-# ARGV: run_id now
+# KEYS: keys fps claimed_keys claimed_fps run_claims runs committed sigs sig_order run_aliases reaped segments
+# ARGV: run_id now segment final
 # -1: the run was reaped (presumed dead, its work handed to others): nothing stored.
 _COMMIT = """
 if redis.call('HEXISTS', KEYS[11], ARGV[1]) == 1 then return -1 end
@@ -103,8 +105,11 @@ end
 local aliases = redis.call('HGETALL', KEYS[10])
 for i = 1, #aliases, 2 do redis.call('HSETNX', KEYS[1], aliases[i], aliases[i + 1]) end
 redis.call('DEL', KEYS[5], KEYS[10])
-redis.call('SREM', KEYS[6], ARGV[1])
-redis.call('HSET', KEYS[7], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[12], ARGV[3], ARGV[1])
+if ARGV[4] == '1' then
+  redis.call('SREM', KEYS[6], ARGV[1])
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[2])
+end
 return n
 """
 
@@ -294,7 +299,7 @@ class RedisState(StateBackend):
             pipe.set(RunKeys(self.prefix, run_id).alive, run_id, ex=self.ttl)  # as a claim does
             pipe.execute()
 
-    def commit(self, run_id: str) -> int:
+    def commit(self, run_id: str, segment: SegmentCommit) -> int:
         k = self._k
         n = int(
             self._scripts["commit"](
@@ -310,8 +315,9 @@ class RedisState(StateBackend):
                     k.sig_order,
                     k.aliases(run_id),
                     k.reaped,
+                    k.segments,
                 ],
-                args=[run_id, _now()],
+                args=[run_id, _now(), segment.name, "1" if segment.final else "0"],
             )
         )
         if n < 0:
@@ -321,8 +327,8 @@ class RedisState(StateBackend):
             )
         return n
 
-    def is_committed(self, run_id: str) -> bool:
-        return bool(self.server.hexists(self._k.committed, run_id))
+    def is_committed(self, segment: str) -> bool:
+        return bool(self.server.hexists(self._k.segments, segment))
 
     def release(self, run_id: str) -> int:
         return max(0, release_run(self.server, self._k, run_id))

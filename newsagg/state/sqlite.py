@@ -1,27 +1,29 @@
 """SQLite state backend: one database per site under ``NEWSAGG_STATE_DIR``.
 
-``<state_dir>/<site>.sqlite3`` (WAL mode) holds the *stored* entries and the
-committed run ids; ``<site>.lock`` is an ``fcntl`` lock held for the whole run,
-so two runs of the same site never share the state: the second one gets
-:class:`~newsagg.state.base.StateLocked`. Because of that lock, claims need
-no persistence: they live in a private temporary database (deleted with its
-connection, so a killed run's claims vanish with its process) until
-:meth:`SQLiteState.commit` copies them into the state in one transaction.
-Not in Python dicts: a claim carries a 260-byte signature, and a backfill of
-100k articles would hold ~100 MB of them until the end of the run.
+``<state_dir>/<site>.sqlite3`` (WAL mode) holds the stored articles (with their
+near-duplicate signatures and LSH band keys), the committed segments and runs,
+the publication history (``published_at`` per stored article, for the health
+checks and ``newsagg status``) and the frontier of interrupted walks
+(:mod:`newsagg.state.frontier`). ``<site>.lock`` is an ``fcntl`` lock held for
+the whole run: a second run of the site gets :class:`StateLocked`. Because of
+that lock, claims need no persistence: they live in a private temporary
+database until :meth:`SQLiteState.commit` copies them into the state in the
+segment's one transaction (synchronous=FULL: it survives a power cut).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import json
 import logging
 import os
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from newsagg import failpoints
+from newsagg.minhash import BANDS, SIGNATURE_SIZE, band_keys
 from newsagg.state.base import (
     CLAIMED,
     OTHER_RUN,
@@ -29,11 +31,13 @@ from newsagg.state.base import (
     OWN_KEY,
     STORED,
     Key,
+    SegmentCommit,
     StateBackend,
     StateError,
     StateLocked,
     state_dir,
 )
+from newsagg.state.frontier import Frontier
 from newsagg.urls import SLUG_RE
 
 logger = logging.getLogger(__name__)
@@ -49,6 +53,7 @@ CREATE TABLE IF NOT EXISTS stored (
     signature BLOB,
     run_id TEXT NOT NULL,
     stored_at TEXT NOT NULL,
+    alias INTEGER NOT NULL DEFAULT 0,  -- 1: a republication, known so it is not fetched again; not in the dataset
     UNIQUE (site, source_slug, article_id)
 );
 CREATE INDEX IF NOT EXISTS stored_fingerprint ON stored (fingerprint);
@@ -60,10 +65,54 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS run_notes (
     run_id TEXT PRIMARY KEY,
     finish_reason TEXT,
-    side_links TEXT NOT NULL  -- JSON list of URLs the run did not fetch
+    side_links TEXT NOT NULL DEFAULT '[]'
 );
+CREATE TABLE IF NOT EXISTS segments (
+    name TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    final INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    committed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    source_slug TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    day TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    PRIMARY KEY (source_slug, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS history_day ON history (source_slug, day);
+CREATE TABLE IF NOT EXISTS bands (
+    key INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (key, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS walks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    slug TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    next_url TEXT NOT NULL,
+    next_page INTEGER NOT NULL,
+    anchors TEXT NOT NULL,
+    deepest INTEGER NOT NULL,
+    oldest_day TEXT,
+    run_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    slug TEXT PRIMARY KEY,
+    walked_at TEXT NOT NULL,
+    deepest INTEGER NOT NULL,
+    oldest_day TEXT
+);
+CREATE TABLE IF NOT EXISTS pending (
+    url TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pending_kind ON pending (kind, seq);
 """
-
 
 _PENDING_SCHEMA = """
 PRAGMA journal_mode=OFF;
@@ -78,9 +127,26 @@ CREATE TABLE claims (
 CREATE INDEX claims_fingerprint ON claims (fingerprint);
 """
 
-
 #: Keys per ``known_keys`` query: 3 parameters each, under SQLite's 999-variable limit.
 _KEYS_PER_QUERY = 300
+_UPSERT_STORED = (
+    "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (site, source_slug, article_id) DO UPDATE SET fingerprint=excluded.fingerprint,"
+    " url=excluded.url, signature=excluded.signature, run_id=excluded.run_id, stored_at=excluded.stored_at,"
+    " alias=0 RETURNING seq"
+)
+_INSERT_BANDS = "INSERT OR IGNORE INTO bands VALUES " + ",".join(["(?, ?)"] * BANDS)
+_CANDIDATES = "SELECT s.seq, s.url, s.signature FROM stored s WHERE s.seq IN (SELECT seq FROM bands WHERE key IN ({}))"
+
+
+def database_path(directory: Path, site: str) -> Path:
+    """``<state_dir>/<site>.sqlite3``."""
+    return Path(directory) / f"{site}.sqlite3"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class SQLiteState(StateBackend):
@@ -96,15 +162,18 @@ class SQLiteState(StateBackend):
         self._lock_fh = None
         self._pending: sqlite3.Connection | None = None  # claims of this run (module doc)
         self._aliases: dict[Key, tuple[str, str, str]] = {}  # key -> (fingerprint, url, run_id)
+        self._frontier = None
 
     # -- life cycle ----------------------------------------------------------
 
     def open(self, site: str) -> None:
         if not SLUG_RE.fullmatch(site or ""):
             raise StateError(f"bad site name {site!r}")
-        self.dir.mkdir(parents=True, exist_ok=True)
-        lock_path = self.dir / f"{site}.lock"
-        fh = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fh = open(self.dir / f"{site}.lock", "a+")  # noqa: SIM115 - held for the whole run
+        except OSError as exc:
+            raise StateError(f"cannot create the state directory {self.dir}: {exc.strerror or exc}") from exc
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -112,25 +181,62 @@ class SQLiteState(StateBackend):
             holder = fh.read().strip()
             fh.close()
             raise StateLocked(
-                f"state of {site!r} is locked by another run ({holder or 'unknown'}): {lock_path}"
+                f"the state of {site!r} is locked by another run ({holder or 'unknown'}): {self.dir / f'{site}.lock'}"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}\n")
-        fh.flush()
         self._lock_fh = fh
         self.site = site
         try:
-            self.db = sqlite3.connect(self.dir / f"{site}.sqlite3", isolation_level=None, timeout=30)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}\n")
+            fh.flush()
+            self.db = sqlite3.connect(database_path(self.dir, site), isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a commit survives a power cut too (one fsync per run commit).
-            self.db.execute("PRAGMA synchronous=FULL")
+            # NORMAL between segment commits (the frontier's small writes survive a
+            # killed process, not a power cut); each segment commit runs at FULL.
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
+            self._migrate()
+            self._pending = sqlite3.connect("", isolation_level=None)
+            self._pending.executescript(_PENDING_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
             self.close()
-            raise StateError(f"cannot open state database in {self.dir}: {exc}") from exc
-        self._pending = sqlite3.connect("", isolation_level=None)
-        self._pending.executescript(_PENDING_SCHEMA)
+            raise StateError(f"cannot open the state database in {self.dir}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        """Bring a state written by an older newsagg up to date, once: the LSH band
+        keys of stored signatures, and the publication history that lived in
+        ``<site>.history.sqlite3``."""
+        db = self._conn()
+        if "alias" not in {row[1] for row in db.execute("PRAGMA table_info(stored)")}:
+            db.execute("ALTER TABLE stored ADD COLUMN alias INTEGER NOT NULL DEFAULT 0")
+            # Republications were stored after their original, without a signature.
+            db.execute(
+                "UPDATE stored SET alias = 1 WHERE signature IS NULL AND seq >"
+                " (SELECT min(o.seq) FROM stored o WHERE o.fingerprint = stored.fingerprint)"
+            )
+        if db.execute("SELECT 1 FROM bands LIMIT 1").fetchone() is None:
+            rows = db.execute("SELECT seq, signature FROM stored WHERE signature IS NOT NULL").fetchall()
+            if rows:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany(
+                    "INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                    ((k, seq) for seq, sig in rows if len(sig) == SIGNATURE_SIZE for k in band_keys(bytes(sig))),
+                )
+                db.execute("COMMIT")
+                logger.info("State of %s: near-duplicate band keys of %d stored articles indexed", self.site, len(rows))
+        old = self.dir / f"{self.site}.history.sqlite3"
+        if old.exists():
+            db.execute("ATTACH DATABASE ? AS old", (f"file:{old}?mode=ro",))
+            try:
+                db.execute(
+                    "INSERT OR IGNORE INTO history SELECT source_slug, article_id, published_at, day, run_id"
+                    " FROM old.articles"
+                )
+            finally:
+                db.execute("DETACH DATABASE old")
+            os.replace(old, old.with_name(old.name + ".migrated"))
+            logger.info("Publication history of %s moved into the state database", self.site)
 
     def close(self) -> None:
         if self.db is not None:
@@ -144,6 +250,7 @@ class SQLiteState(StateBackend):
             self._pending.close()
             self._pending = None
         self._aliases.clear()
+        self._frontier = None
 
     def _conn(self) -> sqlite3.Connection:
         if self.db is None:
@@ -181,19 +288,32 @@ class SQLiteState(StateBackend):
         cur = self._conn().execute("SELECT signature, url FROM stored WHERE signature IS NOT NULL ORDER BY seq")
         yield from cur
 
+    def band_candidates(self, keys: list[int]) -> list[tuple[int, str, bytes]]:
+        """``(seq, url, signature)`` of the stored articles sharing a band key with *keys*."""
+        if not keys:
+            return []
+        return self._conn().execute(_CANDIDATES.format(",".join("?" * len(keys))), keys).fetchall()
+
     def count(self) -> int:
-        return self._conn().execute("SELECT count(*) FROM stored").fetchone()[0]
+        """Stored articles (republications known only as aliases not counted)."""
+        return self._conn().execute("SELECT count(*) FROM stored WHERE alias = 0").fetchone()[0]
 
     def recent_runs(self, limit: int = 10) -> list[tuple[str, str, int]]:
-        """Read-only: the last *limit* committed runs, newest first: (run_id, committed_at, entries).
-        For the health checks (newsagg.monitoring)."""
+        """The last *limit* runs that completed, newest first: (run_id, committed_at, entries)."""
         return [
             tuple(r)
             for r in self._conn().execute(
-                "SELECT run_id, committed_at, entries FROM runs ORDER BY committed_at DESC, rowid DESC LIMIT ?",
+                "SELECT r.run_id, r.committed_at, r.entries FROM runs r JOIN segments s"
+                " ON s.run_id = r.run_id AND s.final = 1 ORDER BY r.committed_at DESC, r.rowid DESC LIMIT ?",
                 (limit,),
             )
         ]
+
+    def history_daily(self) -> dict[str, dict[dt.date, int]]:
+        """Stored articles per source and publication day (the publication history)."""
+        return daily_counts(
+            self._conn().execute("SELECT source_slug, day, count(*) FROM history GROUP BY source_slug, day")
+        )
 
     # -- claims and commits --------------------------------------------------
 
@@ -201,9 +321,6 @@ class SQLiteState(StateBackend):
         if self._pending is None:
             raise StateError("state is not open")
         return self._pending
-
-    def _claimed(self, key: Key) -> bool:
-        return self._holder_of_key(key) is not None
 
     def _holder_of_key(self, key: Key) -> str | None:
         row = (
@@ -241,48 +358,67 @@ class SQLiteState(StateBackend):
         return CLAIMED
 
     def alias(self, key: Key, fingerprint: str, url: str, run_id: str) -> None:
-        if not self._claimed(key):
+        if self._holder_of_key(key) is None:
             self._aliases[key] = (fingerprint, url, run_id)
 
-    def commit(self, run_id: str) -> int:
+    def commit(self, run_id: str, segment: SegmentCommit) -> int:
         db = self._conn()
-        pending = self._claims()
-        count = pending.execute("SELECT count(*) FROM claims WHERE run_id=?", (run_id,)).fetchone()[0]
-        aliases = [(k, v) for k, v in self._aliases.items() if v[2] == run_id and not self._claimed(k)]
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        rows = pending.execute(
-            "SELECT site, source_slug, article_id, fingerprint, url, signature, run_id, ? FROM claims"
+        claims = self._claims().execute(
+            "SELECT site, source_slug, article_id, fingerprint, url, signature, run_id FROM claims"
             " WHERE run_id=? ORDER BY seq",
-            (now, run_id),
+            (run_id,),
         )
-
+        aliases = [(k, v) for k, v in self._aliases.items() if v[2] == run_id and self._holder_of_key(k) is None]
+        now = _now()
+        count = 0
+        db.execute("PRAGMA synchronous=FULL")
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany(
-                "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (site, source_slug, article_id) DO UPDATE SET fingerprint=excluded.fingerprint,"
-                " url=excluded.url, signature=excluded.signature, run_id=excluded.run_id, stored_at=excluded.stored_at",
-                rows,
-            )
+            for row in claims:
+                (seq,) = db.execute(_UPSERT_STORED, (*row, now)).fetchone()
+                sig = row[5]
+                if sig is not None and len(sig) == SIGNATURE_SIZE:
+                    db.execute(_INSERT_BANDS, [x for k in band_keys(bytes(sig)) for x in (k, seq)])
+                count += 1
             # After the claims (higher seq): fingerprint_owner keeps naming the original.
             db.executemany(
-                "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
-                " VALUES (?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (site, source_slug, article_id) DO NOTHING",
+                "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at, alias)"
+                " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 1) ON CONFLICT (site, source_slug, article_id) DO NOTHING",
                 [(*k, fp, url, run_id, now) for k, (fp, url, _) in aliases],
             )
-            db.execute(
-                "INSERT OR REPLACE INTO runs (run_id, committed_at, entries) VALUES (?, ?, ?)", (run_id, now, count)
+            db.executemany(
+                "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?)",
+                [(slug, aid, published, published[:10], run_id) for slug, aid, published in segment.history],
             )
+            db.execute(
+                "INSERT INTO runs (run_id, committed_at, entries) VALUES (?, ?, ?) ON CONFLICT (run_id)"
+                " DO UPDATE SET committed_at=excluded.committed_at, entries=entries + excluded.entries",
+                (run_id, now, count),
+            )
+            db.execute(
+                "INSERT INTO segments (name, run_id, final, entries, committed_at) VALUES (?, ?, ?, ?, ?)",
+                (segment.name, run_id, int(segment.final), count, now),
+            )
+            if segment.final:
+                db.execute(
+                    "INSERT OR REPLACE INTO run_notes (run_id, finish_reason, side_links) VALUES (?, ?, '[]')",
+                    (run_id, segment.finish_reason),
+                )
+            if self._frontier is not None:
+                self._frontier.before_commit(db)
+            failpoints.reached("commit")  # tests: a kill inside the transaction
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
+        finally:
+            db.execute("PRAGMA synchronous=NORMAL")
         self.release(run_id)
         return count
 
-    def is_committed(self, run_id: str) -> bool:
-        return self._conn().execute("SELECT 1 FROM runs WHERE run_id=?", (run_id,)).fetchone() is not None
+    def is_committed(self, segment: str) -> bool:
+        return self._conn().execute("SELECT 1 FROM segments WHERE name=?", (segment,)).fetchone() is not None
 
     def release(self, run_id: str) -> int:
         for key in [k for k, v in self._aliases.items() if v[2] == run_id]:
@@ -295,23 +431,25 @@ class SQLiteState(StateBackend):
         self.release(run_id)
         return True
 
-    def note_run(self, run_id: str, finish_reason: str | None, side_links: list[str]) -> None:
-        self._conn().execute(
-            "INSERT OR REPLACE INTO run_notes (run_id, finish_reason, side_links) VALUES (?, ?, ?)",
-            (run_id, finish_reason, json.dumps(side_links)),
-        )
+    def frontier(self) -> Frontier:
+        if self._frontier is None:
+            self._frontier = Frontier(self._conn())
+        return self._frontier
 
-    def last_run(self) -> tuple[str | None, list[str]]:
-        row = (
-            self._conn()
-            .execute(
-                "SELECT r.run_id, n.run_id, n.finish_reason, n.side_links FROM runs r"
-                " LEFT JOIN run_notes n ON n.run_id = r.run_id ORDER BY r.committed_at DESC, r.rowid DESC LIMIT 1"
-            )
-            .fetchone()
-        )
-        if row is None:
-            return "finished", []
-        if row[1] is None:
-            return None, []
-        return row[2], json.loads(row[3] or "[]")
+
+def daily_counts(rows) -> dict[str, dict[dt.date, int]]:
+    out: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    for slug, day, n in rows:
+        try:
+            out[slug][dt.date.fromisoformat(day)] = n
+        except ValueError:
+            continue
+    return dict(out)
+
+
+def read_only(directory: Path, site: str) -> sqlite3.Connection | None:
+    """A read-only connection to a site's state (while a crawl runs too); None when absent."""
+    path = database_path(directory, site)
+    if not path.exists():
+        return None
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
