@@ -47,7 +47,9 @@ def apply_runtime_settings(settings, base_url: str, dataset: bool = False) -> li
     if dataset and settings.get("JOBDIR"):
         # A dataset run resumes from its state (walk cursors, pending links):
         # Scrapy's JOBDIR queue would only repeat or filter those requests.
-        logger.warning("JOBDIR is not used by a dataset run: it resumes from its state (%s ignored)", settings["JOBDIR"])
+        logger.warning(
+            "JOBDIR is not used by a dataset run: it resumes from its state (%s ignored)", settings["JOBDIR"]
+        )
         settings.set("JOBDIR", None, priority=max(settings.getpriority("JOBDIR") or 0, 40))
         changed.append("JOBDIR")
     if is_loopback(base_url) and settings.getbool("NEWSAGG_LOCAL_FULL_SPEED"):

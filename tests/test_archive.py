@@ -25,7 +25,6 @@ from newsagg.items import FIELDS
 from newsagg.replica import Corpus, ReplicaServer
 from newsagg.urls import classify
 from tests.crawling import ROOT, compare_with_truth, crawl_dataset, read_csv, read_jsonl, scrapy_env
-from tests.test_state_kill import start_crawl
 
 
 def records(path: Path) -> list:
@@ -147,6 +146,14 @@ async def test_no_warc_without_dataset_feeds_or_when_off(make_replica, tmp_path)
     assert not [f for f in json.loads(run.files["manifest.json"].read_text())["files"] if f["format"] == "warc"]
 
 
+def start_crawl(base_url: str, cwd: Path, slow: bool) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "scrapy.cmdline", "crawl", "maghress", "-a", f"base_url={base_url}"]
+    if slow:
+        cmd += ["-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+    log = (cwd / f"crawl-{time.monotonic_ns()}.log").open("w")
+    return subprocess.Popen(cmd, cwd=cwd, env=scrapy_env(), stdout=subprocess.DEVNULL, stderr=log)
+
+
 def test_killed_run_publishes_no_warc(make_replica, tmp_path):
     site = make_replica(n_articles=150, seed=31)
     data = tmp_path / "data" / "maghress"
@@ -163,18 +170,18 @@ def test_killed_run_publishes_no_warc(make_replica, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait(30)
-    parts = list(data.glob("*.warc.gz.part"))
+    parts = list((data / ".staging").glob("*/*.warc.gz"))
     assert len(parts) == 1 and parts[0].stat().st_size > 0, "the killed run was capturing"
-    assert not list(data.glob("*.warc.gz")), "a killed run publishes no WARC"
+    assert not list(data.glob("maghress-*/*.warc.gz")), "a killed run's open segment is not published"
 
     again = start_crawl(site.base_url, tmp_path, slow=False)
     assert again.wait(300) == 0
-    (warc,) = data.glob("*.warc.gz")
-    assert not list(data.glob("*.part")), "the rerun removed the killed run's leftovers"
-    (manifest,) = data.glob("*.manifest.json")
+    (warc,) = data.glob("maghress-*/*.warc.gz")
+    assert not list((data / ".staging").iterdir()), "the rerun removed the killed run's leftovers"
+    (manifest,) = data.glob("maghress-*/*.manifest.json")
     listed = [f["name"] for f in json.loads(manifest.read_text())["files"] if f["format"] == "warc"]
     assert listed == [warc.name]
-    ids = {it["warc_record_id"] for it in read_jsonl(next(data.glob("*.jsonl")))}
+    ids = {it["warc_record_id"] for it in read_jsonl(next(data.glob("maghress-*/*.jsonl")))}
     assert ids <= {c.record_id for c in WarcIndex([warc]).captures}
 
 
@@ -317,6 +324,7 @@ def test_direct_replay_refusals_go_to_the_errback(tmp_path):
     corpus = Corpus("maghress", n_articles=12, seed=2)
     page = render(corpus, resolve(corpus, corpus.path(0)), base.split("//")[1])
     site_dir = tmp_path / "data" / "maghress"
+    site_dir.mkdir(parents=True)
     warc = WarcFile(site_dir / "maghress-20250101T000000Z-0000aaaa.warc.gz")
     warc.open({"base-url": base})
     good = base + corpus.path(0)
@@ -326,9 +334,8 @@ def test_direct_replay_refusals_go_to_the_errback(tmp_path):
     html = [("Content-Type", "text/html; charset=utf-8")]
     warc.write_page(junk, (200, "HTTP/1.1", html, bytes(range(32)) * 64), [], kind="article")
     warc.close()
-    warc.part.rename(warc.final)
     manifest = {"started_at": "2025-01-01T00:00:00+00:00", "arguments": {}}
-    manifest["files"] = [{"format": "warc", "name": warc.final.name, "sha256": sha256_of(warc.final)}]
+    manifest["files"] = [{"format": "warc", "name": warc.path.name, "sha256": sha256_of(warc.path)}]
     (site_dir / "maghress-20250101T000000Z-0000aaaa.manifest.json").write_text(json.dumps(manifest))
 
     outs = {}
@@ -457,7 +464,7 @@ def _gzip_members(data: bytes) -> int:
 
 @pytest.mark.parametrize("level", [1, 6, 9])
 def test_warc_gzip_level_one_member_per_record(tmp_path, level):
-    """NEWSAGG_WARC_GZIP_LEVEL changes the compression, never the records: every
+    """The gzip level changes the compression, never the records: every
     record is its own gzip member and reads back with warcio byte for byte."""
     from newsagg.archive.writer import WarcFile
 
@@ -471,9 +478,9 @@ def test_warc_gzip_level_one_member_per_record(tmp_path, level):
         for n in range(3)
     ]
     warc.close()
-    data = warc.part.read_bytes()
+    data = warc.path.read_bytes()
     assert _gzip_members(data) == warc.records == 7  # warcinfo + 3 x (response, request)
-    with warc.part.open("rb") as fh:
+    with warc.path.open("rb") as fh:
         records = [
             (r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.content_stream().read())
             for r in ArchiveIterator(fh)
@@ -481,18 +488,3 @@ def test_warc_gzip_level_one_member_per_record(tmp_path, level):
     assert [t for t, _, _ in records] == ["warcinfo"] + ["response", "request"] * 3
     assert [i for t, i, _ in records if t == "response"] == ids
     assert all(b == body for t, _, b in records if t == "response")
-
-
-def test_warc_gzip_level_is_checked():
-    from scrapy.utils.test import get_crawler
-
-    from newsagg.archive.writer import WarcCapture
-
-    crawler = get_crawler(
-        settings_dict={
-            "NEWSAGG_WARC_GZIP_LEVEL": 12,
-            "FEEDS": {"x.jsonl": {"format": "jsonlines", "newsagg_dataset": True}},
-        }
-    )
-    with pytest.raises(ValueError, match="NEWSAGG_WARC_GZIP_LEVEL"):
-        WarcCapture.from_crawler(crawler)

@@ -258,3 +258,37 @@ def test_news_between_the_kill_and_the_rerun_loses_nothing(tmp_path):
         assert compare_with_truth(records, truth, republication_groups(new.corpus, new.base_url)) == []
     finally:
         new.stop()
+
+
+def test_a_dataset_run_ignores_jobdir_with_a_warning(site, tmp_path):
+    """A dataset run resumes from its state: Scrapy's JOBDIR queue would only
+    repeat or filter its requests, so it is not used (said once)."""
+    data = tmp_path / "data"
+    proc = crawl(site.base_url, data, tmp_path / "crawl.log")
+    proc.wait(timeout=300)
+    cmd_log = (tmp_path / "crawl.log").read_text()
+    assert proc.returncode == 0
+    env = scrapy_env()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy.cmdline",
+            "crawl",
+            "maghress",
+            "-a",
+            f"base_url={site.base_url}",
+            "-s",
+            f"NEWSAGG_DATA_DIR={data}",
+            "-s",
+            f"JOBDIR={tmp_path / 'job'}",
+            "-s",
+            f"LOG_FILE={tmp_path / 'jobdir.log'}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert run.returncode == 0 and "Resuming" not in cmd_log
+    assert "JOBDIR is not used by a dataset run" in (tmp_path / "jobdir.log").read_text()
+    assert not (tmp_path / "job").exists()

@@ -38,7 +38,7 @@ def test_crawl_with_O_writes_exact_jsonl_only(small, tmp_path):
 def test_crawl_without_O_leaves_csv_and_jsonl_dataset(small, tmp_path):
     proc = run_scrapy(["crawl", "djazairess", "-a", f"base_url={small.base_url}", "-a", "max_pages=1"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    files = sorted((tmp_path / "data" / "djazairess").iterdir())
+    files = sorted(p for p in (tmp_path / "data" / "djazairess").rglob("*") if ".staging" not in p.parts)
     csvs = [f for f in files if f.suffix == ".csv"]
     jsonls = [f for f in files if f.suffix == ".jsonl"]
     assert len(csvs) == 1 and len(jsonls) == 1, files

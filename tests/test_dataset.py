@@ -187,11 +187,11 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     bad = tmp_path / "bad"
     shutil.copytree(data, bad)
     run1, run2, run3 = (r["name"] for r in whole["runs"])
-    jsonl = bad / "maghress" / f"{run1}.jsonl"
+    jsonl = bad / "maghress" / run1 / f"{run1}.jsonl"
     raw = bytearray(jsonl.read_bytes())
     raw[100] = ord("X") if raw[100] != ord("X") else ord("Y")
     jsonl.write_bytes(bytes(raw))
-    (bad / "maghress" / f"{run2}.parquet").unlink()
+    (bad / "maghress" / run2 / f"{run2}.warc.gz").unlink()  # the quiet night: its listings' WARC
     out = tmp_path / "bad-release"
     assert cli_main(["dataset", "build", "maghress", "--data-dir", str(bad), "--out", str(out)]) == 1
     state = json.loads((out / STATE_FILE).read_text())

@@ -12,6 +12,7 @@ every article exactly once (the merge had nothing to drop).
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -93,7 +94,13 @@ def wait_for(predicate, timeout: float, what: str, step: float = 0.1, seen=None)
 
 
 def finals(data_dir: Path, suffix: str = ".jsonl") -> list[Path]:
-    return sorted((data_dir / SPIDER).glob(f"*{suffix}"))
+    """The files of the worker's published segments."""
+    return sorted((data_dir / SPIDER).glob(f"{SPIDER.split('_')[0]}-*/*{suffix}"))
+
+
+def staged(data_dir: Path, suffix: str = ".jsonl") -> list[Path]:
+    """The files of the worker's unpublished segment (what a killed worker was writing)."""
+    return sorted((data_dir / SPIDER / ".staging").glob(f"*/*{suffix}"))
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +184,7 @@ def test_survivors_finish_cleanly(run):
         assert run.procs[name].returncode == 0, run.logs[name][-3000:]
         log = (run.tmp / name / "worker.log").read_text(encoding="utf-8")
         assert "Spider closed (finished)" in log
-        assert "State committed" in log
+        assert re.search(r"Segment \S+ published", log)
     assert run.procs["a"].returncode == -signal.SIGKILL
 
 
@@ -192,8 +199,8 @@ def test_merged_dataset_equals_truth_exactly_once(run):
 
 def test_each_worker_did_a_share(run):
     per_worker = {name: sum(len(read_jsonl(p)) for p in finals(run.tmp / name)) for name in ("b", "c")}
-    # The killed worker's work only exists in its unpublished .part file.
-    killed_part = [r for p in (run.tmp / "a" / SPIDER).glob("*.jsonl.part") for r in read_jsonl_lenient(p)]
+    # The killed worker's work only exists in its unpublished segment (staging).
+    killed_part = [r for p in staged(run.tmp / "a") for r in read_jsonl_lenient(p)]
     print(
         "items per worker:",
         per_worker,
@@ -229,7 +236,7 @@ def test_killed_worker_lost_nothing(run):
     # ...and every article it had claimed is in the survivors' published files
     # (by content: of a republication pair either member may be the one kept).
     survivors = {r["fingerprint"] for n in ("b", "c") for p in finals(run.tmp / n) for r in read_jsonl(p)}
-    killed = {r["fingerprint"] for p in (a / SPIDER).glob("*.jsonl.part") for r in read_jsonl_lenient(p)}
+    killed = {r["fingerprint"] for p in staged(a) for r in read_jsonl_lenient(p)}
     assert killed and killed <= survivors
 
 

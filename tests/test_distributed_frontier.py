@@ -25,6 +25,7 @@ from newsagg.distributed.queue import ReliablePriorityQueue, pop_seeds, requeue_
 from newsagg.distributed.recovery import reap_dead_runs
 from newsagg.distributed.seed import SeedError, seed, status
 from newsagg.distributed.spiders import MaghressWorker, crawl_arguments
+from newsagg.state.base import SegmentCommit
 from newsagg.state.redis import RedisState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +245,7 @@ def test_profile_switches_a_crawl_to_the_shared_frontier_and_state():
     assert settings["SCHEDULER"] == "newsagg.distributed.scheduler.ReliableScheduler"
     assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert settings.getbool("SCHEDULER_PERSIST") and settings.getbool("NEWSAGG_DISTRIBUTED")
-    assert settings["NEWSAGG_STATE_BACKEND"] == "redis" and settings.getbool("NEWSAGG_STATE_ENABLED")
+    assert settings["NEWSAGG_STATE_BACKEND"] == "redis"
     assert settings["SCHEDULER_QUEUE_KEY"] == "newsagg:%(spider)s:requests"
     assert settings.getint("MAX_IDLE_TIME_BEFORE_CLOSE") == 7
     pipelines = settings.getdict("ITEM_PIPELINES")
@@ -309,7 +310,7 @@ def test_worker_end_forgets_or_hands_back_its_work(server, redis_url, committed)
     state.open("maghress")
     assert state.claim(("maghress", "a", "1"), "fp", f"{BASE}/fr/a/1", spider.run_id)
     if committed:
-        assert state.commit(spider.run_id) == 1
+        assert state.commit(spider.run_id, SegmentCommit(spider.run_id, final=True)) == 1
     state.close()
     spider._finish()
     assert not server.exists(run.alive) and not server.sismember(CRAWL.workers, spider.run_id)

@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 from newsagg.distributed import lease as leases
 from newsagg.distributed.keys import RunKeys
 from newsagg.state import open_state
+from newsagg.state.base import SegmentCommit
 from newsagg.state.redis import RedisState, StateKeys, release_run
 
 
@@ -72,7 +73,7 @@ def test_commit_stores_and_blocks_later_runs(states):
     assert a.claim(K1, "fp1", "http://x/fr/h24info/1", "runA", signature=b"\x00\x01sig")
     assert a.claim(K3, "fp3", "http://x/fr/h24info/2", "runA")
     assert not a.is_committed("runA")
-    assert a.commit("runA") == 2
+    assert a.commit("runA", SegmentCommit("runA", final=True)) == 2
     assert a.is_committed("runA") and a.server.hlen(StateKeys("newsagg", "maghress").claims("runA")) == 0
     b = states()
     assert b.known_keys([K1, K2, K3]) == {K1, K3}
@@ -86,7 +87,10 @@ def test_commit_stores_and_blocks_later_runs(states):
     assert b.claim(K1, "fp1b", "http://x/fr/h24info/1", "runB", refresh=True)
     c = states()
     assert not c.claim(K1, "fp1b", "u", "runC", refresh=True)
-    assert b.commit("runB") == 1 and c.fingerprint_owner("fp1b") == "http://x/fr/h24info/1"
+    assert (
+        b.commit("runB", SegmentCommit("runB", final=True)) == 1
+        and c.fingerprint_owner("fp1b") == "http://x/fr/h24info/1"
+    )
     assert len(list(c.stored_signatures())) == 1
 
 
@@ -95,8 +99,8 @@ def test_release_frees_claims(states):
     assert a.claim(K1, "fp1", "u1", "runA")
     assert a.release("runA") == 1
     assert b.claim(K1, "fp1", "u1", "runB")
-    assert a.commit("runA") == 0  # nothing left to commit
-    assert b.commit("runB") == 1 and b.is_known(K1)
+    assert a.commit("runA", SegmentCommit("runA", final=True)) == 0  # nothing left to commit
+    assert b.commit("runB", SegmentCommit("runB", final=True)) == 1 and b.is_known(K1)
 
 
 def test_claims_are_atomic_under_contention(states):
@@ -148,7 +152,7 @@ def test_dead_runs_claims_are_released_on_open(states, settings):
 
 def test_sites_are_separate(states):
     a, b = states("maghress"), states("turess")
-    assert a.claim(K1, "fp1", "u1", "runA") and a.commit("runA") == 1
+    assert a.claim(K1, "fp1", "u1", "runA") and a.commit("runA", SegmentCommit("runA", final=True)) == 1
     assert b.claim(("turess", "h24info", "1"), "fp1", "u1", "runB")
     assert not b.is_known(("maghress", "h24info", "1")) and b.count() == 0
 
@@ -174,13 +178,13 @@ def test_alias_makes_a_republication_known_after_commit(states):
     assert a.claim(K1, "fp1", "http://x/fr/h24info/1", "runA")
     a.alias(K2, "fp1", "http://x/fr/lematin/1", "runA")  # same content under another key
     assert not a.is_known(K2), "not before the commit"
-    assert a.commit("runA") == 1
+    assert a.commit("runA", SegmentCommit("runA", final=True)) == 1
     b = states()
     assert b.known_keys([K1, K2]) == {K1, K2}
     assert b.fingerprint_owner("fp1") == "http://x/fr/h24info/1", "the original stays the owner"
     b.alias(K3, "fp1", "u", "runB")
     b.release("runB")  # a failed run's aliases go with its claims
-    assert b.commit("runB") == 0 and not b.is_known(K3)
+    assert b.commit("runB", SegmentCommit("runB", final=True)) == 0 and not b.is_known(K3)
 
 
 def test_claim_result_says_who_holds_the_article(states):
@@ -192,7 +196,7 @@ def test_claim_result_says_who_holds_the_article(states):
     assert a.claim_result(K2, "fp1", "u2", "runA") == OWN_CONTENT
     assert b.claim_result(K1, "fp8", "u1", "runB") == OTHER_RUN
     assert b.claim_result(K2, "fp1", "u2", "runB") == OTHER_RUN
-    assert a.commit("runA") == 1
+    assert a.commit("runA", SegmentCommit("runA", final=True)) == 1
     assert b.claim_result(K1, "fp7", "u1", "runB") == STORED
     assert b.claim_result(K2, "fp1", "u2", "runB") == STORED
 
@@ -212,10 +216,10 @@ def test_a_reaped_run_can_neither_claim_nor_commit(states, settings):
     assert server.hexists(StateKeys("newsagg", "maghress").reaped, "runZ")
     assert stalled.claim_result(K3, "fp3", "u3", "runZ") == RUN_DEAD
     with pytest.raises(StateError, match="presumed dead"):
-        stalled.commit("runZ")
+        stalled.commit("runZ", SegmentCommit("runZ", final=True))
     assert not stalled.is_committed("runZ") and stalled.count() == 0
     # A committed run is never marked (its lease may lapse before it forgets its work).
-    assert stalled.claim(K3, "fp3", "u3", "runOK") and stalled.commit("runOK") == 1
+    assert stalled.claim(K3, "fp3", "u3", "runOK") and stalled.commit("runOK", SegmentCommit("runOK", final=True)) == 1
     server.delete(RunKeys("newsagg", "runOK").alive)
     assert release_run(server, StateKeys("newsagg", "maghress"), "runOK", only_if_dead=True) == 0
     assert not server.hexists(StateKeys("newsagg", "maghress").reaped, "runOK")

@@ -1,4 +1,4 @@
-"""The run manifest: one JSON per run beside its files, every number checkable."""
+"""The segment manifest: one JSON per segment beside its files, every number checkable."""
 
 from __future__ import annotations
 
@@ -26,9 +26,17 @@ async def test_manifest_describes_the_run_and_its_files(make_replica, tmp_path):
     job = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # as Scrapyd passes it: -a _job=...
     result = await crawl_dataset("maghress", tmp_path / "data", base_url=site.base_url, max_pages="3", _job=job)
     path = result.files["manifest.json"]
-    assert path.name == f"maghress-{path.name.split('-')[1]}-{run_tag(job)}.manifest.json"
+    assert path.name == f"maghress-{path.name.split('-')[1]}-{run_tag(job)}-0001.manifest.json"
+    assert path.parent.name == path.name.removesuffix(".manifest.json"), "a segment is a directory"
     m = json.loads(path.read_text(encoding="utf-8"))
     items, stats = result.items, result.stats
+    assert m["manifest_version"] == 2 and m["segment"]["number"] == 1 and m["segment"]["final"]
+    assert m["run"] == {"segments": 1, "items_written": len(items)}
+    assert m["per_language"] == dict(sorted(Counter(i["language"] for i in items).items()))
+    assert m["fetch"]["base_url"] == site.base_url and m["fetch"]["local"] is True
+    assert m["fetch"]["hosts"] == [site.base_url.split("//")[1]]
+    assert m["fetch"]["settings"]["CONCURRENT_REQUESTS"] == 32, "what the run used (the loopback profile)"
+    assert m["fetch"]["settings"]["ROBOTSTXT_OBEY"] is True and m["fetch"]["settings"]["DOWNLOAD_DELAY"] == 0
 
     assert m["run_id"] == m["scrapyd_job"] == job == stats["newsagg/run/id"]
     assert (m["spider"], m["site"], m["schema_version"]) == ("maghress", "maghress", SCHEMA_VERSION)

@@ -30,6 +30,7 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
 from spidermon import Monitor, MonitorSuite
 
+from newsagg.layout import manifest_paths
 from newsagg.monitoring import checks
 from newsagg.monitoring.progress import Progress, progress_text
 from newsagg.monitoring.status import sparkline
@@ -322,7 +323,8 @@ async def test_healthy_incremental_runs_pass_every_check(make_replica, tmp_path)
 
 
 def _manifests(data: Path, site: str = "maghress") -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((data / site).glob("*.manifest.json"))]
+    """The manifests of the published segments, oldest first."""
+    return [json.loads(p.read_text()) for p in manifest_paths(data / site)]
 
 
 def _failed(health: dict) -> list[str]:
@@ -366,9 +368,10 @@ def test_fault_fails_its_check_with_exit_status_and_manifest(fault, tmp_path):
     assert sorted(re.search(r"Health check failed: (\w+)", e)[1] for e in errors) == sorted(_failed(manifest["health"]))
     assert "health: FAILED" in proc.stderr and re.search(rf"FAIL\s+{check}\b", proc.stderr)
     # Nothing withheld: the run's files are published and the state committed.
-    files = sorted(p.name for p in (tmp_path / "data" / "maghress").iterdir())
-    assert not [f for f in files if f.endswith(".part")] and len([f for f in files if f.endswith(".csv")]) == 1
-    assert "State committed" in proc.stderr
+    files = sorted(p.name for p in (tmp_path / "data" / "maghress").rglob("*") if ".staging" not in p.parts)
+    csvs = [f for f in files if f.endswith(".csv")]
+    assert not [f for f in files if f.endswith(".part")] and len(csvs) == (1 if manifest["items_written"] else 0)
+    assert re.search(r"Segment \S+ published", proc.stderr)
     assert manifest["finish_reason"] == "finished"
 
 
@@ -509,7 +512,9 @@ def test_source_going_silent_over_nightly_runs(tmp_path):
     # newsagg status: the same verdict, for people and as JSON.
     text = newsagg_cli(["status", "--data-dir", str(data)], tmp_path)
     assert text.returncode == 0, text.stderr
-    assert re.search(r"^maghress  last run \S+  finished  health FAILED \(silent_sources\)", text.stdout, re.M)
+    assert re.search(
+        r"^maghress  last run \S+  finished after 1 segment\(s\)  health FAILED \(silent_sources\)", text.stdout, re.M
+    )
     line = next(row for row in text.stdout.splitlines() if row.strip().startswith(silent + " "))
     assert "FLAGGED" in line and "|" in line
     assert text.stdout.rstrip().endswith(f"flagged: {silent}")
@@ -605,20 +610,24 @@ async def test_a_monitor_that_raises_fails_the_health(make_replica, tmp_path):
 
 
 def test_history_counts_each_article_once(tmp_path):
-    from newsagg.monitoring.history import History, read_history
+    """The publication history lives in the state: one row per stored article, a
+    full=1 rerun replaces rows instead of adding them."""
+    from scrapy.settings import Settings
 
-    path = tmp_path / "maghress.history.sqlite3"
-    h = History(path)
-    h.add("lematin", "1", "2025-06-01T10:00:00+01:00")
-    h.add("lematin", "2", "2025-06-01")
-    assert h.daily() == {"lematin": {dt.date(2025, 6, 1): 2}}
-    assert read_history(path) == ({}, {})  # nothing stored before the commit
-    assert h.commit("run1") == 2
-    h.close()
-    h = History(path)  # a full=1 rerun: the same articles again, one re-dated
-    h.add("lematin", "2", "2025-06-02")
-    assert h.daily() == {"lematin": {dt.date(2025, 6, 1): 1, dt.date(2025, 6, 2): 1}}
-    h.commit("run2")
-    h.close()
-    daily, last = read_history(path)
-    assert daily == {"lematin": {dt.date(2025, 6, 1): 1, dt.date(2025, 6, 2): 1}} and last == {"lematin": "2025-06-02"}
+    from newsagg.state import open_state
+    from newsagg.state.base import SegmentCommit
+
+    st = open_state(Settings({"NEWSAGG_STATE_DIR": str(tmp_path)}), "maghress")
+    try:
+        assert st.history_daily() == {}
+        st.commit(
+            "run1",
+            SegmentCommit(
+                "s1", history=[("lematin", "1", "2025-06-01T10:00:00+01:00"), ("lematin", "2", "2025-06-01")]
+            ),
+        )
+        assert st.history_daily() == {"lematin": {dt.date(2025, 6, 1): 2}}
+        st.commit("run2", SegmentCommit("s2", history=[("lematin", "2", "2025-06-02")]))  # re-dated by a full=1 run
+        assert st.history_daily() == {"lematin": {dt.date(2025, 6, 1): 1, dt.date(2025, 6, 2): 1}}
+    finally:
+        st.close()

@@ -1,14 +1,15 @@
-"""The SQLite state backend and the run commit protocol, without crawling.
+"""The SQLite state backend and its frontier, without crawling.
 
-Claims become stored only on commit, a second opener of a site is refused
-while the first holds it, a killed run's claims vanish, aliases make
-republications known, and commit journals are rolled forward / back.
+Claims become stored only by a segment's commit, a second opener of a site is
+refused while the first holds it, a killed run's claims vanish, aliases make
+republications known, a commit carries its history and the frontier's
+finished links atomically, walks and pending links survive the run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import json
 import multiprocessing
 import os
 import signal
@@ -20,9 +21,10 @@ import pytest
 from scrapy.settings import Settings
 
 from newsagg.exporters.storage import PartFileStorage
-from newsagg.pipelines.neardup import signature
+from newsagg.minhash import band_keys, signature
 from newsagg.state import StateError, StateLocked, open_state
-from newsagg.state.base import backend_class
+from newsagg.state.base import SegmentCommit, backend_class
+from newsagg.state.frontier import HEAD, TAIL, Walk
 from newsagg.state.sqlite import SQLiteState
 from newsagg.urls import PageRef
 
@@ -73,14 +75,14 @@ def test_claims_are_stored_only_by_commit(states):
     assert not st.claim(K1, "fp9", "u1b", "run1"), "same key twice"
     assert not st.claim(K2, "fp1", "u2", "run1"), "same content under another key"
     assert not st.is_known(K1) and st.fingerprint_owner("fp1") is None and st.count() == 0
-    assert st.commit("run1") == 1 and st.is_committed("run1") and not st.is_committed("run2")
+    assert st.commit("run1", SegmentCommit("seg1")) == 1 and st.is_committed("seg1") and not st.is_committed("seg2")
     assert st.is_known(K1) and st.known_keys([K1, K2, K3]) == {K1}
     assert st.fingerprint_owner("fp1") == "u1"
     assert list(st.stored_signatures()) == [(b"s" * 4, "u1")]
     assert not st.claim(K1, "fpX", "u1", "run2"), "stored key"
     assert not st.claim(K3, "fp1", "u3", "run2"), "stored content"
     assert st.claim(K1, "fp1-new", "u1", "run3", refresh=True), "full=1 refreshes"
-    st.commit("run3")
+    st.commit("run3", SegmentCommit("seg3"))
     assert st.fingerprint_owner("fp1-new") == "u1" and st.count() == 1
 
 
@@ -90,16 +92,17 @@ def test_release_forgets_claims(states):
     st.claim(K2, "fp2", "u2", "live")
     assert st.release("dead") == 1
     assert st.claim(K1, "fp1", "u1", "live")
-    assert st.commit("live") == 2 and st.known_keys([K1, K2]) == {K1, K2}
+    assert st.commit("live", SegmentCommit("seg")) == 2 and st.known_keys([K1, K2]) == {K1, K2}
 
 
 def test_alias_makes_a_republication_known(states):
     st = states()
     st.claim(K1, "fp1", "u1", "run1")
     st.alias(K2, "fp1", "u2", "run1")
-    st.commit("run1")
+    st.commit("run1", SegmentCommit("seg1"))
     assert st.known_keys([K1, K2]) == {K1, K2}
     assert st.fingerprint_owner("fp1") == "u1", "the original stays the owner"
+    assert st.count() == 1, "a republication known to be skipped is not a stored article"
 
 
 def test_second_opener_is_locked_out_until_the_first_closes(states, settings):
@@ -142,7 +145,7 @@ def test_a_killed_holder_leaves_a_usable_state(settings, tmp_path):
 def test_database_is_plain_sqlite(states, tmp_path):
     st = states()
     st.claim(K1, "fp1", "u1", "r")
-    st.commit("r")
+    st.commit("r", SegmentCommit("seg"))
     db = sqlite3.connect(tmp_path / "state" / "maghress.sqlite3")
     assert db.execute("SELECT site, source_slug, article_id, url FROM stored").fetchall() == [(*K1, "u1")]
 
@@ -150,7 +153,7 @@ def test_database_is_plain_sqlite(states, tmp_path):
 # --- the spider's gate -----------------------------------------------------------------
 
 
-def test_gate_skips_stored_and_stops_after_known_pages(states):
+def test_gate_skips_stored_articles_and_counts_each_once(states):
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
@@ -159,72 +162,118 @@ def test_gate_skips_stored_and_stops_after_known_pages(states):
     st = states()
     for i in range(1, 5):
         st.claim(("maghress", "h24info", str(i)), f"fp{i}", f"u{i}", "r")
-    st.commit("r")
+    st.commit("r", SegmentCommit("seg"))
     stats = MemoryStatsCollector(get_crawler())
-    gate = StoredGate(st, "maghress", stats, known_pages=2)
+    gate = StoredGate(st, "maghress", stats)
     ref = lambda i: PageRef("article", f"http://x/fr/h24info/{i}", "h24info", str(i))  # noqa: E731
-    listing = PageRef("listing", "http://x/fr/h24info", "h24info")
     assert gate.skip(ref(1)) and gate.skip(ref(1)) and not gate.skip(ref(9))
     assert stats.get_value("newsagg/skipped/already_stored") == 1, "counted once per article"
-    assert not gate.stop_listing(listing, [ref(1), ref(9)], "p1")
-    assert not gate.stop_listing(listing, [ref(1), ref(2)], "p2"), "1 known page < 2"
-    assert gate.stop_listing(listing, [ref(3), ref(4)], "p3")
-    assert not gate.stop_listing(listing, [], "p4"), "an empty page is no evidence"
-    assert stats.get_value("newsagg/listings/stopped_known") == 1
+    assert gate.known([ref(1), ref(2), ref(9)]) == {("maghress", "h24info", "1"), ("maghress", "h24info", "2")}
 
 
-# --- journals: killed between commit and publication --------------------------------------
+# --- a segment's commit: one transaction ------------------------------------------------
 
 
-def _crawler_state(tmp_path, run_id):
-    """The real RunCommit of a run *run_id* after spider_opened (state open, journals recovered)."""
-    from scrapy.utils.test import get_crawler
+def test_commit_carries_history_bands_and_finished_links_atomically(states, tmp_path):
+    st = states()
+    frontier = st.frontier()
+    walk = Walk("h24info", TAIL, "http://x/fr/h24info?page=2", 2, ("1", "2"))
+    frontier.save(walk, "run1", entries=["http://x/fr/h24info/1", "http://x/fr/h24info/2"], side=["http://x/fr/b/7"])
+    sig = signature("Un titre", "Un corps de texte assez long pour faire quelques bardeaux de mots.")
+    st.claim(K1, "fp1", "http://x/fr/h24info/1", "run1", signature=sig)
+    frontier.done("http://x/fr/h24info/1")
+    history = [("h24info", "1", "2024-05-01"), ("h24info", "5", "2024-05-01T10:00:00+01:00")]
+    db = sqlite3.connect(tmp_path / "state" / "maghress.sqlite3")
+    with pytest.raises(sqlite3.OperationalError):  # the segment's transaction fails at its end
+        db.execute("BEGIN EXCLUSIVE")  # another writer holds the database: the commit cannot take it
+        st.db.execute("PRAGMA busy_timeout=10")
+        st.commit("run1", SegmentCommit("seg1", history=history))
+    db.execute("ROLLBACK")
+    assert not st.is_committed("seg1") and not st.is_known(K1) and not st.history_daily(), "nothing half-done"
+    st.commit("run1", SegmentCommit("seg1", final=True, finish_reason="finished", history=history))
+    assert st.is_committed("seg1") and st.is_known(K1)
+    assert st.history_daily() == {"h24info": {dt.date(2024, 5, 1): 2}}
+    keys = list(band_keys(sig))
+    assert [row[1] for row in st.band_candidates(keys[:1])] == ["http://x/fr/h24info/1"]
+    assert frontier.pending_entries() == ["http://x/fr/h24info/2"], "the finished link left pending"
+    assert frontier.next_side(10) == ["http://x/fr/b/7"]
+    assert st.recent_runs() == [("run1", st.recent_runs()[0][1], 1)]
+    db.close()
 
-    from newsagg.spiders.maghress import MaghressSpider
-    from tests.crawling import open_commit, project_settings
 
-    crawler = get_crawler(
-        MaghressSpider, project_settings(NEWSAGG_STATE_DIR=str(tmp_path / "state"), NEWSAGG_STATE_ENABLED=True)
-    )
-    crawler.spider = MaghressSpider.from_crawler(crawler)
-    return open_commit(crawler, run_id)
-
-
-def _part_file(tmp_path, name, ext):
-    from newsagg.run import run_context
-
-    storage = PartFileStorage(
-        str(tmp_path / "data" / name), feed_options={"format": "jsonlines"}, files=run_context(ext.crawler).files
-    )
-    fh = storage.open(None)
-    fh.write(b'{"a": 1}\n')
-    storage.store(fh)
-    return storage
-
-
-@pytest.mark.parametrize("committed", [True, False])
-def test_journal_rolls_forward_or_back(tmp_path, committed):
-    ext = _crawler_state(tmp_path, "killedrun")
-    storage = _part_file(tmp_path, "a.jsonl", ext)
-    assert storage.status == "closed" and storage.part.exists() and not storage.final.exists()
-    assert ext.claim(K1, "fp1", "u1") == "claimed"
-    ext._write_journal([storage])
-    if committed:
-        ext.backend.commit("killedrun")
-    ext.backend.close()  # the run "dies" here, before renaming
-    journal = next((tmp_path / "state").glob("maghress.*.journal.json"))
-    assert json.loads(journal.read_text())["run_id"] == "killedrun"
-
-    nxt = _crawler_state(tmp_path, "nextrun")  # spider_opened recovers the journal
+def test_walks_and_pending_links_outlive_the_run(settings):
+    st = open_state(settings, "maghress")
+    frontier = st.frontier()
+    walk = Walk("lematin", HEAD, "http://x/fr/lematin?page=3", 3, ("10", "11"), deepest=2, oldest_day="2024-01-02")
+    frontier.save(walk, "run1", entries=["http://x/fr/lematin/10"])
+    done = Walk("h24info", TAIL, "http://x/fr/h24info?page=2", 2)
+    frontier.save(done, "run1")
+    frontier.finish(done, reached_end=True)
+    st.close()  # killed: nothing else happens
+    st = open_state(settings, "maghress")
     try:
-        assert not journal.exists() and not storage.part.exists()
-        assert storage.final.exists() is committed
-        assert nxt.backend.is_known(K1) is committed
-        stats = nxt.stats.get_stats()
-        assert stats.get("newsagg/state/recovered_runs") == (1 if committed else None)
-        assert stats.get("newsagg/state/rolled_back_runs") == (None if committed else 1)
+        frontier = st.frontier()
+        (again,) = frontier.walks()
+        assert (
+            again.slug,
+            again.mode,
+            again.next_url,
+            again.next_page,
+            again.anchors,
+            again.deepest,
+            again.oldest_day,
+        ) == (
+            "lematin",
+            HEAD,
+            "http://x/fr/lematin?page=3",
+            3,
+            ("10", "11"),
+            2,
+            "2024-01-02",
+        )
+        assert frontier.pending_entries() == ["http://x/fr/lematin/10"]
+        assert frontier.pending_among(["http://x/fr/lematin/10", "http://x/fr/lematin/12"]) == {
+            "http://x/fr/lematin/10"
+        }
+        assert frontier.is_walked("h24info") and not frontier.is_walked("lematin")
     finally:
-        nxt.backend.close()
+        st.close()
+
+
+def test_an_old_state_is_brought_up_to_date(settings, tmp_path):
+    """A state and a publication history written by the previous layout: aliases
+    marked, band keys indexed, the history moved into the state."""
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    sig = signature("Un titre", "Un corps de texte assez long pour faire quelques bardeaux de mots.")
+    db = sqlite3.connect(state_dir / "maghress.sqlite3")
+    db.executescript(
+        "CREATE TABLE stored (seq INTEGER PRIMARY KEY AUTOINCREMENT, site TEXT NOT NULL, source_slug TEXT NOT NULL,"
+        " article_id TEXT NOT NULL, fingerprint TEXT, url TEXT NOT NULL, signature BLOB, run_id TEXT NOT NULL,"
+        " stored_at TEXT NOT NULL, UNIQUE (site, source_slug, article_id));"
+        "CREATE TABLE runs (run_id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, entries INTEGER NOT NULL);"
+        "CREATE TABLE run_notes (run_id TEXT PRIMARY KEY, finish_reason TEXT, side_links TEXT NOT NULL);"
+    )
+    db.execute("INSERT INTO stored VALUES (1, 'maghress', 'h24info', '1', 'fp1', 'u1', ?, 'r', 't')", (sig,))
+    db.execute("INSERT INTO stored VALUES (2, 'maghress', 'lematin', '9', 'fp1', 'u9', NULL, 'r', 't')")
+    db.commit()
+    db.close()
+    old = sqlite3.connect(state_dir / "maghress.history.sqlite3")
+    old.execute(
+        "CREATE TABLE articles (source_slug TEXT, article_id TEXT, published_at TEXT, day TEXT, run_id TEXT,"
+        " PRIMARY KEY (source_slug, article_id))"
+    )
+    old.execute("INSERT INTO articles VALUES ('h24info', '1', '2024-05-01', '2024-05-01', 'r')")
+    old.commit()
+    old.close()
+    st = open_state(settings, "maghress")
+    try:
+        assert st.count() == 1, "the republication is an alias"
+        assert [r[1] for r in st.band_candidates(list(band_keys(sig)))] == ["u1"]
+        assert st.history_daily() == {"h24info": {dt.date(2024, 5, 1): 1}}
+        assert not (state_dir / "maghress.history.sqlite3").exists()
+    finally:
+        st.close()
 
 
 def test_part_storage_publishes_atomically_and_keeps_append_semantics(tmp_path):
@@ -240,7 +289,7 @@ def test_part_storage_publishes_atomically_and_keeps_append_semantics(tmp_path):
     fh = over.open(None)
     fh.write(b"only\n")
     over.store(fh)
-    assert target.read_bytes() == b"only\n" and over.sha256 and over.size == 5
+    assert target.read_bytes() == b"only\n" and not over.part.exists()
 
 
 def test_signature_is_stable_bytes():
@@ -253,7 +302,7 @@ def test_signature_is_stable_bytes():
     assert hashlib.sha256(sig).hexdigest() == "2b302c3d225beed97b98aa9288b1f1502a455f40b0a2e0855313a5d93992144f"
     # Persisted in the state: the same in every process, whatever PYTHONHASHSEED salts.
     code = (
-        "from newsagg.pipelines.neardup import signature; import sys; sys.stdout.write(signature("
+        "from newsagg.minhash import signature; import sys; sys.stdout.write(signature("
         "'Un titre', 'Un corps de texte assez long pour faire quelques bardeaux de mots.').hex())"
     )
     for seed in ("0", "1", "12345"):

@@ -20,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsagg.archive.writer import PAGE_KIND, RENDERED, REQUESTED_URL
 from newsagg.digest import sha256_of
+from newsagg.layout import manifest_paths
 from newsagg.urls import classify
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def committed_warcs(site_dir: Path) -> tuple[list[RunArchive], list[str]]:
     """The committed runs of a site directory that have a WARC, oldest first, and
     the problems met (a missing WARC, a sha256 that does not match: left out)."""
     runs, problems = [], []
-    for manifest in sorted(site_dir.glob("*.manifest.json")):
+    for manifest in manifest_paths(site_dir):
         try:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             entries = [e for e in data["files"] if e.get("format") == "warc"]
@@ -67,7 +68,7 @@ def committed_warcs(site_dir: Path) -> tuple[list[RunArchive], list[str]]:
                 problems.append(f"{manifest.name}: {entry['name']} does not match its sha256: left out")
             else:
                 runs.append(RunArchive(manifest, data, path))
-    runs.sort(key=lambda r: (str(r.data.get("started_at")), r.manifest.name))
+    runs.sort(key=lambda r: (str(r.data.get("started_at")), r.manifest.name))  # segments of a run: by number
     return runs, problems
 
 

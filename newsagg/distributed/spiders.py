@@ -37,6 +37,7 @@ from newsagg.spiders.base import PRIORITY_HOME
 from newsagg.spiders.djazairess import DjazairessSpider
 from newsagg.spiders.maghress import MaghressSpider
 from newsagg.spiders.turess import TuressSpider
+from newsagg.state.frontier import HEAD, TAIL, Walk
 from newsagg.state.keys import StateKeys, lease_ttl
 from newsagg.state.redis import release_run
 from newsagg.stats import PREFIX
@@ -162,7 +163,8 @@ class WorkerMixin(RedisMixin):
                 meta={"newsagg_kind": "home"},
             )
         if ref.kind == "listing":
-            return self.listing_request(ref, ref.page)
+            walk = Walk(ref.slug or "", HEAD if self.frontier.is_walked(ref.slug or "") else TAIL, ref.url, ref.page)
+            return self.walk_request(walk, start=True) or []
         if ref.kind == "article":
             return self.article_request(ref, follow=not self.args.urls)
         self.crawler.stats.inc_value(f"{STATS}/seeds_ignored")

@@ -146,7 +146,14 @@ class SegmentFiles:
     def entries(self) -> list[dict]:
         """The manifest's ``files`` (names relative to the segment directory)."""
         out = [
-            {"name": f.path.name, "format": f.format, "source": f.source, "rows": f.rows, "bytes": f.size, "sha256": f.sha256}
+            {
+                "name": f.path.name,
+                "format": f.format,
+                "source": f.source,
+                "rows": f.rows,
+                "bytes": f.size,
+                "sha256": f.sha256,
+            }
             for f in self.data.values()
         ]
         if self.warc is not None:

@@ -262,7 +262,9 @@ class DatasetPublisher:
             if self._backend.is_committed(directory.name):
                 self._publish_dir(directory)
                 inc(self.stats, f"{SEGMENTS}/recovered")
-                logger.warning("Segment %s was committed by a run that died before publishing it: published now", directory.name)
+                logger.warning(
+                    "Segment %s was committed by a run that died before publishing it: published now", directory.name
+                )
             elif not owner or self._backend.abandon_if_dead(owner):
                 if self._backend.is_committed(directory.name):  # committed just before it died
                     self._publish_dir(directory)
@@ -510,11 +512,19 @@ class DatasetPublisher:
         self.published_items += segment.files.items
         inc(self.stats, f"{SEGMENTS}/published")
         inc(self.stats, f"{PREFIX}/published/items", segment.files.items)
-        self.stats.set_value(f"{PREFIX}/state/committed", self.stats.get_value(f"{PREFIX}/state/committed", 0) + entries)
-        logger.info(
-            "Segment %s published: %d record(s), %d page(s) (%s)", segment.name, segment.files.items, segment.pages, final_dir
+        self.stats.set_value(
+            f"{PREFIX}/state/committed", self.stats.get_value(f"{PREFIX}/state/committed", 0) + entries
         )
-        self.crawler.signals.send_catch_log(newsagg_signals.segment_published, name=segment.name, items=segment.files.items)
+        logger.info(
+            "Segment %s published: %d record(s), %d page(s) (%s)",
+            segment.name,
+            segment.files.items,
+            segment.pages,
+            final_dir,
+        )
+        self.crawler.signals.send_catch_log(
+            newsagg_signals.segment_published, name=segment.name, items=segment.files.items
+        )
         return True
 
     def _fail(self, exc: BaseException) -> None:

@@ -114,12 +114,17 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
             aliases = sum(n for (n,) in _query(db, "SELECT count(*) FROM stored WHERE alias = 1"))
             daily = daily_counts(_query(db, "SELECT source_slug, day, count(*) FROM history GROUP BY source_slug, day"))
             last = dict(_query(db, "SELECT source_slug, max(published_at) FROM history GROUP BY source_slug"))
-            walked = {slug: (deepest, oldest) for slug, deepest, oldest in _query(db, "SELECT slug, deepest, oldest_day FROM sources")}
+            walked = {
+                slug: (deepest, oldest)
+                for slug, deepest, oldest in _query(db, "SELECT slug, deepest, oldest_day FROM sources")
+            }
             walks: dict[str, list] = {}
             for slug, mode, page, deepest, oldest in _query(
                 db, "SELECT slug, mode, next_page, deepest, oldest_day FROM walks ORDER BY id"
             ):
-                walks.setdefault(slug, []).append({"mode": mode, "next_page": page, "deepest": deepest, "oldest_day": oldest})
+                walks.setdefault(slug, []).append(
+                    {"mode": mode, "next_page": page, "deepest": deepest, "oldest_day": oldest}
+                )
         finally:
             if db is not None:
                 db.close()
@@ -195,7 +200,11 @@ def format_report(report: dict) -> str:
         if s["running"]:
             head += f"  [running now: pid {s['running']}]"
         lines.append(f"{s['site']}  {head}")
-        known = f" (+{s['republications_known']} republication(s) known, not in the dataset)" if s["republications_known"] else ""
+        known = (
+            f" (+{s['republications_known']} republication(s) known, not in the dataset)"
+            if s["republications_known"]
+            else ""
+        )
         lines.append(
             f"  {s['stored']} article(s) stored{known}; per day over {s['window_days']} days up to "
             f"{s['newest_day'] or '-'} (the newest article)"

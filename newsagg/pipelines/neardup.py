@@ -41,6 +41,7 @@ __all__ = ["MinHashIndex", "NearDupPipeline", "item_signature", "signature"]
 
 logger = logging.getLogger(__name__)
 
+
 def item_signature(item: ArticleItem) -> bytes | None:
     """The MinHash signature of an item's text (:func:`newsagg.minhash.signature`)."""
     return signature(item.title, item.body)

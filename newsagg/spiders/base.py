@@ -54,6 +54,7 @@ from newsagg.urls import PageRef, classify, host_aliases, listing_url, same_site
 # Article requests first: the queue stays short and items flow early.
 PRIORITY_HOME, PRIORITY_ARTICLE, PRIORITY_LISTING = 30, 20, 10
 LISTINGS = f"{PREFIX}/listings"
+_STATE_ROOT = "newsagg_canonical_root"  # spider.state key (a -O run's JOBDIR): the adopted canonical root
 
 
 def eager(callback):
@@ -148,6 +149,9 @@ class AggregatorSpider(scrapy.Spider):
     async def start(self):
         """Direct article URLs (``urls``); else the home page, the unfinished walks
         and the pending article links of earlier runs (module doc)."""
+        state = getattr(self, "state", None)
+        if isinstance(state, dict) and state.get(_STATE_ROOT):  # a -O run's JOBDIR resumed: keep its root
+            self.base_url, self._root_adopted = state[_STATE_ROOT], True
         if self.args.urls:
             for url in self.args.urls:
                 yield self.article_request(classify(url, self.base_url), follow=False)
@@ -269,7 +273,9 @@ class AggregatorSpider(scrapy.Spider):
         new = [
             r
             for r in refs
-            if self.args.wants_source(r.slug) and hash(r.url) not in self._requested and self._side_seen.add(hash(r.url))
+            if self.args.wants_source(r.slug)
+            and hash(r.url) not in self._requested
+            and self._side_seen.add(hash(r.url))
         ]
         if new:
             known = self.stored_gate.known(new) if self.stored_gate is not None else set()
@@ -358,6 +364,9 @@ class AggregatorSpider(scrapy.Spider):
         )
         inc(self.crawler.stats, f"{PREFIX}/hosts/canonical_switched")
         self.base_url = landed
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):
+            state[_STATE_ROOT] = landed
 
     @eager
     def parse_home(self, response: Response):

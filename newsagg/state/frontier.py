@@ -231,12 +231,9 @@ class Frontier(MemoryFrontier):
 
     @_state_error
     def side_count(self) -> int:
-        return (
-            self.db.execute("SELECT count(*) FROM pending WHERE kind='side' AND seq > ?", (self._side_after,)).fetchone()[
-                0
-            ]
-            + len(self._side_buffer)
-        )
+        return self.db.execute(
+            "SELECT count(*) FROM pending WHERE kind='side' AND seq > ?", (self._side_after,)
+        ).fetchone()[0] + len(self._side_buffer)
 
     @_state_error
     def pending_among(self, urls: list[str]) -> set[str]:
