@@ -127,12 +127,20 @@ def release_lines(summary: dict) -> list[str]:
     runs = summary["runs"]
     added = len(summary.get("runs_added", []))
     how = "updated" if summary.get("incremental") else "built"
-    return [
+    origin = summary.get("provenance", {})
+    hosts = sorted({h for r in runs for h in r.get("hosts", [])} | set(origin.get("record_hosts", [])))
+    where = "the live site" if origin.get("live_site") else "NOT the live site: a local replica or mirror"
+    lines = [
         f"release  {release}  ({how}; {summary.get('records_added', summary['records'])} record(s) added)",
         f"card     {release / 'README.md'}",
         f"records  {summary['records']}",
         f"runs     {len(runs)} included ({added} new), {len(summary['refused'])} refused",
+        f"fetched  from {where} ({', '.join(hosts) or 'no host recorded'})",
     ]
+    from newsagg.dataset.provenance import why_failed
+
+    lines += [f"failed   run {r['name']}: {why_failed(r)}" for r in runs if why_failed(r)]
+    return lines
 
 
 def _dataset_build(opts) -> int:
