@@ -43,7 +43,7 @@ class FailedSegment:
 
 def with_failed_segment() -> list[str]:
     """``-s EXTENSIONS=...``: the project's extensions plus :class:`FailedSegment`."""
-    extensions = {**project_settings()["EXTENSIONS"], "tests.test_cli.FailedSegment": 50}
+    extensions = {**project_settings()["EXTENSIONS"], f"tests.test_cli.{FailedSegment.__name__}": 50}
     return ["-s", f"EXTENSIONS={json.dumps(extensions)}"]
 
 

@@ -63,7 +63,7 @@ class NetworkTracebackFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, NETWORK_ERRORS):
-            record.exc_info, record.exc_text = None, None
+            record.exc_info = None  # filtered before any handler formatted (and cached) it
         return True
 
 
