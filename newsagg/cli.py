@@ -146,7 +146,7 @@ def release_lines(summary: dict) -> list[str]:
 def _dataset_build(opts) -> int:
     import logging
 
-    missing = [m for m in DATASET_MODULES if importlib.util.find_spec(m) is None]
+    missing = _missing_dataset_modules()
     if missing:
         return _error("dataset build", f"needs {', '.join(missing)}: {DATASET_EXTRA}")
     from newsagg.dataset.release import ReleaseError, build_release
@@ -200,10 +200,25 @@ def _cmd_distributed(sub) -> None:
     p.set_defaults(func=_delegate("newsagg.distributed.__main__"))
 
 
+def _missing_dataset_modules() -> list[str]:
+    return [m for m in DATASET_MODULES if importlib.util.find_spec(m) is None]
+
+
 def _cmd_reextract(sub) -> None:
     from newsagg.archive.reextract import add_parser
 
     add_parser(sub)
+    parser = sub.choices["reextract"]
+    run = parser.get_default("func")
+
+    def checked(opts) -> int:
+        """``--release`` writes a release: it needs the dataset extra (said before anything runs)."""
+        missing = _missing_dataset_modules() if opts.release else []
+        if missing:
+            return _error("reextract", f"--release needs {', '.join(missing)}: {DATASET_EXTRA}")
+        return run(opts)
+
+    parser.set_defaults(func=checked)
 
 
 COMMANDS = [_cmd_crawl, _cmd_status, _cmd_demo, _cmd_replica, _cmd_dataset, _cmd_reextract, _cmd_distributed]

@@ -120,6 +120,11 @@ def test_pip_install_alone_gives_a_newsagg_that_crawls_exactly(core_install, mak
     build = run_installed(core_install, ["dataset", "build", "maghress", "--out", "release"], tmp_path)
     assert build.returncode == 2 and build.stdout == ""
     assert build.stderr == "newsagg dataset build: needs matplotlib: pip install 'newsagg[dataset]'\n"
+    reextract = run_installed(
+        core_install, ["reextract", "maghress", "--data-dir", "data", "-o", "re.jsonl", "--release", "r"], tmp_path
+    )
+    assert reextract.returncode == 2 and not (tmp_path / "re.jsonl").exists()
+    assert reextract.stderr == "newsagg reextract: --release needs matplotlib: pip install 'newsagg[dataset]'\n"
     # No workers without the distributed extra.
     worker = run_installed(core_install, ["crawl", "maghress_worker"], tmp_path)
     assert worker.returncode == 1 and "unknown spider 'maghress_worker'" in worker.stderr
