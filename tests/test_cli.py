@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 from scrapy import signals
+from scrapy.settings import Settings
 
 from newsagg.cli import main as cli_main
+from newsagg.commands.crawl import exit_status
 from newsagg.items import FIELDS
 from tests.crawling import compare_with_truth, project_settings, read_csv, read_jsonl, scrapy_env
 
@@ -151,6 +153,23 @@ def test_mistakes_are_one_line_and_exit_1_before_anything_starts(tmp_path, args,
     assert sorted(p.name for p in tmp_path.iterdir()) == [], "nothing written"
 
 
+@pytest.mark.parametrize(
+    ("stats", "status"),
+    [
+        ({"finish_reason": "finished"}, 0),
+        ({"finish_reason": "finished", "newsagg/health/failed_checks": 0, "newsagg/segments/failed": 0}, 0),
+        ({"finish_reason": "finished", "newsagg/health/failed_checks": 2}, 3),
+        ({"finish_reason": "finished", "newsagg/segments/failed": 1}, 4),
+        ({"finish_reason": "finished", "newsagg/segments/failed": 1, "newsagg/health/failed_checks": 1}, 4),
+        ({"finish_reason": "state_locked"}, 1),
+        ({"finish_reason": "state_error", "newsagg/health/failed_checks": 1}, 1),
+        ({"finish_reason": "shutdown", "newsagg/health/failed_checks": 1}, 3),
+    ],
+)
+def test_exit_status_of_a_crawl_that_ran(stats, status):
+    assert exit_status(stats, Settings({"NEWSAGG_HEALTH_EXIT_CODE": 3})) == status
+
+
 def test_unreachable_site_exits_3_without_traceback(tmp_path):
     proc = run_scrapy(["crawl", "maghress", "-a", f"base_url={UNREACHABLE}", "-O", "out.jsonl"], tmp_path)
     assert proc.returncode == 3, proc.stderr[-3000:]
@@ -201,6 +220,10 @@ def test_newsagg_crawl_from_any_directory_gives_exact_records(make_replica_modul
         tmp_path,
     )
     assert logged.returncode == 0 and "Dumping Scrapy stats" in (tmp_path / "crawl.log").read_text()
+    asked = run_newsagg(
+        ["crawl", "maghress", "-a", f"base_url={site.base_url}", "-O", "third.jsonl", "-s", "STATS_DUMP=True"], tmp_path
+    )
+    assert asked.returncode == 0 and asked.stderr.count("Dumping Scrapy stats") == 1  # asked for: shown, once
     assert run_newsagg(["crawl", "maghres"], tmp_path).stderr.startswith("crawl: unknown spider 'maghres'")
 
 

@@ -557,6 +557,7 @@ def test_newsagg_console_script_installs_and_runs(tmp_path):
     script = target / "bin" / "newsagg"
     assert script.exists()
     env = {**scrapy_env(), "PYTHONPATH": str(target)}
+    (tmp_path / "none").mkdir()
     proc = subprocess.run(
         [sys.executable, str(script), "status", "--json", "--data-dir", str(tmp_path / "none")],
         cwd=tmp_path,
@@ -565,7 +566,7 @@ def test_newsagg_console_script_installs_and_runs(tmp_path):
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 2, proc.stderr  # no run there: said, and not a success
     assert json.loads(proc.stdout)["sites"] == []
     helptext = subprocess.run(
         [sys.executable, str(script), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60

@@ -70,7 +70,7 @@ def core_install(tmp_path_factory):
     src = base / "src"
     src.mkdir()
     shutil.copytree(ROOT / "newsagg", src / "newsagg", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "setup.py", "README.md"):
+    for name in ("pyproject.toml", "setup.py"):
         shutil.copy(ROOT / name, src / name)
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

@@ -26,6 +26,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     UsageError,
 )
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiderloader import get_spider_loader
 from twisted.internet import error as terror
 
@@ -111,7 +112,8 @@ class Command(ScrapyCrawl):
         assert self.settings is not None
         if len(args) == 1:
             self._check_spider(args[0], opts.spargs)
-        if not self.settings.get("LOG_FILE") and self.settings.getbool("STATS_DUMP"):
+        dump_unset = self.settings.getpriority("STATS_DUMP") == SETTINGS_PRIORITIES["default"]
+        if not self.settings.get("LOG_FILE") and dump_unset and self.settings.getbool("STATS_DUMP"):
             self.settings.set("STATS_DUMP", False, priority="command")
             self._dump_stats = True
 
