@@ -21,6 +21,7 @@ from scrapy.settings import Settings
 from newsagg.cli import main as cli_main
 from newsagg.commands.crawl import exit_status
 from newsagg.items import FIELDS
+from newsagg.layout import manifest_paths
 from tests.crawling import compare_with_truth, project_settings, read_csv, read_jsonl, scrapy_env
 
 SCRAPY = [sys.executable, "-m", "scrapy.cmdline"]
@@ -83,7 +84,9 @@ def test_crawl_with_O_writes_exact_jsonl_only(small, tmp_path):
 def test_crawl_without_O_leaves_csv_and_jsonl_dataset(small, tmp_path):
     proc = run_scrapy(["crawl", "djazairess", "-a", f"base_url={small.base_url}", "-a", "max_pages=1"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    files = sorted((tmp_path / "data" / "djazairess").iterdir())
+    manifests = manifest_paths(tmp_path / "data" / "djazairess", "djazairess")
+    assert len(manifests) == 1, manifests  # one segment: the run's only and final one
+    files = sorted(manifests[0].parent.iterdir())
     csvs = [f for f in files if f.suffix == ".csv"]
     jsonls = [f for f in files if f.suffix == ".jsonl"]
     assert len(csvs) == 1 and len(jsonls) == 1, files

@@ -206,11 +206,11 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     bad = tmp_path / "bad"
     shutil.copytree(data, bad)
     run1, run2, run3 = (r["name"] for r in whole["runs"])
-    jsonl = bad / "maghress" / f"{run1}.jsonl"
+    jsonl = next((bad / "maghress").rglob(f"{run1}.jsonl"))  # a segment's directory, or flat
     raw = bytearray(jsonl.read_bytes())
     raw[100] = ord("X") if raw[100] != ord("X") else ord("Y")
     jsonl.write_bytes(bytes(raw))
-    (bad / "maghress" / f"{run2}.parquet").unlink()
+    next((bad / "maghress").rglob(f"{run2}.warc.gz")).unlink()  # the second night wrote no records, only pages
     out = tmp_path / "bad-release"
     assert cli_main(["dataset", "build", "maghress", "--data-dir", str(bad), "--out", str(out)]) == 1
     state = json.loads((out / STATE_FILE).read_text())
