@@ -7,7 +7,9 @@ raises :class:`ArgumentError` with a message naming the argument and the fix.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass, field, fields
 from urllib.parse import urlsplit
 
@@ -17,6 +19,7 @@ RENDER_MODES = ("auto", "always", "never")
 #: Words read as a boolean, in spider arguments and string settings (lower-cased, stripped).
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", "none", ""})
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 class ArgumentError(ValueError):
@@ -120,10 +123,18 @@ def _date(raw: dict, name: str) -> dt.date | None:
     value = raw.get(name)
     if value is None or str(value).strip() == "":
         return None
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ArgumentError(f"{name}={value!r}: expected a date as YYYY-MM-DD") from None
+    m = _ISO_DATE.fullmatch(str(value).strip())
+    if not m:
+        raise ArgumentError(f"{name}={value!r}: expected a date as YYYY-MM-DD")
+    year, month, day = (int(g) for g in m.groups())
+    if year < 1:
+        raise ArgumentError(f"{name}={value!r}: there is no year 0000")
+    if not 1 <= month <= 12:
+        raise ArgumentError(f"{name}={value!r}: there is no month {month:02d} (01 to 12)")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise ArgumentError(f"{name}={value!r}: {year:04d}-{month:02d} has no day {day:02d} (01 to {last})")
+    return dt.date(year, month, day)
 
 
 def _choice(raw: dict, name: str, choices: tuple[str, ...], default: str) -> str:

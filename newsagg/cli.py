@@ -1,9 +1,10 @@
 """The ``newsagg`` console command (``[project.scripts]`` in pyproject.toml).
 
+    newsagg crawl SITE ...  same as scrapy crawl SITE ... in the checkout, from any directory
     newsagg status [--json] [--data-dir DIR] [--state-dir DIR]
     newsagg demo ...        same as python -m newsagg.demo ...
     newsagg replica ...     same as python -m newsagg.replica ...
-    newsagg dataset build SITE --data-dir D --out R [--csv] [--jsonl] [--fresh]
+    newsagg dataset build SITE --data-dir D --out R [--csv] [--jsonl] [--fresh] [--json]
     newsagg distributed ... same as python -m newsagg.distributed ... (seed, status, merge)
     newsagg reextract SITE --data-dir D -o OUT   records again from the WARCs (newsagg.archive)
 
@@ -15,18 +16,57 @@ and list it in :data:`COMMANDS`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
+#: The settings module of every command, wherever it runs (no scrapy.cfg needed).
+SETTINGS_MODULE = "newsagg.settings"
+#: Modules ``dataset build`` needs beyond the core install, and the extra that brings them.
+DATASET_MODULES = ("matplotlib",)
+DATASET_EXTRA = "pip install 'newsagg[dataset]'"
+
+
+def use_project_settings() -> None:
+    """Make newsagg's settings the project's, in any directory (an explicit
+    ``SCRAPY_SETTINGS_MODULE`` wins)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
+
 
 def _settings():
-    import os
-
     from scrapy.utils.project import get_project_settings
 
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsagg.settings")
+    use_project_settings()
     return get_project_settings()
+
+
+def _error(command: str, message: str) -> int:
+    print(f"newsagg {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _crawl(opts) -> int:
+    """``scrapy crawl`` with newsagg's settings and commands (its exit status)."""
+    use_project_settings()
+    from scrapy.cmdline import execute
+
+    try:
+        execute(["newsagg", "crawl", *opts.args])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return 0
+
+
+def _cmd_crawl(sub) -> None:
+    p = sub.add_parser(
+        "crawl",
+        help="crawl a site: the arguments and options of `scrapy crawl` (newsagg crawl -h), from any directory",
+        add_help=False,
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_crawl)
 
 
 def _status(opts) -> int:
@@ -38,11 +78,17 @@ def _status(opts) -> int:
         settings.set("NEWSAGG_DATA_DIR", opts.data_dir, priority="cmdline")
     if opts.state_dir:
         settings.set("NEWSAGG_STATE_DIR", opts.state_dir, priority="cmdline")
-    report = collect(Path(settings.get("NEWSAGG_DATA_DIR") or "data"), state_dir(settings), settings)
+    data_dir = Path(settings.get("NEWSAGG_DATA_DIR") or "data")
+    if not data_dir.is_dir():
+        return _error("status", f"{data_dir}: no such directory (--data-dir: the NEWSAGG_DATA_DIR of the runs)")
+    report = collect(data_dir, state_dir(settings), settings)
     if opts.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
-    else:
-        sys.stdout.write(format_report(report))
+    elif report["sites"]:
+        text = format_report(report)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    if not report["sites"]:
+        return _error("status", f"no run under {data_dir} (state: {report['state_dir']})")
     return 0
 
 
@@ -75,9 +121,34 @@ def _cmd_replica(sub) -> None:
     p.set_defaults(func=_delegate("newsagg.replica.__main__"))
 
 
+def release_lines(summary: dict) -> list[str]:
+    """The short result of a build: where the release and its card are, what it holds."""
+    release = Path(summary["release"])
+    runs = summary["runs"]
+    added = len(summary.get("runs_added", []))
+    how = "updated" if summary.get("incremental") else "built"
+    origin = summary.get("provenance", {})
+    hosts = sorted({h for r in runs for h in r.get("hosts", [])} | set(origin.get("record_hosts", [])))
+    where = "the live site" if origin.get("live_site") else "NOT the live site: a local replica or mirror"
+    lines = [
+        f"release  {release}  ({how}; {summary.get('records_added', summary['records'])} record(s) added)",
+        f"card     {release / 'README.md'}",
+        f"records  {summary['records']}",
+        f"runs     {len(runs)} included ({added} new), {len(summary['refused'])} refused",
+        f"fetched  from {where} ({', '.join(hosts) or 'no host recorded'})",
+    ]
+    from newsagg.dataset.provenance import why_failed
+
+    lines += [f"failed   run {r['name']}: {why_failed(r)}" for r in runs if why_failed(r)]
+    return lines
+
+
 def _dataset_build(opts) -> int:
     import logging
 
+    missing = _missing_dataset_modules()
+    if missing:
+        return _error("dataset build", f"needs {', '.join(missing)}: {DATASET_EXTRA}")
     from newsagg.dataset.release import ReleaseError, build_release
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -88,7 +159,10 @@ def _dataset_build(opts) -> int:
     except ReleaseError as exc:
         print(f"dataset build: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    if opts.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(release_lines(summary)))
     for r in summary["refused"]:
         print(f"dataset build: run {r['run']} refused: {r['reason']}", file=sys.stderr)
     return 1 if summary["refused"] else 0
@@ -114,6 +188,7 @@ def _cmd_dataset(sub) -> None:
     b.add_argument("--csv", action="store_true", help="also write R/<site>.csv")
     b.add_argument("--jsonl", action="store_true", help="also write R/<site>.jsonl")
     b.add_argument("--fresh", action="store_true", help="rebuild from every run, ignoring R/release.json")
+    b.add_argument("--json", action="store_true", help="print the build's summary as JSON")
     b.set_defaults(func=_dataset_build)
 
 
@@ -125,13 +200,28 @@ def _cmd_distributed(sub) -> None:
     p.set_defaults(func=_delegate("newsagg.distributed.__main__"))
 
 
+def _missing_dataset_modules() -> list[str]:
+    return [m for m in DATASET_MODULES if importlib.util.find_spec(m) is None]
+
+
 def _cmd_reextract(sub) -> None:
     from newsagg.archive.reextract import add_parser
 
     add_parser(sub)
+    parser = sub.choices["reextract"]
+    run = parser.get_default("func")
+
+    def checked(opts) -> int:
+        """``--release`` writes a release: it needs the dataset extra (said before anything runs)."""
+        missing = _missing_dataset_modules() if opts.release else []
+        if missing:
+            return _error("reextract", f"--release needs {', '.join(missing)}: {DATASET_EXTRA}")
+        return run(opts)
+
+    parser.set_defaults(func=checked)
 
 
-COMMANDS = [_cmd_status, _cmd_demo, _cmd_replica, _cmd_dataset, _cmd_reextract, _cmd_distributed]
+COMMANDS = [_cmd_crawl, _cmd_status, _cmd_demo, _cmd_replica, _cmd_dataset, _cmd_reextract, _cmd_distributed]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from contextlib import ExitStack
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             bases[site] = base
             print(f"replica {site}: {base}", flush=True)
 
+        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsagg.settings")  # any directory: no scrapy.cfg needed
         settings = get_project_settings()
         # The Scrapy log goes to a file; the console gets the progress line and the summaries.
         log_file = out / "crawl.log"

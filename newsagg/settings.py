@@ -4,6 +4,8 @@ Defaults are polite, for the live sites. Against a loopback host (the local
 replica) NEWSAGG_LOCAL_SETTINGS are applied instead (see newsagg/profiles.py).
 """
 
+import importlib.util
+
 from newsagg.items import FIELDS
 
 BOT_NAME = "newsagg"
@@ -175,7 +177,9 @@ NEWSAGG_NEARDUP_THRESHOLD = 0.5  # estimated Jaccard similarity of 5-word shingl
 # The <site>_worker spiders share one request frontier, request dupefilter
 # and incremental state in Redis (scrapy-redis); they switch the mode on
 # (newsagg.distributed.profile forces the Redis scheduler and state backend).
-SPIDER_MODULES = SPIDER_MODULES + ["newsagg.distributed.spiders"]
+# (The distributed extra: scrapy-redis; without it there are no workers.)
+if importlib.util.find_spec("scrapy_redis") is not None:
+    SPIDER_MODULES = SPIDER_MODULES + ["newsagg.distributed.spiders"]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # The Redis of the incremental state when it is not the frontier's (None: REDIS_URL + REDIS_PARAMS).
 NEWSAGG_STATE_REDIS_URL = None

@@ -1,7 +1,9 @@
-"""Shared fixtures: replica servers (real HTTP on 127.0.0.1), a throwaway redis-server."""
+"""Shared fixtures: replica servers (real HTTP on 127.0.0.1), a throwaway redis-server;
+the ``slow`` mark (the fast tier is ``-m "not slow"``)."""
 
 from __future__ import annotations
 
+import inspect
 import os
 from types import SimpleNamespace
 
@@ -9,6 +11,48 @@ import pytest
 
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
 from tests.redis_server import RedisServer, redis_server_binary
+
+#: Fixtures that start a server (a test using one, directly or through another fixture, is slow).
+SERVER_FIXTURES = {"replica", "make_replica", "make_replica_module", "redis_url"}
+#: Names whose use means a crawl, a server, a browser or a subprocess: in a test's body, a
+#: fixture it uses, or a helper of tests/ either calls (followed through the helpers).
+SLOW_NAMES = {"crawl", "crawl_dataset", "ReplicaServer", "CrawlerProcess", "subprocess", "Popen", "psutil"}
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _uses_slow_names(func, seen: set) -> bool:
+    code = getattr(func, "__code__", None)
+    if code is None or func in seen:
+        return False
+    seen.add(func)
+    if SLOW_NAMES & set(code.co_names):
+        return True
+    helpers = (func.__globals__.get(name) for name in code.co_names)
+    return any(
+        _uses_slow_names(h, seen)
+        for h in helpers
+        if inspect.isfunction(h) and h.__code__.co_filename.startswith(TESTS_DIR)
+    )
+
+
+def is_slow(item) -> bool:
+    """True for a test that crawls, serves, renders or runs a subprocess (see SLOW_NAMES)."""
+    if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    func = getattr(item, "function", None)
+    if func is None:
+        return False
+    if inspect.iscoroutinefunction(func) or inspect.isgeneratorfunction(func):  # pytest-twisted: in-process crawls
+        return True
+    seen: set = set()
+    fixtures = [d.func for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs]
+    return any(_uses_slow_names(f, seen) for f in [func, *fixtures])
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
 
 
 def _handle(server: ReplicaServer) -> SimpleNamespace:

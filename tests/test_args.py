@@ -71,6 +71,33 @@ def test_bad_values_have_clear_errors(raw, needle):
         CrawlArgs.parse(raw, LIVE)
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2024-13-01", "since='2024-13-01': there is no month 13 (01 to 12)"),
+        ("2024-00-10", "since='2024-00-10': there is no month 00 (01 to 12)"),
+        ("2024-04-31", "since='2024-04-31': 2024-04 has no day 31 (01 to 30)"),
+        ("2023-02-29", "since='2023-02-29': 2023-02 has no day 29 (01 to 28)"),
+        ("2024-02-30", "since='2024-02-30': 2024-02 has no day 30 (01 to 29)"),
+        ("2024-01-00", "since='2024-01-00': 2024-01 has no day 00 (01 to 31)"),
+        ("0000-01-01", "since='0000-01-01': there is no year 0000"),
+        ("24/04/2019", "since='24/04/2019': expected a date as YYYY-MM-DD"),
+        ("2024-1-5", "since='2024-1-5': expected a date as YYYY-MM-DD"),
+        ("20240105", "since='20240105': expected a date as YYYY-MM-DD"),
+        ("٢٠٢٤-01-05", "since='٢٠٢٤-01-05': expected a date as YYYY-MM-DD"),  # Arabic-Indic digits
+    ],
+)
+def test_a_bad_date_says_what_is_wrong_in_it(value, message):
+    with pytest.raises(ArgumentError) as exc:
+        CrawlArgs.parse({"since": value}, LIVE)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize("value", ["2024-02-29", "2000-02-29", "1999-12-31", " 2024-01-05 "])
+def test_real_dates_pass(value):
+    assert CrawlArgs.parse({"until": value}, LIVE).until == dt.date.fromisoformat(value.strip())
+
+
 def test_spider_validates_and_accepts_scrapyd_job():
     spider = MaghressSpider(base_url="http://127.0.0.1:8000", _job="0f1e", max_pages="2")
     assert spider.args.job == "0f1e" and spider.args.max_pages == 2

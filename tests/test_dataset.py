@@ -5,6 +5,7 @@ DuckDB and Hugging Face ``datasets`` and compared with the ground truth."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -20,7 +21,9 @@ import pytest_twisted
 import yaml
 
 from newsagg.cli import main as cli_main
+from newsagg.dataset import card as dataset_card
 from newsagg.dataset import coverage
+from newsagg.dataset.provenance import run_provenance
 from newsagg.dataset.release import STATE_FILE, build_release, write_release
 from newsagg.dataset.writers import year_of
 from newsagg.items import FIELDS
@@ -177,6 +180,22 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     assert "Morocco" in body and "Africa/Casablanca" in body and "sha256:" in body
     for run in whole["runs"]:
         assert run["name"] in body
+        assert (run["hosts"], run["live"], run["health"], run["fetched_nothing"]) == (
+            [site.base_url.split("://", 1)[1]],
+            False,
+            "ok",
+            False,
+        )
+    # Every page came from the loopback replica: the card says so, first thing.
+    what = body.split("## What it is", 1)[1].split("##", 1)[0]
+    assert "**not from the live site**" in what and site.base_url.split("://", 1)[1] in what
+    assert "**local replica or mirror**" in body.split("Runs included", 1)[1].split("## Schema", 1)[0]
+    # The card's own loading recipes, run as written on this release.
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-recipe"))
+    recipe = body.split("```python\n", 1)[1].split("```", 1)[0].replace("RELEASE_DIR", str(fresh))
+    scope: dict = {}
+    exec(recipe, scope)
+    assert len(scope["df"]) == len(scope["ds"]) == n
     state = json.loads((fresh / STATE_FILE).read_text())
     assert [r["kept"] for r in state["runs"]] == [len(first.items), 0, len(third.items)]
 
@@ -187,11 +206,11 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     bad = tmp_path / "bad"
     shutil.copytree(data, bad)
     run1, run2, run3 = (r["name"] for r in whole["runs"])
-    jsonl = bad / "maghress" / run1 / f"{run1}.jsonl"
+    jsonl = next((bad / "maghress").rglob(f"{run1}.jsonl"))  # a segment's directory, or flat
     raw = bytearray(jsonl.read_bytes())
     raw[100] = ord("X") if raw[100] != ord("X") else ord("Y")
     jsonl.write_bytes(bytes(raw))
-    (bad / "maghress" / run2 / f"{run2}.warc.gz").unlink()  # the quiet night: its listings' WARC
+    next((bad / "maghress").rglob(f"{run2}.warc.gz")).unlink()  # the second night wrote no records, only pages
     out = tmp_path / "bad-release"
     assert cli_main(["dataset", "build", "maghress", "--data-dir", str(bad), "--out", str(out)]) == 1
     state = json.loads((out / STATE_FILE).read_text())
@@ -233,7 +252,8 @@ def test_write_release_takes_records_of_other_schemas(tmp_path):
         for f in FIELDS:
             if f != "crawled_at":
                 assert by_url[t["url"]][f] == want.get(f), (t["url"], f)
-    assert json.loads((tmp_path / "r" / STATE_FILE).read_text())["provenance"] == {"source": "test"}
+    provenance = json.loads((tmp_path / "r" / STATE_FILE).read_text())["provenance"]
+    assert provenance == {"source": "test", "record_hosts": ["127.0.0.1:9"], "live_site": False, "failed_runs": []}
     assert card_parts(tmp_path / "r")[0]["language"] == ["fr"]
     png_size(tmp_path / "r" / "coverage.png")
 
@@ -317,3 +337,246 @@ def test_card_names_the_gaps_of_a_source_that_usually_publishes(tmp_path):
     assert f"| `{daily_slug}` | 2 | 2025-03-06 to 2025-03-07 |" in gaps
     assert "Not judged (do not usually publish): " in gaps and f"`{other}`" in gaps.split("Not judged", 1)[1]
     assert "Algeria" in body and "Africa/Algiers" in body
+
+
+# --- provenance: where the runs fetched, with what, and how they went ---------------
+
+LIVE = "https://www.maghress.com"
+SETTINGS_USED = {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "AUTOTHROTTLE_ENABLED": True}
+
+
+def checks(*failed: str) -> dict:
+    names = ["pages_no_record", "failed_pages", "missing_dates"]
+    return {
+        "status": "failed" if failed else "ok",
+        "checks": [
+            {
+                "name": n,
+                "ok": n not in failed,
+                "value": 1.0 if n in failed else 0.0,
+                "threshold": 0.1,
+                "message": f"{n} msg",
+            }
+            for n in names
+        ],
+    }
+
+
+def write_run(
+    data: Path, stamp: str, records: list[dict], *, base_url: str, fetch=None, health=None, responses=None
+) -> str:
+    """A committed run as the crawl leaves it (manifest v1 without ``fetch``, or with it):
+    its JSONL, a WARC entry when *responses* is given, sha256 and sizes as the commit writes them."""
+    site_dir = data / "maghress"
+    site_dir.mkdir(parents=True, exist_ok=True)
+    name = f"maghress-{stamp}-{stamp[-4:].lower()}"
+    jsonl = site_dir / f"{name}.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    files = [{"name": jsonl.name, "format": "jsonlines", "source": None, "rows": len(records)}]
+    if responses is not None:
+        warc = site_dir / f"{name}.warc.gz"
+        warc.write_bytes(b"warc bytes of the test")
+        files.append({"name": warc.name, "format": "warc", "source": None, "records": 1, "responses": responses})
+    for entry in files:
+        path = site_dir / entry["name"]
+        entry.update(bytes=path.stat().st_size, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    started = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC).isoformat()
+    manifest = {
+        "manifest_version": 2 if fetch else 1,
+        "site": "maghress",
+        "arguments": {"base_url": base_url},
+        "started_at": started,
+        "finished_at": started,
+        "finish_reason": "finished",
+        "items_written": len(records),
+        "files": files,
+        "health": health,
+        **({"fetch": fetch} if fetch else {}),
+    }
+    (site_dir / f"{name}.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return name
+
+
+def records_on(base_url: str, n: int, seed: int) -> list[dict]:
+    """*n* replica records on *base_url*, no two with the same content (a release keeps each once)."""
+    truth = expected_records(Corpus("maghress", n_articles=2 * n + 12, seed=seed), base_url)
+    unique = {t["fingerprint"]: t for t in reversed(truth)}
+    return [dict(t, crawled_at="2025-06-01T00:00:00+00:00") for t in truth if unique[t["fingerprint"]] is t][:n]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "want"),
+    [
+        # Written before manifests had a fetch block: the base_url argument is the host.
+        (
+            {"arguments": {"base_url": "http://127.0.0.1:8000"}, "health": checks()},
+            {"hosts": ["127.0.0.1:8000"], "live": False, "fetch_settings": None, "health": "ok"},
+        ),
+        (
+            {"arguments": {"base_url": "https://maghress.com"}, "health": checks()},
+            {"hosts": ["maghress.com"], "live": True, "fetch_settings": None, "health": "ok"},
+        ),
+        # The fetch block as written: hosts, local, the settings used.
+        (
+            {
+                "arguments": {"base_url": "http://127.0.0.1:8000"},
+                "fetch": {"base_url": LIVE, "hosts": ["www.maghress.com"], "local": False, "settings": SETTINGS_USED},
+            },
+            {"hosts": ["www.maghress.com"], "live": True, "fetch_settings": SETTINGS_USED, "health": None},
+        ),
+        # A mirror named like the site but marked local, or on another host: not the live site.
+        (
+            {"fetch": {"base_url": LIVE, "hosts": ["www.maghress.com"], "local": True, "settings": {}}},
+            {"hosts": ["www.maghress.com"], "live": False, "fetch_settings": {}, "health": None},
+        ),
+        (
+            {"fetch": {"base_url": "https://mirror.example.org", "hosts": ["mirror.example.org"], "local": False}},
+            {"hosts": ["mirror.example.org"], "live": False, "fetch_settings": None, "health": None},
+        ),
+    ],
+)
+def test_run_provenance_from_the_manifest(tmp_path, manifest, want):
+    path = tmp_path / "m.manifest.json"
+    path.write_text(json.dumps({"site": "maghress", "files": [], **manifest}))
+    got = run_provenance(path, "maghress")
+    assert {k: got[k] for k in want} == want
+
+
+def test_run_that_fetched_nothing_or_failed_a_check_is_not_a_success(tmp_path):
+    path = tmp_path / "m.manifest.json"
+    warc = {"name": "x.warc.gz", "format": "warc", "records": 1, "responses": 0}
+    path.write_text(json.dumps({"site": "maghress", "files": [warc], "health": checks("failed_pages")}))
+    got = run_provenance(path, "maghress")
+    assert got["fetched_nothing"] and got["health"] == "failed"
+    assert got["failed_checks"] == [{"name": "failed_pages", "message": "failed_pages msg"}]
+    path.write_text(json.dumps({"site": "maghress", "files": [dict(warc, responses=3)], "health": checks()}))
+    assert not run_provenance(path, "maghress")["fetched_nothing"]
+
+
+def test_card_and_release_say_where_each_run_fetched_and_which_failed(tmp_path, capsys):
+    data, out = tmp_path / "data", tmp_path / "r"
+    live_fetch = {"base_url": LIVE, "hosts": ["www.maghress.com"], "local": False, "settings": SETTINGS_USED}
+    live = write_run(
+        data,
+        "20250601T000000Z",
+        records_on(LIVE, 20, 41),
+        base_url=LIVE,
+        fetch=live_fetch,
+        health=checks(),
+        responses=25,
+    )
+    replica = write_run(
+        data,
+        "20250602T000000Z",
+        records_on("http://127.0.0.1:8000", 20, 42),
+        base_url="http://127.0.0.1:8000",
+        health=checks(),
+    )
+    dead = write_run(
+        data,
+        "20250603T000000Z",
+        [],
+        base_url=LIVE,
+        fetch=dict(live_fetch, settings={"DOWNLOAD_DELAY": 1.0}),
+        health=checks("failed_pages"),
+        responses=0,
+    )
+    assert cli_main(["dataset", "build", "maghress", "--data-dir", str(data), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == [f"release  {out}  (built; 40 record(s) added)", f"card     {out / 'README.md'}"]
+    assert "records  40" in printed and "runs     3 included (3 new), 0 refused" in printed
+    assert "fetched  from NOT the live site: a local replica or mirror (127.0.0.1:8000, www.maghress.com)" in printed
+    assert printed[-1] == f"failed   run {dead}: fetched nothing (no page answered)"
+
+    state = json.loads((out / STATE_FILE).read_text())
+    runs = {r["name"]: r for r in state["runs"]}
+    assert (runs[live]["live"], runs[live]["fetch_settings"], runs[live]["hosts"]) == (
+        True,
+        SETTINGS_USED,
+        ["www.maghress.com"],
+    )
+    assert (runs[replica]["live"], runs[replica]["fetch_settings"], runs[replica]["hosts"]) == (
+        False,
+        None,
+        ["127.0.0.1:8000"],
+    )
+    assert runs[dead]["fetched_nothing"] and runs[dead]["health"] == "failed"
+    assert state["provenance"]["live_site"] is False and state["provenance"]["failed_runs"] == [dead]
+    assert state["provenance"]["record_hosts"] == ["127.0.0.1:8000", "www.maghress.com"]
+
+    _, body = card_parts(out)
+    assert "**not from the live site**" in body.split("## How", 1)[0]
+    assert "**Warning: 1 of 3 run(s) failed**" in body.split("## How", 1)[0]
+    table = body.split("Runs included", 1)[1].split("Fetch settings", 1)[0]
+    rows = {line.split("|")[1].strip(" `"): line for line in table.splitlines() if line.startswith("| `")}
+    assert "(live site)" in rows[live] and "| ok |" in rows[live]
+    assert "`127.0.0.1:8000` (**local replica or mirror**)" in rows[replica]
+    assert "**FAILED**: fetched nothing" in rows[dead]
+    settings = body.split("Fetch settings", 1)[1].split("Runs that failed", 1)[0]
+    assert (
+        f"- `{live}`: `AUTOTHROTTLE_ENABLED` = true, `CONCURRENT_REQUESTS_PER_DOMAIN` = 2, `DOWNLOAD_DELAY` = 1.0."
+        in settings
+    )
+    assert f"- `{replica}`: not recorded." in settings and f"- `{dead}`: `DOWNLOAD_DELAY` = 1.0." in settings
+    failed = body.split("Runs that failed (", 1)[1].split("## Schema", 1)[0]
+    assert f"`{dead}`: fetched nothing" in failed and "failed\\_pages: failed\\_pages msg" in failed
+    assert live not in failed and replica not in failed
+
+
+def test_card_of_live_runs_names_the_live_site(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "r"
+    fetch = {"base_url": LIVE, "hosts": ["www.maghress.com"], "local": False, "settings": SETTINGS_USED}
+    write_run(data, "20250601T000000Z", records_on(LIVE, 15, 43), base_url=LIVE, fetch=fetch, health=checks())
+    build_release("maghress", data, out)
+    _, body = card_parts(out)
+    what = body.split("## What it is", 1)[1].split("## How", 1)[0]
+    assert "from the French section of the press aggregator https://www.maghress.com," in what
+    assert "live site**" not in body and "Warning" not in what
+
+
+def test_release_without_records_points_at_no_data(tmp_path):
+    """Only a run that fetched nothing: the card says so and neither its YAML configs
+    nor its recipes name a data/ directory that does not exist."""
+    data, out = tmp_path / "data", tmp_path / "r"
+    dead = write_run(data, "20250603T000000Z", [], base_url=LIVE, health=checks("failed_pages"), responses=0)
+    summary = build_release("maghress", data, out)
+    assert summary["records"] == 0 and not (out / "data").exists()
+    front, body = card_parts(out)
+    assert "configs" not in front and front["language"] == []
+    assert "RELEASE_DIR" not in body and "there is nothing to load" in body
+    assert body.startswith("\n# Maghress") and f"`{dead}`: fetched nothing" in body
+
+
+def test_card_escapes_page_text_and_counts_languages(tmp_path):
+    """A source name holding HTML and Markdown reaches the card as literal text; the YAML
+    lists the records' languages (most first) and the card counts them."""
+    base = "http://127.0.0.1:9"
+    truth = expected_records(Corpus("turess", n_articles=40, seed=6), base)
+    hostile = "<img src=x onerror=alert(1)> [click](http://evil.example) | **Lu** _x_ `c`"
+    languages = ["fr"] * 20 + ["en"] * 8 + ["es"] * 5 + [None] * 2 + ["ar"] * 5
+    records = []
+    for t, lang in zip(truth, languages, strict=False):
+        rec = dict(t, language=lang, crawled_at=None)
+        if t["source_slug"] == truth[0]["source_slug"]:
+            rec["source"] = hostile
+        records.append(rec)
+    write_release(records, tmp_path / "r", site="turess", provenance={"source": "test"})
+    front, body = card_parts(tmp_path / "r")
+    assert "<img" not in body and not re.search(r"(?<!\\)\[click", body) and "**Lu**" not in body
+    escaped = dataset_card.md(hostile)
+    assert escaped == (
+        "&lt;img src=x onerror=alert(1)&gt; \\[click\\](http://evil.example) \\| \\*\\*Lu\\*\\* \\_x\\_ \\`c\\`"
+    )
+    assert f"{escaped} (`{truth[0]['source_slug']}`)" in body
+    # The counts table keeps its columns: the | in the name is escaped.
+    counts = body.split("## Counts", 1)[1].split("First publication", 1)[0]
+    widths = {line.count("|") - line.count("\\|") for line in counts.splitlines() if line.startswith("|")}
+    assert len(widths) == 1
+    kept = Counter(r["language"] for r in read_pyarrow(tmp_path / "r"))
+    assert front["language"] == [
+        code for code, _ in sorted(((c, n) for c, n in kept.items() if c), key=lambda cn: (-cn[1], cn[0]))
+    ]
+    assert front["multilinguality"] == "multilingual"
+    section = body.split("## Languages", 1)[1].split("## Counts", 1)[0]
+    for code, n in kept.items():
+        assert f"| {code or 'unknown'} | {n} |" in section

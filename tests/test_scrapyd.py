@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from newsagg.layout import manifest_paths
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer, expected_records, republication_groups
 from newsagg.run import run_tag
 from tests.crawling import compare_with_truth, read_csv, read_jsonl
@@ -136,10 +137,16 @@ def log_of(scrapyd, job: str) -> str:
 
 
 def run_files(data: Path, job: str) -> dict[str, Path]:
-    """The files of the job's (one) published segment, by suffix."""
-    (segment,) = (data / "maghress").glob(f"*-{run_tag(job)}-0001")
-    assert not list((data / "maghress" / ".staging").iterdir())
-    return {p.name.split(".", 1)[1]: p for p in segment.iterdir() if not p.name.startswith(".")}
+    """The files of the job's one segment (a small run publishes one), by suffix."""
+    manifests = [m for m in manifest_paths(data / "maghress", "maghress") if f"-{run_tag(job)}-" in m.name]
+    assert len(manifests) == 1, manifests
+    assert not list((data / "maghress").rglob("*.part"))
+    return {p.name.split(".", 1)[1]: p for p in manifests[0].parent.iterdir()}
+
+
+def records_of(files: dict[str, Path]) -> list[dict]:
+    """A segment without records has no JSONL."""
+    return read_jsonl(files["jsonl"]) if "jsonl" in files else []
 
 
 def schedule_and_wait(scrapyd, base_url: str, data: Path) -> tuple[str, dict[str, Path], dict]:
@@ -195,7 +202,7 @@ def test_nightly_runs_grow_the_dataset(deployed, tmp_path):
 
         # 1. First run: the whole site, exact.
         _, files, manifest = schedule_and_wait(deployed, base, data)
-        items = read_jsonl(files["jsonl"])
+        items = records_of(files)
         problems = compare_with_truth(items, truth1, groups)
         assert not problems, "\n".join(problems[:30])
         assert read_csv(files["csv"]) == [{k: "" if v is None else str(v) for k, v in i.items()} for i in items]
@@ -204,7 +211,7 @@ def test_nightly_runs_grow_the_dataset(deployed, tmp_path):
 
         # 2. Nothing new: zero articles, a few requests.
         _, files, manifest = schedule_and_wait(deployed, base, data)
-        assert "jsonl" not in files and manifest["items_written"] == 0
+        assert records_of(files) == [] and manifest["items_written"] == 0
         assert manifest["state"]["skipped_already_stored"] > 0
         nightly_requests = manifest["requests"]
         assert nightly_requests * 5 < full_requests, (nightly_requests, full_requests)
@@ -217,7 +224,7 @@ def test_nightly_runs_grow_the_dataset(deployed, tmp_path):
         new = [t for t in truth2 if t["url"] not in {r["url"] for r in truth1}]
         assert len(new) >= 8
         _, files, manifest = schedule_and_wait(deployed, base, data)
-        items = read_jsonl(files["jsonl"])
+        items = records_of(files)
         problems = compare_with_truth(items, new, [])
         assert not problems, "\n".join(problems[:30])
         print(
@@ -226,7 +233,11 @@ def test_nightly_runs_grow_the_dataset(deployed, tmp_path):
         )
 
         # The union of all runs' files is the site, each article once.
-        every = [i for p in sorted((data / "maghress").glob("maghress-*/*.jsonl")) for i in read_jsonl(p)]
+        every = [
+            i
+            for m in manifest_paths(data / "maghress", "maghress")
+            for i in read_jsonl(m.with_name(m.name.replace(".manifest.json", ".jsonl")))
+        ]
         problems = compare_with_truth(every, truth2, republication_groups(ed2, base))
         assert not problems, "\n".join(problems[:30])
     finally:

@@ -1,22 +1,27 @@
 """The dataset card, ``R/README.md``: Hugging Face dataset-card YAML front
-matter, then what the release is, how it was collected, its schema, counts,
-coverage gaps, versions, loading recipes, limitations and a licence note.
+matter, then what the release is, how it was collected (per run: the hosts,
+live site or not, the fetch settings it used, its health), its schema,
+counts, languages, coverage gaps, versions, loading recipes, limitations and a
+licence note.
 
 Everything in it is computed from the release's records and the runs it was
 built from, never from the build's clock, so the same release gives the same
-card (incremental and fresh builds compare byte for byte).
+card (incremental and fresh builds compare byte for byte). Text that comes
+from pages (source names) is escaped: it cannot add Markdown or HTML.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
+import re
 from collections import Counter
 from importlib import metadata
 
 import newsagg
-from newsagg.dataset import coverage
+from newsagg.dataset import coverage, provenance
 from newsagg.items import FIELDS, SCHEMA_VERSION
 from newsagg.sites import SITES
 
@@ -33,7 +38,7 @@ FIELD_DOCS = {
     "published_raw": "the byline's date text as found, or null",
     "body": "article text, paragraphs separated by one blank line, boilerplate removed",
     "original_url": "the newspaper's own URL behind the aggregator page (recorded, never fetched)",
-    "language": "`fr`",
+    "language": "the article's language, an ISO 639-1 code (e.g. `fr`)",
     "word_count": "words in body (int32)",
     "crawled_at": "when the page was fetched (timestamp, UTC)",
     "fingerprint": "SHA-1 of the normalised title + body (exact-republication key)",
@@ -46,17 +51,9 @@ TYPED_DOCS = {
     "year": "partition column (directory `data/year=YYYY`), `0` for records without a publication date",
 }
 
-#: The settings that shape what was fetched and what the records hold (their hash is in the card).
+#: The extraction settings of the installation that builds the release (their hash is in the card);
+#: what each run fetched with is its manifest's (newsagg.dataset.provenance).
 SETTINGS_THAT_MATTER = [
-    "USER_AGENT",
-    "ROBOTSTXT_OBEY",
-    "DOWNLOAD_DELAY",
-    "CONCURRENT_REQUESTS",
-    "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "AUTOTHROTTLE_ENABLED",
-    "AUTOTHROTTLE_START_DELAY",
-    "AUTOTHROTTLE_MAX_DELAY",
-    "AUTOTHROTTLE_TARGET_CONCURRENCY",
     "NEWSAGG_FALLBACK_ENCODING",
     "NEWSAGG_MAX_TAG_RUN",
     "NEWSAGG_BODY_PROMO_PATTERNS",
@@ -65,7 +62,10 @@ SETTINGS_THAT_MATTER = [
     "NEWSAGG_STATE_KNOWN_PAGES",
     "NEWSAGG_SPLIT_BY_SOURCE",
 ]
-POLITENESS = SETTINGS_THAT_MATTER[:9]
+#: A language code the YAML front matter may list (ISO 639-1, or 639-3 where there is none).
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+#: Markdown that can appear mid-line (links, emphasis, code, tables, strike-through); HTML is escaped too.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 PACKAGES = ["Scrapy", "parsel", "lxml", "dateparser", "pyarrow", "matplotlib"]
 
 
@@ -100,17 +100,37 @@ def _q(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def front_matter(site: str, n_records: int) -> str:
-    """The Hugging Face dataset-card YAML block (between ``---`` lines)."""
+def md(text) -> str:
+    """Page or run text as literal Markdown: HTML and Markdown syntax escaped, one line."""
+    text = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def yaml_languages(languages: Counter) -> list[str]:
+    """The language codes of the records for the YAML ``language:`` list (most records first)."""
+    codes = [(n, code) for code, n in languages.items() if isinstance(code, str) and LANGUAGE_CODE.fullmatch(code)]
+    return [code for n, code in sorted(codes, key=lambda nc: (-nc[0], nc[1]))]
+
+
+def front_matter(site: str, n_records: int, languages: list[str] | None = None) -> str:
+    """The Hugging Face dataset-card YAML block (between ``---`` lines). Without records
+    there is no ``data/``: no ``configs`` then."""
     name = SITES[site].name if site in SITES else site
+    languages = ["fr"] if languages is None else languages
+    configs = [
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        "  - split: train",
+        f"    path: {_q('data/year=*/*.parquet')}",
+    ]
     return "\n".join(
         [
             "---",
             "license: other  # to be filled in: see 'Licence and terms of use'",
             f"license_name: {_q('unknown')}",
-            "language:",
-            "- fr",
-            "multilinguality: monolingual",
+            *(["language:", *(f"- {code}" for code in languages)] if languages else ["language: []"]),
+            f"multilinguality: {'multilingual' if len(languages) > 1 else 'monolingual'}",
             "task_categories:",
             "- text-classification",
             "- text-generation",
@@ -121,11 +141,7 @@ def front_matter(site: str, n_records: int) -> str:
             "size_categories:",
             f"- {size_category(n_records)}",
             f"pretty_name: {_q(f'{name} (French section): articles')}",
-            "configs:",
-            "- config_name: default",
-            "  data_files:",
-            "  - split: train",
-            f"    path: {_q('data/year=*/*.parquet')}",
+            *(configs if n_records else []),
             "---",
             "",
         ]
@@ -138,27 +154,144 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return out
 
 
+def from_live_site(facts: dict) -> bool:
+    """True when every run and every record URL is on the site's live hosts."""
+    return _origin(facts)[0]
+
+
+def _origin(facts: dict) -> tuple[bool, list[str]]:
+    """(every page from the live site, the hosts that are not) over the runs and the records' URLs."""
+    site = facts["site"]
+    live = provenance.live_hosts(site)
+    hosts = {h for r in facts["runs"] for h in r.get("hosts", [])} | set(facts.get("record_hosts", []))
+    others = sorted(h for h in hosts if provenance.host_name(h) not in live)
+    not_live = [r for r in facts["runs"] if "live" in r and not r["live"]]
+    return not others and not not_live, others
+
+
+def _run_status(run: dict) -> str:
+    why = provenance.why_failed(run)
+    if why:
+        return f"**FAILED**: {md(why)}"
+    if run.get("health") == "ok":
+        return "ok"
+    return "not checked (checkpoint)" if run.get("final") is False else "not checked"
+
+
+def _runs_section(facts: dict) -> list[str]:
+    """Runs included (hosts, live or not, status), their fetch settings, failed runs, refused runs."""
+    lines: list[str] = []
+    runs = facts["runs"]
+    if runs:
+        lines += ["", "Runs included (release order; first stored wins on duplicates):", ""]
+        rows = []
+        for r in runs:
+            hosts = ", ".join(f"`{md(h)}`" for h in r.get("hosts", [])) or "not recorded"
+            where = "live site" if r.get("live") else "**local replica or mirror**"
+            if "live" not in r:
+                where = "not recorded"
+            rows.append(
+                [
+                    f"`{r['name']}`",
+                    r["started_at"],
+                    r["finished_at"],
+                    r["finish_reason"],
+                    f"{hosts} ({where})",
+                    _run_status(r),
+                    r["kept"],
+                ]
+            )
+        lines += _table(
+            ["run", "started (UTC)", "finished (UTC)", "finish reason", "fetched from", "status", "records kept"],
+            rows,
+        )
+        groups: dict[str, list[str]] = {}
+        for r in runs:
+            used = r.get("fetch_settings")
+            key = json.dumps(used, sort_keys=True, ensure_ascii=False) if used else ""
+            groups.setdefault(key, []).append(r["name"])
+        lines += ["", "Fetch settings, as each run used them (its manifest):", ""]
+        for key, names in groups.items():
+            values = json.loads(key) if key else None
+            text = ", ".join(f"`{k}` = {md(_q(v))}" for k, v in values.items()) if values else "not recorded"
+            lines.append(f"- {', '.join(f'`{n}`' for n in names)}: {text}.")
+        failed = [r for r in runs if provenance.why_failed(r)]
+        if failed:
+            lines += ["", "Runs that failed (their records, if any, are included; they may be incomplete):", ""]
+            for r in failed:
+                checks = "; ".join(f"{md(c.get('name'))}: {md(c.get('message') or '')}" for c in r["failed_checks"])
+                lines.append(f"- `{r['name']}`: {md(provenance.why_failed(r))}" + (f" ({checks})" if checks else ""))
+    if facts["refused"]:
+        lines += ["", "Runs refused (failed verification, left out):", ""]
+        lines += [f"- `{r['run']}`: {md(r['reason'])}" for r in facts["refused"]]
+    dropped = facts["dropped"]
+    if dropped:
+        lines += ["", "Records left out while consolidating: " + ", ".join(f"{md(k)}: {v}" for k, v in dropped.items())]
+    return lines
+
+
+def _loading(n: int) -> list[str]:
+    """The loading recipes; a release without records has no ``data/`` and says so instead."""
+    if not n:
+        return [
+            "This release holds no records, so it has no `data/` directory: there is nothing to load. "
+            "See the runs above for why.",
+        ]
+    return [
+        "```python",
+        "import pandas as pd",
+        'df = pd.read_parquet("RELEASE_DIR/data")  # year comes from the directories',
+        "",
+        "import duckdb",
+        "duckdb.sql(\"SELECT source_slug, count(*) FROM read_parquet('RELEASE_DIR/data/year=*/*.parquet', "
+        'hive_partitioning = true) GROUP BY 1").show()',
+        "",
+        "from datasets import load_dataset",
+        'ds = load_dataset("RELEASE_DIR", split="train")  # the configs above; no year column: use published_date',
+        '# or: load_dataset("parquet", data_dir="RELEASE_DIR/data", split="train")',
+        "```",
+    ]
+
+
 def render(facts: dict) -> str:
-    """The card's text. *facts*: see :func:`newsagg.dataset.release.card_facts`."""
+    """The card's text. *facts*: :func:`facts_from` plus the release's runs, refused runs,
+    dropped counts and ``provenance_text`` (newsagg.dataset.release)."""
     site = facts["site"]
     info = SITES.get(site)
     n = facts["records"]
-    lines = [front_matter(site, n)]
+    languages = facts.get("languages", Counter())
+    codes = yaml_languages(languages)
+    lines = [front_matter(site, n, codes)]
     title = f"{info.name} (French section): articles" if info else site
     lines += [f"# {title}", ""]
+    live, others = _origin(facts)
+    root = info.root if info else site
+    if live:
+        origin = f"from the French section of the press aggregator {root}"
+    else:
+        origin = (
+            f"from a **local replica or mirror** of the French section of the press aggregator {root} "
+            f"(fetched from {', '.join(f'`{md(h)}`' for h in others)}), **not from the live site**"
+        )
+    in_languages = ", ".join(f"{md(code)}: {count}" for code, count in _language_rows(languages))
     lines += [
         "## What it is",
         "",
-        f"{n} news articles in French from the French section of the press aggregator "
-        f"{info.root if info else site}, each with its newspaper (source), title, body text, "
+        f"{n} news articles {origin}, each with its newspaper (source), title, body text, "
         "publication date and the URL of the original article. One record per article: "
         "an article republished by another newspaper with the same title and body is kept once, "
         "a rewrite is kept and linked (`near_duplicate_of`). "
-        f"Built by newsagg {newsagg.__version__} from {facts['provenance_text']}.",
-        "",
-        "## How it was collected",
-        "",
+        + (f"Languages (records): {in_languages}. " if n else "")
+        + f"Built by newsagg {newsagg.__version__} from {facts['provenance_text']}.",
     ]
+    failed = [r for r in facts["runs"] if provenance.why_failed(r)]
+    if failed:
+        lines += [
+            "",
+            f"**Warning: {len(failed)} of {len(facts['runs'])} run(s) failed** "
+            '(fetched nothing or failed a health check): see "Runs that failed" below.',
+        ]
+    lines += ["", "## How it was collected", ""]
     if info:
         lines.append(
             f"- Site: {info.name}, {info.root}/fr (country: {info.country}; byline times are local, "
@@ -167,39 +300,21 @@ def render(facts: dict) -> str:
     sources = facts["sources"]
     lines.append(
         f"- Sources: {len(sources)} newspapers as the aggregator lists them: "
-        + ", ".join(f"{label} (`{slug}`)" for slug, label in sources)
+        + ", ".join(f"{md(label)} (`{slug}`)" for slug, label in sources)
         + "."
     )
     lines.append(
         f"- Period: articles published {facts['first_date'] or 'n/a'} to {facts['last_date'] or 'n/a'}; "
         f"pages fetched {facts['first_crawl'] or 'n/a'} to {facts['last_crawl'] or 'n/a'} (UTC)."
     )
+    if facts.get("record_hosts"):
+        lines.append("- Record URLs are on: " + ", ".join(f"`{md(h)}`" for h in facts["record_hosts"]) + ".")
     lines.append(
         "- How: the site's listing pages, newest first, then each article page, with Scrapy; "
         "nightly incremental runs fetch only articles not stored before. Pages were only read, "
         "never submitted to; the newspapers' own sites were never fetched."
     )
-    pol = facts["settings"]
-    lines.append(
-        "- Politeness (project settings of this build; runs against a local replica lift them): "
-        + ", ".join(f"`{k}` = {_q(pol[k])}" for k in POLITENESS)
-        + "."
-    )
-    if facts["runs"]:
-        lines += ["", "Runs included (release order; first stored wins on duplicates):", ""]
-        lines += _table(
-            ["run", "started (UTC)", "finished (UTC)", "finish reason", "records kept"],
-            [
-                [f"`{r['name']}`", r["started_at"], r["finished_at"], r["finish_reason"], r["kept"]]
-                for r in facts["runs"]
-            ],
-        )
-    if facts["refused"]:
-        lines += ["", "Runs refused (failed verification, left out):", ""]
-        lines += [f"- `{r['run']}`: {r['reason']}" for r in facts["refused"]]
-    dropped = facts["dropped"]
-    if dropped:
-        lines += ["", "Records left out while consolidating: " + ", ".join(f"{k}: {v}" for k, v in dropped.items())]
+    lines += _runs_section(facts)
 
     lines += ["", "## Schema", "", f"Record schema version {SCHEMA_VERSION}. Parquet columns, in order:", ""]
     lines += _table(
@@ -208,6 +323,9 @@ def render(facts: dict) -> str:
         + [[f"`{f}`", doc] for f, doc in TYPED_DOCS.items()],
     )
 
+    lines += ["", "## Languages", "", "Records per language (the `language` field; `unknown`: none detected):", ""]
+    lines += _table(["language", "records"], [[md(code), count] for code, count in _language_rows(languages)])
+
     lines += ["", "## Counts", "", "Articles per source and publication year (`undated`: no publication date):", ""]
     years = facts["years"]
     header = ["source", *[str(y) if y is not None else "undated" for y in years], "total"]
@@ -215,7 +333,7 @@ def render(facts: dict) -> str:
     per = facts["per_source_year"]
     for slug, label in sources:
         cells = [per.get(slug, {}).get(y, 0) for y in years]
-        rows.append([f"{label} (`{slug}`)", *cells, sum(cells)])
+        rows.append([f"{md(label)} (`{slug}`)", *cells, sum(cells)])
     totals = [sum(per.get(s, {}).get(y, 0) for s, _ in sources) for y in years]
     rows.append(["**all**", *totals, sum(totals)])
     lines += _table(header, rows)
@@ -254,27 +372,12 @@ def render(facts: dict) -> str:
     lines.append(f"- Crawler: newsagg {newsagg.__version__}, record schema {SCHEMA_VERSION}.")
     lines.append("- Packages: " + ", ".join(f"{k} {v}" for k, v in facts["versions"].items()) + ".")
     lines.append(
-        f"- Settings hash: `sha256:{facts['settings_hash']}` over the canonical JSON of "
-        + ", ".join(f"`{k}`" for k in SETTINGS_THAT_MATTER)
-        + "."
+        f"- Settings hash of the installation that built this release: `sha256:{facts['settings_hash']}` "
+        "over the canonical JSON of " + ", ".join(f"`{k}`" for k in SETTINGS_THAT_MATTER) + "."
     )
 
+    lines += ["", "## Loading", "", *_loading(n)]
     lines += [
-        "",
-        "## Loading",
-        "",
-        "```python",
-        "import pandas as pd",
-        'df = pd.read_parquet("RELEASE_DIR/data")  # year comes from the directories',
-        "",
-        "import duckdb",
-        "duckdb.sql(\"SELECT source_slug, count(*) FROM read_parquet('RELEASE_DIR/data/year=*/*.parquet', "
-        'hive_partitioning = true) GROUP BY 1").show()',
-        "",
-        "from datasets import load_dataset",
-        'ds = load_dataset("RELEASE_DIR", split="train")  # the configs above; no year column: use published_date',
-        '# or: load_dataset("parquet", data_dir="RELEASE_DIR/data", split="train")',
-        "```",
         "",
         "## Known limitations",
         "",
@@ -285,7 +388,8 @@ def render(facts: dict) -> str:
         "- Exact republications are kept once (the first stored); near-duplicates are linked by MinHash "
         "similarity of title and body, an estimate that can miss or over-link.",
         "- Boilerplate removal is heuristic (share widgets, `Par` lines, promo patterns); residue may remain.",
-        "- Politeness values above are this installation's settings; the runs' own settings are not recorded per run.",
+        "- Fetch settings are those each run's manifest records; a run written before manifests recorded "
+        'them shows "not recorded". The extraction settings hashed above are the building installation\'s.',
         "- A run is taken whole or not at all; a refused run's articles are missing unless a later run fetched them.",
         "",
         "## Licence and terms of use",
@@ -299,6 +403,14 @@ def render(facts: dict) -> str:
     return "\n".join(lines)
 
 
+def _language_rows(languages: Counter) -> list[tuple[str, int]]:
+    """(code, records) most first; records without a language as ``unknown``, last."""
+    known = [(str(c), n) for c, n in languages.items() if c]
+    rows = sorted(known, key=lambda cn: (-cn[1], cn[0]))
+    unknown = sum(n for c, n in languages.items() if not c)
+    return rows + ([("unknown", unknown)] if unknown else [])
+
+
 def facts_from(
     site: str,
     slugs: list[str],
@@ -306,8 +418,11 @@ def facts_from(
     dates: list[dt.date | None],
     crawled: list[dt.datetime | None],
     settings,
+    *,
+    urls: list[str | None] | None = None,
+    languages: list[str | None] | None = None,
 ) -> dict:
-    """The computed parts of the card's facts (counts, dates, gaps, versions)."""
+    """The computed parts of the card's facts (counts, dates, gaps, languages, record hosts, versions)."""
     per: dict[str, Counter] = {}
     for slug, day in zip(slugs, dates, strict=True):
         per.setdefault(slug, Counter())[day.year if day else None] += 1
@@ -329,6 +444,8 @@ def facts_from(
         "first_crawl": min(times).isoformat() if times else None,
         "last_crawl": max(times).isoformat() if times else None,
         "gaps": coverage.gaps(coverage.daily_counts(slugs, dates)),
+        "languages": Counter(languages or []),
+        "record_hosts": provenance.record_hosts(urls or []),
         "settings": values,
         "settings_hash": digest,
         "versions": _versions(),

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from newsagg.dataset import card, coverage, writers
 from newsagg.dataset.consolidate import Dedup, consolidate
+from newsagg.dataset.provenance import run_provenance, why_failed
 from newsagg.dataset.runs import discover_runs
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
@@ -35,7 +36,7 @@ from newsagg.items import FIELDS
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "release.json"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: runs carry their provenance (newsagg.dataset.provenance)
 
 
 class ReleaseError(RuntimeError):
@@ -103,7 +104,16 @@ def _write(
         if label and slug not in labels:
             labels[slug] = label
     dates = whole.column("published_date").to_pylist()
-    facts = card.facts_from(site, slugs, labels, dates, whole.column("crawled_at").to_pylist(), _settings())
+    facts = card.facts_from(
+        site,
+        slugs,
+        labels,
+        dates,
+        whole.column("crawled_at").to_pylist(),
+        _settings(),
+        urls=whole.column("url").to_pylist(),
+        languages=whole.column("language").to_pylist(),
+    )
     facts.update(
         runs=runs,
         refused=refused,
@@ -130,7 +140,12 @@ def _write(
         "runs": runs,
         "refused": refused,
         "dropped": dict(sorted(dropped.items())),
-        "provenance": provenance,
+        "provenance": {
+            **(provenance if isinstance(provenance, dict) else {"given": provenance}),
+            "record_hosts": facts["record_hosts"],
+            "live_site": card.from_live_site(facts),
+            "failed_runs": [r["name"] for r in runs if why_failed(r)],
+        },
         "files": {name: sha256_of(out_dir / name) for name in files},
     }
     _replace_text(out_dir / STATE_FILE, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
@@ -240,6 +255,7 @@ def build_release(
             "finished_at": r.finished_at,
             "finish_reason": r.finish_reason,
             "kept": kept[r.name],
+            **run_provenance(r.manifest, site),
         }
         for r in new_runs
         if r.name in kept

@@ -33,16 +33,15 @@ import asyncio
 import logging
 from collections import Counter
 
-from playwright.async_api import Error as PlaywrightError
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.reactor import is_asyncio_reactor_installed
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from newsagg.config import setting
 from newsagg.stats import PREFIX, inc
 
 from . import RenderUnavailable
 from .browser import FIX_HINT, chromium_path, launch_options, missing_executable
+from .playwright_api import FIX, MISSING, PlaywrightError, ScrapyPlaywrightDownloadHandler
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +56,11 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.chromium, self.chromium_from = chromium_path(crawler.settings)
         self._unavailable: str | None = None
         self._logged = False  # the one error about a missing browser
-        self._plain_only = not is_asyncio_reactor_installed()
+        self._plain_only = MISSING is not None or not is_asyncio_reactor_installed()
         if self._plain_only:
-            # Playwright needs the asyncio reactor; without it, plain HTTP still works.
+            # Playwright missing, or without the asyncio reactor it needs: plain HTTP still works.
             HTTP11DownloadHandler.__init__(self, crawler=crawler)
-            self._unavailable = "Scrapy is not running the asyncio reactor (TWISTED_REACTOR)"
+            self._unavailable = MISSING or "Scrapy is not running the asyncio reactor (TWISTED_REACTOR)"
             return
         super().__init__(crawler)
         self.config.launch_options = launch_options(crawler.settings, self.chromium)
@@ -148,7 +147,9 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 if not self._logged:
                     self._give_up(
                         self._unavailable,
-                        fix="run Scrapy with TWISTED_REACTOR = "
+                        fix=FIX
+                        if MISSING
+                        else "run Scrapy with TWISTED_REACTOR = "
                         "'twisted.internet.asyncioreactor.AsyncioSelectorReactor' (newsagg/settings.py)",
                     )
                 raise RenderUnavailable(self._unavailable)

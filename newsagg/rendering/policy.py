@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import logging
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeout
 from scrapy import Request
 from scrapy.http import Response
-from scrapy_playwright.page import PageMethod
 
 from newsagg.pages.aggregator import ListingPage
 from newsagg.pages.blocks import _is_chrome
 from newsagg.stats import fail_key, inc
 
 from . import RenderUnavailable
+from .playwright_api import PageMethod, PlaywrightError, PlaywrightTimeout
 from .wait import ARTICLE_READY, LISTING_READY, listing_arg, remove_ad_slots, wait_for_content
 
 logger = logging.getLogger(__name__)

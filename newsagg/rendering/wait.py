@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeout
-
 from newsagg.pages.blocks import _CHROME_WORDS, CHROME_TAGS
 from newsagg.text import AD_LABELS
+
+from .playwright_api import PlaywrightError, PlaywrightTimeout
 
 FOUND, MISSING, TIMEOUT = "found", "missing", "timeout"
 
