@@ -13,6 +13,7 @@ from newsagg.archive.capture import RawResponseMiddleware, WarcStampMiddleware
 from newsagg.archive.replay import DirectReplayMiddleware, ReplayDownloadHandler
 from newsagg.commands.crawl import Command
 from newsagg.distributed.spiders import DjazairessWorker, TuressWorker
+from newsagg.dupefilter import ResumableDupeFilter
 from newsagg.extensions.publish import DatasetPublisher
 from newsagg.extensions.summary import CrawlSummary
 from newsagg.items import ArticleItem
@@ -42,6 +43,7 @@ DirectReplayMiddleware  # SPIDER_MIDDLEWARES of newsagg reextract
 DirectReplayMiddleware.process_start  # Scrapy spider-middleware hook
 CrawlSummary
 DatasetPublisher
+ResumableDupeFilter  # DUPEFILTER_CLASS
 HealthSuite  # SPIDERMON_SPIDER_CLOSE_MONITORS
 DjazairessWorker  # spiders found by Scrapy's SPIDER_MODULES scan
 TuressWorker

@@ -18,7 +18,6 @@ from typing import Any
 
 from scrapy.utils.misc import build_from_crawler, load_object
 
-from newsagg.archive.writer import WARC_SUFFIX, WarcFile
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
 
@@ -65,7 +64,8 @@ class SegmentFiles:
     """Data files and WARC of one segment under *directory* (module doc).
 
     *stem* names the files (``stem(source)`` gives a per-source stem);
-    *warc_info* is the warcinfo record's fields (None: no WARC).
+    *warc* makes the segment's WARC file from its path (None: no WARC), and
+    *warc_info* is its warcinfo record's fields.
     """
 
     def __init__(
@@ -75,17 +75,17 @@ class SegmentFiles:
         stem: Callable[[str | None], str],
         *,
         split: bool = False,
+        warc: Callable[[Path], Any] | None = None,
         warc_info: dict | None = None,
-        gzip_level: int = 1,
     ):
         self.crawler = crawler
         self.directory = Path(directory)
         self.stem = stem
         self.split = split
         self.warc_info = warc_info
-        self.gzip_level = gzip_level
+        self._new_warc = warc
         self.data: dict[tuple[str, str | None], _DataFile] = {}
-        self.warc: WarcFile | None = None
+        self.warc = None
         exporters = crawler.settings.getwithbase("FEED_EXPORTERS")
         self._exporters = {name: load_object(exporters[name]) for _, name, _ in FORMATS}
 
@@ -117,11 +117,11 @@ class SegmentFiles:
 
     def write_page(self, url: str, raw: tuple, request_headers, **kwargs) -> str | None:
         """A WARC response + request record for one page (None without a WARC); its WARC-Record-ID."""
-        if self.warc_info is None:
+        if self._new_warc is None:
             return None
         if self.warc is None:
-            self.warc = WarcFile(self.directory / f"{self.stem(None)}{WARC_SUFFIX}", gzip_level=self.gzip_level)
-            self.warc.open(self.warc_info)
+            self.warc = self._new_warc(self.directory / self.stem(None))
+            self.warc.open(self.warc_info or {})
         return self.warc.write_page(url, raw, request_headers, **kwargs)
 
     @property

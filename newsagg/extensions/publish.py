@@ -48,7 +48,7 @@ from twisted.internet import task
 from newsagg import failpoints
 from newsagg import signals as newsagg_signals
 from newsagg.archive.capture import CAPTURED_AT_META, RAW_META, RECORD_ID_META, captures_warc
-from newsagg.archive.writer import INFO_SETTINGS, wants_capture, warc_info
+from newsagg.archive.writer import INFO_SETTINGS, WARC_SUFFIX, WarcFile, wants_capture, warc_info
 from newsagg.config import setting
 from newsagg.exporters.segment import SegmentFiles
 from newsagg.exporters.storage import fsync_path
@@ -69,10 +69,6 @@ logger = logging.getLogger(__name__)
 MANIFEST_VERSION = 2
 RUN_ID_FILE = ".run_id"  # in a staging directory: whose segment it is (recovery asks the state)
 SEGMENTS = f"{PREFIX}/segments"
-
-
-class PublishError(RuntimeError):
-    """A segment could not be written or committed (its cause is in the message)."""
 
 
 def _cause(exc: BaseException) -> str:
@@ -294,6 +290,7 @@ class DatasetPublisher:
             directory,
             lambda source: run.stem(source, segment=n),
             split=self.split,
+            warc=(lambda stem: WarcFile(stem.with_name(stem.name + WARC_SUFFIX))) if self.warc else None,
             warc_info=self._warc_info,
         )
         self.segment = _Segment(

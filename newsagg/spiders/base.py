@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import Counter
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -115,10 +114,10 @@ class AggregatorSpider(scrapy.Spider):
         self.frontier = MemoryFrontier()
         self._requested = HashSet()  # hash() of the article URLs requested in this run
         self._listed = HashSet()  # ... of the article URLs seen on listing pages (new links, for the walk bound)
-        self._listings: dict[int, Walk] = {}  # hash() of a listing page requested -> the walk reading it
+        self._listings = HashSet()  # ... of the listing pages requested (two walks never read one page)
+        self._walks: dict[str, list[Walk]] = {}  # the walks in progress, per source
         self._side_seen = HashSet()  # ... of side links handed to the frontier
         self._authors_seen = HashSet()  # ... of author pages met (never requested, each counted once)
-        self._walking: Counter[str] = Counter()  # walks in progress per source
         self._resumed: set[str] = set()  # sources with a walk resumed from an earlier run
         self._sources: set[str] = set()  # sources walked this run (the progress line's total)
         self.max_listing_pages = 0
@@ -230,15 +229,15 @@ class AggregatorSpider(scrapy.Spider):
             self.frontier.finish(walk, reached_end=False)
             return None
         if not check:
-            owner = self._listings.setdefault(hash(ref.url), walk)
-            if owner is not walk:
-                if walk.mode == TAIL:
-                    owner.mode = TAIL  # saved with the owner's next page
-                if walk.id is not None:
+            if not self._listings.add(hash(ref.url)):
+                for other in self._walks.get(walk.slug, ()):  # the walk(s) that read or will read it
+                    if walk.mode == TAIL and other is not walk:
+                        other.mode = TAIL  # saved with its next page
+                if start and walk.id is not None:
                     self.frontier.finish(walk, reached_end=False)
                 return None
             if start:
-                self._walking[walk.slug] += 1
+                self._walks.setdefault(walk.slug, []).append(walk)
                 self._sources.add(walk.slug)
                 self.crawler.stats.set_value(f"{PREFIX}/sources/total", len(self._sources))
         return scrapy.Request(
@@ -500,9 +499,11 @@ class AggregatorSpider(scrapy.Spider):
             if requested:
                 self._write(self.frontier.save, walk, self.run_id, requested)
             self._write(self.frontier.finish, walk, why == "end")
-        self._walking[walk.slug] -= 1
-        if self._walking[walk.slug] <= 0:
-            inc(self.crawler.stats, f"{PREFIX}/sources/finished")
+        walks = self._walks.get(walk.slug, [])
+        if any(w is walk for w in walks):
+            walks[:] = [w for w in walks if w is not walk]
+            if not walks:
+                inc(self.crawler.stats, f"{PREFIX}/sources/finished")
 
     def _anchored(self, walk: Walk, refs: list[PageRef]) -> bool:
         """The first page of a resumed walk joins what was read before: it shows

@@ -37,11 +37,6 @@ class StoredGate:
             self._known.update((k, k in found) for k in todo)
         return {k for k in keys if self._known[k]}
 
-    def forget(self, keys) -> None:
-        """Drop cached answers for *keys* (a segment committed: they are stored now)."""
-        for key in keys:
-            self._known.pop(key, None)
-
     def skip(self, ref: PageRef) -> bool:
         """True (and counted once per article) when an earlier run stored *ref*."""
         if not self.known([ref]):
