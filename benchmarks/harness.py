@@ -261,15 +261,20 @@ class CrawlRun:
     stats: dict = field(repr=False)
     out_dir: Path
     feed_lines: dict[str, int] = field(default_factory=dict)
-    #: (seconds since start, RSS bytes) every half second
-    rss_samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
+    #: (seconds since start, RSS bytes, CPU seconds, wall clock) every half second
+    rss_samples: list[tuple[float, int, float, float]] = field(default_factory=list, repr=False)
 
     def rss_at(self, fraction: float) -> float:
         """RSS in MB at *fraction* (0..1) of the run's wall time (polled)."""
         if not self.rss_samples:
             return float("nan")
         t = fraction * self.rss_samples[-1][0]
-        return next((r for s, r in self.rss_samples if s >= t), self.rss_samples[-1][1]) / MB
+        return next((r for s, r, *_ in self.rss_samples if s >= t), self.rss_samples[-1][1]) / MB
+
+    def cpu_at(self, wall_clock: float) -> float:
+        """CPU seconds of the crawler at *wall_clock* (``time.time()``), from the samples."""
+        before = [cpu for _, _, cpu, wall in self.rss_samples if wall <= wall_clock]
+        return before[-1] if before else 0.0
 
     @property
     def crawl_s(self) -> float:
@@ -322,15 +327,17 @@ class CrawlRun:
 
 
 def _poll_rss(
-    pid: int, stop: threading.Event, peak: list[int], samples: list[tuple[float, int]], every: float = 0.5
+    pid: int, stop: threading.Event, peak: list[int], samples: list[tuple[float, int, float, float]], every: float = 0.5
 ) -> None:
+    """Every *every* seconds: (seconds since start, RSS bytes, CPU seconds, wall clock)."""
     t0 = time.monotonic()
     try:
         proc = psutil.Process(pid)
         while not stop.is_set():
             rss = proc.memory_info().rss
+            cpu = proc.cpu_times()
             peak[0] = max(peak[0], rss)
-            samples.append((round(time.monotonic() - t0, 1), rss))
+            samples.append((round(time.monotonic() - t0, 1), rss, cpu.user + cpu.system, time.time()))
             stop.wait(every)
     except psutil.Error:
         pass

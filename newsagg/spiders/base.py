@@ -416,10 +416,14 @@ class AggregatorSpider(scrapy.Spider):
         if not entries:
             inc(self.crawler.stats, f"{LISTINGS}/empty")
             self.logger.info("Listing page without articles: %s", response.url)
-        articles = self.follow_articles(refs)
-        yield from articles
+        yield from self.follow_articles(refs)
         yield from self.follow_side_links(page.article_links())
-        requested = [r.meta["newsagg_pending"] for r in articles]
+        # Pending with the walk's cursor: every article of the page not stored yet,
+        # the ones requested earlier in this run (from the home page, a ticker) too.
+        stored = self.stored_gate.known(refs) if self.stored_gate is not None else set()
+        requested = [
+            r.url for r in refs if self.args.wants_source(r.slug) and (self.site, r.slug, r.article_id) not in stored
+        ]
         if check:
             self._write(self.frontier.add_entries, requested)
             yield from self._read_back(walk, page_no, ref, refs, check)
