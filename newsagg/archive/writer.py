@@ -181,10 +181,13 @@ class WarcFile:
         self.status = "closed"
 
     def abort(self) -> None:
-        """Close without finishing (the segment failed)."""
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = self._writer = None
+        """Close without finishing (the segment failed); a failing close is no error here."""
+        fh, self._fh, self._writer = self._fh, None, None
+        if fh is not None:
+            try:
+                fh.close()
+            except OSError:
+                pass
         self.status = "aborted"
 
     def manifest_entry(self, directory: Path) -> dict:

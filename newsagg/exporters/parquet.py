@@ -170,3 +170,12 @@ class ParquetItemExporter(BaseItemExporter):
         self._flush()
         self.writer.close()  # writes the footer; the storage closes the file
         self.writer = None
+
+    def abort(self) -> None:
+        """Give the file up unfinished (its write failed): no footer, no error later."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except (OSError, ValueError):
+                pass

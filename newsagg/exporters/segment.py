@@ -55,9 +55,16 @@ class _DataFile:
         self.sha256 = sha256_of(self.path)
 
     def abort(self) -> None:
+        """Close without finishing; a failing close (no space to flush) is no error here."""
         if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+            fh, self._fh = self._fh, None
+            abort = getattr(self._exporter, "abort", None)  # an exporter with a writer of its own (Parquet)
+            if abort is not None:
+                abort()
+            try:
+                fh.close()
+            except OSError:
+                pass
 
 
 class SegmentFiles:
@@ -137,7 +144,7 @@ class SegmentFiles:
             self.warc.close()
 
     def abort(self) -> None:
-        """Close whatever is open without finishing it (the segment failed)."""
+        """Close whatever is open without finishing it (the segment failed); never raises OSError."""
         for f in self.data.values():
             f.abort()
         if self.warc is not None:

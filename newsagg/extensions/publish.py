@@ -530,10 +530,13 @@ class DatasetPublisher:
         if self.failed:
             return
         self.failed = True
+        said = self.stats.get_value(f"{SEGMENTS}/failed")  # the run already said why it fails (once)
         inc(self.stats, f"{SEGMENTS}/failed")
         name = segment.name if segment else "?"
-        logger.error(
-            "Segment %s not published: %s. Nothing of it is marked stored; the next run fetches its articles again.",
+        logger.log(
+            logging.INFO if said else logging.ERROR,
+            "Publication failed: segment %s not published: %s. Nothing of it is marked stored; "
+            "the next run fetches its articles again.",
             name,
             _cause(exc),
         )
@@ -546,6 +549,14 @@ class DatasetPublisher:
             except (StateError, sqlite3.Error) as release_exc:
                 logger.error("Claims of run %s not released: %s", self.run.run_id, _cause(release_exc))
         self._stop_run()
+
+    def _fail_quietly(self) -> None:
+        """The run failed elsewhere (said there): the open segment is not published."""
+        self.failed = True
+        segment, self.segment = self.segment, None
+        if segment is not None:
+            segment.files.abort()
+            shutil.rmtree(segment.directory, ignore_errors=True)
 
     def _stop_run(self) -> None:
         try:
@@ -566,6 +577,8 @@ class DatasetPublisher:
             self._timer.stop()
         self._stop_waiter()
         self._cutting = False
+        if reason == "publish_failed" and not self.failed:  # the spider could not write the state
+            self._fail_quietly()
         if self.aborted or self.failed or self.segment is None:
             return
         started = time.monotonic()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -120,6 +121,7 @@ class AggregatorSpider(scrapy.Spider):
         self._authors_seen = HashSet()  # ... of author pages met (never requested, each counted once)
         self._resumed: set[str] = set()  # sources with a walk resumed from an earlier run
         self._sources: set[str] = set()  # sources walked this run (the progress line's total)
+        self._failed = False  # the state could not be written: the run is stopping
         self.max_listing_pages = 0
         self.stale_pages = 0
 
@@ -292,9 +294,7 @@ class AggregatorSpider(scrapy.Spider):
             try:
                 batch = self.frontier.next_side(self.side_links_batch)
             except StateError as exc:
-                inc(self.crawler.stats, f"{PREFIX}/segments/failed")
-                self.logger.error("Side links could not be read from the state (%s): the run stops", exc)
-                raise CloseSpider("publish_failed") from None
+                self._state_failed(exc)
             if not batch:
                 return
             for url in batch:
@@ -488,13 +488,25 @@ class AggregatorSpider(scrapy.Spider):
         return None
 
     def _write(self, write, *args) -> None:
-        """A frontier write; one that fails stops the run (``publish_failed``, counted)."""
+        """A frontier write; one that fails stops the run (:meth:`_state_failed`)."""
         try:
             write(*args)
         except StateError as exc:
+            self._state_failed(exc)
+
+    def _state_failed(self, exc: Exception):
+        """The state cannot be written: the run stops (``publish_failed``, counted, said once)."""
+        if not self._failed:
+            self._failed = True
+            said = self.crawler.stats.get_value(f"{PREFIX}/segments/failed")  # the publisher said it first
             inc(self.crawler.stats, f"{PREFIX}/segments/failed")
-            self.logger.error("The walk could not be saved in the state (%s): the run stops", exc)
-            raise CloseSpider("publish_failed") from None
+            self.logger.log(
+                logging.INFO if said else logging.ERROR,
+                "Publication failed: the state cannot be written (%s). Nothing more is marked stored; "
+                "the next run fetches the rest again.",
+                exc,
+            )
+        raise CloseSpider("publish_failed") from None
 
     def _walk_stopped(self, walk: Walk, why: str | None = None, requested: list[str] = ()) -> None:
         """The walk is over this run: it ended (*why*), or a page failed (None: its
