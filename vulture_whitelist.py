@@ -17,6 +17,7 @@ from newsagg.extensions.feeds import DatasetFeedExporter
 from newsagg.extensions.summary import CrawlSummary
 from newsagg.items import ArticleItem
 from newsagg.middlewares.content import ContentGuardMiddleware
+from newsagg.middlewares.links import LinkGuardMiddleware
 from newsagg.middlewares.nesting import NestingMiddleware
 from newsagg.middlewares.redirect import GuardedMetaRefreshMiddleware
 from newsagg.middlewares.retry import RetryAfterMiddleware
@@ -29,6 +30,8 @@ from newsagg.replica.faults import FaultPlan
 
 # Classes named by dotted path in settings.py / scrapy.cfg / runspider command lines.
 ContentGuardMiddleware
+LinkGuardMiddleware
+LinkGuardMiddleware.process_request  # Scrapy downloader-middleware hook
 NestingMiddleware
 GuardedMetaRefreshMiddleware
 RetryAfterMiddleware
@@ -72,6 +75,7 @@ ArticleItem.language
 FaultPlan.slow_seconds
 FaultPlan.oversize_bytes
 FaultPlan.nesting_depth
+FaultPlan.chain_pages
 FaultPlan.robots_disallow
 harness.CrawlRun.articles_per_s
 harness.CrawlRun.pages_per_cpu_s
