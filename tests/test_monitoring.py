@@ -36,7 +36,7 @@ from newsagg.monitoring.status import sparkline
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer
 from newsagg.replica.generator import _flags_from_bits
 from newsagg.urls import classify
-from tests.crawling import ROOT, compare_with_truth, crawl, crawl_dataset, read_jsonl, scrapy_env
+from tests.crawling import ROOT, compare_with_truth, crawl, crawl_dataset, project_settings, read_jsonl, scrapy_env
 from tests.test_cli import run_scrapy
 
 ARTICLE = re.compile(r"/fr/[a-z0-9]+/\d+")
@@ -370,6 +370,81 @@ def test_fault_fails_its_check_with_exit_status_and_manifest(fault, tmp_path):
     assert not [f for f in files if f.endswith(".part")] and len([f for f in files if f.endswith(".csv")]) == 1
     assert "State committed" in proc.stderr
     assert manifest["finish_reason"] == "finished"
+
+
+class IgnoreSomeArticles:
+    """A downloader middleware dropping the article pages named in ``TEST_IGNORED`` with a
+    bare IgnoreRequest (what Scrapy components raise for a page they will not fetch)."""
+
+    def __init__(self, paths):
+        self.paths = set(paths)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getlist("TEST_IGNORED"))
+
+    def process_request(self, request):
+        from scrapy.exceptions import IgnoreRequest
+
+        if urlsplit(request.url).path in self.paths:
+            raise IgnoreRequest("dropped by a test middleware")
+
+
+#: Every way an article page is lost -> (fault handler on the lost pages, or how else to lose them; reason).
+LOST_BY = {
+    "pdf": ("not_html", "not_html"),
+    "json_body": ("json_body", "not_html"),
+    "empty_body": ("empty_body", "not_html"),
+    "garbage": ("garbage", "garbage"),
+    "too_large": ("too_large", "too_large"),
+    "too_large_undeclared": ("too_large_undeclared", "too_large"),
+    "gzip_bomb": ("gzip_bomb", "too_large"),
+    "http_403": ("status_403", "http_403"),
+    "http_451": ("status_451", "http_451"),
+    "robots_txt": ("robots", "robots_txt"),
+    "ignored": ("ignore", "ignored"),
+    "slug_too_long": ("long_slug", "slug_too_long"),
+}
+
+
+@pytest.mark.parametrize("way", list(LOST_BY))
+@pytest_twisted.ensureDeferred
+async def test_health_sees_every_lost_article_page(way, make_replica, tmp_path):
+    """One article page in five lost (a fifth of 120: well over the 5 % threshold): whatever
+    the reason, pages_no_record counts each lost page once and fails the run's health."""
+    how, reason = LOST_BY[way]
+    corpus = Corpus("maghress", n_articles=120, seed=23)
+    lost = [corpus.path(i) for i in range(0, len(corpus), 5)]
+    plan, settings = FaultPlan(oversize_bytes=600_000), {"DOWNLOAD_MAXSIZE": 200_000, "DOWNLOAD_WARNSIZE": 0}
+    if how == "robots":
+        plan.robots_disallow = lost
+        plan.add("/robots.txt", "robots_extra", times=None)
+    elif how == "ignore":
+        mws = project_settings()["DOWNLOADER_MIDDLEWARES"] | {f"{__name__}.IgnoreSomeArticles": 70}
+        settings |= {"TEST_IGNORED": lost, "DOWNLOADER_MIDDLEWARES": mws}
+    elif how == "long_slug":  # every article page links itself under a 300-character slug, served as a copy
+        from newsagg.replica.faults import long_slug_path
+
+        plan.add_matcher(lambda key, n: "long_slug" if ARTICLE.fullmatch(key) and len(key) < 100 else None)
+        plan.assigned["long_slug"] = [corpus.path(i) for i in range(len(corpus))]
+        for key in plan.assigned["long_slug"]:
+            plan.add(long_slug_path(key), "long_slug_copy", times=None)
+        lost = plan.assigned["long_slug"]  # one refused link per article page
+    else:
+        for key in lost:
+            plan.add(key, how, times=None)
+    r = make_replica(n_articles=120, seed=23, faults=plan)
+    result = await crawl("maghress", tmp_path, settings=settings, base_url=r.base_url)
+    stats = result.stats
+    assert stats[f"newsagg/pages_failed/{reason}"] == len(lost)
+    assert stats[checks.NO_RECORD] == len(lost)
+    check = checks.no_record(stats, 0.05, 50)
+    assert not check.ok and f"{reason} {len(lost)}" in check.message, check
+    assert stats["newsagg/health/status"] == "failed"
+    # The rest is exact: only the lost pages are missing (a refused link loses no page of the site).
+    gone = set() if how == "long_slug" else {r.base_url + k for k in lost}
+    truth = [t for t in r.truth if t["url"] not in gone]
+    assert not compare_with_truth(result.items, truth, r.republication_groups)
 
 
 def test_one_off_O_crawls_exit_with_their_health(tmp_path):

@@ -95,7 +95,9 @@ _REASONS = {
     200: "OK",
     301: "Moved Permanently",
     302: "Found",
+    403: "Forbidden",
     429: "Too Many Requests",
+    451: "Unavailable For Legal Reasons",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -148,7 +150,7 @@ def _status_handler(status: int) -> Handler:
     return status_error
 
 
-for _status in (500, 502, 503):
+for _status in (403, 451, 500, 502, 503):
     register(f"status_{_status}")(_status_handler(_status))
 
 
