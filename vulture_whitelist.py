@@ -86,3 +86,4 @@ _.do_POST
 _.log_message
 _.BrokenSuite
 _.BrokenExporter
+_.IgnoreSomeArticles
