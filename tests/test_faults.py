@@ -267,3 +267,30 @@ def test_serve_cli_applies_fault_modes(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=10)  # also closes the pipes
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_long_slug_never_reaches_a_file_name(make_replica, tmp_path):
+    """A dataset run split by source, on a site linking (and serving) articles under a
+    300-character slug: the links are refused and counted, every file is written and
+    named by a real slug, and the files hold exactly the site's articles."""
+    import json
+
+    from newsagg.layout import manifest_paths
+    from tests.crawling import crawl_dataset, read_jsonl
+
+    corpus = Corpus("maghress", n_articles=N_ARTICLES, seed=41, per_page=PER_PAGE)
+    plan = FaultPlan.for_modes(corpus, ["long_slug"], per_mode=2)
+    r = make_replica(n_articles=N_ARTICLES, seed=41, faults=plan, per_page=PER_PAGE)
+    data = tmp_path / "data"
+    result = await crawl_dataset("maghress", data, settings={"NEWSAGG_SPLIT_BY_SOURCE": True}, base_url=r.base_url)
+    assert result.stats["finish_reason"] == "finished" and result.stats.get("log_count/ERROR", 0) == 0
+    assert result.stats[f"{PAGES_FAILED}/slug_too_long"] == 2
+    (manifest,) = manifest_paths(data / "maghress", "maghress")
+    entries = json.loads(manifest.read_text())["files"]
+    names = [e["name"] for e in entries]
+    assert all(len(n) < 100 for n in names) and len({e.get("source") for e in entries if e.get("source")}) > 1
+    items = [rec for e in entries if e["format"] == "jsonlines" for rec in read_jsonl(manifest.parent / e["name"])]
+    assert not compare_with_truth(items, r.truth, r.republication_groups)
+    assert json.loads(manifest.read_text())["items_written"] == len(items)
+    assert not [t for _, t in r.server.request_log if "x" * 100 in t]
