@@ -17,15 +17,21 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 #: C0 bytes that text holds (ESC: terminal colours pasted into a page are no binary sign).
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\x1b")
 _UNICODE_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32: NUL bytes are part of the text
-
-# Deleting these leaves the C0 control bytes (NUL included) that count as binary.
-_NOT_CONTROLS = bytes(b for b in range(256) if not (b < 32 and b not in _TEXT_CONTROLS))
 #: What strip_controls removes: every C0 byte but tab, newlines and form feed.
 _STRIPPED = bytes(b for b in range(32) if b not in b"\t\n\r\f")
 _NOT_STRIPPED = bytes(b for b in range(256) if b not in _STRIPPED)
 #: A markup start (tag, end tag, comment, doctype) at the start of the body, or a document tag near it.
 _MARKUP_START = re.compile(rb"\s*<[A-Za-z!?/]")
 _DOCUMENT_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.I)
+
+
+def _strays(body: bytes) -> bytes:
+    """The C0 control bytes of *body* but tab, newlines and form feed, in one C-speed pass."""
+    return body.translate(None, _NOT_STRIPPED)
+
+
+def _binary(body: bytes, strays: bytes) -> bool:
+    return len(strays) - strays.count(b"\x1b") > len(body) // 50
 
 
 def looks_binary(body: bytes) -> bool:
@@ -35,8 +41,7 @@ def looks_binary(body: bytes) -> bool:
     (:func:`strip_controls` removes them). UTF-16/32 pages are recognised by their BOM."""
     if not body or body.startswith(_UNICODE_BOMS):
         return False
-    controls = len(body.translate(None, _NOT_CONTROLS))  # C-speed count of the control bytes
-    return controls > len(body) // 50
+    return _binary(body, _strays(body))
 
 
 def strip_controls(body: bytes) -> bytes:
@@ -80,16 +85,16 @@ class ContentGuardMiddleware:
         if (ctype and ctype not in HTML_TYPES) or (not ctype and not isinstance(response, TextResponse)):
             raise PageFailed("not_html", f"Content-Type {ctype or 'none'!r}, not HTML: {response.url}")
         body = response.body
-        if looks_binary(body):
-            raise PageFailed("garbage", f"binary bytes declared as {ctype or 'nothing'}: {response.url}")
         if body.startswith(_UNICODE_BOMS):
             return response
+        strays = _strays(body)
+        if _binary(body, strays):
+            raise PageFailed("garbage", f"binary bytes declared as {ctype or 'nothing'}: {response.url}")
         if not looks_like_markup(body):
             what = "an empty body" if not body.strip() else f"no markup (starts {body[:20]!r})"
             raise PageFailed("not_html", f"{what}, declared as {ctype or 'nothing'}: {response.url}")
-        stray = len(body.translate(None, _NOT_STRIPPED))  # C speed; no copy of the page
-        if not stray:
+        if not strays:
             return response
         inc(self.stats, f"{PREFIX}/html/controls_stripped")
-        logger.info("%d control byte(s) removed from %s", stray, response.url)
+        logger.info("%d control byte(s) removed from %s", len(strays), response.url)
         return response.replace(body=strip_controls(body))

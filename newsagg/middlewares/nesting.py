@@ -183,7 +183,7 @@ class NestingMiddleware:
             if n:
                 inc(self.stats, f"{PREFIX}/html/flattened")
                 logger.info("Flattened %d run(s) of >= %d nested tags in %s", n, self.run, response.url)
-        if body.count(b"<") - body.count(b"</") >= DEPTH_CHECK and too_deep(body):
+        if self._may_be_deep(body) and too_deep(body):
             capped, moved = cap_depth(body)
             if not moved or too_deep(capped):
                 raise PageFailed("too_deep", f"nested beyond the HTML parser's depth limit: {response.url}")
@@ -191,6 +191,12 @@ class NestingMiddleware:
             logger.info("Nesting capped at %d levels in %s (%d elements closed early)", MAX_DEPTH, response.url, moved)
             body = capped
         return response if body is response.body else response.replace(body=body)
+
+    @staticmethod
+    def _may_be_deep(body: bytes) -> bool:
+        """False when *body* has fewer than DEPTH_CHECK opening tags: it cannot be nested that deep.
+        ``count(b"<")`` first (a byte: memchr speed), the slower ``count(b"</")`` only past it."""
+        return body.count(b"<") >= DEPTH_CHECK and body.count(b"<") - body.count(b"</") >= DEPTH_CHECK
 
     def _may_have_run(self, body: bytes) -> bool:
         """False when no run can be there; the regex (~10% of a crawl's CPU on 40 KB
