@@ -109,6 +109,48 @@ def test_failed_pages_check(stats, ok):
     assert checks.failed_pages(stats, 0.10, 50).ok is ok
 
 
+#: Every reason a page fails for -> the check that sees an article page lost for it (None: a dead link,
+#: no article lost).
+SEEN_BY = {
+    "http_500": "failed_pages",
+    "http_503": "failed_pages",
+    "http_429": "failed_pages",
+    "timeout": "failed_pages",
+    "dns": "failed_pages",
+    "connection_reset": "failed_pages",
+    "connection_refused": "failed_pages",
+    "truncated": "failed_pages",
+    "offsite": "failed_pages",
+    "offsite_redirect": "failed_pages",
+    "redirect_loop": "failed_pages",
+    "too_many_redirects": "failed_pages",
+    "not_html": "pages_no_record",
+    "garbage": "pages_no_record",
+    "too_large": "pages_no_record",
+    "too_deep": "pages_no_record",
+    "ignored": "pages_no_record",
+    "robots_txt": "pages_no_record",
+    "slug_too_long": "pages_no_record",
+    "url_too_long": "pages_no_record",
+    "http_401": "pages_no_record",
+    "http_403": "pages_no_record",
+    "http_451": "pages_no_record",
+    "needs_render": "pages_no_record",
+    "render_timeout": "pages_no_record",
+    "no_article_no_byline": "pages_no_record",
+    "http_404": None,
+    "http_410": None,
+}
+
+
+@pytest.mark.parametrize("reason", list(SEEN_BY))
+def test_every_failure_reason_is_seen_by_one_check(reason):
+    from newsagg.failures import lost_article, site_broken
+
+    seen = "failed_pages" if site_broken(reason) else "pages_no_record" if lost_article(reason) else None
+    assert seen == SEEN_BY[reason]
+
+
 @pytest.mark.parametrize(
     "written, undated, ok", [(100, 20, True), (100, 21, False), (0, 0, True), (50, 50, False), (49, 49, True)]
 )  # a small run: too few to judge
