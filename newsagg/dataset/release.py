@@ -22,10 +22,9 @@ Nothing is lost without a word (README "Datasets"):
 - a run with a damaged file is read from another intact format
   (``release.json`` ``damaged``: the damage and the format read);
 - an included run that is refused now (or whose manifest vanished) keeps its
-  records from the earlier release (named in ``refused``, with
-  ``kept_from_release``); when the build is fresh anyway, its records leave
-  the release and ``removed`` says so (an ERROR each): the caller must not
-  report success then.
+  records from the earlier release (named in ``refused``, the reason saying
+  so); when the build is fresh anyway, its records leave the release and
+  ``removed`` says so (an ERROR each): the caller must not report success then.
 """
 
 from __future__ import annotations
@@ -271,7 +270,7 @@ def build_release(
         tables: dict[int | None, pa.Table] = {}
         included: list[dict] = []
         dedup = Dedup(dropped)
-        for entry in (state or {}).get("runs", []) if held else []:
+        for entry in (state or {}).get("runs", []):
             if entry["name"] in held:
                 removed.append({"run": entry["name"], "records": entry.get("kept", 0), "reason": held[entry["name"]]})
                 logger.error(
