@@ -18,6 +18,7 @@ from newsagg.extensions.publish import DatasetPublisher
 from newsagg.extensions.summary import CrawlSummary
 from newsagg.items import ArticleItem
 from newsagg.middlewares.content import ContentGuardMiddleware
+from newsagg.middlewares.links import LinkGuardMiddleware
 from newsagg.middlewares.nesting import NestingMiddleware
 from newsagg.middlewares.redirect import GuardedMetaRefreshMiddleware
 from newsagg.middlewares.retry import RetryAfterMiddleware
@@ -30,6 +31,8 @@ from newsagg.replica.faults import FaultPlan
 
 # Classes named by dotted path in settings.py / scrapy.cfg / runspider command lines.
 ContentGuardMiddleware
+LinkGuardMiddleware
+LinkGuardMiddleware.process_request  # Scrapy downloader-middleware hook
 NestingMiddleware
 GuardedMetaRefreshMiddleware
 RetryAfterMiddleware
@@ -74,6 +77,7 @@ ArticleItem.language
 FaultPlan.slow_seconds
 FaultPlan.oversize_bytes
 FaultPlan.nesting_depth
+FaultPlan.chain_pages
 FaultPlan.robots_disallow
 harness.CrawlRun.articles_per_s
 harness.CrawlRun.pages_per_cpu_s
@@ -84,3 +88,4 @@ _.do_POST
 _.log_message
 _.BrokenSuite
 _.BrokenExporter
+_.IgnoreSomeArticles

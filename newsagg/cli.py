@@ -154,7 +154,13 @@ def _dataset_build(opts) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         summary = build_release(
-            opts.site, Path(opts.data_dir), Path(opts.out), csv=opts.csv, jsonl=opts.jsonl, fresh=opts.fresh
+            opts.site,
+            Path(opts.data_dir),
+            Path(opts.out),
+            csv=opts.csv,
+            jsonl=opts.jsonl,
+            fresh=opts.fresh,
+            skip_unlisted=opts.skip_unlisted,
         )
     except ReleaseError as exc:
         print(f"dataset build: {exc}", file=sys.stderr)
@@ -165,7 +171,17 @@ def _dataset_build(opts) -> int:
         print("\n".join(release_lines(summary)))
     for r in summary["refused"]:
         print(f"dataset build: run {r['run']} refused: {r['reason']}", file=sys.stderr)
-    return 1 if summary["refused"] else 0
+    for r in summary["removed"]:
+        print(
+            f"dataset build: run {r['run']}: its {r['records']} record(s) in the earlier release are gone "
+            f"from this one ({r['reason']})",
+            file=sys.stderr,
+        )
+    for r in summary["damaged"]:
+        print(f"dataset build: run {r['run']} has damaged files: {'; '.join(r['damaged'])}", file=sys.stderr)
+    for name in summary["unlisted"]:
+        print(f"dataset build: {name}: no manifest lists it; left out (--skip-unlisted)", file=sys.stderr)
+    return 1 if summary["refused"] or summary["removed"] else 0
 
 
 def _cmd_dataset(sub) -> None:
@@ -179,8 +195,11 @@ def _cmd_dataset(sub) -> None:
         description="Verify every committed run of SITE under the data directory (manifest, sha256), "
         "consolidate their records (each article once, first stored kept) and write the release to --out: "
         "Parquet partitioned by year, README.md (dataset card), coverage.png, release.json. "
-        "Incremental: only runs not yet in the release are read. Exit status 1 when a run was refused "
-        "(the release is written without it), 2 when there is nothing to build.",
+        "Incremental: only runs not yet in the release are read. A run with a damaged file is read from "
+        "another intact format (said so). Exit status 1 when a run was refused (the release is written "
+        "without it, or keeps its records from the earlier release) or records an earlier release held "
+        "are gone from this one; 2 when nothing was written: no run to build from, or data files that no "
+        "manifest lists (named; --skip-unlisted builds without them).",
     )
     b.add_argument("site", choices=sorted(SITES), metavar="SITE", help=", ".join(sorted(SITES)))
     b.add_argument("--data-dir", default="data", help="NEWSAGG_DATA_DIR of the runs (default: data)")
@@ -189,6 +208,11 @@ def _cmd_dataset(sub) -> None:
     b.add_argument("--jsonl", action="store_true", help="also write R/<site>.jsonl")
     b.add_argument("--fresh", action="store_true", help="rebuild from every run, ignoring R/release.json")
     b.add_argument("--json", action="store_true", help="print the build's summary as JSON")
+    b.add_argument(
+        "--skip-unlisted",
+        action="store_true",
+        help="build although data files that no manifest lists are in the data directory (named in release.json)",
+    )
     b.set_defaults(func=_dataset_build)
 
 

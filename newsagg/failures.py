@@ -8,6 +8,8 @@ README "Failures and resuming" lists them.
 
 from __future__ import annotations
 
+import re
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -37,6 +39,35 @@ class PageFailed(IgnoreRequest):
         self.reason = reason
 
 
+#: Reasons that say the site (or the way to it) is broken: 5xx, 429, timeouts,
+#: connection errors, redirects off the site or in loops. Every other reason is
+#: about the page itself (not HTML, garbage, too large, refused, 4xx, no article).
+_SITE_BROKEN = re.compile(
+    r"http_5\d\d|http_429|timeout|dns|connection.*|truncated|offsite.*|redirect_loop|too_many_redirects"
+)
+
+
+#: A dead link: there is no article behind it, so nothing is lost (every site has some).
+DEAD_LINK_REASONS = ("http_404", "http_410")
+
+
+def site_broken(reason: str) -> bool:
+    """True for a reason that says the site is broken, not the page (health: ``failed_pages``)."""
+    return _SITE_BROKEN.fullmatch(reason) is not None
+
+
+def lost_article(reason: str) -> bool:
+    """True when an article page that failed for *reason* is an article lost by a
+    fault of its own page (not HTML, garbage, too large, refused, robots.txt,
+    a 4xx other than a dead link, ignored ...): health's ``pages_no_record``."""
+    return not site_broken(reason) and reason not in DEAD_LINK_REASONS
+
+
+def shorten(url: str, limit: int = 160) -> str:
+    """*url* cut for a log line (a refused URL may be megabytes long)."""
+    return url if len(url) <= limit else f"{url[: limit - 40]}...{url[-30:]} ({len(url)} characters)"
+
+
 def _reset_by_peer(exc: BaseException) -> bool:
     """True when a data-loss error was caused by a connection reset (not a clean close)."""
     cause = exc.__cause__ if exc.__cause__ is not None else exc
@@ -59,6 +90,8 @@ def failure_reason(failure) -> str:
             return "offsite"
         if "max redirections" in msg:
             return "too_many_redirects"
+        if "download_maxsize" in msg:  # HttpCompressionMiddleware: a body that inflates beyond it
+            return "too_large"
         return "ignored"
     if isinstance(exc, (DownloadTimeoutError, DeferTimeoutError, terror.TimeoutError, TimeoutError)):
         return "timeout"

@@ -32,3 +32,8 @@ def manifest_paths(site_dir: Path, site: str | None = None) -> list[Path]:
         *(p for p in site_dir.glob(f"{prefix}*/{prefix}*{MANIFEST_SUFFIX}") if not p.parent.name.startswith(".")),
     ]
     return sorted(p for p in found if p.is_file())
+
+
+def run_name(manifest: Path) -> str:
+    """The name of a segment or flat run: its manifest's file name without the suffix."""
+    return manifest.name[: -len(MANIFEST_SUFFIX)]

@@ -52,6 +52,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsagg.middlewares.redirect.GuardedRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsagg.middlewares.redirect.GuardedMetaRefreshMiddleware": 580,
+    # Page requests over URLLENGTH_LIMIT or with an over-long slug fail, counted
+    # (replaces the spider middleware that drops them at INFO only).
+    "newsagg.middlewares.links.LinkGuardMiddleware": 60,
     # Responses pass middlewares from high to low numbers: these three see
     # the final answer (after redirects and retries).
     "newsagg.middlewares.content.ContentGuardMiddleware": 540,
@@ -60,7 +63,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Next to the download handler: the wire bytes for the run's WARC (newsagg/archive)
     "newsagg.archive.capture.RawResponseMiddleware": 990,
 }
-SPIDER_MIDDLEWARES = {"newsagg.archive.capture.WarcStampMiddleware": 900}  # item.warc_record_id
+SPIDER_MIDDLEWARES = {
+    "newsagg.archive.capture.WarcStampMiddleware": 900,  # item.warc_record_id
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,  # LinkGuardMiddleware counts them
+}
 
 # No listening ports during scheduled runs: the telnet console and Scrapy
 # 2.19's RemoteControl extension both open one by default.

@@ -6,9 +6,14 @@ name are twins, http and https are the same site, and for a loopback
 ``base_url`` (the replica) ``127.0.0.1``, ``localhost`` and ``[::1]`` are
 aliases. Canonical URLs are written on the run's canonical root.
 
-Articles are ``/fr/<slug>/<digits>``; listings ``/fr/<slug>`` with
-pagination as ``?page=N`` or ``/page/N``; anything else under ``/fr/`` is
-not an article.
+Articles are ``/fr/<slug>/<digits>`` (ASCII digits only: Python's ``\\d`` would
+take Arabic-Indic or full-width ones); listings ``/fr/<slug>`` with pagination as
+``?page=N`` or ``/page/N``; anything else under ``/fr/`` is not an article.
+
+A slug becomes part of file names and state keys, so a valid one is bounded:
+:data:`SLUG_MAX` characters (live slugs are under 20: ``aujourdhuilemaroc``
+is 17). Classification still recognises a longer one, so that the crawl can
+refuse the link and count it (:func:`refusal`) instead of ignoring it.
 """
 
 from __future__ import annotations
@@ -19,9 +24,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-SLUG_RE = re.compile(r"^[a-z0-9]+$")
-_ARTICLE_PATH = re.compile(r"^/fr/([a-z0-9]+)/(\d+)/?$")
-_LISTING_PATH = re.compile(r"^/fr/([a-z0-9]+)(?:/page/(\d+))?/?$")
+#: Longest valid slug: about 4x the longest live one, and short enough that every file
+#: name built from it (``<site>-<slug>-<stamp>-<tag>-<NNNN>.manifest.json.part``) stays
+#: far below the 255 bytes file systems allow.
+SLUG_MAX = 64
+SLUG_RE = re.compile(rf"\A[a-z0-9]{{1,{SLUG_MAX}}}\Z")  # \Z: no newline after it
+_ARTICLE_PATH = re.compile(r"^/fr/([a-z0-9]+)/([0-9]+)/?$")
+_LISTING_PATH = re.compile(r"^/fr/([a-z0-9]+)(?:/page/([0-9]+))?/?$")
 _HOME_PATH = re.compile(r"^/fr/?$")
 # Author pages list teasers of one writer: neither a source nor an article.
 _AUTHOR_PATH = re.compile(r"^/fr/author(?:/.*)?$", re.I)
@@ -99,10 +108,18 @@ def _classify(parts: SplitResult, base: SplitResult, url: str | None) -> PageRef
             canon = f"{root}/fr/{slug}/page/{page}" if page > 1 else f"{root}/fr/{slug}"
         else:
             qpage = query.get("page", "")
-            page = int(qpage) if qpage.isdigit() else 1
+            page = int(qpage) if qpage.isascii() and qpage.isdigit() else 1
             canon = f"{root}/fr/{slug}" + (f"?{urlencode({'page': page})}" if page > 1 else "")
         return PageRef("listing", canon, slug, None, page)
     return PageRef("other", urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
+
+
+def refusal(ref: PageRef) -> str | None:
+    """Why a page of the site must not be requested although it is one: ``slug_too_long``
+    (a slug beyond :data:`SLUG_MAX`, which could not become a file name), else None."""
+    if ref.slug is not None and len(ref.slug) > SLUG_MAX:
+        return "slug_too_long"
+    return None
 
 
 # An href that urljoin and urlsplit only slice: root-relative (not "//") or

@@ -12,6 +12,7 @@ import shutil
 import struct
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
@@ -27,6 +28,7 @@ from newsagg.dataset.provenance import run_provenance
 from newsagg.dataset.release import STATE_FILE, build_release, write_release
 from newsagg.dataset.writers import year_of
 from newsagg.items import FIELDS
+from newsagg.layout import STAGING, manifest_paths
 from newsagg.replica import Corpus, expected_records, republication_groups
 from tests.crawling import compare_with_truth, crawl_dataset
 from tests.test_state_crawl import swap_edition
@@ -202,7 +204,9 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     width, height = png_size(fresh / "coverage.png")
     assert width >= 800 and height >= 300 and (fresh / "coverage.png").stat().st_size > 10_000
 
-    # Tampered runs: one changed byte, one missing file. Both refused and named; the third kept.
+    # Tampered runs: one changed byte in a run's JSON lines, another run's Parquet file missing,
+    # both records and CSV of the third changed. The first two are read from an intact format
+    # (the same release) and named; the third is refused and named.
     bad = tmp_path / "bad"
     shutil.copytree(data, bad)
     run1, run2, run3 = (r["name"] for r in whole["runs"])
@@ -212,14 +216,22 @@ async def test_three_nightly_runs_make_one_release_read_back_exactly(make_replic
     jsonl.write_bytes(bytes(raw))
     next((bad / "maghress").rglob(f"{run2}.warc.gz")).unlink()  # the second night wrote no records, only pages
     out = tmp_path / "bad-release"
-    assert cli_main(["dataset", "build", "maghress", "--data-dir", str(bad), "--out", str(out)]) == 1
+    assert cli_main(["dataset", "build", "maghress", "--data-dir", str(bad), "--out", str(out)]) == 0
+    state = json.loads((out / STATE_FILE).read_text())
+    assert state["refused"] == [] and tree(out / "data") == tree(fresh / "data")
+    damaged = {d["run"]: d for d in state["damaged"]}
+    assert set(damaged) == {run1, run2} and damaged[run1]["read_from"] == "parquet"
+    assert "sha256 differs" in damaged[run1]["damaged"][0] and "missing" in damaged[run2]["damaged"][0]
+    for suffix in ("csv", "parquet", "jsonl"):
+        path = bad / "maghress" / f"{run3}.{suffix}"
+        path.write_bytes(path.read_bytes()[:-10])
+    assert cli_main(["dataset", "build", "maghress", "--data-dir", str(bad), "--out", str(out), "--fresh"]) == 1
     state = json.loads((out / STATE_FILE).read_text())
     refused = {r["run"]: r["reason"] for r in state["refused"]}
-    assert set(refused) == {run1, run2}
-    assert "sha256 differs" in refused[run1] and "missing" in refused[run2]
-    assert [r["name"] for r in state["runs"]] == [run3] and state["records"] == len(third.items)
+    assert set(refused) == {run3} and "no intact format holds every record" in refused[run3]
+    assert [r["name"] for r in state["runs"]] == [run1, run2] and state["records"] == len(first.items)
     _, body = card_parts(out)
-    assert run1 in body.split("Runs refused", 1)[1] and run2 in body.split("Runs refused", 1)[1]
+    assert run3 in body.split("Runs refused", 1)[1]
 
 
 def test_write_release_takes_records_of_other_schemas(tmp_path):
@@ -580,3 +592,217 @@ def test_card_escapes_page_text_and_counts_languages(tmp_path):
     section = body.split("## Languages", 1)[1].split("## Counts", 1)[0]
     for code, n in kept.items():
         assert f"| {code or 'unknown'} | {n} |" in section
+
+
+# --- nothing lost without a word: damaged formats, vanished manifests, unlisted files, segments -----
+
+
+@pytest.fixture(scope="module")
+def two_nights(make_replica_module, tmp_path_factory):
+    """Two nightly runs of a replica (the second on a later edition): their data directory,
+    the runs' manifests in start order, the records each run wrote."""
+    from pytest_twisted import blockon
+    from twisted.internet import defer
+
+    site = make_replica_module(n_articles=90, seed=31)
+    data = tmp_path_factory.mktemp("nights") / "data"
+    first = blockon(defer.ensureDeferred(crawl_dataset("maghress", data, base_url=site.base_url)))
+    swap_edition(site, 2)
+    second = blockon(defer.ensureDeferred(crawl_dataset("maghress", data, base_url=site.base_url)))
+    assert first.items and second.items
+    manifests = manifest_paths(data / "maghress", "maghress")
+    assert len(manifests) == 2
+    return SimpleNamespace(data=data, manifests=manifests, items=[first.items, second.items])
+
+
+def _copy(nights, tmp_path) -> tuple[Path, list[Path]]:
+    data = tmp_path / "data"
+    shutil.copytree(nights.data, data)
+    return data, [data / m.relative_to(nights.data) for m in nights.manifests]
+
+
+def _files(manifest: Path) -> dict[str, Path]:
+    """A run's files by format (``jsonlines``, ``csv``, ``parquet``, ``warc``)."""
+    entries = json.loads(manifest.read_text())["files"]
+    assert len({e["format"] for e in entries}) == len(entries)  # one file per format (not split by source)
+    return {e["format"]: manifest.parent / e["name"] for e in entries}
+
+
+def _damage(path: Path) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x55
+    path.write_bytes(bytes(raw))
+
+
+def _build(capsys, data: Path, out: Path, *flags: str) -> tuple[int, str, dict | None]:
+    """``newsagg dataset build``: exit status, stderr, release.json (None when absent)."""
+    code = cli_main(["dataset", "build", "maghress", "--data-dir", str(data), "--out", str(out), *flags])
+    err = capsys.readouterr().err
+    state = json.loads((out / STATE_FILE).read_text()) if (out / STATE_FILE).exists() else None
+    return code, err, state
+
+
+def _name(manifest: Path) -> str:
+    return manifest.name[: -len(".manifest.json")]
+
+
+def _data_tree(release: Path) -> dict[str, bytes]:
+    return tree(release / "data")
+
+
+def test_a_damaged_format_is_read_from_an_intact_one_or_the_run_refused(two_nights, tmp_path, capsys):
+    data, (m1, m2) = _copy(two_nights, tmp_path)
+    code, _, clean = _build(capsys, data, tmp_path / "clean")
+    assert code == 0 and clean["records"] == sum(len(i) for i in two_nights.items)
+    assert clean["damaged"] == [] and clean["removed"] == [] and clean["unlisted"] == []
+    run1, f1 = _name(m1), _files(m1)
+    _damage(_files(m2)["warc"])  # the raw pages: no record lives there
+    for broken, read_from in (("jsonlines", "parquet"), ("parquet", "csv")):
+        _damage(f1[broken])
+        out = tmp_path / f"without-{broken}"
+        code, err, state = _build(capsys, data, out)
+        assert code == 0, err
+        # The same records, byte for byte, from the intact format; said in release.json and on stderr.
+        assert _data_tree(out) == _data_tree(tmp_path / "clean")
+        by_run = {d["run"]: d for d in state["damaged"]}
+        assert by_run[run1]["read_from"] == read_from
+        assert [d.split(":")[0] for d in by_run[run1]["damaged"]] == sorted(
+            f1[f].name for f in ("jsonlines", "parquet", "csv") if f in ("jsonlines", broken)
+        )
+        assert by_run[_name(m2)]["damaged"] == [
+            f"{_files(m2)['warc'].name}: sha256 differs from the manifest (file changed)"
+        ]
+        assert by_run[_name(m2)]["read_from"] == "jsonlines"
+        assert f"run {run1} has damaged files" in err
+    # No intact format left: refused, named, the release written without it (exit 1).
+    _damage(f1["csv"])
+    code, err, state = _build(capsys, data, tmp_path / "refused")
+    assert code == 1 and f"run {run1} refused" in err
+    (refusal,) = state["refused"]
+    assert refusal["run"] == run1 and "no intact format holds every record" in refusal["reason"]
+    assert state["records"] == len(two_nights.items[1]) and [r["name"] for r in state["runs"]] == [_name(m2)]
+
+
+def test_a_vanished_manifest_stops_the_build_and_its_run_keeps_its_records(two_nights, tmp_path, capsys):
+    data, (m1, m2) = _copy(two_nights, tmp_path)
+    release = tmp_path / "release"
+    code, _, before = _build(capsys, data, release)
+    assert code == 0
+    built, built_data = tree(release), _data_tree(release)
+    files = _files(m1)
+    m1.unlink()
+    # Nothing written; every orphaned file named.
+    code, err, _ = _build(capsys, data, release)
+    assert code == 2 and tree(release) == built
+    for path in files.values():
+        assert str(path.relative_to(data)) in err
+    # Told to skip them: the run the release held keeps its records, and the build says so (exit 1).
+    code, err, state = _build(capsys, data, release, "--skip-unlisted")
+    assert code == 1 and state["records"] == before["records"] and _data_tree(release) == built_data
+    assert sorted(state["unlisted"]) == sorted(str(p.relative_to(data)) for p in files.values())
+    (held,) = state["refused"]
+    assert held["run"] == _name(m1) and "manifest missing" in held["reason"]
+    assert f"its {len(two_nights.items[0])} record(s) are kept from the earlier release" in held["reason"]
+    assert [r["name"] for r in state["runs"]] == [_name(m1), _name(m2)] and state["removed"] == []
+    # A fresh build cannot keep them: they leave the release, said on stderr and in release.json (exit 1).
+    code, err, state = _build(capsys, data, release, "--skip-unlisted", "--fresh")
+    assert code == 1 and state["records"] == len(two_nights.items[1])
+    assert state["removed"] == [{"run": _name(m1), "records": len(two_nights.items[0]), "reason": "manifest missing"}]
+    assert f"its {len(two_nights.items[0])} record(s) in the earlier release are gone" in err
+
+
+def test_a_released_run_damaged_later_stays_in_the_release(two_nights, tmp_path, capsys):
+    """Corrupting one format of an already-released run changes nothing; corrupting all of
+    them refuses the run, yet the incremental build keeps its records (exit 1, named)."""
+    data, (m1, _) = _copy(two_nights, tmp_path)
+    release = tmp_path / "release"
+    assert _build(capsys, data, release)[0] == 0
+    built = _data_tree(release)
+    f1 = _files(m1)
+    _damage(f1["jsonlines"])
+    code, err, state = _build(capsys, data, release)
+    assert code == 0 and _data_tree(release) == built and state["records_per_year"]
+    assert state["damaged"] == [
+        {
+            "run": _name(m1),
+            "damaged": [f"{f1['jsonlines'].name}: sha256 differs from the manifest (file changed)"],
+            "read_from": None,
+        }
+    ]
+    for fmt in ("parquet", "csv"):
+        _damage(f1[fmt])
+    code, err, state = _build(capsys, data, release)
+    assert code == 1 and _data_tree(release) == built and f"run {_name(m1)} refused" in err
+    (held,) = state["refused"]
+    assert held["run"] == _name(m1) and "kept from the earlier release" in held["reason"]
+    assert state["records"] == sum(len(i) for i in two_nights.items) and state["removed"] == []
+
+
+def _as_segment(manifest: Path) -> Path:
+    """Move a flat run into a segment directory of one final segment (the published layout)."""
+    data = json.loads(manifest.read_text())
+    if "segment" in data:
+        return manifest  # already a segment
+    stem = _name(manifest) + "-0001"
+    seg = manifest.parent / stem
+    seg.mkdir()
+    for entry in data["files"]:
+        suffix = entry["name"][len(_name(manifest)) :]
+        (manifest.parent / entry["name"]).rename(seg / (stem + suffix))
+        entry["name"] = stem + suffix
+    data["segment"] = {"number": 1, "final": True, "started_at": data["started_at"], "finished_at": data["finished_at"]}
+    target = seg / f"{stem}.manifest.json"
+    target.write_text(json.dumps(data))
+    manifest.unlink()
+    return target
+
+
+def test_segments_are_read_like_flat_runs(two_nights, tmp_path, capsys):
+    data, manifests = _copy(two_nights, tmp_path)
+    assert _build(capsys, data, tmp_path / "flat")[0] == 0
+    segments = [_as_segment(m) for m in manifests]
+    code, err, state = _build(capsys, data, tmp_path / "segments")
+    assert code == 0, err
+    assert [r["name"] for r in state["runs"]] == [_name(m) for m in segments]
+    assert _data_tree(tmp_path / "segments") == _data_tree(tmp_path / "flat")
+    # A staging directory is never read; a stray data file in a segment directory is named.
+    staging = data / "maghress" / STAGING / "x"
+    staging.mkdir(parents=True)
+    (staging / "maghress-20990101T000000Z-0000aaaa-0001.jsonl").write_text("{}\n")
+    stray = segments[0].parent / "notes.csv"
+    stray.write_text("url\n")
+    code, err, _ = _build(capsys, data, tmp_path / "segments")
+    assert code == 2 and str(stray.relative_to(data)) in err and ".staging" not in err
+
+
+def test_a_run_read_from_its_csv_gets_its_formula_cells_back(tmp_path, capsys):
+    """CSV cells that the exporter neutralised (``'=...``) read back as written when a run's
+    JSON lines are damaged and its CSV is the intact format."""
+    from newsagg.dataset.records import open_writer
+    from newsagg.digest import sha256_of
+
+    truth = expected_records(Corpus("maghress", n_articles=12, seed=4), "http://127.0.0.1:9")
+    records = [dict(t, crawled_at="2025-01-01T02:15:00+00:00") for t in truth[:5]]
+    records[0]["title"] = '=HYPERLINK("http://evil.example","clic")'
+    records[1]["body"] = "-30 % sur les prix\n\n+2 points"
+    site_dir = tmp_path / "data" / "maghress"
+    site_dir.mkdir(parents=True)
+    stem = "maghress-20250101T021500Z-0000abcd"
+    files = []
+    for fmt, suffix in (("jsonlines", ".jsonl"), ("csv", ".csv")):
+        path = site_dir / (stem + suffix)
+        with path.open("wb") as fh:
+            write, finish = open_writer(path, fh)
+            for rec in records:
+                write(rec)
+            finish()
+        files.append({"name": path.name, "format": fmt, "rows": len(records), "sha256": sha256_of(path)})
+    assert "'=HYPERLINK" in (site_dir / f"{stem}.csv").read_text()
+    manifest = {"site": "maghress", "started_at": "2025-01-01T02:15:00+00:00", "items_written": 5, "files": files}
+    (site_dir / f"{stem}.manifest.json").write_text(json.dumps(manifest))
+    _damage(site_dir / f"{stem}.jsonl")
+    code, err, state = _build(capsys, tmp_path / "data", tmp_path / "r", "--jsonl")
+    assert code == 0, err
+    assert state["damaged"][0]["read_from"] == "csv"
+    got = [json.loads(line) for line in (tmp_path / "r" / "maghress.jsonl").read_text().splitlines()]
+    assert {r["url"]: (r["title"], r["body"]) for r in got} == {r["url"]: (r["title"], r["body"]) for r in records}

@@ -206,3 +206,92 @@ def test_repair_equals_the_regex_scan(body):
     from newsagg.middlewares.charset import _repair
 
     assert _repair(body) == _reference_repair(body)
+
+
+# --- the content guard: what is HTML at all, and stray control bytes --------------------------------
+
+_PAGE = (
+    b'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>Maroc : la saison touristique</title>'
+    b'</head><body><h1 class="entry-title">Maroc : la saison touristique</h1><p>Le texte.</p></body></html>\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "binary"),
+    [
+        (_PAGE, False),
+        (_PAGE.replace(b"<title>", b"<title>\x00"), False),  # one NUL at the very start: a byte, not binary
+        (_PAGE.replace(b"Maroc", b"Ma\x00\x08roc"), False),
+        (b"\x00" * (len(_PAGE) // 50) + _PAGE, False),  # one byte in 50 is still text
+        (b"\x00" * (len(_PAGE) // 49 + 1) + _PAGE, True),
+        (bytes(range(32)) * 64, True),  # controls only
+        ("<p>été</p>".encode("utf-16"), False),  # UTF-16: its NULs are text
+        (b"\x1b[1mgras\x1b[0m " * 20, False),  # terminal colours pasted into a page
+        (b"", False),
+    ],
+)
+def test_binary_is_judged_on_the_whole_page(body, binary):
+    from newsagg.middlewares.content import looks_binary
+
+    assert looks_binary(body) is binary
+
+
+def _guard(body: bytes, ctype: str = "text/html; charset=utf-8"):
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from newsagg.middlewares.content import ContentGuardMiddleware
+
+    crawler = get_crawler()
+    url = "http://127.0.0.1:8000/fr/lematin/2016"
+    request = Request(url, meta={"newsagg_kind": "article"})
+    response = HtmlResponse(url, body=body, headers={"Content-Type": ctype})
+    return ContentGuardMiddleware.from_crawler(crawler), request, response, crawler.stats
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "not_html"),
+        (b"   \n", "not_html"),
+        (b'{"error": "article indisponible", "retry": false}', "not_html"),
+        (b"Service temporairement indisponible", "not_html"),
+        (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj", "not_html"),
+        (bytes(range(256)) * 16, "garbage"),
+    ],
+)
+def test_guard_fails_bodies_that_are_no_html(body, reason):
+    from newsagg.failures import PageFailed
+
+    mw, request, response, _ = _guard(body)
+    with pytest.raises(PageFailed) as exc:
+        mw.process_response(request, response)
+    assert exc.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _PAGE,
+        b"\xef\xbb\xbf" + _PAGE,
+        b"<p>Un fragment sans document</p>",
+        # PHP warnings before the page: still the page.
+        b"Warning: mysql_connect(): Too many connections in /var/www/inc/db.php on line 12\n" + _PAGE,
+        b"<br />\n<b>Notice</b>:  Undefined index: id in <b>/var/www/article.php</b> on line <b>8</b><br />\n" + _PAGE,
+    ],
+)
+def test_guard_passes_html(body):
+    mw, request, response, stats = _guard(body)
+    assert mw.process_response(request, response) is response
+    assert not stats.get_value("newsagg/html/controls_stripped")
+
+
+def test_guard_strips_control_bytes_and_counts_the_page():
+    dirty = _PAGE.replace(b"<title>", b"<title>\x00").replace(b"Maroc :", b"Ma\x00\x08roc\x0b :", 1)
+    mw, request, response, stats = _guard(dirty)
+    out = mw.process_response(request, response)
+    assert out.body == _PAGE
+    assert stats.get_value("newsagg/html/controls_stripped") == 1
+    # Tab, newlines and form feed are text: left alone.
+    mw, request, response, stats = _guard(_PAGE.replace(b"Le texte.", b"Le\ttexte.\r\n\f"))
+    assert mw.process_response(request, response) is response

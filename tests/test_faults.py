@@ -1,11 +1,14 @@
 """Every fault mode of the replica (newsagg.replica.faults.MODES), crawled for real.
 
 One small replica per mode, faults on 2 article pages (plus a listing page
-for the recoverable 5xx/429 modes). Each test checks: the crawl finishes
-without an error, recoverable articles are exact vs the ground truth, each
-unrecoverable page is counted once under its reason in the stats and in the
-end-of-crawl summary, and faulted pages were requested as often as retrying
-makes sense (no pointless retries, Retry-After honoured).
+for the recoverable 5xx/429 modes; the last listing page of 2 sources for the
+pagination modes). Each test checks: the crawl finishes without an error,
+recoverable articles are exact vs the ground truth, each unrecoverable page
+(or refused link) is counted once under its reason in the stats and in the
+end-of-crawl summary, the health checks see every lost article page, and
+faulted pages were requested as often as retrying makes sense (no pointless
+retries, Retry-After honoured). Modes with more to show have their own
+check in :data:`ALSO` (nothing sent that must not be, no browser started).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import re
 import pytest
 import pytest_twisted
 
+from newsagg.failures import site_broken
+from newsagg.monitoring.checks import NO_RECORD
 from newsagg.replica import Corpus, FaultPlan
 from newsagg.replica.faults import MODES
 from newsagg.stats import PAGES_FAILED
@@ -26,7 +31,7 @@ N_ARTICLES = 30
 PER_PAGE = 4  # listing pages beyond the first, for the listing-page faults
 RETRY_TIMES = 3  # settings.py
 # Handler knobs: small so that each test takes a second or two.
-KNOBS = {"slow_seconds": 6.0, "oversize_bytes": 600_000, "retry_after": 1}
+KNOBS = {"slow_seconds": 6.0, "oversize_bytes": 600_000, "retry_after": 1, "chain_pages": 12}
 SETTINGS = {
     "DOWNLOAD_MAXSIZE": 200_000,
     "DOWNLOAD_WARNSIZE": 0,
@@ -40,6 +45,42 @@ PER_MODE = {
 }
 PLAN_KNOBS = {"status_429_always": {"retry_after": 3600}}  # longer than NEWSAGG_RETRY_AFTER_MAX: capped
 RETRIED = {"slow", "reset", "truncated", "status_429_always"}  # unrecoverable, but worth retrying
+
+
+def _no_browser(stats, server):
+    """Chromium never started: nothing rendered, no Playwright request."""
+    assert "newsagg/render/browser_launches" not in stats, stats
+    assert not [k for k in stats if k.startswith(("newsagg/rendered/", "playwright/"))], stats
+
+
+def _never_sent(test):
+    """No request target the server received passes *test*."""
+
+    def check(stats, server):
+        assert not [t for _, t in server.request_log if test(t)]
+
+    return check
+
+
+def _chain_walked(stats, server):
+    """The made-up pages after the last listing page were requested (the walk's bound
+    stops them, it does not skip them), without a browser."""
+    assert [t for _, t in server.request_log if re.search(r"[?/]page[=/]\d+", t)], server.request_log
+    _no_browser(stats, server)
+
+
+#: More to check per mode (stats, the replica's server).
+ALSO = {
+    "nul_title": lambda stats, server: stats["newsagg/html/controls_stripped"] == 2,
+    "deep_nesting_text": lambda stats, server: stats["newsagg/html/depth_capped"] == 2,
+    "long_slug": _never_sent(lambda t: "x" * 100 in t),
+    "long_url": _never_sent(lambda t: "7" * 2000 in t),
+    "unicode_digits": _never_sent(lambda t: not t.isascii() or "%D9%A2" in t.upper() or "%EF%BC" in t.upper()),
+    "empty_body": _no_browser,
+    "json_body": _no_browser,
+    "listing_chain_empty": _chain_walked,
+    "listing_chain_one": _chain_walked,
+}
 
 
 def expected_requests(mode: str, settings: dict) -> int:
@@ -77,7 +118,7 @@ async def test_fault_mode(mode, make_replica, tmp_path, caplog):
     stats, m = result.stats, MODES[mode]
     keys = plan.assigned[mode]
     articles = [k for k in keys if re.fullmatch(r"/fr/[a-z0-9]+/\d+", k)]
-    assert len(articles) == 2 and len(keys) == (3 if m.listing else 2)
+    assert len(articles) == (2 if m.target == "article" else 0) and len(keys) == (3 if m.listing else 2)
 
     # No crash: finished normally, no callback exception, no error logged.
     assert stats["finish_reason"] == "finished"
@@ -90,17 +131,23 @@ async def test_fault_mode(mode, make_replica, tmp_path, caplog):
     problems = compare_with_truth(result.items, truth, r.republication_groups)
     assert not problems, "\n".join(problems[:20])
 
-    # Unrecoverable pages counted once each, by reason, in stats and summary.
+    # Unrecoverable pages (refused links) counted once each, by reason, in stats and summary.
     failed = {k[len(PAGES_FAILED) + 1 :]: v for k, v in stats.items() if k.startswith(PAGES_FAILED + "/")}
     baseline = {"http_404"}  # dead "les plus lus" links of every replica
-    if m.recoverable:
+    # Health sees every lost article page (and refused article link): pages_no_record or failed_pages.
+    lost_pages = len(articles) if not m.recoverable else (2 if m.reason else 0)
+    seen = stats.get(NO_RECORD, 0) + sum(v for k, v in failed.items() if site_broken(k))
+    assert seen == lost_pages, (seen, lost_pages, failed)
+    if m.reason is None:
         assert set(failed) <= baseline, failed
     else:
-        assert failed.pop(m.reason, 0) == len(articles), (m.reason, failed)
+        assert failed.pop(m.reason, 0) == 2, (m.reason, failed)
         assert set(failed) <= baseline, failed
         lines = summary_lines(caplog)
         section = lines.index("  pages failed:")
-        assert any(re.fullmatch(rf"\s+{m.reason}\s+{len(articles)}", line) for line in lines[section:]), lines
+        assert any(re.fullmatch(rf"\s+{m.reason}\s+2", line) for line in lines[section:]), lines
+    if mode in ALSO:
+        assert ALSO[mode](stats, r.server) is not False
 
     # Retries where they make sense, and only there.
     want = expected_requests(mode, settings)
@@ -220,3 +267,30 @@ def test_serve_cli_applies_fault_modes(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=10)  # also closes the pipes
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_long_slug_never_reaches_a_file_name(make_replica, tmp_path):
+    """A dataset run split by source, on a site linking (and serving) articles under a
+    300-character slug: the links are refused and counted, every file is written and
+    named by a real slug, and the files hold exactly the site's articles."""
+    import json
+
+    from newsagg.layout import manifest_paths
+    from tests.crawling import crawl_dataset, read_jsonl
+
+    corpus = Corpus("maghress", n_articles=N_ARTICLES, seed=41, per_page=PER_PAGE)
+    plan = FaultPlan.for_modes(corpus, ["long_slug"], per_mode=2)
+    r = make_replica(n_articles=N_ARTICLES, seed=41, faults=plan, per_page=PER_PAGE)
+    data = tmp_path / "data"
+    result = await crawl_dataset("maghress", data, settings={"NEWSAGG_SPLIT_BY_SOURCE": True}, base_url=r.base_url)
+    assert result.stats["finish_reason"] == "finished" and result.stats.get("log_count/ERROR", 0) == 0
+    assert result.stats[f"{PAGES_FAILED}/slug_too_long"] == 2
+    (manifest,) = manifest_paths(data / "maghress", "maghress")
+    entries = json.loads(manifest.read_text())["files"]
+    names = [e["name"] for e in entries]
+    assert all(len(n) < 100 for n in names) and len({e.get("source") for e in entries if e.get("source")}) > 1
+    items = [rec for e in entries if e["format"] == "jsonlines" for rec in read_jsonl(manifest.parent / e["name"])]
+    assert not compare_with_truth(items, r.truth, r.republication_groups)
+    assert json.loads(manifest.read_text())["items_written"] == len(items)
+    assert not [t for _, t in r.server.request_log if "x" * 100 in t]

@@ -37,7 +37,7 @@ from newsagg.monitoring.status import sparkline
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer
 from newsagg.replica.generator import _flags_from_bits
 from newsagg.urls import classify
-from tests.crawling import ROOT, compare_with_truth, crawl, crawl_dataset, read_jsonl, scrapy_env
+from tests.crawling import ROOT, compare_with_truth, crawl, crawl_dataset, project_settings, read_jsonl, scrapy_env
 from tests.test_cli import run_scrapy
 
 ARTICLE = re.compile(r"/fr/[a-z0-9]+/\d+")
@@ -108,6 +108,48 @@ def test_no_record_check(stats, threshold, ok, value):
 )
 def test_failed_pages_check(stats, ok):
     assert checks.failed_pages(stats, 0.10, 50).ok is ok
+
+
+#: Every reason a page fails for -> the check that sees an article page lost for it (None: a dead link,
+#: no article lost).
+SEEN_BY = {
+    "http_500": "failed_pages",
+    "http_503": "failed_pages",
+    "http_429": "failed_pages",
+    "timeout": "failed_pages",
+    "dns": "failed_pages",
+    "connection_reset": "failed_pages",
+    "connection_refused": "failed_pages",
+    "truncated": "failed_pages",
+    "offsite": "failed_pages",
+    "offsite_redirect": "failed_pages",
+    "redirect_loop": "failed_pages",
+    "too_many_redirects": "failed_pages",
+    "not_html": "pages_no_record",
+    "garbage": "pages_no_record",
+    "too_large": "pages_no_record",
+    "too_deep": "pages_no_record",
+    "ignored": "pages_no_record",
+    "robots_txt": "pages_no_record",
+    "slug_too_long": "pages_no_record",
+    "url_too_long": "pages_no_record",
+    "http_401": "pages_no_record",
+    "http_403": "pages_no_record",
+    "http_451": "pages_no_record",
+    "needs_render": "pages_no_record",
+    "render_timeout": "pages_no_record",
+    "no_article_no_byline": "pages_no_record",
+    "http_404": None,
+    "http_410": None,
+}
+
+
+@pytest.mark.parametrize("reason", list(SEEN_BY))
+def test_every_failure_reason_is_seen_by_one_check(reason):
+    from newsagg.failures import lost_article, site_broken
+
+    seen = "failed_pages" if site_broken(reason) else "pages_no_record" if lost_article(reason) else None
+    assert seen == SEEN_BY[reason]
 
 
 @pytest.mark.parametrize(
@@ -373,6 +415,81 @@ def test_fault_fails_its_check_with_exit_status_and_manifest(fault, tmp_path):
     assert not [f for f in files if f.endswith(".part")] and len(csvs) == (1 if manifest["items_written"] else 0)
     assert re.search(r"Segment \S+ published", proc.stderr)
     assert manifest["finish_reason"] == "finished"
+
+
+class IgnoreSomeArticles:
+    """A downloader middleware dropping the article pages named in ``TEST_IGNORED`` with a
+    bare IgnoreRequest (what Scrapy components raise for a page they will not fetch)."""
+
+    def __init__(self, paths):
+        self.paths = set(paths)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getlist("TEST_IGNORED"))
+
+    def process_request(self, request):
+        from scrapy.exceptions import IgnoreRequest
+
+        if urlsplit(request.url).path in self.paths:
+            raise IgnoreRequest("dropped by a test middleware")
+
+
+#: Every way an article page is lost -> (fault handler on the lost pages, or how else to lose them; reason).
+LOST_BY = {
+    "pdf": ("not_html", "not_html"),
+    "json_body": ("json_body", "not_html"),
+    "empty_body": ("empty_body", "not_html"),
+    "garbage": ("garbage", "garbage"),
+    "too_large": ("too_large", "too_large"),
+    "too_large_undeclared": ("too_large_undeclared", "too_large"),
+    "gzip_bomb": ("gzip_bomb", "too_large"),
+    "http_403": ("status_403", "http_403"),
+    "http_451": ("status_451", "http_451"),
+    "robots_txt": ("robots", "robots_txt"),
+    "ignored": ("ignore", "ignored"),
+    "slug_too_long": ("long_slug", "slug_too_long"),
+}
+
+
+@pytest.mark.parametrize("way", list(LOST_BY))
+@pytest_twisted.ensureDeferred
+async def test_health_sees_every_lost_article_page(way, make_replica, tmp_path):
+    """One article page in five lost (a fifth of 120: well over the 5 % threshold): whatever
+    the reason, pages_no_record counts each lost page once and fails the run's health."""
+    how, reason = LOST_BY[way]
+    corpus = Corpus("maghress", n_articles=120, seed=23)
+    lost = [corpus.path(i) for i in range(0, len(corpus), 5)]
+    plan, settings = FaultPlan(oversize_bytes=600_000), {"DOWNLOAD_MAXSIZE": 200_000, "DOWNLOAD_WARNSIZE": 0}
+    if how == "robots":
+        plan.robots_disallow = lost
+        plan.add("/robots.txt", "robots_extra", times=None)
+    elif how == "ignore":
+        mws = project_settings()["DOWNLOADER_MIDDLEWARES"] | {f"{__name__}.IgnoreSomeArticles": 70}
+        settings |= {"TEST_IGNORED": lost, "DOWNLOADER_MIDDLEWARES": mws}
+    elif how == "long_slug":  # every article page links itself under a 300-character slug, served as a copy
+        from newsagg.replica.faults import long_slug_path
+
+        plan.add_matcher(lambda key, n: "long_slug" if ARTICLE.fullmatch(key) and len(key) < 100 else None)
+        plan.assigned["long_slug"] = [corpus.path(i) for i in range(len(corpus))]
+        for key in plan.assigned["long_slug"]:
+            plan.add(long_slug_path(key), "long_slug_copy", times=None)
+        lost = plan.assigned["long_slug"]  # one refused link per article page
+    else:
+        for key in lost:
+            plan.add(key, how, times=None)
+    r = make_replica(n_articles=120, seed=23, faults=plan)
+    result = await crawl("maghress", tmp_path, settings=settings, base_url=r.base_url)
+    stats = result.stats
+    assert stats[f"newsagg/pages_failed/{reason}"] == len(lost)
+    assert stats[checks.NO_RECORD] == len(lost)
+    check = checks.no_record(stats, 0.05, 50)
+    assert not check.ok and f"{reason} {len(lost)}" in check.message, check
+    assert stats["newsagg/health/status"] == "failed"
+    # The rest is exact: only the lost pages are missing (a refused link loses no page of the site).
+    gone = set() if how == "long_slug" else {r.base_url + k for k in lost}
+    truth = [t for t in r.truth if t["url"] not in gone]
+    assert not compare_with_truth(result.items, truth, r.republication_groups)
 
 
 def test_one_off_O_crawls_exit_with_their_health(tmp_path):

@@ -1,8 +1,10 @@
-"""NestingMiddleware's pre-check: it skips only pages where no run of empty opening tags can be.
+"""NestingMiddleware: runs of empty opening tags, and nesting beyond the parser's limit.
 
 The regex (``NEWSAGG_MAX_TAG_RUN`` consecutive opening tags with only
-whitespace between) is the definition; ``_may_have_run`` must be true on every
-page the regex would change, so skipping never changes a response.
+whitespace between) is the definition of a run; ``_may_have_run`` must be
+true on every page the regex would change, so skipping never changes a
+response. Deeper nesting with text in it is capped (``cap_depth``): lxml is
+the judge of what a parser keeps, before and after.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from newsagg.middlewares.nesting import NestingMiddleware
+from newsagg.failures import PageFailed
+from newsagg.middlewares import nesting
+from newsagg.middlewares.nesting import NestingMiddleware, cap_depth, too_deep
 from newsagg.replica import Corpus
 from newsagg.replica.render import render, resolve
 
@@ -93,3 +97,87 @@ def test_precheck_never_skips_a_long_page_the_regex_changes():
             found += 1
             assert mw._may_have_run(body), body
     assert found > 500  # the test does meet runs
+
+
+# --- nesting deeper than the parser's limit, with text in it ------------------------------------------
+
+_TAIL = b'<p>La suite <b>du texte</b>.</p><p class="source"><a href="https://www.lematin.ma/x">Cliquez ici</a></p>'
+
+
+def _doc(middle: bytes) -> bytes:
+    return (
+        b'<html><body><div class="post"><h1>Titre</h1><p>Premier paragraphe.</p>'
+        + middle
+        + _TAIL
+        + b"</div></body></html>"
+    )
+
+
+DEEP = {
+    "wrappers holding words": b"<div><b class=ad>pub</b>\n" * 3000,
+    "one word per span": b"<span>mot " * 2500,
+    "closed, but 3000 deep": b"<div>x" * 3000 + b"</div>" * 3000,
+    "paragraphs in unclosed divs": b"<div><p>para</p>" * 2200,
+    "scripts holding tags": b'<div><script>var s = "<div><div><div>";</script>x' * 2200,
+    "comments between": b"<div><!-- item -->" * 3000,
+    "tables": b"<table><tr><td>cell" * 800,
+}
+
+
+def _words(body: bytes) -> list[bytes]:
+    """The text of *body* as lxml keeps it (parsel's parser), word by word, scripts aside."""
+    from lxml import etree
+
+    root = etree.fromstring(body, etree.HTMLParser(huge_tree=True))
+    for script in root.iter("script"):
+        script.text = ""
+    return " ".join(root.itertext()).encode().split()
+
+
+@pytest.mark.parametrize("shape", list(DEEP))
+def test_nesting_beyond_the_parser_is_capped_and_keeps_every_word(shape):
+    body = _doc(DEEP[shape])
+    lost = _words(body)
+    assert too_deep(body) and b"suite" not in lost  # lxml alone cuts the end of the page
+    capped, moved = cap_depth(body)
+    assert moved and not too_deep(capped)
+    words = _words(capped)
+    # Every word of the page, in order: the markup's words without the tags (scripts aside).
+    import re
+
+    text = re.sub(rb"<script>.*?</script>|<!--.*?-->|<[^>]*>", b" ", body, flags=re.S)
+    assert words == text.split()
+    # The article's own structure after the chain is intact: its paragraphs and link.
+    from lxml import etree
+
+    root = etree.fromstring(capped, etree.HTMLParser(huge_tree=True))
+    assert [" ".join("".join(p.itertext()).split()) for p in root.iter("p")][-2:] == [
+        "La suite du texte.",
+        "Cliquez ici",
+    ]
+    assert root.xpath("//a/@href")[-1] == "https://www.lematin.ma/x"
+
+
+def test_middleware_caps_counts_and_fails_what_it_cannot_fix(monkeypatch):
+    mw = _mw(256)
+    body = _doc(DEEP["wrappers holding words"])
+    out = mw.process_response(Request("http://127.0.0.1/fr/x/1"), _response(body))
+    assert out.body == cap_depth(body)[0] and mw.stats.get_value("newsagg/html/depth_capped") == 1
+    # A page the cap does not bring under the limit fails loudly, never parsed half.
+    monkeypatch.setattr(nesting, "cap_depth", lambda body: (body, 1))
+    with pytest.raises(PageFailed) as exc:
+        mw.process_response(Request("http://127.0.0.1/fr/x/1"), _response(body))
+    assert exc.value.reason == "too_deep"
+
+
+def test_pages_of_normal_depth_are_left_alone():
+    corpus = Corpus("maghress", n_articles=30, seed=3)
+    mw = _mw(256)
+    for path in ["/fr/", *(corpus.path(i) for i in range(len(corpus)))]:
+        page = render(corpus, resolve(corpus, path), "127.0.0.1").body
+        resp = _response(page)
+        assert mw.process_response(Request(resp.url), resp) is resp
+        assert cap_depth(page) == (page, 0)
+    # 600 levels: deeper than the cap, within the parser's limit: not touched.
+    body = _doc(b"<div>x" * 600)
+    assert not too_deep(body) and mw.process_response(Request("http://127.0.0.1/"), _response(body)).body == body

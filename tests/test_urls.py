@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsagg.urls import classify, classify_href
+from newsagg.urls import SLUG_MAX, SLUG_RE, classify, classify_href, refusal
 
 B = "http://127.0.0.1:8000"
 
@@ -44,6 +44,14 @@ B = "http://127.0.0.1:8000"
         ("https://www.h24info.ma/fr/h24info/1", "other", None, None, None, 1),  # other host
         ("http://127.0.0.1:9999/fr/h24info/1", "other", None, None, None, 1),  # other port
         (f"{B}/fr/H24Info/12", "other", None, None, None, 1),  # slugs are lower-case
+        # Ids and page numbers are ASCII digits: Arabic-Indic, full-width, superscript ones are not.
+        (f"{B}/fr/h24info/\u0662\u0661", "other", None, None, None, 1),  # ٢١
+        (f"{B}/fr/h24info/\u06f2\u06f1", "other", None, None, None, 1),  # ۲۱ (Persian)
+        (f"{B}/fr/h24info/\uff12\uff11", "other", None, None, None, 1),  # ２１
+        (f"{B}/fr/h24info/12\u0663", "other", None, None, None, 1),
+        (f"{B}/fr/h24info/page/\u0663", "other", None, None, None, 1),
+        (f"{B}/fr/h24info?page=\u0663", "listing", f"{B}/fr/h24info", "h24info", None, 1),
+        (f"{B}/fr/h24info?page=\u00b2", "listing", f"{B}/fr/h24info", "h24info", None, 1),
     ],
 )
 def test_classify(url, kind, canon, slug, aid, page):
@@ -166,3 +174,30 @@ def test_classify_href_equals_urljoin_then_classify(prefix, href, base):
 )
 def test_classify_href_on_real_shapes(href, base):
     assert classify_href(href, base) == _slow_classify_href(href, base)
+
+
+@pytest.mark.parametrize(
+    "slug, valid",
+    [
+        ("aujourdhuilemaroc", True),  # the longest live slug known
+        ("2m", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("h24info" * 43, False),  # 301 characters: would fail as a file name
+        ("", False),
+        ("H24info", False),
+        ("h24-info", False),
+        ("h24info\n", False),
+    ],
+)
+def test_slugs_are_bounded(slug, valid):
+    assert bool(SLUG_RE.fullmatch(slug)) is valid and bool(SLUG_RE.match(slug)) is valid
+    ref = classify(f"{B}/fr/{slug}/12", B)
+    if valid:
+        assert (ref.kind, ref.slug, refusal(ref)) == ("article", slug, None)
+    elif slug.isalnum() and slug.islower():
+        # Still recognised as an article link, so that the crawl refuses and counts it.
+        assert (ref.kind, ref.slug, refusal(ref)) == ("article", slug, "slug_too_long")
+        listing = classify(f"{B}/fr/{slug}?page=2", B)
+        assert (listing.kind, refusal(listing)) == ("listing", "slug_too_long")
+    assert SLUG_MAX == 64

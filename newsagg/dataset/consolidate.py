@@ -1,21 +1,32 @@
 """One sequence of records from many runs: each article once.
 
-Runs are taken in release order (start time, then name) and their records in
+Runs are taken in release order (start time, run, segment) and their records in
 file order; the first record of each article key (site, source_slug,
 article_id) and of each content fingerprint is kept, later ones are counted
 as ``duplicate_key`` / ``duplicate_content``. Near-duplicate links
 (``near_duplicate_of``) are kept as the runs wrote them: each nightly run
 linked its rewrites against everything stored before it.
+
+A run's records come from its first intact record format
+(:attr:`newsagg.dataset.runs.Run.sources`: JSON lines, else Parquet, else
+CSV); a format whose row counts do not match the manifest is passed over for
+the next one, and the run refused when none is left.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from newsagg.dataset.records import normalized, read_records, record_key
 from newsagg.dataset.runs import Refused, Run, RunRefused
+from newsagg.exporters.csv import unescape_cell
 from newsagg.items import FIELDS
 
 logger = logging.getLogger(__name__)
@@ -52,19 +63,58 @@ class _Report:
         self.dropped = dropped
 
 
-def read_run(run: Run, dropped: Counter) -> list[dict]:
-    """Every record of *run*; :class:`RunRefused` when a file's row count is not the manifest's."""
+def _parquet_records(path: Path) -> Iterator[dict]:
+    """The records of a run's Parquet file (the record fields it has; ``crawled_at`` as ISO text)."""
+    table = pq.read_table(path, partitioning=None)
+    for row in table.select([f for f in FIELDS if f in table.column_names]).to_pylist():
+        when = row.get("crawled_at")
+        if when is not None and not isinstance(when, str):
+            row["crawled_at"] = when.isoformat(timespec="seconds" if not when.microsecond else "auto")
+        yield row
+
+
+def _csv_records(path: Path, report) -> Iterator[dict]:
+    """The records of a run's CSV file, formula neutralisation undone (README "The files")."""
+    for rec in read_records(path, report):
+        yield {k: unescape_cell(v) if isinstance(v, str) else v for k, v in rec.items()}
+
+
+def _read_format(fmt: str, files: list[tuple[Path, int | None]], dropped: Counter) -> list[dict]:
     out: list[dict] = []
     report = _Report(Counter())
-    for path, rows in run.record_files:
+    for path, rows in files:
         before = len(out)
-        out.extend(read_records(path, report))
+        try:
+            if fmt == "parquet":
+                out.extend(_parquet_records(path))
+            elif fmt == "csv":
+                out.extend(_csv_records(path, report))
+            else:
+                out.extend(read_records(path, report))
+        except (OSError, ValueError, csv.Error, pa.ArrowException) as exc:
+            raise RunRefused(f"{path.name}: unreadable ({exc})") from exc
         read = len(out) - before + sum(report.dropped.values())
         if rows is not None and read != int(rows):
             raise RunRefused(f"{path.name}: {read} rows read, the manifest says {rows}")
-        dropped.update(report.dropped)
-        report.dropped.clear()
+    dropped.update(report.dropped)
     return out
+
+
+def read_run(run: Run, dropped: Counter) -> list[dict]:
+    """Every record of *run*, from its first intact format whose row counts match the
+    manifest (``run.read_from`` says which; a format passed over joins ``run.damaged``);
+    :class:`RunRefused` when none does."""
+    for fmt, files in run.sources:
+        try:
+            records = _read_format(fmt, files, dropped)
+        except RunRefused as exc:
+            run.damaged.append(str(exc))
+            continue
+        run.read_from = fmt
+        return records
+    if not run.sources:
+        return []
+    raise RunRefused("; ".join(run.damaged) + " (no format holds every record)")
 
 
 def consolidate(runs: list[Run], dedup: Dedup) -> tuple[list[dict], dict[str, int], list[Refused]]:

@@ -9,10 +9,22 @@ their sha256).
 
 Incremental: a rebuild reads only the runs not yet included and rewrites only
 the year files that gain records. It falls back to a fresh build (logged)
-when an included run changed or vanished, a new run starts before the last
+when an included run changed, a new run starts before the last
 included one (first-stored order would change), the release's schema is
 not the current one, or a year file is not the one the last build wrote. Either way the result is the fresh build's, byte for
 byte (the writers and the card are deterministic).
+
+Nothing is lost without a word (README "Datasets"):
+
+- data files no manifest lists stop the build before anything is written
+  (:class:`UnlistedFiles`), unless *skip_unlisted* (then they are named in
+  ``release.json``, ``unlisted``);
+- a run with a damaged file is read from another intact format
+  (``release.json`` ``damaged``: the damage and the format read);
+- an included run that is refused now (or whose manifest vanished) keeps its
+  records from the earlier release (named in ``refused``, the reason saying
+  so); when the build is fresh anyway, its records leave the release and
+  ``removed`` says so (an ERROR each): the caller must not report success then.
 """
 
 from __future__ import annotations
@@ -29,7 +41,7 @@ import pyarrow as pa
 from newsagg.dataset import card, coverage, writers
 from newsagg.dataset.consolidate import Dedup, consolidate
 from newsagg.dataset.provenance import run_provenance, why_failed
-from newsagg.dataset.runs import discover_runs
+from newsagg.dataset.runs import Refused, discover_runs, run_order
 from newsagg.digest import sha256_of
 from newsagg.items import FIELDS
 
@@ -41,6 +53,18 @@ STATE_VERSION = 2  # 2: runs carry their provenance (newsagg.dataset.provenance)
 
 class ReleaseError(RuntimeError):
     """Nothing to build (no run, unknown site) or the output directory is unusable."""
+
+
+class UnlistedFiles(ReleaseError):
+    """Data files that no manifest lists: the build writes nothing (``skip_unlisted`` to go on)."""
+
+    def __init__(self, data_dir: Path, paths: list[Path]):
+        self.paths = paths
+        names = ", ".join(str(p.relative_to(data_dir)) for p in paths)
+        super().__init__(
+            f"{len(paths)} data file(s) that no manifest lists (a run whose manifest is gone?): {names}; "
+            "nothing written (--skip-unlisted builds without them)"
+        )
 
 
 def _settings():
@@ -84,8 +108,10 @@ def _write(
     provenance_text: str,
     csv: bool,
     jsonl: bool,
+    checks: dict | None = None,
 ) -> dict:
-    """Write the changed year files, the flat files, card, plot and state; the summary."""
+    """Write the changed year files, the flat files, card, plot and state; the summary.
+    *checks*: what the build found wrong in the runs (``damaged``, ``removed``, ``unlisted``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for year in _year_order(changed):
         writers.write_partition(out_dir, year, tables[year])
@@ -140,6 +166,7 @@ def _write(
         "runs": runs,
         "refused": refused,
         "dropped": dict(sorted(dropped.items())),
+        **(checks or {}),
         "provenance": {
             **(provenance if isinstance(provenance, dict) else {"given": provenance}),
             "record_hosts": facts["record_hosts"],
@@ -188,8 +215,9 @@ def _existing_tables(out_dir: Path, state: dict) -> dict[int | None, pa.Table] |
     return tables
 
 
-def _incremental_base(out_dir: Path, runs, state: dict | None) -> tuple[dict, list] | None:
-    """(earlier tables, included runs' state entries) when the build can be incremental, else None (logged)."""
+def _incremental_base(out_dir: Path, runs, state: dict | None, held: set[str]) -> tuple[dict, list] | None:
+    """(earlier tables, included runs' state entries) when the build can be incremental, else None (logged).
+    Included runs named in *held* (refused now, or gone) keep their records from the earlier tables."""
     if state is None or not state.get("runs") or state.get("provenance", {}).get("source") != "runs":
         return None
     if state.get("fields") != FIELDS:
@@ -199,10 +227,12 @@ def _incremental_base(out_dir: Path, runs, state: dict | None) -> tuple[dict, li
     included = state["runs"]
     for entry in included:
         run = verified.get(entry["name"])
+        if entry["name"] in held:
+            continue
         if run is None or run.sha256 != entry["sha256"]:
-            logger.warning("Run %s changed or vanished since the last build: fresh build", entry["name"])
+            logger.warning("Run %s changed since the last build: fresh build", entry["name"])
             return None
-    last = max((verified[e["name"]].order for e in included), default=None)
+    last = max((run_order(e["name"], e.get("started_at") or "") for e in included), default=None)
     names = {e["name"] for e in included}
     if any(r.order < last for r in runs if r.name not in names):
         logger.warning("A new run starts before the last included one: fresh build")
@@ -214,24 +244,58 @@ def _incremental_base(out_dir: Path, runs, state: dict | None) -> tuple[dict, li
     return tables, included
 
 
+def _held_runs(state: dict | None, runs, refused: list[Refused]) -> dict[str, str]:
+    """Runs the earlier release included that are not verified now -> why (refused, or gone)."""
+    if state is None or state.get("provenance", {}).get("source") != "runs":
+        return {}
+    verified, why = {r.name for r in runs}, {r.name: r.reason for r in refused}
+    return {
+        e["name"]: why.get(e["name"], "manifest missing") for e in state.get("runs", []) if e["name"] not in verified
+    }
+
+
 def build_release(
-    site: str, data_dir: Path, out_dir: Path, *, csv: bool = False, jsonl: bool = False, fresh: bool = False
+    site: str,
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    csv: bool = False,
+    jsonl: bool = False,
+    fresh: bool = False,
+    skip_unlisted: bool = False,
 ) -> dict:
-    """Build (or update) the release of *site* in *out_dir* from the committed
-    runs under *data_dir* (module doc); returns the summary (``refused``: runs left out)."""
+    """Build (or update) the release of *site* in *out_dir* from the published
+    runs under *data_dir* (module doc); returns the summary (``refused``: runs
+    left out or held; ``removed``: runs whose records an earlier release held and
+    this one does not; ``damaged``; ``unlisted``). :class:`UnlistedFiles` when
+    data files no manifest lists are there and not *skip_unlisted*."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     if not (data_dir / site).is_dir():
         raise ReleaseError(f"{data_dir / site}: no such directory (no run of {site} under {data_dir})")
-    runs, refused = discover_runs(data_dir, site)
-    base = None if fresh else _incremental_base(out_dir, runs, _load_state(out_dir))
+    found = discover_runs(data_dir, site)
+    runs, refused = found.runs, found.refused
+    if found.unlisted and not skip_unlisted:
+        raise UnlistedFiles(data_dir, found.unlisted)
+    state = _load_state(out_dir)
+    held = _held_runs(state, runs, refused)
+    base = None if fresh else _incremental_base(out_dir, runs, state, set(held))
     dropped: Counter = Counter()
+    removed: list[dict] = []
     if base is None:
         tables: dict[int | None, pa.Table] = {}
         included: list[dict] = []
         dedup = Dedup(dropped)
+        for entry in (state or {}).get("runs", []):
+            if entry["name"] in held:
+                removed.append({"run": entry["name"], "records": entry.get("kept", 0), "reason": held[entry["name"]]})
+                logger.error(
+                    "Run %s: its %s record(s) in the earlier release are not in this one (%s)",
+                    entry["name"],
+                    entry.get("kept", 0),
+                    held[entry["name"]],
+                )
     else:
         tables, included = base
-        state = _load_state(out_dir) or {}
         dropped.update(state.get("dropped", {}))
         keys, fps = [], []
         for t in tables.values():
@@ -243,6 +307,13 @@ def build_release(
             )
             fps += [fp for fp in t.column("fingerprint").to_pylist() if fp]
         dedup = Dedup(dropped, [(s, slug, str(a)) for s, slug, a in keys], fps)
+        kept_before = {e["name"]: e.get("kept", 0) for e in included}
+        gone = [Refused(name, why) for name, why in held.items() if name not in {r.name for r in refused}]
+        refused = refused + gone
+        for r in refused:
+            if r.name in held:
+                r.reason += f"; its {kept_before[r.name]} record(s) are kept from the earlier release"
+                logger.error("Run %s refused: %s", r.name, r.reason)
     names = {e["name"] for e in included}
     new_runs = [r for r in runs if r.name not in names]
     records, kept, late = consolidate(new_runs, dedup)
@@ -264,6 +335,20 @@ def build_release(
         raise ReleaseError(
             f"no verified run of {site} under {data_dir}" + (f" ({len(refused)} refused)" if refused else "")
         )
+    damaged = [
+        {"run": r.name, "damaged": r.damaged, "read_from": r.read_from}
+        for r in runs
+        if r.damaged and (r.name in kept or r.name in names)
+    ]
+    for d in damaged:
+        logger.warning(
+            "Run %s has damaged files (%s): %s",
+            d["run"],
+            "; ".join(d["damaged"]),
+            f"its records read from its {d['read_from']} files"
+            if d["read_from"]
+            else "its records were in the release already",
+        )
     changed: set[int | None] = set()
     for year, recs in _by_year(records).items():
         table = writers.to_table(recs)
@@ -284,6 +369,11 @@ def build_release(
         provenance_text=text,
         csv=csv,
         jsonl=jsonl,
+        checks={
+            "damaged": damaged,
+            "removed": removed,
+            "unlisted": [str(p.relative_to(data_dir)) for p in found.unlisted],
+        },
     )
     summary["incremental"] = base is not None
     summary["runs_added"] = [r.name for r in new_runs if r.name in kept]

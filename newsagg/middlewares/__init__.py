@@ -3,7 +3,11 @@
 - ``retry.RetryAfterMiddleware``: Scrapy's retries, waiting for ``Retry-After``.
 - ``redirect.GuardedRedirectMiddleware`` / ``GuardedMetaRefreshMiddleware``:
   redirect loops and redirects to another host fail the page, counted.
-- ``content.ContentGuardMiddleware``: non-HTML and binary garbage fail the page.
+- ``links.LinkGuardMiddleware``: page requests over the URL length limit or with an
+  over-long slug fail, counted.
+- ``content.ContentGuardMiddleware``: non-HTML and binary garbage fail the page; stray
+  control bytes are stripped.
 - ``charset.CharsetMiddleware``: a wrongly declared charset is corrected.
-- ``nesting.NestingMiddleware``: runs of thousands of unclosed wrappers are flattened.
+- ``nesting.NestingMiddleware``: runs of thousands of unclosed wrappers are flattened;
+  nesting deeper than the parser's limit is capped.
 """

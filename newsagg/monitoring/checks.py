@@ -4,7 +4,9 @@ a :class:`~newsagg.monitoring.health.Check` out). The Spidermon monitors in
 
 Stats keys read (all counted by the crawl, README "Monitoring"):
 ``newsagg/links/new_articles`` (article requests made: links not stored yet),
-``newsagg/articles/no_record`` (article pages that gave no record),
+``newsagg/articles/no_record`` (article pages that gave no record for a reason
+of their own: every article page lost but to a broken site or a dead link,
+:func:`newsagg.failures.lost_article`),
 ``newsagg/pages/<kind>``, ``newsagg/pages_failed/<reason>``,
 ``newsagg/start_page/failed``, ``item_scraped_count``,
 ``newsagg/health/written_without_date``.
@@ -14,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import statistics
 from collections.abc import Iterable, Mapping
 
+from newsagg.failures import DEAD_LINK_REASONS, lost_article, site_broken
 from newsagg.monitoring.health import Check
 from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
 
@@ -25,14 +27,6 @@ NEW_ARTICLE_LINKS = f"{PREFIX}/links/new_articles"
 NO_RECORD = f"{PREFIX}/articles/no_record"
 START_PAGE_FAILED = f"{PREFIX}/start_page/failed"
 WITHOUT_DATE = f"{PREFIX}/health/written_without_date"
-
-#: Failure reasons that say the site (or the way to it) is broken: 5xx, timeouts,
-#: connection errors, redirects off the site. 404s are not among them: every
-#: site has dead links, and the replica has some by design.
-_BROKEN = re.compile(
-    r"http_5\d\d|http_429|timeout|dns|connection.*|truncated|offsite.*|redirect_loop"
-    r"|too_many_redirects"
-)
 
 
 def _under(stats: Mapping, prefix: str) -> dict[str, int]:
@@ -50,20 +44,25 @@ def _judged(whole: int, min_sample: int) -> str:
 
 
 def no_record(stats: Mapping, threshold: float, min_sample: int = 0) -> Check:
-    """Share of article pages requested that gave no record (no article found,
-    needs render, render failed) above *threshold* (judged from *min_sample* pages)."""
+    """Share of article pages requested that gave no record for a reason of their
+    own (no article found, needs or failed render, not HTML, garbage, too large,
+    refused, 4xx but dead links ...) above *threshold* (judged from *min_sample* pages).
+    The message names the page failures behind it."""
     asked, empty = stats.get(NEW_ARTICLE_LINKS, 0), stats.get(NO_RECORD, 0)
     share = _share(empty, asked)
     few = _judged(asked, min_sample)
     ok = share <= threshold or bool(few)
+    own = {k: v for k, v in _under(stats, PAGES_FAILED).items() if lost_article(k)}
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(own.items(), key=lambda kv: (-kv[1], kv[0])))
     return Check(
         "pages_no_record",
         ok,
         share,
         threshold,
         f"{empty} of {asked} article page(s) gave no record"
+        + (f" (pages failed: {reasons})" if reasons else "")
         + few
-        + ("" if ok else " (markup changed? pages need a browser?)"),
+        + ("" if ok else " (markup changed? pages need a browser? pages not served as HTML?)"),
     )
 
 
@@ -71,7 +70,7 @@ def failed_pages(stats: Mapping, threshold: float, min_sample: int = 0) -> Check
     """Share of pages failed for a broken-site reason above *threshold* (judged
     from *min_sample* pages), or the start page failed."""
     failed = _under(stats, PAGES_FAILED)
-    broken = {k: v for k, v in failed.items() if _BROKEN.fullmatch(k)}
+    broken = {k: v for k, v in failed.items() if site_broken(k)}
     pages = sum(_under(stats, PAGES).values()) + sum(failed.values())
     share = _share(sum(broken.values()), pages)
     start = stats.get(START_PAGE_FAILED)
@@ -99,7 +98,7 @@ def missing_dates(stats: Mapping, threshold: float, min_sample: int = 0) -> Chec
 
 #: Why a new article link may rightly give no record: a dead link, or a record
 #: dropped for a reason that is not a fault (a republication, out of the window ...).
-_EXPECTED_EMPTY_FAILS = ("http_404", "http_410")
+_EXPECTED_EMPTY_FAILS = DEAD_LINK_REASONS
 _EXPECTED_EMPTY_DROPS = ("duplicate_content", "duplicate_key", "already_stored", "out_of_window", "claimed_elsewhere")
 
 

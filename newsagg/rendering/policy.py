@@ -1,8 +1,12 @@
 """The spider's side of rendering: which pages go through the browser.
 
 ``render=auto`` (default): a listing page without article links of its source
-outside page chrome, or an article page without the byline anchor, is fetched
-again through Chromium; every other page stays plain HTTP. ``always``: every
+outside page chrome whose markup suggests scripted content
+(:func:`suggests_scripted_content`: an empty listing is just empty otherwise),
+or an article page without the byline anchor, is fetched again through
+Chromium; every other page stays plain HTTP. A body that is not HTML at all
+(empty, JSON, PDF ...) never gets here: the content guard fails it first
+(``newsagg.middlewares.content``). ``always``: every
 page through the browser (see middleware.py). ``never``: no browser; such
 pages are counted as ``newsagg/pages_failed/needs_render``.
 """
@@ -10,6 +14,7 @@ pages are counted as ``newsagg/pages_failed/needs_render``.
 from __future__ import annotations
 
 import logging
+import re
 
 from scrapy import Request
 from scrapy.http import Response
@@ -58,6 +63,43 @@ def wait_result(meta: dict) -> str | None:
     return None
 
 
+# Script code that builds the page or loads its data (not analytics, ads set-up or cookie banners).
+_BUILDS_CONTENT = re.compile(
+    r"\bfetch\s*\(|XMLHttpRequest|\$\.(?:ajax|get|getJSON|load)\b|\.innerHTML\s*[+]?=|appendChild\s*\("
+    r"|insertAdjacentHTML|document\.write|\.replaceChildren\s*\(|\b(?:window\.)?__[A-Z][A-Z0-9_]*__\s*="
+)
+_DATA_TYPES = frozenset({"application/json"})
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def suggests_scripted_content(page: ListingPage) -> bool:
+    """True when the page's body, outside page chrome, holds a script that builds
+    content or loads data (``fetch``, ``XMLHttpRequest``, ``appendChild``,
+    ``innerHTML``, ``document.write``, a ``window.__DATA__ =`` blob, a JSON data
+    block), or a ``<noscript>`` notice with words: what a scripted page looks
+    like before its script runs. Scripts in ``<head>`` and chrome (analytics,
+    ads, consent) do not count."""
+    for el in page.root.iter("script", "noscript"):
+        if el.tag == "noscript":
+            found = _LETTER.search("".join(el.itertext())) is not None
+        else:
+            found = (el.get("type") or "").strip().lower() in _DATA_TYPES or (
+                not el.get("src") and _BUILDS_CONTENT.search(el.text or "") is not None
+            )
+        if found and not _in_head_or_chrome(el):
+            return True
+    return False
+
+
+def _in_head_or_chrome(el) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.tag == "head" or _is_chrome(parent):
+            return True
+        parent = parent.getparent()
+    return False
+
+
 def has_main_article_links(page: ListingPage) -> bool:
     """True when the listing shows an article of its source outside page chrome.
 
@@ -92,8 +134,9 @@ class RenderPolicy:
         return crawler.stats if crawler is not None else None
 
     def listing(self, response: Response, page: ListingPage) -> Request | str | None:
-        """For a parsed listing: a browser request, ``needs_render`` (count it), or None (fine)."""
-        if has_main_article_links(page):
+        """For a parsed listing: a browser request, ``needs_render`` (count it), or None
+        (fine, or an empty listing without signs of scripted content: nothing to render)."""
+        if has_main_article_links(page) or not suggests_scripted_content(page):
             return None
         return self._rerender(response, "listing_no_links")
 

@@ -22,15 +22,18 @@ or ``ctx.writer.transport.abort()`` (connection reset). It returns True to keep
 the connection alive for the next request, False to have it closed.
 
 The catalogue of faults a real site throws (:data:`MODES`: 5xx once/twice,
-429 + Retry-After, slow, reset, truncated, oversized, redirect loop, offsite
-redirect, non-HTML, garbage, wrong charset, deep nesting, unclosed HTML) is
-applied to deterministically chosen pages with :meth:`FaultPlan.for_modes`
-(``python -m newsagg.replica serve --faults all``).
+429 + Retry-After, slow, reset, truncated, oversized, a gzip bomb, redirect
+loop, offsite redirect, non-HTML, garbage, an empty or JSON body, wrong
+charset, deep nesting with and without text, unclosed HTML, a NUL in a title,
+hostile links (an over-long slug or URL, non-ASCII digits), endless
+pagination) is applied to deterministically chosen pages with
+:meth:`FaultPlan.for_modes` (``python -m newsagg.replica serve --faults all``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import random
 import re
 import socket
@@ -59,6 +62,8 @@ class FaultContext:
     respond: Callable[[], Awaitable[bool]]  # send the real page; returns keep-alive
     send: Callable[[int, str, bytes], Awaitable[bool]]  # well-formed response with any status/body
     plan: FaultPlan | None = None  # the plan that chose this fault (its knobs: other_host, slow_seconds, ...)
+    corpus: Corpus | None = None  # the corpus served
+    page: Callable[[str], tuple[int, str, bytes]] | None = None  # (status, type, body) of any target, as served
 
 
 Handler = Callable[[FaultContext], Awaitable[bool]]
@@ -90,7 +95,9 @@ _REASONS = {
     200: "OK",
     301: "Moved Permanently",
     302: "Found",
+    403: "Forbidden",
     429: "Too Many Requests",
+    451: "Unavailable For Legal Reasons",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -143,7 +150,7 @@ def _status_handler(status: int) -> Handler:
     return status_error
 
 
-for _status in (500, 502, 503):
+for _status in (403, 451, 500, 502, 503):
     register(f"status_{_status}")(_status_handler(_status))
 
 
@@ -334,6 +341,162 @@ async def foreign_links(ctx: FaultContext) -> bool:
     return await ctx.send(status, ctype, body.replace(b"</body>", block.encode() + b"</body>", 1))
 
 
+@register("gzip_bomb")
+async def gzip_bomb(ctx: FaultContext) -> bool:
+    """200 with ``Content-Encoding: gzip``: a few KB that inflate to ``plan.oversize_bytes``
+    (over ``DOWNLOAD_MAXSIZE``), the page first."""
+    _, ctype, body = ctx.normal()
+    size = max(_knob(ctx, "oversize_bytes"), len(body) + 1)
+    bomb = gzip.compress(body + b" " * (size - len(body)), compresslevel=9, mtime=0)
+    return await raw_response(ctx, 200, [("Content-Type", ctype), ("Content-Encoding", "gzip")], bomb)
+
+
+@register("empty_body")
+async def empty_body(ctx: FaultContext) -> bool:
+    """200 ``text/html`` with an empty body."""
+    return await ctx.send(200, "text/html; charset=utf-8", b"")
+
+
+@register("json_body")
+async def json_body(ctx: FaultContext) -> bool:
+    """200 ``text/html`` whose body is JSON (an API error leaking through the template)."""
+    body = b'{"error": "article indisponible", "path": "%s", "retry": false}' % ctx.key.encode()
+    return await ctx.send(200, "text/html; charset=utf-8", body)
+
+
+_TITLE_TAGS = re.compile(rb"(<title>)|(<h1[^>]*>)", re.I)
+
+
+@register("nul_title")
+async def nul_title(ctx: FaultContext) -> bool:
+    """The page with stray control bytes at the start of its titles: a NUL in ``<title>``
+    (in the first kilobytes), a NUL and a backspace in the ``<h1>``."""
+    status, ctype, body = ctx.normal()
+    return await ctx.send(
+        status, ctype, _TITLE_TAGS.sub(lambda m: m.group(0) + (b"\x00" if m.group(1) else b"\x00\x08"), body)
+    )
+
+
+_BYLINE_P = re.compile(rb'<p class="byline">.*?</p>.*?</p>', re.S)
+
+
+@register("deep_nesting_text")
+async def deep_nesting_text(ctx: FaultContext) -> bool:
+    """``plan.nesting_depth / 3`` unclosed ``<div>`` wrappers, each holding a word
+    in an ad ``<b>`` (not empty: no run of bare tags), after the first paragraph of the
+    article (or before its source link, or the end of the page): deeper than
+    libxml2's limit in the middle of the text."""
+    status, ctype, body = ctx.normal()
+    wrap = b"<div><b class=ad>pub</b>\n" * (_knob(ctx, "nesting_depth") // 3)
+    m = _BYLINE_P.search(body) or _SOURCE_LINK.search(body)
+    at = (m.end() if m.re is _BYLINE_P else m.start()) if m else body.rfind(b"</body>")
+    return await ctx.send(status, ctype, body[:at] + wrap + body[at:])
+
+
+def long_slug_path(key: str) -> str:
+    """Where ``long_slug`` links the article *key*: its id under a 300-character slug."""
+    slug, aid = key.split("/")[2:4]
+    return f"/fr/{(slug + 'x' * 300)[:300]}/{aid}"
+
+
+_END_BODY = re.compile(rb"</body>", re.I)
+
+
+def _with_links(body: bytes, hrefs: list[str]) -> bytes:
+    block = "".join(f'<p><a href="{h}">Lire aussi</a></p>\n' for h in hrefs).encode()
+    m = _END_BODY.search(body)
+    return body[: m.start()] + block + body[m.start() :] if m else body + block
+
+
+@register("long_slug")
+async def long_slug(ctx: FaultContext) -> bool:
+    """The page plus a link to itself under a 300-character slug (:func:`long_slug_path`),
+    which the site answers with a copy of the page (titled "Copie : ..."): a slug
+    that matches the slug pattern but cannot be a file name."""
+    status, ctype, body = ctx.normal()
+    return await ctx.send(status, ctype, _with_links(body, [long_slug_path(ctx.key)]))
+
+
+@register("long_slug_copy")
+async def long_slug_copy(ctx: FaultContext) -> bool:
+    """The page of the article behind a :func:`long_slug_path`, its titles prefixed "Copie : "."""
+    slug_id = ctx.key.rsplit("/", 1)[1]
+    original = next(
+        k for k in (ctx.plan.assigned.get("long_slug", []) if ctx.plan else []) if k.endswith(f"/{slug_id}")
+    )
+    status, ctype, body = ctx.page(original)
+    return await ctx.send(status, ctype, _TITLE_TAGS.sub(lambda m: m.group(0) + b"Copie : ", body))
+
+
+@register("long_url")
+async def long_url(ctx: FaultContext) -> bool:
+    """The page plus an article link of 2,100 digits (over the 2,083 characters of ``URLLENGTH_LIMIT``)."""
+    status, ctype, body = ctx.normal()
+    slug = ctx.key.split("/")[2]
+    return await ctx.send(status, ctype, _with_links(body, [f"/fr/{slug}/{'7' * 2100}"]))
+
+
+@register("unicode_digits")
+async def unicode_digits(ctx: FaultContext) -> bool:
+    """The page plus article-looking links whose id has Arabic-Indic (``٢١``) or
+    full-width (``２１``) digits: no article URL of the template."""
+    status, ctype, body = ctx.normal()
+    slug = ctx.key.split("/")[2]
+    return await ctx.send(
+        status, ctype, _with_links(body, [f"/fr/{slug}/&#1634;&#1633;", f"/fr/{slug}/&#65298;&#65297;"])
+    )
+
+
+_LIST_BLOCK = re.compile(rb"(</h1>\s*<ul[^>]*>)(.*?)(</ul>)", re.S)
+_ENTRY = re.compile(rb"<li>.*?</li>", re.S)
+
+
+def chain_next(corpus: Corpus, slug: str, page: int, length: int | None) -> str | None:
+    """The page after listing page *page* of *slug* in a chain of *length* pages
+    beyond the real ones (None: endless); None where the chain ends."""
+    src = corpus.source(slug)
+    if src is None or (length is not None and page >= corpus.listing_page_count(slug) + length):
+        return None
+    return corpus.listing_path(src, page + 1)
+
+
+async def _listing_chain(ctx: FaultContext, entries: int) -> bool:
+    """Listing page *n* of a source: the last real page gains a next link; pages
+    beyond it (``plan.chain_pages`` of them, None: endlessly many) are copies of
+    the last page holding *entries* of its articles (0 or 1, an article listed
+    already) and a next link."""
+    corpus = ctx.corpus
+    slug = ctx.key.split("?", 1)[0].split("/")[2]
+    src, real = corpus.source(slug), corpus.listing_page_count(slug)
+    m = re.search(r"[?/]page[=/](\d+)$", ctx.key)
+    n = int(m.group(1)) if m else 1
+    _, ctype, body = ctx.page(corpus.listing_path(src, real))
+    if n > real:
+        lm = _LIST_BLOCK.search(body)
+        if lm:
+            kept = b"\n".join(_ENTRY.findall(lm.group(2))[:entries])
+            body = body[: lm.start(2)] + b"\n" + kept + b"\n" + body[lm.end(2) :]
+    nxt = chain_next(corpus, slug, n, _knob(ctx, "chain_pages"))
+    if nxt is not None:
+        pager = f'<div class="pager"><a href="{nxt}" rel="next">Suivant &raquo;</a></div>\n'.encode()
+        lm = _LIST_BLOCK.search(body)
+        at = lm.end() if lm else body.rfind(b"</body>")
+        body = body[:at] + pager + body[at:]
+    return await ctx.send(200, ctype, body)
+
+
+@register("listing_chain_empty")
+async def listing_chain_empty(ctx: FaultContext) -> bool:
+    """Endless pagination: empty listing pages, each linking the next (:func:`_listing_chain`)."""
+    return await _listing_chain(ctx, 0)
+
+
+@register("listing_chain_one")
+async def listing_chain_one(ctx: FaultContext) -> bool:
+    """Endless pagination: pages of one (known) article each, each linking the next."""
+    return await _listing_chain(ctx, 1)
+
+
 @dataclass(frozen=True)
 class Mode:
     """A fault mode: which handler, on how many requests of a page, and what a crawler can do about it."""
@@ -341,9 +504,12 @@ class Mode:
     handler: str
     times: int | None  # first N requests of the page; None: every request
     recoverable: bool  # can a crawler still get the exact article?
-    reason: str | None  # newsagg/pages_failed/<reason> counting an unrecoverable page
+    reason: str | None  # newsagg/pages_failed/<reason> each faulted page makes count once (lost or refused)
     listing: bool = False  # also fault one listing page (only for recoverable modes)
     doc: str = ""
+    #: "article": faults article pages; "listing": the last listing page of sources and the
+    #: (made-up) pages after it.
+    target: str = "article"
 
 
 #: The fault modes of ``for_modes`` / ``serve --faults`` (README "Failures and resuming").
@@ -401,6 +567,52 @@ MODES: dict[str, Mode] = {
         "9000 unclosed wrapper elements (over the parser's depth limit): flattened",
     ),
     "unclosed_html": Mode("unclosed_html", None, True, None, False, "optional and inline end tags missing"),
+    "gzip_bomb": Mode(
+        "gzip_bomb", None, False, "too_large", False, "gzip body inflating over DOWNLOAD_MAXSIZE: not retried"
+    ),
+    "empty_body": Mode("empty_body", None, False, "not_html", False, "200 text/html, empty body: no browser"),
+    "json_body": Mode("json_body", None, False, "not_html", False, "200 text/html holding JSON: no browser"),
+    "nul_title": Mode("nul_title", None, True, None, False, "NUL and backspace bytes in the titles: stripped"),
+    "deep_nesting_text": Mode(
+        "deep_nesting_text",
+        None,
+        True,
+        None,
+        False,
+        "3000 unclosed wrappers holding text inside the article: nesting capped as a browser does",
+    ),
+    "long_slug": Mode(
+        "long_slug",
+        None,
+        True,
+        "slug_too_long",
+        False,
+        "a link under a 300-character slug (served): refused, counted",
+    ),
+    "long_url": Mode(
+        "long_url", None, True, "url_too_long", False, "an article link over 2,083 characters: refused, counted"
+    ),
+    "unicode_digits": Mode(
+        "unicode_digits", None, True, None, False, "article-like links with Arabic-Indic/full-width digits: no article"
+    ),
+    "listing_chain_empty": Mode(
+        "listing_chain_empty",
+        None,
+        True,
+        None,
+        False,
+        "endless pagination: empty listing pages after the last one, each linking the next",
+        target="listing",
+    ),
+    "listing_chain_one": Mode(
+        "listing_chain_one",
+        None,
+        True,
+        None,
+        False,
+        "endless pagination: pages of one known article each after the last one",
+        target="listing",
+    ),
 }
 
 
@@ -432,6 +644,7 @@ class FaultPlan:
     retry_after: int = 1  # Retry-After of a 429, seconds
     oversize_bytes: int = 9 * 1024 * 1024  # "too_large": above the 8 MiB DOWNLOAD_MAXSIZE
     nesting_depth: int = 9000  # "deep_nesting": elements, well over libxml2's 2048 (huge tree: more)
+    chain_pages: int | None = None  # "listing_chain_*": made-up listing pages after the last one (None: endless)
     robots_disallow: list[str] = field(default_factory=list)  # "robots_extra"
     #: Mode -> page keys it was applied to (filled by :meth:`for_modes`).
     assigned: dict[str, list[str]] = field(default_factory=dict)
@@ -512,11 +725,28 @@ class FaultPlan:
         ]
         listings = [p for p in listings if p not in skip]
         rng.shuffle(listings)
+        sources = list(corpus.sources)
+        rng.shuffle(sources)
         for name in names:
             mode = MODES[name]
+            if mode.target == "listing":  # the last page of per_mode sources, and the pages after it
+                if len(sources) < per_mode:
+                    raise ValueError(f"corpus has too few sources for {len(names)} fault modes x {per_mode}")
+                chosen = [sources.pop() for _ in range(per_mode)]
+                keys = [corpus.listing_path(src, corpus.listing_page_count(src.slug)) for src in chosen]
+                listings = [p for p in listings if p not in keys]
+                for key in keys:
+                    plan.add(key, mode.handler, times=None)
+                plan.add_matcher(_beyond_listings(corpus, [src.slug for src in chosen], mode.handler))
+                plan.assigned[name] = keys
+                continue
             if name == "wrong_charset":  # both directions: a windows-1252 page first, then a UTF-8 one
                 for n, enc in enumerate(("windows-1252", "utf-8")[:per_mode]):
                     k = next((j for j, i in enumerate(pool) if j >= n and corpus.flags(i)["encoding"] == enc), n)
+                    pool.insert(n, pool.pop(k))
+            if name == "deep_nesting_text":  # pages of the semantic markup with a source link (module doc)
+                for n in range(per_mode):
+                    k = next((j for j, i in enumerate(pool) if j >= n and _semantic_with_source(corpus, i)), n)
                     pool.insert(n, pool.pop(k))
             if len(pool) < per_mode:
                 raise ValueError(f"corpus too small for {len(names)} fault modes x {per_mode} pages")
@@ -525,8 +755,28 @@ class FaultPlan:
                 keys.append(listings.pop())
             for key in keys:
                 plan.add(key, mode.handler, times=mode.times)
+                if name == "long_slug":  # the site answers the long slug too (a copy)
+                    plan.add(long_slug_path(key), "long_slug_copy", times=None)
             plan.assigned[name] = keys
         return plan
+
+
+def _semantic_with_source(corpus: Corpus, i: int) -> bool:
+    flags = corpus.flags(i)
+    return flags["variant"] == "semantic" and flags["has_original_url"] and not corpus.extras(i).layout
+
+
+def _beyond_listings(corpus: Corpus, slugs: list[str], fault: str) -> Matcher:
+    """A matcher giving *fault* to the listing pages of *slugs* after their last one
+    (their route key is ``/fr/<slug>?page=N`` in either URL shape)."""
+    last = {slug: corpus.listing_page_count(slug) for slug in slugs}
+    shape = re.compile(r"/fr/([a-z0-9]+)\?page=(\d+)")
+
+    def match(key: str, _count: int) -> str | None:
+        m = shape.fullmatch(key)
+        return fault if m and m.group(1) in last and int(m.group(2)) > last[m.group(1)] else None
+
+    return match
 
 
 #: Knob defaults for handlers called without a plan in their context.

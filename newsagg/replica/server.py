@@ -287,10 +287,16 @@ class ReplicaServer:
         async def send(status: int, content_type: str, body: bytes) -> bool:
             return await self._write(writer, Response(status, content_type, body), head, keep)
 
+        def page(other: str) -> tuple[int, str, bytes]:
+            r = self._served(resolve(self.corpus, other), host)
+            return r.status, r.content_type, r.body
+
         fault = self.faults.fault_for(route.key, count)
         if fault is None:
             return await respond()
-        ctx = FaultContext(method, target, route.key, count, keep, writer, normal, respond, send, plan=self.faults)
+        ctx = FaultContext(
+            method, target, route.key, count, keep, writer, normal, respond, send, self.faults, self.corpus, page
+        )
         return await HANDLERS[fault](ctx)
 
     def _page(self, route: Route, host: str) -> Response:

@@ -39,7 +39,7 @@ from scrapy.http import Response, TextResponse
 
 from newsagg.args import ArgumentError, CrawlArgs
 from newsagg.config import setting
-from newsagg.failures import failure_reason
+from newsagg.failures import failure_reason, lost_article, shorten
 from newsagg.hashset import HashSet
 from newsagg.pages.aggregator import ArticlePage, LinkPage, ListingPage
 from newsagg.profiles import apply_runtime_settings, is_dataset_run
@@ -336,6 +336,8 @@ class AggregatorSpider(scrapy.Spider):
     def _usable(self, response: Response, kind: str) -> bool:
         if not isinstance(response, TextResponse):
             inc(self.crawler.stats, fail_key("not_html"))
+            if kind == "article":
+                inc(self.crawler.stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
             self.logger.warning("Not an HTML page (%s): %s", response.headers.get("Content-Type"), response.url)
             return False
         inc(self.crawler.stats, f"{PAGES}/{kind}")
@@ -591,4 +593,8 @@ class AggregatorSpider(scrapy.Spider):
         inc(self.crawler.stats, fail_key(reason))
         if kind == "home":
             inc(self.crawler.stats, f"{PREFIX}/start_page/failed")  # health: failed_pages
-        self.logger.warning("Page failed [%s] %s: %s", reason, request.url, failure.getErrorMessage())
+        elif kind == "article" and lost_article(reason):
+            # Lost for a reason of its own page (not HTML, garbage, too large,
+            # refused, 4xx ...); a broken site's losses count toward failed_pages.
+            inc(self.crawler.stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
+        self.logger.warning("Page failed [%s] %s: %s", reason, shorten(request.url), failure.getErrorMessage())
