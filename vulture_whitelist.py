@@ -88,4 +88,5 @@ _.do_POST
 _.log_message
 _.BrokenSuite
 _.BrokenExporter
+_.UnopenableExporter
 _.IgnoreSomeArticles

@@ -63,9 +63,21 @@ def _never_sent(test):
 
 
 def _chain_walked(stats, server):
-    """The made-up pages after the last listing page were requested (the walk's bound
-    stops them, it does not skip them), without a browser."""
+    """The made-up pages after the last listing page are walked until the bound
+    (NEWSAGG_LISTING_STALE_PAGES pages in a row without a new article link) stops
+    the source, counted; never through a browser."""
     assert [t for _, t in server.request_log if re.search(r"[?/]page[=/]\d+", t)], server.request_log
+    chained = {k.split("?", 1)[0].split("/")[2] for keys in server.faults.assigned.values() for k in keys}
+    assert stats["newsagg/listings/stopped_stale"] == len(chained), stats
+    for slug in chained:
+        real = server.corpus.listing_page_count(slug)
+        pages = {
+            int(m.group(1))
+            for _, t in server.request_log
+            if t.split("?", 1)[0].split("/")[2:3] == [slug] and (m := re.search(r"[?/]page[=/](\d+)", t))
+        }
+        beyond = [n for n in pages if n > real]
+        assert beyond and len(beyond) <= 3, (slug, real, sorted(pages))
     _no_browser(stats, server)
 
 

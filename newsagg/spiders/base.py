@@ -438,7 +438,17 @@ class AggregatorSpider(scrapy.Spider):
             oldest = min(dated).isoformat()
             walk.oldest_day = min(walk.oldest_day or oldest, oldest)
         walk.stale = 0 if new_links else walk.stale + 1
+        walk.thin = walk.thin + 1 if len(entries) <= 1 else 0
         walk.pages += 1
+        if walk.thin == self.stale_pages:
+            inc(self.crawler.stats, f"{LISTINGS}/thin_chain")
+            self.logger.warning(
+                "Listing of %s: %d pages in a row hold at most one article (last: %s); still followed, "
+                "up to NEWSAGG_MAX_LISTING_PAGES",
+                walk.slug,
+                walk.thin,
+                response.url,
+            )
         stop = self._stop_reason(walk, page, page_no, refs, dated, response.url)
         if stop is not None:
             self._walk_stopped(walk, stop, requested)

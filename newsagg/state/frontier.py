@@ -43,9 +43,11 @@ class Walk:
     deepest: int = 0
     oldest_day: str | None = None
     id: int | None = None
-    #: This run only: pages read, and pages in a row without a new article link.
+    #: This run only: pages read, pages in a row without a new article link, and
+    #: pages in a row with at most one article (a suspicious chain: warned once).
     pages: int = 0
     stale: int = 0
+    thin: int = 0
 
 
 def _now() -> str:
