@@ -247,6 +247,14 @@ def test_sparkline_and_progress_text():
         progress_text({"response_received_count": 50, "item_scraped_count": 20}, 10.0, 7)
         == "pages 50  articles 20  5.0 pages/s  queue 7"
     )
+    backfill = {
+        "response_received_count": 9000,
+        "item_scraped_count": 8000,
+        "newsagg/segments/published": 4,
+        "newsagg/sources/total": 21,
+        "newsagg/sources/finished": 5,
+    }
+    assert progress_text(backfill, 100.0, None) == "pages 9000  articles 8000  90.0 pages/s  segments 4  sources 5/21 done"
 
 
 def test_progress_line_rewrites_itself_on_a_terminal():
