@@ -130,11 +130,16 @@ CREATE INDEX claims_fingerprint ON claims (fingerprint);
 #: Keys per ``known_keys`` query: 3 parameters each, under SQLite's 999-variable limit.
 _KEYS_PER_QUERY = 300
 _UPSERT_STORED = (
-    "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO stored (site, source_slug, article_id, fingerprint, url, signature, run_id, stored_at, alias)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (site, source_slug, article_id) DO UPDATE SET fingerprint=excluded.fingerprint,"
     " url=excluded.url, signature=excluded.signature, run_id=excluded.run_id, stored_at=excluded.stored_at,"
-    " alias=0 RETURNING seq"
+    " alias=excluded.alias RETURNING seq"
+)
+# A full=1 run may store a republication whose original another key holds: the
+# release keeps the first stored one, so this one counts as an alias.
+_OWNED_ELSEWHERE = (
+    "SELECT 1 FROM stored WHERE fingerprint=? AND alias=0 AND NOT (site=? AND source_slug=? AND article_id=?) LIMIT 1"
 )
 _INSERT_BANDS = "INSERT OR IGNORE INTO bands VALUES " + ",".join(["(?, ?)"] * BANDS)
 _CANDIDATES = "SELECT s.seq, s.url, s.signature FROM stored s WHERE s.seq IN (SELECT seq FROM bands WHERE key IN ({}))"
@@ -375,7 +380,9 @@ class SQLiteState(StateBackend):
         db.execute("BEGIN IMMEDIATE")
         try:
             for row in claims:
-                (seq,) = db.execute(_UPSERT_STORED, (*row, now)).fetchone()
+                site, slug, aid, fp = row[:4]
+                alias = db.execute(_OWNED_ELSEWHERE, (fp, site, slug, aid)).fetchone() is not None
+                (seq,) = db.execute(_UPSERT_STORED, (*row, now, int(alias))).fetchone()
                 sig = row[5]
                 if sig is not None and len(sig) == SIGNATURE_SIZE:
                     db.execute(_INSERT_BANDS, [x for k in band_keys(bytes(sig)) for x in (k, seq)])
