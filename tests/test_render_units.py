@@ -127,7 +127,7 @@ def test_scripted_article_has_no_article_for_plain_http_and_exact_data(js_server
             article_id=corpus.article(i).article_id,
             canonical_url=js_server.base_url + corpus.path(i),
         )
-        assert page.to_item() is None and page.why_not == "no_byline", corpus.path(i)
+        assert page.extract().why_not == "no_byline", corpus.path(i)
         # What the script will insert is exactly the record.
         data = json.loads(re.search(r"window\.__ARTICLE__ = (\{.*?\});</script>", resp.text).group(1))
         rec = truth[js_server.base_url + corpus.path(i)]
@@ -152,7 +152,7 @@ def test_scripted_article_has_no_article_for_plain_http_and_exact_data(js_server
         article_id=corpus.article(static).article_id,
         canonical_url="x",
     )
-    assert page.to_item() is not None
+    assert page.extract().item is not None
 
 
 def test_replica_cli_js_flag(capsys):

@@ -132,6 +132,11 @@ AUTHORS_NAMED: list[tuple[str, str]] = [
     ("Hamid Amrani 12 - 03 - 2021", "Hamid+Amrani+12+-+03+-+2021"),
 ]
 AUTHORS: list[tuple[str | None, str]] = AUTHORS_NAMED + [(None, "%3F%3F%3F")]
+#: The record's author where the shown name carries a date the site glued to it.
+AUTHOR_RECORDS = {
+    "Youssef Benkirane Jeudi 27 Février 2025": "Youssef Benkirane",
+    "Hamid Amrani 12 - 03 - 2021": "Hamid Amrani",
+}
 #: What a junk author link shows.
 JUNK_AUTHOR_TEXT = "???"
 
