@@ -84,7 +84,7 @@ def record(corpus: Corpus, i: int, base_url: str) -> dict:
         "published_raw": art.published_raw,
         "body": body,
         "original_url": art.original_url,
-        "language": "fr",
+        "language": art.language,  # as written (the byline stays French on every page)
         "word_count": truth_word_count(body),
         "fingerprint": truth_fingerprint(title, body),
         # The later article of a planted rewrite points to the earlier one
