@@ -74,6 +74,9 @@ def test_pipeline_sets_and_counts_the_language():
         ArticleItem(url="u2", site="maghress", source_slug="lematin", title="Le Maroc et le Chili", body="Le texte."),
     ]
     assert [pipe.process_item(it).language for it in items] == ["en", "fr"]
+    assert stats == {}  # counted once written (item_scraped), not when read
+    for it in items:
+        pipe.item_scraped(it)
     assert stats == {"newsagg/language/en": 1, "newsagg/language/fr": 1}
     summary = summarize({**stats, "newsagg/body/doubled": 1})
     assert summary["languages"] == {"en": 1, "fr": 1}

@@ -535,9 +535,8 @@ class Corpus:
             strict=False,
         ):
             out[i] = shape
-        for i, ad in zip(
-            rng.sample([i for i in legacy if i not in out], min(2, len(legacy))), (AD_BLOCK, AD_LINKS), strict=False
-        ):
+        legacy = [i for i in legacy if i not in out]
+        for i, ad in zip(rng.sample(legacy, min(2, len(legacy))), (AD_BLOCK, AD_LINKS), strict=False):
             out[i] = ("fr", ad)
         return out
 
