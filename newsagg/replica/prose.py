@@ -97,10 +97,18 @@ _FR_ROLES = _split(
     "vice-président|conseiller|conseillère|délégué|déléguée|inspecteur|ingénieur|avocate|sociologue"
 )
 _FR_ROLE_OF = _split(
-    "de l'association {city} Solidarité|à l'université de {city}|de la commune de {city}|du syndicat autonome|"
-    "de la chambre de commerce de {city}|de l'ordre des médecins|de la fédération des parents d'élèves|"
-    "de l'union des agriculteurs|du cabinet {last} Conseil|de la société civile|de la majorité|de l'opposition|"
-    "de l'observatoire des prix|du collectif des riverains|de l'hôpital de {city}|du centre de recherche"
+    "de l'association {city} {assoc}|à l'université de {city}|de la commune de {city}|du syndicat {assoc}|"
+    "de la chambre {chamber} de {city}|de l'ordre des {profession}|de l'association des {profession} de {city}|"
+    "de l'union des {profession}|du cabinet {last} Conseil|de la majorité|de l'opposition|"
+    "de l'observatoire {assoc} des prix|du collectif {assoc}|de l'hôpital de {city}|du centre {last} de recherche"
+)
+_FR_ASSOC = _split(
+    "Solidarité|Avenir|Horizons|Espoir|Initiative|Développement|Citoyenneté|Environnement|Patrimoine|Jeunesse|"
+    "Progrès|Dignité|Entraide|Renouveau|Alternatives"
+)
+_FR_PROFESSIONS = _split(
+    "médecins|pharmaciens|avocats|architectes|ingénieurs|agriculteurs|commerçants|transporteurs|boulangers|"
+    "enseignants|artisans|pêcheurs|éleveurs|hôteliers|notaires|experts-comptables|infirmiers|taxis"
 )
 # (singular, plural) verbs taking a direct object.
 _FR_VERBS = tuple(
@@ -146,34 +154,64 @@ _FR_THINGS = _split(
     "du laboratoire d'analyses|des ponts de la province|de la digue|du bassin de rétention|des oliveraies"
 )
 _FR_ADJUNCTS = _split(
-    "à {city}|dans la région de {city}|d'ici {year}|avant la fin de l'année|pour un coût de {money}|"
-    "au profit de {num} familles|dans {num} communes|sur {num} kilomètres|dès le mois de {month}|"
-    "en partenariat avec la Banque mondiale|au titre de l'exercice {year}|entre {city} et {city2}|"
-    "dans le cadre du plan quinquennal|après {num} mois de retard|pour la saison {year}-{year2}|"
-    "sur une superficie de {num} hectares|dans les quartiers périphériques de {city}|"
-    "avec une enveloppe de {money}"
+    "à {city}|dans la région de {city}|d'ici {year}|avant {month} {year}|pour un coût de {money}|"
+    "au profit de {num} familles|dans {num} communes|sur {num} kilomètres|dès {month}|"
+    "avec l'appui de {partner}|au titre de {year}|entre {city} et {city2}|après {num} mois de retard|"
+    "pour la saison {year}|sur {num} hectares|dans les quartiers {side} de {city}|avec {money}|en {month} prochain"
 )
+_FR_PARTNERS = _split(
+    "la Banque mondiale|l'Union européenne|la BAD|l'AFD|la coopération japonaise|la Banque islamique|"
+    "un fonds émirati|la GIZ|la BEI|un consortium chinois|la coopération espagnole|un partenaire saoudien"
+)
+_FR_SIDES = _split("périphériques|nord|sud|est|ouest|populaires|anciens|nouveaux|côtiers|enclavés")
 _FR_WHEN = _split(
     "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|ce lundi|ce mardi|ce mercredi|ce jeudi|"
     "ce vendredi|la semaine dernière|jeudi dernier|en fin de semaine|hier soir|dans la matinée de mardi|"
     "le {day} {month}|début {month}|à la mi-{month}"
 )
-_FR_SETTINGS = _split(
-    "lors d'une réunion tenue {when} à {city}|dans un communiqué rendu public {when}|"
-    "en marge d'une visite de travail à {city}|devant les membres de la commission {domain}|"
-    "au cours d'une séance plénière consacrée au budget|à l'issue d'un conseil interministériel|"
-    "lors d'une conférence de presse animée {when} à {city}|dans une déclaration à la presse|"
-    "au terme d'une tournée d'inspection à {city}|lors des journées d'étude organisées à {city}|"
-    "selon un document consulté par notre rédaction|d'après des chiffres publiés {when}|"
-    "à l'ouverture d'un forum régional à {city}|lors d'une rencontre avec les élus de {city}|"
-    "sur les ondes d'une radio privée|devant la presse {when}"
+# Where it was said: "lors d'une réunion tenue mardi à Sétif".
+_FR_EVENTS_F = _split(
+    "réunion|conférence de presse|séance de travail|visite d'inspection|rencontre|journée d'étude|"
+    "session extraordinaire|assemblée générale|table ronde|cérémonie|audience|tournée|session plénière"
+)
+_FR_EVENTS_M = _split(
+    "forum|conseil|séminaire|point de presse|atelier|colloque|salon|comité|déplacement|entretien|débat"
+)
+_FR_EVENT_PREPS = (
+    ("lors d'une", "lors d'un"),
+    ("au cours d'une", "au cours d'un"),
+    ("à l'issue d'une", "à l'issue d'un"),
+    ("en marge d'une", "en marge d'un"),
+    ("durant une", "durant un"),
+)
+_FR_EVENT_TAILS = _split(
+    "tenue {when} à {city}|{when} à {city}|organisée {when}|présidée par {person}|à {city}|au siège {domain}|"
+    "avec les élus de {city}|{when}"
+)
+_FR_SAID_IN = _split(
+    "dans un communiqué {when}|selon {body} {domain}|d'après {body} {domain}|selon des chiffres publiés {when}|"
+    "sur les ondes de {radio}|dans une déclaration à {paper}|selon nos informations|selon {person}"
+)
+_FR_RADIOS = _split(
+    "Radio Mars|Hit Radio|Chada FM|Medi 1|Radio M|Mosaïque FM|Jawhara FM|Shems FM|Radio Dzair|Atlantic Radio"
+)
+_FR_PAPERS = _split(
+    "l'agence officielle|notre rédaction|la presse locale|la télévision publique|un site d'information|nos confrères"
 )
 _FR_QUOTES = _split(
-    "Nous allons {inf} {action} {thing} {adjunct}|Il faut {inf} {action} {thing} sans attendre|"
-    "{action_cap} {thing} reste notre priorité|Personne ne peut ignorer {action} {thing}|"
-    "Les moyens alloués à {action} {thing} sont insuffisants|Nous demandons {action} {thing} {adjunct}|"
-    "On ne peut pas reporter {action} {thing} indéfiniment|{action_cap} {thing} changera la vie des habitants"
+    "Nous allons {inf} {action} {thing} {adjunct}|Il faut {inf} {action} {thing} {adjunct}|"
+    "{action_cap} {thing} reste {priority}|Personne ne peut ignorer {action} {thing}|"
+    "{group} attendent {action} {thing} depuis {num} ans|Nous demandons {action} {thing} {adjunct}|"
+    "{action_cap} {thing} changera {change}|Sans {action} {thing}, {city} {fate}"
 )
+_FR_FATES = _split(
+    "restera à la traîne|prendra du retard|n'avancera pas|perdra ses investisseurs|ne décollera pas|"
+    "manquera le rendez-vous|paiera le prix fort"
+)
+_FR_PRIORITIES = _split(
+    "notre priorité|la priorité du moment|une urgence|un chantier prioritaire|notre engagement|une nécessité"
+)
+_FR_CHANGES = _split("la vie des habitants|le quotidien des usagers|la donne|beaucoup de choses|le visage de {city}")
 _FR_INFINITIVES = _split(
     "accélérer|financer|lancer|achever|revoir|soutenir|généraliser|relancer|sécuriser|évaluer|programmer|"
     "réussir|encadrer|suivre de près"
@@ -184,10 +222,9 @@ _FR_QUESTIONS = _split(
     "Et après ?|Le calendrier sera-t-il tenu ?"
 )
 _FR_SUBHEADINGS = _split(
-    "Pas de communiqué commun ni d'accord|Un calendrier serré|Les chiffres clés|Réactions contrastées|"
-    "Un précédent en {year}|Ce qui change pour les usagers|Des moyens encore insuffisants|Un enjeu régional|"
-    "Vers une deuxième phase|Le coût {thing}|Retour sur {action} {thing}|À {city}, l'attente|"
-    "Ce que prévoit le texte|Les élus de {city} divisés|Une enveloppe de {money}"
+    "Un calendrier serré|Les chiffres clés|Réactions contrastées|Un précédent en {year}|Le coût {thing}|"
+    "Retour sur {action} {thing}|À {city}, l'attente|Les élus de {city} divisés|Une enveloppe de {money}|"
+    "{group} inquiets|Le cas de {city}|{action_cap} {thing}|Et à {city} ?|Ce que dit {person}"
 )
 _FR_TOPICS = _split(
     "Eau potable|Tourisme|Enseignement|Santé|Énergie|Agriculture|Transport|Football|Diplomatie|Culture|Emploi|"
@@ -269,6 +306,28 @@ def _fr_slot(rng: random.Random, key: str, site: str) -> str:
         return person(rng)
     if key == "last":
         return rng.choice(LAST_NAMES)
+    if key == "chamber":
+        return rng.choice(("de commerce", "d'agriculture", "d'artisanat", "des pêches maritimes", "d'industrie"))
+    if key == "fate":
+        return rng.choice(_FR_FATES)
+    if key == "priority":
+        return rng.choice(_FR_PRIORITIES)
+    if key == "change":
+        return _fill_fr(rng, rng.choice(_FR_CHANGES), site)
+    if key == "assoc":
+        return rng.choice(_FR_ASSOC)
+    if key == "profession":
+        return rng.choice(_FR_PROFESSIONS)
+    if key == "partner":
+        return rng.choice(_FR_PARTNERS)
+    if key == "side":
+        return rng.choice(_FR_SIDES)
+    if key == "body":
+        return rng.choice(_FR_BODIES)
+    if key == "radio":
+        return rng.choice(_FR_RADIOS)
+    if key == "paper":
+        return rng.choice(_FR_PAPERS)
     raise KeyError(key)
 
 
@@ -282,9 +341,22 @@ def _fr_subject(rng: random.Random, site: str) -> tuple[str, bool]:
     return f"{person(rng)}, {rng.choice(_FR_ROLES)} {_fill_fr(rng, rng.choice(_FR_ROLE_OF), site)},", False
 
 
+def _fr_setting(rng: random.Random, site: str) -> str:
+    """Where or how it was said: an event ("lors d'une réunion tenue mardi à Sétif") or a source."""
+    if rng.random() < 0.45:
+        return _fill_fr(rng, rng.choice(_FR_SAID_IN), site)
+    fem = rng.random() < 0.55
+    prep = rng.choice(_FR_EVENT_PREPS)[0 if fem else 1]
+    event = rng.choice(_FR_EVENTS_F if fem else _FR_EVENTS_M)
+    tail = rng.choice(_FR_EVENT_TAILS)
+    if not fem:
+        tail = tail.replace("tenue", "tenu").replace("organisée", "organisé").replace("présidée", "présidé")
+    return f"{prep} {event} {_fill_fr(rng, tail, site)}"
+
+
 def _fr_object(rng: random.Random, site: str) -> str:
     obj = f"{rng.choice(_FR_ACTIONS)} {_fill_fr(rng, rng.choice(_FR_THINGS), site)}"
-    if rng.random() < 0.6:
+    if rng.random() < 0.4:
         obj += " " + _fill_fr(rng, rng.choice(_FR_ADJUNCTS), site)
     return obj
 
@@ -299,44 +371,68 @@ def _fr_clause(rng: random.Random, site: str) -> str:
     return f"{subj} {verb} {_fr_object(rng, site)}"
 
 
+_FR_OPENERS = _split(
+    "Autre fait marquant :|À noter :|Par ailleurs,|De son côté,|Dans le même temps,|En attendant,|"
+    "Selon nos informations,|Côté chiffres,|Sur le terrain,|Pour l'heure,|Dans la foulée,|En parallèle,|"
+    "Le constat est sans appel :|Fait notable,|Au même moment,"
+)
+_FR_PRESS = _split("Le quotidien|L'hebdomadaire|Le journal|Le site|Le confrère")
+_FR_PRESS_LANG = _split("arabophone|en langue arabe|d'expression arabe")
+_FR_REPORTS = _split("rapporte que|affirme que|écrit que|révèle que|indique que|assure que")
+_FR_UNITS = _split(
+    "personnes|véhicules|tonnes de marchandises|logements|familles|élèves|candidats|exploitations|commerces|"
+    "têtes de bétail|arbres|colis|dossiers|plaintes|infractions"
+)
+_FR_COUNTED = _split(
+    "ont été recensés|ont été saisis|ont été livrés|ont été évacués|ont été contrôlés|ont été relogés|"
+    "ont été traités|ont été enregistrés|ont été verbalisés|ont été indemnisés|sont concernés|restent en attente"
+)
+_FR_SHARES = _split("les ressources|l'eau|les budgets|les terres|les quotas|les postes|les subventions")
+
+
 def make_sentence(rng: random.Random, site: str) -> str:
     """One French sentence; French typography spaces ``: ; ? !`` and « »."""
     k = rng.random()
-    if k < 0.42:
-        return _cap(f"{_fr_clause(rng, site)} {_fill_fr(rng, rng.choice(_FR_SETTINGS), site)}.")
-    if k < 0.56:
+    if k < 0.40:
+        return _cap(f"{_fr_clause(rng, site)} {_fr_setting(rng, site)}.")
+    if k < 0.54:
         quote = _fill_fr(rng, rng.choice(_FR_QUOTES), site)
         role = f"{rng.choice(_FR_ROLES)} {_fill_fr(rng, rng.choice(_FR_ROLE_OF), site)}"
         return f"«{_cap(quote)}», a déclaré {person(rng)}, {role}."
-    if k < 0.63:
-        return f"Le constat est sans appel : {_fr_clause(rng, site)}."
-    if k < 0.70:
+    if k < 0.62:
+        return f"{rng.choice(_FR_OPENERS)} {_fr_clause(rng, site)}."
+    if k < 0.69:
         return _cap(f"{_fr_clause(rng, site)} ; {_fr_clause(rng, site)}.")
-    if k < 0.75:
+    if k < 0.73:
         return _fill_fr(rng, rng.choice(_FR_QUESTIONS), site)
-    if k < 0.81:
+    if k < 0.79:
         latin, arabic = rng.choice(ARABIC_PAPERS)
-        return f"Le quotidien arabophone {latin} ({arabic}) rapporte que {_fr_clause(rng, site)}."
-    if k < 0.84:
-        when = _fill_fr(rng, rng.choice(_FR_WHEN), site)
-        return f"Aucun incident n'a été signalé {when} à {place(rng, site)}, a précisé {person(rng)}, {rng.choice(_FR_ROLES)}."
+        press = f"{rng.choice(_FR_PRESS)} {rng.choice(_FR_PRESS_LANG)} {latin} ({arabic}) {rng.choice(_FR_REPORTS)}"
+        return f"{press} {_fr_clause(rng, site)}."
     if k < 0.86:
         return (
+            f"{_cap(_n(rng))} {rng.choice(_FR_UNITS)} {rng.choice(_FR_COUNTED)} {_fill_fr(rng, rng.choice(_FR_WHEN), site)}"
+            f" à {place(rng, site)}, a précisé {person(rng)}, {rng.choice(_FR_ROLES)}."
+        )
+    if k < 0.88:
+        return (
             f"« {rng.choice(ARABIC_SLOGANS)} », scandaient {rng.choice(_FR_GROUPS)} {rng.choice(_FR_GROUP_OF)} "
-            f"devant le siège de la wilaya de {place(rng, site)} {_fill_fr(rng, rng.choice(_FR_WHEN), site)}."
+            f"devant le siège {rng.choice(_FR_DOMAINS)} à {place(rng, site)}."
         )
     if k < 0.93:
         what = rng.choice(("entreprises", "millions d’habitants", "% de chômeurs", "exploitations agricoles", "élèves"))
         return (
-            f"En {rng.randint(2015, 2024)}, {bank.COUNTRY[site]} comptait {_n(rng)} {what} dans la région de "
-            f"{place(rng, site)}, selon {rng.choice(_FR_BODIES)} {rng.choice(_FR_DOMAINS)}."
+            f"En {rng.randint(2015, 2024)}, {bank.COUNTRY[site]} comptait {_n(rng)} {what} à {place(rng, site)}, "
+            f"selon {rng.choice(_FR_BODIES)} {rng.choice(_FR_DOMAINS)}."
         )
-    if k < 0.97:
+    if k < 0.995:
         subj, _ = _fr_subject(rng, site)
-        return _cap(
-            f"{subj} a par ailleurs chiffré {rng.choice(_FR_ACTIONS)} {_fill_fr(rng, rng.choice(_FR_THINGS), site)} à {_fill_fr(rng, '{money}', site)}."
-        )
-    return f"Partager les ressources entre {place(rng, site)} et {place(rng, site)} reste un défi pour {rng.choice(_FR_GROUPS)}."
+        what = f"{rng.choice(_FR_ACTIONS)} {_fill_fr(rng, rng.choice(_FR_THINGS), site)}"
+        return _cap(f"{subj} {rng.choice(('a', 'avait'))} chiffré {what} à {_fill_fr(rng, '{money}', site)}.")
+    return (
+        f"Partager {rng.choice(_FR_SHARES)} entre {place(rng, site)} et {place(rng, site)} reste un défi pour "
+        f"{rng.choice(_FR_GROUPS)} {rng.choice(_FR_GROUP_OF)}."
+    )
 
 
 def make_title(rng: random.Random, site: str) -> str:
@@ -359,9 +455,9 @@ def make_body(rng: random.Random, site: str) -> list[list[str]]:
 
 def _body(rng: random.Random, sentence, subheading) -> list[list[str]]:
     paras = []
-    for _ in range(rng.randint(3, 8)):
+    for _ in range(rng.randint(4, 7)):
         sentences: list[str] = []
-        for _ in range(rng.randint(1, 4)):
+        for _ in range(rng.randint(1, 3)):
             s = sentence()
             if s not in sentences:  # no stutter inside a paragraph
                 sentences.append(s)
