@@ -429,7 +429,8 @@ def older_headlines(ctx: Ctx) -> str:
     items = [(i, c.title(i)) for i in old]
     for text in (f"Programme TV du {day}", f"Revue de presse du {day}"):
         items.insert(rng.randrange(len(items) + 1), (old[rng.randrange(len(old))], text))
-    cls = meaningless(random.Random(f"{c.seed}:older")) if ctx.bare else "older"
+    # Like the ticker: a telling class on most pages, a meaningless one on bare pages.
+    cls = meaningless(random.Random(f"{c.seed}:older")) if ctx.bare else f"{ctx.cls('ticker')}-older"
     links = "\n".join(
         f'<li><a href="{href(ctx, c.path(i), "older")}">{esc(text, ctx.rng, 0.1)}</a></li>' for i, text in items
     )
