@@ -24,6 +24,7 @@ from newsagg.middlewares.redirect import GuardedMetaRefreshMiddleware
 from newsagg.middlewares.retry import RetryAfterMiddleware
 from newsagg.monitoring import actions, extension
 from newsagg.monitoring.suites import HealthSuite
+from newsagg.pipelines.language import LanguagePipeline
 from newsagg.pipelines.neardup import NearDupPipeline
 from newsagg.rendering import browser, handler
 from newsagg.rendering.middleware import RenderMiddleware
@@ -47,6 +48,7 @@ DirectReplayMiddleware.process_start  # Scrapy spider-middleware hook
 CrawlSummary
 DatasetPublisher
 ResumableDupeFilter  # DUPEFILTER_CLASS
+LanguagePipeline  # ITEM_PIPELINES
 HealthSuite  # SPIDERMON_SPIDER_CLOSE_MONITORS
 DjazairessWorker  # spiders found by Scrapy's SPIDER_MODULES scan
 TuressWorker

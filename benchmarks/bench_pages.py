@@ -9,7 +9,7 @@ to the code the spider runs on each page, stage by stage:
   timed after newsagg's stages of the same page (so with newsagg's cache misses paid);
 - links (newsagg): the page objects' link work (``article_links``; listings:
   ``entries`` with dates, ``article_links``, ``next_page``);
-- to_item: ``ArticlePage.to_item`` (the article extraction);
+- extract: ``ArticlePage.extract`` (the article extraction);
 - each pipeline of ``ITEM_PIPELINES`` (those that build without a running engine);
 - feeds: the JSONL and CSV exporters.
 
@@ -165,7 +165,7 @@ def _one_pass(pages, crawler, pipes, dump: list | None, site: str = "maghress") 
             record["links"] = [r.url for r in links]
             record["next"] = nxt.url if nxt else None
         else:
-            item = t("to_item", page.to_item, "2026-01-01T00:00:00+00:00")
+            item = t("extract", page.extract, "2026-01-01T00:00:00+00:00").item
             record["links"] = [r.url for r in t("links (newsagg)", page.article_links)]
             for name, pipe in pipes:
                 if item is None or isinstance(pipe, Exception):

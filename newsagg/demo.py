@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             print("  items dropped      " + (", ".join(f"{k}: {v}" for k, v in s["items_dropped"].items()) or "none"))
             print("  pages failed       " + (", ".join(f"{k}: {v}" for k, v in s["pages_failed"].items()) or "none"))
             print("  dates              " + (", ".join(f"{k}: {v}" for k, v in s["dates"].items()) or "all parsed"))
+            print("  languages          " + (", ".join(f"{k}: {v}" for k, v in s["languages"].items()) or "none"))
             # What the pages carried besides the record: authors found, bodies repaired, pages skipped.
             content = {k: v for k, v in s["other"].items() if k.startswith(_CONTENT_KEYS)}
             print("  content            " + (", ".join(f"{k}: {v}" for k, v in content.items()) or "none"))

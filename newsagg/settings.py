@@ -110,6 +110,7 @@ NEWSAGG_BODY_PROMO_PATTERNS = [
 ]
 ITEM_PIPELINES = {
     "newsagg.pipelines.clean.BoilerplatePipeline": 100,
+    "newsagg.pipelines.language.LanguagePipeline": 150,  # language of the cleaned title + body
     "newsagg.pipelines.dates.DatePipeline": 200,
     "newsagg.pipelines.validate.ValidationPipeline": 300,
     "newsagg.pipelines.window.WindowPipeline": 400,

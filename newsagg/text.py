@@ -417,16 +417,44 @@ def _unquote_name(text: str) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+# A date the site glued to a name: "Jeudi 27 Février 2025", "12 - 03 - 2021",
+# "February 27, 2025" (sister sites' English pages), with a time maybe.
+_WEEKDAYS = (
+    r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
+_MONTHS = (
+    r"(?:janv(?:ier|\.)?|f[ée]vr?(?:ier|\.)?|mars|avr(?:il|\.)?|mai|juin|juil(?:let|\.)?|ao[uû]t|sept(?:embre|\.)?"
+    r"|oct(?:obre|\.)?|nov(?:embre|\.)?|d[ée]c(?:embre|\.)?|january|february|march|april|may|june|july|august"
+    r"|september|october|november|december)"
+)
+_NAME_DATE = (
+    rf"(?:(?:{_WEEKDAYS},?\s+)?(?:le\s+)?\d{{1,2}}(?:er)?\s+{_MONTHS}(?:\s+\d{{4}})?"
+    rf"|{_WEEKDAYS},?\s+{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},\s+\d{{4}}"
+    r"|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}|\d{4}-\d{2}-\d{2})"
+    r"(?:\s*(?:à|a|at|,)?\s*\d{1,2}\s*[hH:]\s*\d{2})?"
+)
+_DATE_AFTER_NAME = re.compile(rf"[\s|,;:–—·/(-]*\b{_NAME_DATE}[\s.)]*$", re.I)
+_DATE_BEFORE_NAME = re.compile(rf"^\s*{_NAME_DATE}\b[\s|,;:–—·/)-]*", re.I)
+
+
+def cut_name_date(name: str) -> str:
+    """*name* without a date glued before or after it (``Youssef Benkirane
+    Jeudi 27 Février 2025`` -> ``Youssef Benkirane``); the rest as it is."""
+    if not any(c.isdigit() for c in name):
+        return name
+    return _DATE_BEFORE_NAME.sub("", _DATE_AFTER_NAME.sub("", name))
+
+
 def normalize_author(name: str | None, encoded: bool = False) -> str | None:
     """A clean author name, or None when nothing name-like is left.
 
     *encoded*: *name* comes from an ``/fr/author/<slug>`` URL, so ``+`` and
     ``%XX`` are decoded, repeatedly (a ``+`` encoded twice arrives as
     ``%2B``). Link text is taken as shown (HTML already unescaped). Either
-    way whitespace is collapsed and separators at the edges (``| Name``)
-    dropped. A date inside a name stays text (``Youssef Benkirane Jeudi 27
-    Février 2025``): names are never parsed for dates. Junk without a letter,
-    or too long to be a name, gives None.
+    way whitespace is collapsed, a date the site glued to the name cut
+    (:func:`cut_name_date`: names are never read for dates) and separators at
+    the edges (``| Name``) dropped. Two people in one name stay as written.
+    Junk without a letter, or too long to be a name, gives None.
     """
     if not name:
         return None
@@ -436,7 +464,7 @@ def normalize_author(name: str | None, encoded: bool = False) -> str | None:
             if not (_PCT.search(text) or "+" in text):
                 break
             text = _unquote_name(text)
-    text = normalize_ws(text).strip(_NAME_EDGES)
+    text = cut_name_date(normalize_ws(text)).strip(_NAME_EDGES)
     text = normalize_ws(text)
     if not text or len(text) > 120 or not any(c.isalpha() for c in text):
         return None

@@ -95,3 +95,24 @@ def test_neardup_micro_benchmark_prints_every_mark(tmp_path):
         rows = [ln.split() for ln in proc.stdout.splitlines() if re.match(r"^\s+\d", ln)]
         assert [r[0] for r in rows] == ["50", "100"], proc.stdout
         assert all(float(r[1]) >= 0 and float(r[2].replace(",", "")) > 0 for r in rows), proc.stdout
+
+
+def test_language_micro_benchmark_prints_every_candidate():
+    """``python -m benchmarks.bench_language``: a row per candidate (installed or not), newsagg's included."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_language", "--repeats", "1", "--articles", "12"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from benchmarks.bench_language import CANDIDATES, TEXTS
+
+    rows = {
+        ln.split()[0]: ln.split()[1:] for ln in proc.stdout.splitlines() if ln.split()[:1] in ([n] for n in CANDIDATES)
+    }
+    assert set(rows) == set(CANDIDATES), proc.stdout
+    newsagg = rows["newsagg"]  # fr en es ar title body mixed all µs/text µs/article load
+    assert len(newsagg) == 11 and sum(map(int, newsagg[:4])) == sum(map(int, newsagg[4:7])) > 0.9 * len(TEXTS)
+    assert rows["py3langid"] != ["(not", "installed)"]  # pinned in requirements.txt

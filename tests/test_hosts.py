@@ -416,6 +416,6 @@ def test_original_url_is_never_a_host_form_of_the_site(source_hrefs, original):
         article_id="1234567",
         canonical_url=url,
     )
-    item = page.to_item()
+    item = page.extract().item
     assert item is not None and item.original_url == original
     assert item.body == "Le premier paragraphe du texte."

@@ -26,8 +26,9 @@ def extract(resp: HtmlResponse):
     page = ArticlePage(
         resp, BASE, "Africa/Casablanca", site="maghress", slug="h24info", article_id="1234567", canonical_url=URL
     )
-    item = page.to_item()
-    assert item is not None, page.why_not
+    found = page.extract()
+    item = found.item
+    assert item is not None, found.why_not
     return BoilerplatePipeline().process_item(item)
 
 
@@ -88,7 +89,8 @@ def test_no_source_link_body_stops_at_chrome():
 def test_page_without_byline_is_no_article():
     resp = response(b"<html><body><h1>Contact</h1><p>Ecrivez-nous.</p></body></html>")
     page = ArticlePage(resp, BASE, site="maghress", slug="h24info", article_id="1", canonical_url=URL)
-    assert page.to_item() is None and page.why_not == "no_byline"
+    found = page.extract()
+    assert found.item is None and found.why_not == "no_byline"
 
 
 @pytest.mark.parametrize(
@@ -174,7 +176,7 @@ def test_table_layout_with_modal_and_ticker_at_the_bottom():
         article_id="123",
         canonical_url=f"{BASE}/fr/elwatan/123",
     )
-    item = BoilerplatePipeline().process_item(page.to_item())
+    item = BoilerplatePipeline().process_item(page.extract().item)
     assert item.title == "Sonatrach : un nouveau contrat gazier signé avec l'Italie"
     assert (item.source, item.published_raw) == ("El Watan", "05 - 01 - 2022 à 18h40")
     assert item.body == (
@@ -201,7 +203,7 @@ def test_legacy_spans_without_br_between_them():
         article_id="9",
         canonical_url=f"{BASE}/fr/lapresse/9",
     )
-    item = BoilerplatePipeline().process_item(page.to_item())
+    item = BoilerplatePipeline().process_item(page.extract().item)
     assert item.title == "Tunis : la saison touristique démarre"
     assert (item.source, item.published_raw) == ("La Presse", "12 - 06 - 2023")
     assert item.body == "Les premiers vols sont arrivés.\n\nLes hôteliers sont optimistes."

@@ -72,9 +72,9 @@ def responses(body: bytes, encoding: str, ctype: str):
 def test_random_bytes_never_raise_and_yield_nothing(body, encoding, ctype):
     for response in responses(body, encoding, ctype):
         page = article_page(response)
-        item = page.to_item()
+        found = page.extract()
         # Random bytes hold no byline ("Publié dans ..."): no article.
-        assert item is None and page.why_not
+        assert found.item is None and found.why_not
         assert LinkPage(response, BASE, TZ).links() == []
         listing = ListingPage(response, BASE, TZ, slug="lematin", page=1)
         assert listing.entries() == [] and listing.next_page() is None
@@ -86,7 +86,7 @@ def test_random_text_never_raises(text, encoding):
     body = text.encode(encoding or "utf-8", errors="replace")
     for response in responses(body, encoding, "text/html"):
         page = article_page(response)
-        item = page.to_item()
+        item = page.extract().item
         check_item(item)
         if "ubli" not in text:
             assert item is None
@@ -239,7 +239,7 @@ def test_random_template_html_never_raises(fragment, encoding, nesting):
     body = html.encode(encoding, errors="xmlcharrefreplace")
     for response in responses(body, encoding, "text/html"):
         page = article_page(response)
-        check_item(page.to_item())
+        check_item(page.extract().item)
         check_links(response)
 
 

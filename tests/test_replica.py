@@ -76,16 +76,22 @@ def get_doc(base_url: str, target: str):
 
 
 def legacy_paragraphs(doc) -> list[str]:
-    """span.articlecontent split on <br> (the old public extraction rule)."""
-    span = doc.xpath("//span[@class='articlecontent']")[0]
-    segs = [span.text or ""]
-    for child in span:
-        if child.tag == "br":
-            segs.append("")
-        elif isinstance(child.tag, str) and child.tag != "script":
-            segs[-1] += child.text_content()
-        segs[-1] += child.tail or ""
+    """Every span.articlecontent in page order, split on <br> (the old public extraction rule)."""
+    segs = []
+    for span in doc.xpath("//span[@class='articlecontent']"):
+        segs.append(span.text or "")
+        for child in span:
+            if child.tag == "br":
+                segs.append("")
+            elif isinstance(child.tag, str) and child.tag != "script":
+                segs[-1] += child.text_content()
+            segs[-1] += child.tail or ""
     return [p for p in (normalize_ws(s) for s in segs) if p]
+
+
+def is_ad(el) -> bool:
+    """An ad set into the body: div#ads, or a paragraph of sponsored links."""
+    return el.get("id") == "ads" or bool(el.xpath(".//a[contains(@rel, 'sponsored')]"))
 
 
 def semantic_paragraphs(doc) -> list[str]:
@@ -93,7 +99,7 @@ def semantic_paragraphs(doc) -> list[str]:
     return [
         normalize_ws(el.text_content())
         for el in art
-        if el.tag in ("p", "h2") and el.get("class") not in ("byline", "source")
+        if el.tag in ("p", "h2") and el.get("class") not in ("byline", "source") and not is_ad(el)
     ]
 
 

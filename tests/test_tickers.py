@@ -114,8 +114,9 @@ def extract(body: bytes):
     art = ArticlePage(
         resp, BASE, "Africa/Casablanca", site="maghress", slug="h24info", article_id="904301403", canonical_url=URL
     )
-    item = art.to_item()
-    assert item is not None, art.why_not
+    found = art.extract()
+    item = found.item
+    assert item is not None, found.why_not
     item = BoilerplatePipeline().process_item(item)
     return DatePipeline(StatsCollector(get_crawler())).process_item(item)
 

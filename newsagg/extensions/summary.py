@@ -11,6 +11,7 @@ from newsagg.config import setting
 from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
 
 logger = logging.getLogger(__name__)
+LANGUAGES = f"{PREFIX}/language"
 
 
 def summarize(stats: dict) -> dict:
@@ -23,7 +24,7 @@ def summarize(stats: dict) -> dict:
     elapsed = stats.get("elapsed_time_seconds")
     if elapsed is None and start and end:
         elapsed = (end - start).total_seconds()
-    grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates")
+    grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates", LANGUAGES)
     other = {
         k[len(PREFIX) + 1 :]: v
         for k, v in sorted(stats.items())
@@ -37,6 +38,7 @@ def summarize(stats: dict) -> dict:
         "pages_failed": under(PAGES_FAILED),
         "pages_parsed": under(PAGES),
         "dates": under(f"{PREFIX}/dates"),
+        "languages": under(LANGUAGES),  # articles per language (ISO 639-1), newsagg.pipelines.language
         "http_status": {
             k.rsplit("/", 1)[1]: v
             for k, v in sorted(stats.items())
@@ -65,6 +67,7 @@ def format_summary(summary: dict) -> str:
         ("items dropped", "items_dropped"),
         ("pages failed", "pages_failed"),
         ("dates", "dates"),
+        ("languages", "languages"),
         ("other newsagg counts", "other"),
     ):
         section = summary[key]

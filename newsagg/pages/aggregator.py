@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from lxml import etree
@@ -170,7 +170,6 @@ class LinkPage:
     _links_dated: bool = field(default=False, repr=False)  # _links carry the listed dates
     _all_refs: list[PageRef] | None = field(default=None, repr=False)  # every classified ref, page order
     _resolved: dict[str, PageRef | None] = field(default_factory=dict, repr=False)  # href -> resolve()
-    _hrefs: list[str] | None = field(default=None, repr=False)  # every <a href> (= _HREFS), when known
     _root: Any = field(default=None, repr=False)  # lxml root element
 
     @property
@@ -218,8 +217,7 @@ class LinkPage:
         """The refs of :meth:`_anchors`, from the href strings alone (no element objects)."""
         refs = []
         response, base_url, resolved = self.response, self.base_url, self._resolved
-        hrefs = self._hrefs if self._hrefs is not None else _HREFS(self.root)
-        for href in hrefs:  # the hot loop of article pages: _ref_of and _resolve inlined
+        for href in self._page_hrefs():  # the hot loop of article pages: _ref_of and _resolve inlined
             href = href.strip()
             if not href or href.startswith(_SKIP_HREFS):
                 continue
@@ -229,6 +227,10 @@ class LinkPage:
             if ref is not None and ref.kind != "other":
                 refs.append(ref)
         return refs
+
+    def _page_hrefs(self) -> list[str]:
+        """The ``href`` of every ``<a>`` of the page, in document order."""
+        return _HREFS(self.root)
 
     def _ref_of(self, href: str) -> PageRef | None:
         """The classified ref of a raw href of this page; None when unusable or off-site."""
@@ -339,29 +341,40 @@ class ListingPage(LinkPage):
         return higher[0][1] if higher else None
 
 
+@dataclass(frozen=True)
+class Extraction:
+    """What :meth:`ArticlePage.extract` found on a page."""
+
+    item: ArticleItem | None
+    #: Why there is no item (``no_byline``: the byline anchor is missing); None with an item.
+    why_not: str | None
+    #: What extraction met, for the crawl stats (``newsagg/<key>``): body/doubled, author/link ...
+    notes: dict[str, int]
+
+
 @dataclass
 class ArticlePage(LinkPage):
-    """An article page of the template -> ArticleItem (or None when no article is found)."""
+    """An article page of the template.
+
+    ``extract(crawled_at)`` returns an :class:`Extraction`: the
+    :class:`ArticleItem`, or the reason there is none, and what it met (stats
+    notes). ``article_links()`` and ``author_links()`` give the page's links.
+    Each answers the same whatever was called before: the page is walked once
+    (:meth:`_walk`, shared), nothing else is kept between calls.
+    """
 
     site: str = ""
     slug: str = ""
     article_id: str = ""
     canonical_url: str = ""
-    why_not: str = ""  # set when to_item() returns None
-    #: What extraction met, for the crawl stats (``newsagg/<key>``): body/doubled, author/link ...
-    notes: dict[str, int] = field(default_factory=dict)
-    _titles: list[str] | None = field(default=None, repr=False)  # //title//text(), when known
 
-    def to_item(self, crawled_at: str | None = None) -> ArticleItem | None:
-        """Extract the article; None (with ``why_not`` set) when the anchors are missing."""
-        hrefs: list[str] = []
-        titles: list[str] = []
-        blocks = linearize(self.root, hrefs, titles)
-        self._hrefs, self._titles = hrefs, titles  # read by the same walk
+    def extract(self, crawled_at: str | None = None) -> Extraction:
+        """The article of the page, or why there is none."""
+        blocks = self._walk[0]
         pick = _pick_byline(blocks)
         if pick is None:
-            self.why_not = "no_byline"
-            return None
+            return Extraction(None, "no_byline", {})
+        notes: dict[str, int] = {}
         at, byline = pick
         author, how, skip, byline = self._author(blocks, at, byline)
         title = self._title(blocks, at, byline)
@@ -372,12 +385,12 @@ class ArticlePage(LinkPage):
             body, again = collapse_repeated(body)  # "Par X" once, then the text twice
             doubled = doubled or again
         if doubled:
-            self.notes["body/doubled"] = 1
+            notes["body/doubled"] = 1
         if author is None and par_author:
             author, how = par_author, "par_line"
         if author is not None:
-            self.notes[f"author/{how}"] = 1
-        return ArticleItem(
+            notes[f"author/{how}"] = 1
+        item = ArticleItem(
             url=self.canonical_url,
             site=self.site,
             source_slug=self.slug,
@@ -391,6 +404,18 @@ class ArticlePage(LinkPage):
             original_url=original,
             crawled_at=crawled_at,
         )
+        return Extraction(item, None, notes)
+
+    @cached_property
+    def _walk(self) -> tuple[list[Block], list[str], list[str]]:
+        """(blocks, every ``<a href>``, the ``<title>`` text nodes): one walk of
+        the tree (:func:`linearize`) for extraction and links alike."""
+        hrefs: list[str] = []
+        titles: list[str] = []
+        return linearize(self.root, hrefs, titles), hrefs, titles
+
+    def _page_hrefs(self) -> list[str]:
+        return self._walk[1]
 
     # -- parts ---------------------------------------------------------------
 
@@ -402,6 +427,23 @@ class ArticlePage(LinkPage):
             if ref is not None and ref.kind in ("article", "listing", "home"):
                 return True
         return False
+
+    def _offsite_url(self, href: str) -> str | None:
+        """The absolute URL of *href* when it leaves the site (any host form of it is the site)."""
+        try:
+            url = self.response.urljoin(href)
+        except ValueError:
+            return None
+        if url.startswith(("http://", "https://")) and not same_site(url, self.base_url):
+            return url
+        return None
+
+    def _is_inset(self, block: Block, level: int) -> bool:
+        """A block set into the text, never text: it sits in more chrome than
+        the byline (an ad block, a share bar) or is made of off-site links (ads)."""
+        if block.chrome_above(level):
+            return True
+        return block.all_link and all(self._offsite_url(h) for h in block.hrefs)
 
     def _urls(self, hrefs: list[str]) -> list[str]:
         """The canonical URLs of *hrefs* (unusable ones left out)."""
@@ -416,8 +458,7 @@ class ArticlePage(LinkPage):
         return m.end() == len(block.text) or (bool(block.hrefs) and self._is_site_nav(block))
 
     def _doc_title(self) -> str:
-        titles = self._titles if self._titles is not None else _TITLE_TEXT(self.root)
-        return clean_title(" ".join(titles), SITE_NAMES)
+        return clean_title(" ".join(self._walk[2]), SITE_NAMES)
 
     def _title(self, blocks: list[Block], at: int, byline: Byline) -> str:
         head, level = blocks[at].text, blocks[at].chrome_level
@@ -478,42 +519,48 @@ class ArticlePage(LinkPage):
             ref = self._resolve(h)
             if ref is None or ref.kind != "author":
                 continue
-            text = ""
-            # The first <a> whose stripped href is h; XPath narrows the walk to those holding h.
-            for a in _A_HOLDING(self.root, h=h):
-                if (a.get("href") or "").strip() == h:
-                    text = normalize_ws(" ".join(a.itertext()))
-                    break
+            text = self._anchor_text(h)
             return normalize_author(text) or author_from_url(ref.url), text
         return None
 
+    def _anchor_text(self, href: str) -> str:
+        """The text of the first ``<a>`` whose stripped href is *href*."""
+        for a in _A_HOLDING(self.root, h=href):  # XPath narrows the walk to those holding it
+            if (a.get("href") or "").strip() == href:
+                return normalize_ws(" ".join(a.itertext()))
+        return ""
+
     def _body(self, blocks: list[Block], at: int, byline: Byline, skip: int = 0) -> tuple[list[str], str | None]:
+        """The paragraphs after the byline and the source link's target.
+
+        The source-link sentence ends the body; every block before it is text
+        but for what is set into it: ad blocks, share bars, runs of links
+        (:meth:`_is_inset`), widget labels. Without the sentence, the body ends
+        where page chrome starts: a chrome block or link run with no text after it.
+        """
         level = blocks[at].chrome_level
-        paras: list[str] = []
-        if byline.rest:
-            paras.append(byline.rest)
-        original = None
+        start = at + 1 + skip
+        end = _source_link_at(blocks, start)
+        stop = len(blocks) if end is None else end
+        paras: list[str] = [byline.rest] if byline.rest else []
         link_run = 0
-        for b in blocks[at + 1 + skip :]:
-            if is_source_link_text(b.text) or ends_with_source_link(b.text):
-                original = _first_offsite(self.response, b.hrefs, self.base_url)
-                head = text_before_source_link(b.text)
-                if head:
-                    paras.append(head)
-                break
-            if _BYLINE_START.match(b.text) and parse_byline(b.text):
+        for k in range(start, stop):
+            b = blocks[k]
+            if end is None and _BYLINE_START.match(b.text) and parse_byline(b.text):
                 break  # the next article's byline (a listing-like page)
             if is_modal_text(b.text) or is_ad_label(b.text) or is_share_widget(b.text):
                 continue  # share widgets ("Tweet Share") may stand before, inside or after the text
             if b.all_link and _ARTICLE_NAV_TEXT.match(b.text):
                 continue  # "Suivant": the next article, not the end of the text
-            # Without a source link, the body ends where page chrome starts:
-            # a sidebar/share/footer block, a widget label, or a run of links.
-            if b.chrome_above(level) or is_label_line(b.text) or b.text.startswith("©"):
-                if paras:
+            nav = (b.all_link and self._is_site_nav(b)) or self._is_ticker_fragment(b)
+            if end is not None:
+                if nav or self._is_inset(b, level) or is_label_line(b.text) or b.text.startswith("©"):
+                    continue
+            elif self._is_inset(b, level) or is_label_line(b.text) or b.text.startswith("©"):
+                if paras and not (self._is_inset(b, level) and self._text_follows(blocks, k + 1, level)):
                     break
                 continue
-            if (b.all_link and self._is_site_nav(b)) or self._is_ticker_fragment(b):
+            elif nav:
                 link_run += 1
                 if paras and link_run >= 2:
                     break
@@ -522,7 +569,36 @@ class ArticlePage(LinkPage):
             text = strip_share_words(b.text)  # widget words glued to the text
             if text:
                 paras.append(text)
-        return paras, original
+        if end is None:
+            return paras, None
+        head = text_before_source_link(blocks[end].text)
+        if head:
+            paras.append(head)
+        return paras, self._source_url(blocks[end])
+
+    def _text_follows(self, blocks: list[Block], k: int, level: int) -> bool:
+        """Whether article text comes after the insets from *k* on (then they sit inside the body)."""
+        for b in blocks[k:]:
+            if self._is_inset(b, level) or is_ad_label(b.text) or is_modal_text(b.text) or is_share_widget(b.text):
+                continue
+            return not (
+                b.all_link
+                or is_label_line(b.text)
+                or b.text.startswith("©")
+                or self._is_ticker_fragment(b)
+                or bool(_BYLINE_START.match(b.text))
+            )
+        return False
+
+    def _source_url(self, block: Block) -> str | None:
+        """The newspaper's own page (recorded, never crawled): the target of the
+        link whose text is the source-link sentence, else the block's first
+        off-site link. A link to any host form of the site itself is not it."""
+        urls = [(h, url) for h in block.hrefs if (url := self._offsite_url(h))]
+        for h, url in urls:
+            if len(urls) == 1 or is_source_link_text(self._anchor_text(h)):
+                return url
+        return urls[0][1] if urls else None
 
 
 _SKIP_HREFS = ("javascript:", "mailto:", "tel:", "#")
@@ -531,7 +607,6 @@ _TEXT_NODES = etree.XPath(".//text()")
 # The href of every <a>, in the order of root.iter("a"): strings, no element proxies.
 _HREFS = etree.XPath("descendant-or-self::a/@href", smart_strings=False)
 _A_HOLDING = etree.XPath("descendant-or-self::a[contains(@href, $h)]")  # in the order of root.iter("a")
-_TITLE_TEXT = etree.XPath("//title//text()")
 _ARTICLE_HREF = re.compile(r"/\d+(?:[?#]|$)")
 _DIGIT = re.compile(r"\d")
 
@@ -587,6 +662,17 @@ def _pick_byline(blocks: list[Block]) -> tuple[int, Byline] | None:
     return max(found, key=weight)
 
 
+def _source_link_at(blocks: list[Block], start: int) -> int | None:
+    """Index of the source-link sentence's block from *start* on, before any other byline."""
+    for k in range(start, len(blocks)):
+        text = blocks[k].text
+        if is_source_link_text(text) or ends_with_source_link(text):
+            return k
+        if _BYLINE_START.match(text) and parse_byline(text):
+            return None
+    return None
+
+
 def _cut_author(text: str, link_text: str) -> str:
     """*text* without the author link's text and the separator before it (last occurrence)."""
     if not link_text:
@@ -617,16 +703,3 @@ def resolve(response: Response, href: str, base_url: str) -> PageRef | None:
 @lru_cache(maxsize=16384)
 def _resolve_cached(base_url: str, href: str) -> PageRef | None:
     return classify_href(href, base_url)
-
-
-def _first_offsite(response: Response, hrefs: list[str], base_url: str) -> str | None:
-    """The source link's target (the newspaper's own page); never crawled.
-    A link to any host form of the site itself is not it."""
-    for h in hrefs:
-        try:
-            url = response.urljoin(h)
-        except ValueError:
-            continue
-        if url.startswith(("http://", "https://")) and not same_site(url, base_url):
-            return url
-    return None

@@ -1,13 +1,10 @@
-"""Word and sentence banks for the replica: sources per site and French prose.
+"""Word banks for the replica: sources, authors, promo lines, cities per site.
 
-Everything here is data plus small pure functions that draw from a
-``random.Random`` passed in, so a given RNG state always yields the same text.
-Texts come out already whitespace-normalised (single ASCII spaces).
+Data plus small pure functions; the prose itself is written by prose.py.
 """
 
 from __future__ import annotations
 
-import random
 import unicodedata
 
 from newsagg.sites import SITES
@@ -132,6 +129,11 @@ AUTHORS_NAMED: list[tuple[str, str]] = [
     ("Hamid Amrani 12 - 03 - 2021", "Hamid+Amrani+12+-+03+-+2021"),
 ]
 AUTHORS: list[tuple[str | None, str]] = AUTHORS_NAMED + [(None, "%3F%3F%3F")]
+#: The record's author where the shown name carries a date the site glued to it.
+AUTHOR_RECORDS = {
+    "Youssef Benkirane Jeudi 27 Février 2025": "Youssef Benkirane",
+    "Hamid Amrani 12 - 03 - 2021": "Hamid Amrani",
+}
 #: What a junk author link shows.
 JUNK_AUTHOR_TEXT = "???"
 
@@ -173,154 +175,6 @@ CITIES = {
 CURRENCY = {"maghress": "dirhams", "djazairess": "dinars", "turess": "dinars"}
 COUNTRY = {"maghress": "le Maroc", "djazairess": "l'Algérie", "turess": "la Tunisie"}
 
-_SUBJECTS = [
-    "Le ministre de l'Économie",
-    "La Banque centrale",
-    "Le gouvernement",
-    "Les autorités locales",
-    "Le Haut-Commissariat au Plan",
-    "La direction régionale de la santé",
-    "Le président de la commune",
-    "Les professionnels du secteur",
-    "L'Office national de l'électricité",
-    "Le syndicat des enseignants",
-    "La société civile",
-    "Un porte-parole du ministère",
-    "Les agriculteurs de la région",
-    "La fédération nationale",
-    "Les observateurs",
-    "Le conseil d'administration",
-    "L'agence de développement",
-    "Le wali de la région",
-    "Les opérateurs touristiques",
-    "La commission parlementaire",
-]
-_VERBS = [
-    "a annoncé",
-    "a confirmé",
-    "a signalé",
-    "a présenté",
-    "a dévoilé",
-    "a souligné",
-    "a rappelé",
-    "a démenti",
-    "a salué",
-    "prévoit",
-    "envisage",
-    "a lancé",
-    "a adopté",
-    "a examiné",
-    "a critiqué",
-]
-_OBJECTS = [
-    "un nouveau programme d'investissement",
-    "une hausse de {pct} % des exportations",
-    "la création de {n} emplois",
-    "un plan d'urgence pour l'eau potable",
-    "la réforme du code du travail",
-    "le budget de l'année {year}",
-    "l'ouverture d'un nouveau port à {city}",
-    "une baisse sensible des prix",
-    "le lancement d'une plateforme numérique",
-    "un accord de partenariat avec l'Union européenne",
-    "la rénovation de {n} écoles rurales",
-    "un déficit de {n} millions de {cur}",
-    "la construction d'une usine de dessalement",
-    "les résultats du recensement",
-    "un programme de formation destiné aux jeunes",
-    "la hausse du prix du carburant",
-]
-_COMPLEMENTS = [
-    "lors d'une conférence de presse tenue mardi à {city}",
-    "selon une source proche du dossier",
-    "d'après les chiffres publiés jeudi",
-    "à l'issue d'une réunion à huis clos",
-    "dans un communiqué rendu public lundi",
-    "en marge du forum organisé à {city}",
-    "devant les membres de la commission",
-    "au terme d'une visite de travail à {city}",
-    "malgré les réserves exprimées par l'opposition",
-    "pour la deuxième année consécutive",
-    "selon la même source",
-    "à en croire les premières estimations",
-]
-_QUOTES = [
-    "Nous sommes sur la bonne voie",
-    "Il faut aller plus vite",
-    "C'est une étape décisive pour le pays",
-    "La situation reste préoccupante",
-    "Nous n'avons pas le droit à l'erreur",
-    "Les résultats parlent d'eux-mêmes",
-    "Rien n'est encore joué",
-    "Ce projet changera la vie des habitants",
-]
-_PERSONS = [
-    "Ahmed Benali",
-    "Fatima Zahra El Idrissi",
-    "Karim Haddad",
-    "Nadia Bensalah",
-    "Youssef Amrani",
-    "Leïla Cherif",
-    "Mehdi Ouazzani",
-    "Samira Belkacem",
-    "Rachid Tazi",
-    "Amina Bouzid",
-    "Hichem Gharbi",
-    "Recep Tayyip Erdoğan",
-    "Ștefan Popescu",
-    "Zoë Lefèvre",
-]
-_ROLES = [
-    "directeur général de l'agence",
-    "économiste",
-    "président de l'association",
-    "député de la majorité",
-    "porte-parole du gouvernement",
-    "chercheur à l'université de {city}",
-    "élu local",
-]
-_ARABIC_PAPERS = [("Assabah", "الصباح"), ("Al Massae", "المساء"), ("El Khabar", "الخبر"), ("Echorouk", "الشروق")]
-_SUBHEADINGS = [
-    "Pas de communiqué commun ni d'accord",
-    "Un calendrier serré",
-    "Les chiffres clés",
-    "Réactions contrastées",
-    "Un précédent en 2019",
-    "Ce qui change pour les usagers",
-    "Des moyens encore insuffisants",
-    "Un enjeu régional",
-    "Vers une deuxième phase",
-]
-_TITLE_TOPICS = [
-    "Eau potable",
-    "Tourisme",
-    "Enseignement",
-    "Santé",
-    "Énergie",
-    "Agriculture",
-    "Transport",
-    "Football",
-    "Diplomatie",
-    "Culture",
-    "Emploi",
-    "Immobilier",
-    "Numérique",
-    "Sécurité routière",
-]
-_TITLE_CLAIMS = [
-    "un nouveau plan pour {n} communes",
-    "les prix repartent à la hausse",
-    "le gouvernement annonce des mesures",
-    "les professionnels tirent la sonnette d'alarme",
-    "un accord signé à {city}",
-    "{n} millions de {cur} débloqués",
-    "la réforme adoptée en conseil",
-    "les chiffres du premier trimestre",
-    "un bilan mitigé pour {year}",
-    "le projet prend du retard",
-    "une première dans la région",
-    "l'opposition dénonce un « passage en force »",
-]
 #: Title words a rewriting newspaper swaps (near-duplicates): word -> replacement.
 TITLE_SYNONYMS = {
     "nouveau": "vaste",
@@ -343,88 +197,6 @@ TITLE_SYNONYMS = {
     "repartent": "remontent",
     "dénonce": "fustige",
 }
-
-
-def _fill(rng: random.Random, template: str, site: str) -> str:
-    if "{" not in template:
-        return template
-    values = {}  # draw only what the template uses (rendering speed)
-    if "{pct}" in template:
-        values["pct"] = f"{rng.randint(1, 19)},{rng.randint(1, 9)}"
-    if "{n}" in template:
-        values["n"] = rng.choice((3, 12, 40, 150, 250, 1200, 3500))
-    if "{year}" in template:
-        values["year"] = rng.randint(2019, 2026)
-    if "{city}" in template:
-        values["city"] = rng.choice(CITIES[site])
-    if "{cur}" in template:
-        values["cur"] = CURRENCY[site]
-    return template.format(**values)
-
-
-def make_title(rng: random.Random, site: str) -> str:
-    """A headline: ``Topic : claim``, ``City : claim`` or ``« quote », estime X``."""
-    kind = rng.random()
-    if kind < 0.45:
-        head = rng.choice(_TITLE_TOPICS)
-    elif kind < 0.8:
-        head = rng.choice(CITIES[site])
-    else:
-        return f"« {rng.choice(_QUOTES)} », estime {rng.choice(_PERSONS)}"
-    return f"{head} : {_fill(rng, rng.choice(_TITLE_CLAIMS), site)}"
-
-
-def _subject_verb(rng: random.Random) -> tuple[str, str]:
-    """A subject and a verb agreeing with it ("Les observateurs ont salué")."""
-    subj, verb = rng.choice(_SUBJECTS), rng.choice(_VERBS)
-    if subj.startswith("Les "):
-        verb = "ont" + verb[1:] if verb.startswith("a ") else verb[:-1] + "ent" if verb.endswith("t") else verb + "nt"
-    return subj, verb
-
-
-def make_sentence(rng: random.Random, site: str) -> str:
-    """One French sentence with punctuation that French typography spaces (: ; ? !)."""
-    k = rng.random()
-    subj, verb = _subject_verb(rng)
-    obj = _fill(rng, rng.choice(_OBJECTS), site)
-    comp = _fill(rng, rng.choice(_COMPLEMENTS), site)
-    if k < 0.40:
-        return f"{subj} {verb} {obj} {comp}."
-    if k < 0.55:
-        role = _fill(rng, rng.choice(_ROLES), site)
-        return f"«{rng.choice(_QUOTES)}», a déclaré {rng.choice(_PERSONS)}, {role}."
-    if k < 0.63:
-        return f"Le constat est sans appel : {subj.lower()} {verb} {obj}."
-    if k < 0.70:
-        subj2, verb2 = _subject_verb(rng)
-        return f"{subj} {verb} {obj} ; {subj2.lower()} {verb2} {comp}."
-    if k < 0.76:
-        return f"Mais qu'en est-il des {rng.choice(['petites entreprises', 'zones rurales', 'jeunes diplômés'])} ?"
-    if k < 0.80:
-        return rng.choice(["Une première !", "Le bilan ? Mitigé.", "Affaire à suivre !"])
-    if k < 0.85:
-        latin, arabic = rng.choice(_ARABIC_PAPERS)
-        return f"Le quotidien arabophone {latin} ({arabic}) rapporte que {subj.lower()} {verb} {obj}."
-    if k < 0.90:
-        return f"Aucun incident n'a été signalé {comp}, a précisé une source sécuritaire."
-    if k < 0.95:
-        return f"En {rng.randint(2015, 2024)}, {COUNTRY[site]} comptait {rng.randint(2, 98)} {rng.choice(['000 entreprises', 'millions d’habitants', '% de chômeurs'])} selon le HCP."
-    return f"Partager les ressources entre les régions reste un défi pour {rng.choice(_SUBJECTS).lower()}."
-
-
-def make_body(rng: random.Random, site: str) -> list[list[str]]:
-    """Paragraphs as lists of sentences; a one-item list without final period is a subheading."""
-    paras = []
-    for _ in range(rng.randint(3, 8)):
-        sentences: list[str] = []
-        for _ in range(rng.randint(1, 4)):
-            sentence = make_sentence(rng, site)
-            if sentence not in sentences:  # no stutter inside a paragraph
-                sentences.append(sentence)
-        paras.append(sentences)
-    if len(paras) > 2 and rng.random() < 0.35:
-        paras.insert(rng.randint(2, len(paras) - 1), [rng.choice(_SUBHEADINGS)])
-    return paras
 
 
 def typographic_apostrophes(text: str) -> str:

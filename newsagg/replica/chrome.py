@@ -414,6 +414,29 @@ def ticker(ctx: Ctx) -> str:
     return f'<div class="{ctx.cls("ticker")}"><marquee>' + "\n    ".join(links) + "</marquee></div>\n"
 
 
+def older_headlines(ctx: Ctx) -> str:
+    """The second block of older headlines after the ticker (heavy pages): articles
+    months older than the snapshot and French headlines dated the day the page was
+    served, under a heading with that day. It reflects when the page was served:
+    never an article's date, never part of a body. Same text on every page of one
+    edition; no telling class (the live markup is unknown)."""
+    c = ctx.corpus
+    n = c.snapshot_size(ctx.edition)
+    rng = random.Random(f"{c.seed}:{c.site}:older:{ctx.edition}")
+    served = c.local_datetime(n - 1)
+    day = f"{WEEKDAYS[served.weekday()]} {served.day} {MONTHS[served.month - 1]} {served.year}"
+    old = [rng.randrange(max(1, n * 6 // 10)) for _ in range(8)]
+    items = [(i, c.title(i)) for i in old]
+    for text in (f"Programme TV du {day}", f"Revue de presse du {day}"):
+        items.insert(rng.randrange(len(items) + 1), (old[rng.randrange(len(old))], text))
+    # Like the ticker: a telling class on most pages, a meaningless one on bare pages.
+    cls = meaningless(random.Random(f"{c.seed}:older")) if ctx.bare else f"{ctx.cls('ticker')}-older"
+    links = "\n".join(
+        f'<li><a href="{href(ctx, c.path(i), "older")}">{esc(text, ctx.rng, 0.1)}</a></li>' for i, text in items
+    )
+    return f'<div class="{cls}"><h3>Les titres du {day}</h3>\n<ul>\n{links}\n</ul></div>\n'
+
+
 def modal(ctx: Ctx) -> str:
     """The report-image modal: hidden by CSS, present in every page's markup."""
     return (
@@ -466,7 +489,10 @@ def page(
     footer_extra: str = "",
 ) -> str:
     """A full page: head, header, ticker, modal, main, sidebar, share, footer."""
-    parts = [head(ctx, title, charset_meta), header(ctx), ticker(ctx), modal(ctx)]
+    parts = [head(ctx, title, charset_meta), header(ctx), ticker(ctx)]
+    if ctx.corpus.heavy:
+        parts.append(older_headlines(ctx))
+    parts.append(modal(ctx))
     side = sidebar(ctx, dead) + (heavy_sidebars(ctx) if ctx.corpus.heavy else "")
     if ctx.bare:
         parts.append(

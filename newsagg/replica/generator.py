@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from newsagg.sites import SITES
 
-from . import bank
+from . import bank, prose
 
 # Date kinds of the byline.
 DATE_ONLY, DATE_TIME, DATE_ZONED, DATE_NONE, DATE_IMPOSSIBLE = range(5)
@@ -46,6 +46,21 @@ class Extras:
     promo: str | None
     promo_glued: bool
     layout: str
+
+
+#: Where an ad block stands in a body: ``<div id="ads">`` with ad-server links
+#: (what a French filter list hides on djazairess), or a bare run of ad links.
+AD_BLOCK, AD_LINKS = "block", "links"
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """Per-article fidelity-round-3 draws (own RNG stream: other columns are untouched)."""
+
+    language: str  # "fr", or "en"/"es" (English and Spanish editions under /fr/, French byline)
+    ad: str | None  # AD_BLOCK, AD_LINKS or None
+    ad_at: int  # a draw: the ad stands before served paragraph 1 + ad_at % (served - 1) (ad_position)
+    split: bool  # legacy markup: the body in two span.articlecontent, the ad between
 
 
 _EPOCH = datetime(2000, 1, 1)  # local minutes are counted from here
@@ -96,6 +111,12 @@ class Article:
     promo_glued: bool = False  # ... inside the last paragraph rather than on its own
     layout: str = ""  # "old": the older turess layout (Tweet Share widgets, Suivant link)
     next_path: str | None = None  # the old layout's "Suivant" link (next article of the source)
+    # Fidelity round 3 (:meth:`Corpus.shapes`): language, ad inside the body, split body.
+    language: str = "fr"
+    ad: str | None = None
+    ad_at: int = 0
+    split: bool = False
+    thumb: str = ""  # the thumbnail's URL, on another host (never fetched)
 
     @property
     def path(self) -> str:
@@ -126,6 +147,7 @@ class Corpus:
         js: bool = False,
         js_rate: float = 0.15,
         heavy: bool = True,
+        thumb_root: str | None = None,
     ):
         if site not in SITES:
             raise ValueError(f"unknown site {site!r}; one of {sorted(SITES)}")
@@ -141,6 +163,8 @@ class Corpus:
         # Pages of live weight (chrome.py): a ~50-headline ticker, big inline
         # scripts and styles, more sidebars; tens of KB instead of ~7.
         self.heavy = heavy
+        #: Thumbnails' host (live: ``images2.<site>``); a test points it at a server that must get nothing.
+        self.thumb_root = (thumb_root or f"http://images2.{SITES[site].domain}").rstrip("/")
         self.site_name = bank.SITE_NAMES[site]
         self.tz = ZoneInfo(SITES[site].tz)
         self._key = f"{seed}:{site}"
@@ -169,6 +193,8 @@ class Corpus:
         self._title = lru_cache(maxsize=8192)(self._title_uncached)
         self.article = lru_cache(maxsize=2048)(self._article_uncached)
         self.extras = lru_cache(maxsize=8192)(self._extras_uncached)
+        self.shapes = lru_cache(maxsize=8192)(self._shapes_uncached)
+        self._forced_shapes = self._make_forced_shapes()
 
     # --- generation ---------------------------------------------------------
 
@@ -424,7 +450,8 @@ class Corpus:
     def _start(self, i: int) -> tuple[str, bool, random.Random]:
         """First draws of an article's RNG: title, then apostrophe style (so titles come alone)."""
         rng = random.Random(f"{self._key}:{i}")
-        title = bank.make_title(rng, self.site)
+        language = self.shapes(i).language
+        title = prose.make_title(rng, self.site) if language == "fr" else prose.make_title_in(language, rng, self.site)
         typographic = rng.random() < 0.4
         return (bank.typographic_apostrophes(title) if typographic else title), typographic, rng
 
@@ -435,7 +462,8 @@ class Corpus:
         if origin is not None:
             return _rewrite(self._content(origin[0]), random.Random(f"{self._key}:{i}"), self.site)
         title, typographic, rng = self._start(i)
-        paras = bank.make_body(rng, self.site)
+        language = self.shapes(i).language
+        paras = prose.make_body(rng, self.site) if language == "fr" else prose.make_body_in(language, rng, self.site)
         if typographic:
             paras = [[bank.typographic_apostrophes(s) for s in p] for p in paras]
         return title, tuple(tuple(p) for p in paras)
@@ -473,6 +501,45 @@ class Corpus:
         layout = "old" if self.site == "turess" and rng.random() < 0.25 else ""
         return Extras(name, slug, form, doubled, promo, glued, layout)
 
+    def _shapes_uncached(self, i: int) -> Shapes:
+        """Language, ad and split body of article *i*: their own RNG stream (cheap: no text).
+
+        English (~2%) and Spanish (~1%) articles are never one of a republished
+        or rewritten pair; every corpus has a few of each shape (:meth:`_make_forced_shapes`).
+        """
+        rng = random.Random(f"{self._key}:{i}:shapes")
+        r = rng.random()
+        language = "en" if r < 0.02 else "es" if r < 0.03 else "fr"
+        r = rng.random()
+        ad = AD_BLOCK if r < 0.05 else AD_LINKS if r < 0.07 else None
+        forced = self._forced_shapes.get(i)
+        if forced is not None:
+            language, ad = forced
+        if i in self._paired:
+            language = "fr"
+        split = ad is not None and self.flags(i)["variant"] == "legacy" and self.extras(i).layout == ""
+        return Shapes(language, ad, rng.randint(1, 1_000_000), split)
+
+    def _make_forced_shapes(self) -> dict[int, tuple[str, str | None]]:
+        """Articles that get a shape whatever their draw, so even a small corpus
+        has English and Spanish articles and ads (in each markup, split legacy bodies)."""
+        rng = random.Random(f"{self._key}:shapes")
+        n = self.n_articles
+        pool = [i for i in range(min(n, 2000)) if i not in self._paired and i not in self._origin]
+        legacy = [i for i in pool if self.flags(i)["variant"] == "legacy"]
+        picks = rng.sample(pool, min(len(pool), 6))
+        out: dict[int, tuple[str, str | None]] = {}
+        for i, shape in zip(
+            picks,
+            (("en", None), ("en", AD_BLOCK), ("es", None), ("fr", AD_BLOCK), ("fr", AD_LINKS), ("es", AD_LINKS)),
+            strict=False,
+        ):
+            out[i] = shape
+        legacy = [i for i in legacy if i not in out]
+        for i, ad in zip(rng.sample(legacy, min(2, len(legacy))), (AD_BLOCK, AD_LINKS), strict=False):
+            out[i] = ("fr", ad)
+        return out
+
     def next_article(self, i: int) -> int | None:
         """The next article of *i*'s source in *i*'s own edition (old layout's "Suivant")."""
         members = self._by_source[self._src[i]]
@@ -491,12 +558,14 @@ class Corpus:
         raw, at = self._date_fields(i, dt, f["date_kind"])
         url_rng = random.Random(f"{self._key}:{i}:url")
         original = _original_url(src, title, dt, url_rng) if f["has_original_url"] else None
+        sh = self.shapes(i)
+        paragraphs = tuple(" ".join(p) for p in paras)
         return Article(
             index=i,
             source=src,
             article_id=str(self._ids[i]),
             title=title,
-            paragraphs=tuple(" ".join(p) for p in paras),
+            paragraphs=paragraphs,
             published_raw=raw,
             published_at=at,
             original_url=original,
@@ -512,6 +581,11 @@ class Corpus:
             promo_glued=ex.promo_glued,
             layout=ex.layout,
             next_path=self.path(nxt) if nxt is not None else None,
+            language=sh.language,
+            ad=sh.ad,
+            ad_at=sh.ad_at,
+            split=sh.split,
+            thumb=f"{self.thumb_root}/{src.slug}/{self._ids[i]}/thumb",
         )
 
     def _date_fields(self, i: int, dt: datetime, kind: str) -> tuple[str | None, str | None]:
@@ -535,8 +609,13 @@ class Corpus:
         """Counts for the CLI's ``info`` command and for reports."""
         counts: dict[str, dict[str, int]] = {"variants": {}, "encodings": {}, "date_kinds": {}}
         no_url = 0
-        extras = {"authors": {}, "doubled": 0, "promo": 0, "old_layout": 0}
+        extras = {"authors": {}, "doubled": 0, "promo": 0, "old_layout": 0, "languages": {}, "ads": {}, "split": 0}
         for i in range(len(self)):
+            sh = self.shapes(i)
+            extras["languages"][sh.language] = extras["languages"].get(sh.language, 0) + 1
+            if sh.ad:
+                extras["ads"][sh.ad] = extras["ads"].get(sh.ad, 0) + 1
+            extras["split"] += sh.split
             ex = self.extras(i)
             extras["authors"][ex.author_form] = extras["authors"].get(ex.author_form, 0) + 1
             extras["doubled"] += ex.doubled
@@ -617,7 +696,7 @@ def _rewrite(content, rng: random.Random, site: str):
     if long_paras and (rng.random() < 0.5 or not changed_title):
         del paras[rng.choice(long_paras)][rng.randrange(2)]
     elif not changed_title or rng.random() < 0.5:
-        paras[-1].append(bank.make_sentence(rng, site))
+        paras[-1].append(prose.make_sentence(rng, site))
     return title, tuple(tuple(p) for p in paras)
 
 
@@ -632,6 +711,14 @@ def _original_url(src: Source, title: str, dt: datetime, rng: random.Random) -> 
     if shape == 2:
         return f"https://{src.domain}/index.php?option=com_content&view=article&id={n}&catid=3"
     return f"http://{src.domain}/article/{n}/{slug}"
+
+
+def ad_position(art: Article, served: int) -> int | None:
+    """Index of the served paragraph the article's ad stands before (text on both
+    sides of it), or None (no ad, or a one-paragraph page)."""
+    if art.ad is None or served < 2:
+        return None
+    return 1 + art.ad_at % (served - 1)
 
 
 def served_paragraphs(art: Article) -> list[str]:

@@ -12,7 +12,7 @@ from html import escape
 
 from . import bank, chrome
 from .chrome import Ctx, esc, inline_html, spaced
-from .generator import AUTHOR_AFTER, AUTHOR_LINK, AUTHOR_PAR_LINK, Article, served_paragraphs
+from .generator import AD_BLOCK, AUTHOR_AFTER, AUTHOR_LINK, AUTHOR_PAR_LINK, Article, ad_position, served_paragraphs
 
 _SCRIPT = (
     '<script type="text/javascript">\n  var googletag = googletag || {};\n'
@@ -74,6 +74,38 @@ def _extras(rng: random.Random, k: int) -> str:
     return ""
 
 
+#: Ad copy and ad-server hosts of the ads set into bodies: never article text.
+AD_TEXTS = (
+    "Crédit auto à 0 % : simulez votre offre en ligne",
+    "Vols vers Paris dès 990 dirhams, réservez maintenant",
+    "Immobilier neuf : découvrez nos appartements témoins",
+    "Assurance santé : devis gratuit en deux minutes",
+    "Soldes d'été : jusqu'à -70 % sur toute la collection",
+)
+AD_HOSTS = ("https://adserver.maghreb-regie.com/click", "https://googleads.g.doubleclick.net/pagead/aclk")
+
+
+def ad_html(ctx: Ctx, art: Article) -> str:
+    """The ad set into the body: ``<div id="ads">`` (label, ad-server links, an
+    image) or a bare paragraph of ad links; its own RNG (the page's stays as it was)."""
+    rng = random.Random(f"{ctx.corpus.seed}:{ctx.corpus.site}:{art.index}:ad")
+    links = []
+    for text in rng.sample(AD_TEXTS, 2):
+        target = f"{rng.choice(AD_HOSTS)}?ai={rng.randrange(10**9)}&amp;adurl=https%3A%2F%2Fpromo.example%2F{rng.randrange(999)}"
+        links.append(f'<a href="{target}" rel="sponsored nofollow" target="_blank">{escape(text, quote=False)}</a>')
+    if art.ad == AD_BLOCK:
+        image = (
+            f'<a href="{AD_HOSTS[0]}?ai={rng.randrange(10**9)}"><img src="/img/pub-{rng.randrange(99)}.gif" alt=""></a>'
+        )
+        return f'<div id="ads"><span>Publicité</span>{image}<p>{links[0]}</p><p>{links[1]}</p></div>\n'
+    return f"<p>{links[0]} · {links[1]}</p>\n"
+
+
+def thumb_html(art: Article) -> str:
+    """The article's thumbnail, served from another host (``images2.<site>``): never fetched."""
+    return f'<a href="{escape(art.thumb)}" class="lightbox"><img src="{escape(art.thumb)}" alt="" width="120"></a>\n'
+
+
 def _is_subheading(para: str) -> bool:
     return len(para) < 60 and not para.endswith((".", "!", "?", "»"))
 
@@ -85,8 +117,13 @@ def semantic(ctx: Ctx, art: Article) -> str:
         f'<article class="post">\n<h1 class="entry-title">{inline_html(art.title, rng, nasty=0.5, links=False)}</h1>\n',
         f'<p class="byline">{_byline(ctx, art, link=True)}</p>{_after_byline(ctx, art)}\n',
         _img(rng) if rng.random() < 0.5 else "",
+        thumb_html(art),
     ]
-    for k, para in enumerate(served_paragraphs(art)):
+    served = served_paragraphs(art)
+    ad_at = ad_position(art, len(served))
+    for k, para in enumerate(served):
+        if k == ad_at:
+            out.append(ad_html(ctx, art))
         out.append(_extras(rng, k))
         body = inline_html(para, rng)
         if _is_subheading(para):
@@ -106,21 +143,25 @@ def legacy(ctx: Ctx, art: Article) -> str:
     """The old template: ``span.articletitle``, ``span.articlenewspaper``, ``span.articlecontent``."""
     rng = ctx.rng
     segs = []
-    for k, para in enumerate(served_paragraphs(art)):
+    served = served_paragraphs(art)
+    for k, para in enumerate(served):
         body = inline_html(para, rng)
         if _is_subheading(para):
             body = f"<b>{body}</b>"
         segs.append(_extras(rng, k) + body)
+    ad_at = ad_position(art, len(served))
     content = ""
     for k, seg in enumerate(segs):
-        if k:
+        if k == ad_at:  # split: the body goes on in a second articlecontent span
+            content += f'</span>\n{ad_html(ctx, art)}<span class="articlecontent">' if art.split else ad_html(ctx, art)
+        elif k:
             content += rng.choice(("<br>", "<br>", "<br>\n", "<br><br>", "<br />\n<br />\n  "))
         content += seg
     link = _source_link(ctx, art)
     return (
         f'<div class="article_block">\n<span class="articletitle">{inline_html(art.title, rng, nasty=0.5, links=False)}'
         f'</span><br>\n<span class="articlenewspaper">{_byline(ctx, art, link=False)}</span>'
-        f"{_after_byline(ctx, art)}<br><br>\n"
+        f"{_after_byline(ctx, art)}<br><br>\n{thumb_html(art)}"
         f'<span class="articlecontent">{content}</span>\n' + (f"<br><br>{link}\n" if link else "") + "</div>\n"
     )
 
@@ -140,7 +181,11 @@ def bare(ctx: Ctx, art: Article) -> str:
     ]
     as_divs = rng.random() < 0.5
     out.append(f'<div class="{cls()}"><table><tr><td class="{cls()}">\n')
-    for k, para in enumerate(served_paragraphs(art)):
+    served = served_paragraphs(art)
+    ad_at = ad_position(art, len(served))
+    for k, para in enumerate(served):
+        if k == ad_at:
+            out.append(ad_html(ctx, art))
         extra = _extras(rng, k)
         body = inline_html(para, rng)
         if as_divs:
@@ -163,7 +208,11 @@ def old(ctx: Ctx, art: Article) -> str:
         '<div class="share-buttons"><a class="twitter-share-button" href="https://twitter.com/share">Tweet</a>'
         f' <a href="https://www.facebook.com/sharer.php?u={escape(ctx.absolute(art.path))}">Share</a></div>\n'
     )
-    content = "<br><br>\n".join(inline_html(p, rng) for p in served_paragraphs(art))
+    served = served_paragraphs(art)
+    ad_at = ad_position(art, len(served))
+    content = ""
+    for k, p in enumerate(served):
+        content += (ad_html(ctx, art) if k == ad_at else "<br><br>\n" if k else "") + inline_html(p, rng)
     # Some pages glue the widget's links to the first line of the text (same block).
     glued = rng.random() < 0.4
     if glued:

@@ -17,6 +17,7 @@ import weakref
 from newsagg.items import FIELDS
 from newsagg.text import normalize_ws
 
+from . import bank
 from .generator import Corpus
 
 #: Record fields that are facts of the crawl, not of the page: no ground truth
@@ -74,15 +75,16 @@ def record(corpus: Corpus, i: int, base_url: str) -> dict:
         "site": corpus.site,
         "source_slug": art.source.slug,
         "source": art.source.name,
-        # The name as the page shows it (link text or "Par" line); null for a junk link or none.
-        "author": art.author,
+        # The name as the page shows it (link text or "Par" line) without a date glued
+        # to it; null for a junk link or none.
+        "author": bank.AUTHOR_RECORDS.get(art.author, art.author) if art.author else None,
         "article_id": art.article_id,
         "title": title,
         "published_at": art.published_at,
         "published_raw": art.published_raw,
         "body": body,
         "original_url": art.original_url,
-        "language": "fr",
+        "language": art.language,  # as written (the byline stays French on every page)
         "word_count": truth_word_count(body),
         "fingerprint": truth_fingerprint(title, body),
         # The later article of a planted rewrite points to the earlier one

@@ -569,14 +569,15 @@ class AggregatorSpider(scrapy.Spider):
             article_id=ref.article_id or "",
             canonical_url=ref.url,
         )
-        item = page.to_item(crawled_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        found = page.extract(crawled_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         if meta.get("newsagg_follow", True):
             yield from self.follow_side_links(page.article_links())
             self.skip_author_pages(page)
-        for note, count in page.notes.items():  # body/doubled, author/link, author/par_line
+        for note, count in found.notes.items():  # body/doubled, author/link, author/par_line
             inc(self.crawler.stats, f"{PREFIX}/{note}", count)
+        item = found.item
         if item is None:
-            outcome = self.rendering.article(response, page.why_not)  # browser request, or the reason
+            outcome = self.rendering.article(response, found.why_not)  # browser request, or the reason
             if isinstance(outcome, scrapy.Request):
                 yield outcome
                 return
