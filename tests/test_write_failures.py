@@ -88,6 +88,7 @@ def test_a_full_disk_fails_the_run_loudly_and_the_next_run_repairs_it(site, tmp_
     assert len(errors) == 1 and "Publication failed" in errors[0], errors
     assert "No space left on device" in errors[0] or "disk is full" in errors[0], errors
     assert "Traceback" not in failed.stderr, failed.stderr[-3000:]
+    assert "PUBLICATION FAILED" in failed.stderr, "the summary says it too"
     before = assert_nothing_half_done(data)
     assert len(before) < 240
 
@@ -105,6 +106,7 @@ def test_a_full_disk_fails_the_run_loudly_and_the_next_run_repairs_it(site, tmp_
     remount("size=200m,nr_inodes=100000")
     repaired = crawl(site.base_url, data, tmp_path)
     assert repaired.returncode == 0, repaired.stderr[-3000:]
+    assert "PUBLICATION FAILED" not in repaired.stderr and "(published: " in repaired.stderr
     records = assert_nothing_half_done(data)
     truth = expected_records(site.corpus, site.base_url)
     assert compare_with_truth(records, truth, republication_groups(site.corpus, site.base_url)) == []

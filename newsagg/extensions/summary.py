@@ -12,6 +12,8 @@ from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
 
 logger = logging.getLogger(__name__)
 LANGUAGES = f"{PREFIX}/language"
+SEGMENTS = f"{PREFIX}/segments"
+PUBLISHED = f"{PREFIX}/published"
 
 
 def summarize(stats: dict) -> dict:
@@ -24,7 +26,7 @@ def summarize(stats: dict) -> dict:
     elapsed = stats.get("elapsed_time_seconds")
     if elapsed is None and start and end:
         elapsed = (end - start).total_seconds()
-    grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates", LANGUAGES)
+    grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates", LANGUAGES, SEGMENTS, PUBLISHED)
     other = {
         k[len(PREFIX) + 1 :]: v
         for k, v in sorted(stats.items())
@@ -32,8 +34,16 @@ def summarize(stats: dict) -> dict:
         and not k.startswith(tuple(g + "/" for g in grouped))
         and isinstance(v, (int, float))
     }
+    publication = None
+    if any(k.startswith((SEGMENTS + "/", PUBLISHED + "/")) for k in stats):  # a dataset run
+        publication = {
+            "articles": stats.get(f"{PUBLISHED}/items", 0),
+            "segments": stats.get(f"{SEGMENTS}/published", 0),
+            "failed": stats.get(f"{SEGMENTS}/failed", 0),
+        }
     return {
         "articles_written": stats.get("item_scraped_count", 0),
+        "published": publication,
         "items_dropped": under(ITEMS_DROPPED),
         "pages_failed": under(PAGES_FAILED),
         "pages_parsed": under(PAGES),
@@ -55,9 +65,16 @@ def summarize(stats: dict) -> dict:
 
 def format_summary(summary: dict) -> str:
     """The summary as an aligned text block."""
+    published = summary.get("published")
+    written = f"  articles written   {summary['articles_written']}"
+    if published is not None:
+        written += f" (published: {published['articles']} in {published['segments']} segment(s)"
+        if published["failed"]:
+            written += "; PUBLICATION FAILED: the rest is not stored, the next run fetches it again"
+        written += ")"
     lines = [
         "newsagg crawl summary",
-        f"  articles written   {summary['articles_written']}",
+        written,
         f"  requests           {summary['requests']} (retries {summary['retries']})",
         f"  elapsed            {summary['elapsed_s']} s   finish: {summary['finish_reason']}",
     ]
