@@ -265,7 +265,8 @@ class SQLiteState(StateBackend):
     # -- lookups (stored entries) --------------------------------------------
 
     def known_keys(self, keys: Iterable[Key]) -> set[Key]:
-        """One query per :data:`_KEYS_PER_QUERY` keys (a row-value ``IN``)."""
+        """One query per :data:`_KEYS_PER_QUERY` keys: the keys joined to the key index
+        (a row-value ``IN`` scans the whole table: 1 ms a key at a million articles)."""
         db = self._conn()
         todo = list(dict.fromkeys(tuple(k) for k in keys))
         found: set[Key] = set()
@@ -274,8 +275,8 @@ class SQLiteState(StateBackend):
             rows = ",".join(["(?, ?, ?)"] * len(chunk))
             found.update(
                 db.execute(
-                    f"SELECT site, source_slug, article_id FROM stored WHERE (site, source_slug, article_id) IN"
-                    f" (VALUES {rows})",
+                    f"WITH k(site, slug, id) AS (VALUES {rows}) SELECT s.site, s.source_slug, s.article_id"
+                    " FROM k JOIN stored s ON s.site = k.site AND s.source_slug = k.slug AND s.article_id = k.id",
                     [part for key in chunk for part in key],
                 )
             )
