@@ -245,9 +245,10 @@ class Frontier(MemoryFrontier):
             chunk = urls[i : i + 500]
             found.update(
                 u
-                for (u,) in self.db.execute(
-                    f"SELECT url FROM pending WHERE kind='entry' AND url IN ({','.join('?' * len(chunk))})", chunk
+                for u, kind in self.db.execute(  # by the URL key; the kind index would read every entry
+                    f"SELECT url, kind FROM pending WHERE url IN ({','.join('?' * len(chunk))})", chunk
                 )
+                if kind == "entry"
             )
         return found
 
