@@ -35,26 +35,23 @@ from scrapy import signals
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.job import job_dir
 
+from newsagg.hashset import HashSet
 from newsagg.stats import PREFIX, inc
 
 logger = logging.getLogger(__name__)
 
 MARKER = "newsagg.running"
-SEEN = "requests.seen"
-_SIZE_BYTES = 2  # requests.seen format of Scrapy's RFPDupeFilter: 2-byte length + fingerprint
+SEEN = "requests.seen64"  # the first 8 bytes of each fingerprint, signed big-endian int64s
 
 
-def read_fingerprints(data: bytes) -> set[bytes]:
-    """Fingerprints of a ``requests.seen`` file (a truncated last record is ignored)."""
-    out, pos = set(), 0
-    while pos + _SIZE_BYTES <= len(data):
-        size = int.from_bytes(data[pos : pos + _SIZE_BYTES], "big")
-        pos += _SIZE_BYTES
-        if pos + size > len(data):
-            break
-        out.add(data[pos : pos + size])
-        pos += size
-    return out
+def read_fingerprints(data: bytes) -> list[int]:
+    """Fingerprints of a ``requests.seen64`` file (a truncated last record is ignored)."""
+    return [int.from_bytes(data[i : i + 8], "big", signed=True) for i in range(0, len(data) - 7, 8)]
+
+
+def _short(fingerprint: bytes) -> int:
+    """A request fingerprint as the 64-bit int the filter keeps (8 bytes, not a 20-byte object)."""
+    return int.from_bytes(fingerprint[:8], "big", signed=True)
 
 
 class ResumableDupeFilter(RFPDupeFilter):
@@ -63,6 +60,7 @@ class ResumableDupeFilter(RFPDupeFilter):
 
     def __init__(self, path: str | None = None, debug: bool = False, *, fingerprinter=None, crawler=None):
         super().__init__(None, debug, fingerprinter=fingerprinter)  # no append-as-you-go file
+        self._seen = HashSet()  # 8 bytes a request (a million-article crawl: 8 MB)
         self.jobdir = Path(path) if path else None
         self.crawler = crawler
         self.resumed = False
@@ -104,14 +102,16 @@ class ResumableDupeFilter(RFPDupeFilter):
             seen.unlink(missing_ok=True)
             shutil.rmtree(self.jobdir / "requests.queue", ignore_errors=True)
         elif seen.exists():
-            self._fingerprints.update(read_fingerprints(seen.read_bytes()))
+            for fp in read_fingerprints(seen.read_bytes()):
+                self._seen.add(fp)
             self.resumed = True
-            logger.info(
-                "JOBDIR %s: resuming a cleanly stopped crawl (%d requests seen)", self.jobdir, len(self._fingerprints)
-            )
+            logger.info("JOBDIR %s: resuming a cleanly stopped crawl (%d requests seen)", self.jobdir, len(self._seen))
         marker.write_text(
             f"pid {os.getpid()} started {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n", encoding="utf-8"
         )
+
+    def request_seen(self, request) -> bool:
+        return not self._seen.add(_short(self._fingerprint(request)))
 
     def open(self):
         if self.crawler is not None:
@@ -128,7 +128,7 @@ class ResumableDupeFilter(RFPDupeFilter):
         seen = self.jobdir / SEEN
         tmp = seen.with_name(SEEN + ".tmp")
         with tmp.open("wb") as fh:
-            fh.write(b"".join(len(fp).to_bytes(_SIZE_BYTES, "big") + fp for fp in self._fingerprints))
+            fh.write(self._seen.to_bytes())
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, seen)

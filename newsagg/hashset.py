@@ -47,6 +47,11 @@ class HashSet:
         self._array = array("q", merged.tobytes())
         self._recent = set()
 
+    def to_bytes(self) -> bytes:
+        """Every value as a signed big-endian int64, sorted (a file that :func:`int.from_bytes` reads back)."""
+        self._merge()
+        return np.frombuffer(self._array, dtype=np.int64).astype(">i8").tobytes()
+
     def clear(self) -> None:
         self._array = array("q")
         self._recent = set()

@@ -608,6 +608,8 @@ def strip_share_words(text: str) -> str:
 
     Only a run of two widget words or more, one of them ``Tweet`` or
     ``Share``, goes: "Partager les ressources…" and "… un Tweet" are text.
+    Numbers go with it when the widget shows counts (``Tweet 12 Share 3``);
+    a number at the run's edge is the text's own otherwise (``Tweet Share 2 080 colis``).
     """
     if "Tweet" not in text and "Share" not in text:
         return text
@@ -621,11 +623,15 @@ def strip_share_words(text: str) -> str:
         lead -= 1
     if not _widget_run(words[:lead]):
         lead = 0
+    if lead and words[lead - 1].isdigit() and not any(w.isdigit() for w in words[: lead - 1]):
+        lead -= 1  # no counts on the widget: the number starts the text
     end = len(words)
     while end > lead and (words[end - 1] in _EDGE_WIDGET or words[end - 1].isdigit()):
         end -= 1
     if not _widget_run(words[end:]):
         end = len(words)
+    if end < len(words) and words[end].isdigit() and not any(w.isdigit() for w in words[end + 1 :]):
+        end += 1  # no counts on the widget: the number ends the text
     if lead == 0 and end == len(words):
         return text
     return " ".join(words[lead:end])

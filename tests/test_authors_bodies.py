@@ -369,6 +369,8 @@ def test_text_after_a_bar_in_the_byline(byline, source, date, author):
         ("Tweet Share Le ministère du Commerce a assuré mercredi.", "Le ministère du Commerce a assuré mercredi."),
         ("Les boulangers avaient menacé d'une grève. Tweet Share", "Les boulangers avaient menacé d'une grève."),
         ("Tweet 12 Share 3 Le texte.", "Le texte."),
+        ("Tweet Share 2 080 colis ont été saisis.", "2 080 colis ont été saisis."),  # no counts: the text's number
+        ("Le bilan est de 12 Tweet Share", "Le bilan est de 12"),
         ("Partager Tweet Le texte.", "Le texte."),
         ("Tweet Share Partager les ressources entre les régions.", "Partager les ressources entre les régions."),
         ("Tweet Share Partagez vos idées.", "Partagez vos idées."),

@@ -254,7 +254,9 @@ def test_sparkline_and_progress_text():
         "newsagg/sources/total": 21,
         "newsagg/sources/finished": 5,
     }
-    assert progress_text(backfill, 100.0, None) == "pages 9000  articles 8000  90.0 pages/s  segments 4  sources 5/21 done"
+    assert (
+        progress_text(backfill, 100.0, None) == "pages 9000  articles 8000  90.0 pages/s  segments 4  sources 5/21 done"
+    )
 
 
 def test_progress_line_rewrites_itself_on_a_terminal():

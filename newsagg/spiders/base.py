@@ -199,8 +199,7 @@ class AggregatorSpider(scrapy.Spider):
 
     def article_request(self, ref: PageRef, follow: bool = True, pending: str | None = None) -> scrapy.Request:
         """The request for an article page; counted as a new article link (health:
-        ``pages_no_record``, ``new_links_no_records``). The spider asks each URL
-        once (``_requested``), so the dupefilter does not keep it."""
+        ``pages_no_record``, ``new_links_no_records``). The spider asks each URL once (``_requested``)."""
         self._requested.add(hash(ref.url))
         inc(self.crawler.stats, f"{PREFIX}/links/new_articles")
         return scrapy.Request(
@@ -208,7 +207,6 @@ class AggregatorSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             priority=PRIORITY_ARTICLE,
-            dont_filter=True,
             meta={
                 "newsagg_kind": "article",
                 "newsagg_ref": ref,
