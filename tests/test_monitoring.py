@@ -254,7 +254,9 @@ def test_sparkline_and_progress_text():
         "newsagg/sources/total": 21,
         "newsagg/sources/finished": 5,
     }
-    assert progress_text(backfill, 100.0, None) == "pages 9000  articles 8000  90.0 pages/s  segments 4  sources 5/21 done"
+    assert (
+        progress_text(backfill, 100.0, None) == "pages 9000  articles 8000  90.0 pages/s  segments 4  sources 5/21 done"
+    )
 
 
 def test_progress_line_rewrites_itself_on_a_terminal():
@@ -264,10 +266,10 @@ def test_progress_line_rewrites_itself_on_a_terminal():
 
     stats = StatsCollector(SimpleNamespace(settings=Settings()))
     stats.set_value("response_received_count", 12)
-    crawler = SimpleNamespace(settings=Settings({"NEWSAGG_PROGRESS_INTERVAL": 0.5}), stats=stats, engine=None)
+    crawler = SimpleNamespace(settings=Settings(), stats=stats, engine=None)
     term = Terminal()
     progress = Progress(crawler, stream=term)
-    assert progress.tty and progress.interval == 0.5
+    assert progress.tty and progress.interval == 1.0, "a terminal's line: every second"
     progress.t0 = time.monotonic() - 4.0  # as if opened 4 s ago
     progress.tick()
     stats.set_value("item_scraped_count", 3)

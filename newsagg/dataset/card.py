@@ -54,12 +54,9 @@ TYPED_DOCS = {
 #: The extraction settings of the installation that builds the release (their hash is in the card);
 #: what each run fetched with is its manifest's (newsagg.dataset.provenance).
 SETTINGS_THAT_MATTER = [
-    "NEWSAGG_FALLBACK_ENCODING",
-    "NEWSAGG_MAX_TAG_RUN",
     "NEWSAGG_BODY_PROMO_PATTERNS",
     "NEWSAGG_NEARDUP_ENABLED",
     "NEWSAGG_NEARDUP_THRESHOLD",
-    "NEWSAGG_STATE_KNOWN_PAGES",
     "NEWSAGG_SPLIT_BY_SOURCE",
 ]
 #: A language code the YAML front matter may list (ISO 639-1, or 639-3 where there is none).

@@ -19,6 +19,9 @@ from spidermon.core.actions import Action
 
 from newsagg.monitoring.health import Health
 
+#: Seconds an alert may take (SMTP, webhook) before it gives up.
+TIMEOUT = 10.0
+
 
 def configured(settings) -> list[type[Action]]:
     """The alert actions whose settings are set."""
@@ -84,7 +87,7 @@ class EmailAlert(HealthAlert):
         with smtplib.SMTP(
             s.get("NEWSAGG_ALERT_SMTP_HOST"),
             s.getint("NEWSAGG_ALERT_SMTP_PORT"),
-            timeout=s.getfloat("NEWSAGG_ALERT_TIMEOUT"),
+            timeout=TIMEOUT,
         ) as smtp:
             if s.getbool("NEWSAGG_ALERT_SMTP_STARTTLS"):
                 smtp.starttls()
@@ -104,7 +107,7 @@ class WebhookAlert(HealthAlert):
             method="POST",
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=self.settings.getfloat("NEWSAGG_ALERT_TIMEOUT")) as resp:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
             resp.read()
 
 

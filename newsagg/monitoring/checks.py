@@ -23,6 +23,17 @@ from newsagg.failures import DEAD_LINK_REASONS, lost_article, site_broken
 from newsagg.monitoring.health import Check
 from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
 
+#: The share checks judge runs of at least this many pages/records (fewer: noise, they pass).
+MIN_SAMPLE = 50
+#: A *regular* source: its median daily articles over this many days (before its last article)...
+REGULAR_WINDOW_DAYS = 30
+#: ...is at least this.
+REGULAR_MIN_DAILY = 1.0
+#: The article count of a run is compared with this many recent committed runs...
+RUN_HISTORY = 10
+#: ...once there are at least this many.
+RUN_MIN_HISTORY = 3
+
 NEW_ARTICLE_LINKS = f"{PREFIX}/links/new_articles"
 NO_RECORD = f"{PREFIX}/articles/no_record"
 START_PAGE_FAILED = f"{PREFIX}/start_page/failed"

@@ -25,7 +25,7 @@ from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorR
 
 from newsagg import signals as newsagg_signals
 from newsagg.config import setting
-from newsagg.monitoring.checks import WITHOUT_DATE
+from newsagg.monitoring.checks import RUN_HISTORY, WITHOUT_DATE
 from newsagg.monitoring.health import Check, Health
 from newsagg.stats import PREFIX, inc
 
@@ -170,10 +170,7 @@ class HealthMonitor(Spidermon):
                 or getattr(args, "max_pages", None)
             )
             if recent is not None and not getattr(args, "full", False) and not partial:
-                out["runs"] = [
-                    entries
-                    for _, _, entries in recent(setting(self.crawler.settings, "NEWSAGG_HEALTH_RUN_HISTORY", "getint"))
-                ]
+                out["runs"] = [entries for _, _, entries in recent(RUN_HISTORY)]
         except Exception as exc:
             logger.warning("History checks skipped: %s", exc)
         out.setdefault("why", "no comparable history (partial, full=1 or non-SQLite run)")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from newsagg.config import setting
 from newsagg.layout import manifest_paths
-from newsagg.monitoring.checks import silent_sources
+from newsagg.monitoring.checks import REGULAR_MIN_DAILY, REGULAR_WINDOW_DAYS, silent_sources
 from newsagg.state.sqlite import daily_counts, read_only
 
 SPARKS = " ▁▂▃▄▅▆▇█"
@@ -99,7 +99,7 @@ def _last_run(m: dict | None) -> dict | None:
 
 def collect(data_dir: Path, state_dir: Path, settings) -> dict:
     """The report as a dict (what ``--json`` prints)."""
-    window = setting(settings, "NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS", "getint")
+    window = REGULAR_WINDOW_DAYS
     manifests = _newest_manifests(data_dir)
     sites = set(manifests)
     if state_dir.is_dir():
@@ -132,7 +132,7 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
             daily,
             silent_days=setting(settings, "NEWSAGG_HEALTH_SILENT_DAYS", "getint"),
             window_days=window,
-            min_daily=setting(settings, "NEWSAGG_HEALTH_REGULAR_MIN_DAILY", "getfloat"),
+            min_daily=REGULAR_MIN_DAILY,
             max_chance=setting(settings, "NEWSAGG_HEALTH_SILENT_MAX_CHANCE", "getfloat"),
         )
         by_source = {r["source"]: r for r in rows}

@@ -46,6 +46,9 @@ from .playwright_api import FIX, MISSING, PlaywrightError, ScrapyPlaywrightDownl
 logger = logging.getLogger(__name__)
 
 CONTEXT_PREFIX = "newsagg-"
+#: Options of every browser context: no service workers (their requests would escape
+#: the blocked resource types of :func:`newsagg.rendering.browser.abort_heavy_request`).
+CONTEXT_KWARGS = {"service_workers": "block"}
 
 
 class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
@@ -65,7 +68,6 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         super().__init__(crawler)
         self.config.launch_options = launch_options(crawler.settings, self.chromium)
         self.context_pages = max(1, setting(crawler.settings, "NEWSAGG_RENDER_CONTEXT_PAGES", "getint"))
-        self.context_kwargs = crawler.settings.getdict("NEWSAGG_RENDER_CONTEXT_KWARGS")
         self._start_lock = asyncio.Lock()
         self._ready = False
         self._generation = 0
@@ -176,7 +178,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._served += 1
         name = f"{CONTEXT_PREFIX}{self._generation}"
         request.meta["playwright_context"] = name
-        request.meta.setdefault("playwright_context_kwargs", dict(self.context_kwargs))
+        request.meta.setdefault("playwright_context_kwargs", dict(CONTEXT_KWARGS))
         self._inflight[name] += 1
         return name
 

@@ -41,10 +41,7 @@ def render_meta(kind: str, slug: str | None, why: str, settings) -> dict:
         "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
         "playwright_page_init_callback": "newsagg.rendering.browser.repair_mixed_documents",
     }
-    wait = {
-        "timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000,
-        "grace_ms": settings.getfloat("NEWSAGG_RENDER_IDLE_GRACE") * 1000,
-    }
+    wait = {"timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000}
     methods = []
     if kind == "article":
         methods.append(PageMethod(wait_for_content, ARTICLE_READY, **wait))

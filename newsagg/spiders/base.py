@@ -131,9 +131,7 @@ class AggregatorSpider(scrapy.Spider):
         settings = crawler.settings
         apply_runtime_settings(settings, spider.base_url, dataset=is_dataset_run(crawler))
         # Distributed workers share one frontier in Redis: nothing to defer there.
-        spider.defer_side_links = setting(settings, "NEWSAGG_DEFER_SIDE_LINKS", "getbool") and not settings.getbool(
-            "NEWSAGG_DISTRIBUTED"
-        )
+        spider.defer_side_links = not settings.getbool("NEWSAGG_DISTRIBUTED")
         spider.max_listing_pages = max(1, setting(settings, "NEWSAGG_MAX_LISTING_PAGES", "getint"))
         spider.stale_pages = max(1, setting(settings, "NEWSAGG_LISTING_STALE_PAGES", "getint"))
         if spider.defer_side_links:
