@@ -164,7 +164,7 @@ def fetch_pages(pages: Iterable[tuple[str, str]]) -> Iterator[tuple[str, http.cl
 
 def warm_replica(replica: Replica) -> float:
     """Request every page once, so that no measured crawler pays the server's cold caches
-    (the first crawler of a round used to); returns the seconds it took."""
+    (else the first crawler of a round would); returns the seconds it took."""
     t0 = time.perf_counter()
     for _ in fetch_pages(replica_pages(replica)):
         pass
@@ -180,7 +180,7 @@ def crawler_args(name: str, replica: Replica, out: Path) -> list[str]:
     base_url = replica.base_url
     if name == "ceiling":  # fetch-only: the replica's own page list, nothing parsed
         return ["runspider", str(SPIDERS_DIR / "fetch.py"), "-a", f"urls={replica.pages_file(out.parent)}"]
-    if name == "follow":  # the link-following ceiling of earlier issues (parses links, extracts nothing)
+    if name == "follow":  # the link-following ceiling (parses links, extracts nothing)
         return ["runspider", str(SPIDERS_DIR / "ceiling.py"), "-a", f"base_url={base_url}"]
     if name == "dataset":
         # What users run: no -o/-O, so the dataset feeds (CSV + JSONL + Parquet),

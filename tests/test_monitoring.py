@@ -1,4 +1,4 @@
-"""Health checks (issue 13): real Spidermon, real crawls of the real replica.
+"""Health checks: real Spidermon, real crawls of the real replica.
 
 Each fault fails its check, with the exit status of a real ``scrapy crawl``
 subprocess and the manifest's health; healthy crawls pass every check; the

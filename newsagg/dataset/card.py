@@ -1,13 +1,9 @@
-"""The dataset card, ``R/README.md``: Hugging Face dataset-card YAML front
-matter, then what the release is, how it was collected (per run: the hosts,
-live site or not, the fetch settings it used, its health), its schema,
-counts, languages, coverage gaps, versions, loading recipes, limitations and a
-licence note.
+"""The dataset card, ``R/README.md``: Hugging Face front matter, then how the data
+was collected (per run: hosts, live site or not, fetch settings, health),
+schema, counts, languages, coverage gaps, versions, recipes, limitations.
 
-Everything in it is computed from the release's records and the runs it was
-built from, never from the build's clock, so the same release gives the same
-card (incremental and fresh builds compare byte for byte). Text that comes
-from pages (source names) is escaped: it cannot add Markdown or HTML.
+A function of the release's records and runs (no clock): the same release
+gives the same card. Text from pages (source names) is escaped.
 """
 
 from __future__ import annotations

@@ -1,16 +1,10 @@
 """A run's liveness lease: a Redis key with a TTL, refreshed by a daemon thread.
 
-A worker that dies (SIGKILL, lost machine) stops refreshing; once the TTL
-lapses any other worker may treat the run as dead and reclaim its work (its
-in-flight requests and its uncommitted claims). A thread rather than a
-reactor timer keeps the lease alive while the reactor is busy parsing.
-
-Liveness belongs here, not to the state backend: :class:`RunLease` (an
-extension, on whenever ``NEWSAGG_STATE_BACKEND`` is ``redis``) holds the lease
-of the run on the state's Redis server for the whole run, so the Redis
-backend's claims stay protected; a worker spider holds the one on its
-frontier's server and hangs its reaper on it. :func:`hold` shares one thread
-per (Redis server, run) with a reference count.
+A run whose heartbeat stops for ``NEWSAGG_DISTRIBUTED_LEASE_TTL`` seconds is
+dead: others reclaim its work. :class:`RunLease` (on with the Redis state)
+holds the lease on the state's server for the whole run; a worker holds the one
+on its frontier's server, with its reaper; :func:`hold` shares one thread per
+(server, run). docs/ARCHITECTURE.md "Distributed mode".
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """The health checks as pure functions (stats, settings values, history in;
-a :class:`~newsagg.monitoring.health.Check` out). The Spidermon monitors in
-:mod:`newsagg.monitoring.monitors` call them; tests call them directly too.
+a :class:`~newsagg.monitoring.health.Check` out), and their fixed constants.
 
-Stats keys read (all counted by the crawl, README "Monitoring"):
-``newsagg/links/new_articles`` (article requests made: links not stored yet),
-``newsagg/articles/no_record`` (article pages that gave no record for a reason
-of their own: every article page lost but to a broken site or a dead link,
-:func:`newsagg.failures.lost_article`),
-``newsagg/pages/<kind>``, ``newsagg/pages_failed/<reason>``,
-``newsagg/start_page/failed``, ``item_scraped_count``,
-``newsagg/health/written_without_date``.
+The Spidermon monitors (:mod:`newsagg.monitoring.monitors`) call them, tests
+call them directly. The stats they read are counted by the crawl
+(``newsagg/links/new_articles``, ``newsagg/articles/no_record``, ...).
+docs/ARCHITECTURE.md "Health checks".
 """
 
 from __future__ import annotations

@@ -1,14 +1,11 @@
 """Runs the health suite once at the end of the crawl and publishes the result.
 
-A :class:`spidermon.contrib.scrapy.extensions.Spidermon` (so ``SPIDERMON_*``
-settings work as documented there) loaded *before* the publisher (EXTENSIONS
-order): its ``spider_closed`` handler runs first, so the health exists when the
-last segment's manifest is written. :func:`run_health` evaluates it on demand
-as well, whatever the order. The history checks read the state the publisher
-opened (``newsagg.signals.state_opened``) plus this run's records not yet
-published. Results: stats ``newsagg/health/*``, one ERROR line per failed
-check, the summary's health block, the manifest's ``health``, and the exit
-status of ``scrapy crawl`` (newsagg/commands/crawl.py).
+:class:`HealthMonitor` is a Spidermon extension loaded before the publisher,
+so the health exists when the last manifest is written; :func:`run_health`
+evaluates it on demand. History checks read the state the publisher opened
+plus this run's unpublished records. Results: stats ``newsagg/health/*``, ERROR
+lines, the summary, the manifest, alerts, exit status 3.
+docs/ARCHITECTURE.md "Health checks".
 """
 
 from __future__ import annotations

@@ -1,30 +1,12 @@
 """scrapy-playwright's download handler, started only when a page needs a browser.
 
-Installed for http/https (``DOWNLOAD_HANDLERS``): requests without
-``meta["playwright"]`` go to Scrapy's HTTP/1.1 handler untouched. Unlike the
-stock handler, nothing is started when the engine starts: the Playwright
-driver and Chromium are launched on the first page that needs them, so a
-crawl without JavaScript pages never runs a browser.
-
-- Browser: ``NEWSAGG_CHROMIUM`` (env) / ``NEWSAGG_CHROMIUM_PATH`` (see
-  browser.py), with ``PLAYWRIGHT_LAUNCH_OPTIONS`` (headless, sandbox flags).
-- No browser (missing binary, failed launch): ONE error naming the fix; every
-  page that needed the browser then fails fast with :class:`RenderUnavailable`
-  (counted ``render_unavailable`` by the spider); plain pages go on.
-- Memory: a browser context serves ``NEWSAGG_RENDER_CONTEXT_PAGES`` pages, then
-  a fresh one takes over and the old one is closed once its pages are done
-  (``PLAYWRIGHT_MAX_CONTEXTS`` >= 2 leaves room for that hand-over). Pages are
-  closed after each request, also on errors (``playwright_include_page`` is
-  never set).
-
-scrapy-playwright has no public API for a lazy start: the parent class starts
-Playwright from ``engine_started`` (``_maybe_launch_in_thread``, or
-``_engine_started`` on older Scrapy), and ``_launch`` / ``_maybe_launch_browser``
-/ ``_close`` start and stop it. Those hooks are used in the "lifecycle"
-section below and nowhere else; requests go through the public
-``download_request``. ``tests/test_render_units.py`` pins the hooks
-(``test_scrapy_playwright_hooks_we_use``): an upgrade that renames them fails
-there, not by quietly launching a browser at every engine start.
+Requests without ``meta["playwright"]`` go to Scrapy's HTTP/1.1 handler
+untouched; Playwright and Chromium are launched on the first page that needs
+them. Without a browser: one error naming the fix, and every page that needed
+it fails as ``render_unavailable``. Browser contexts are recycled every
+``NEWSAGG_RENDER_CONTEXT_PAGES`` pages. The non-public scrapy-playwright hooks
+it uses are confined to the "lifecycle" section (docs/ARCHITECTURE.md
+"Rendering", "Dependency internals").
 """
 
 from __future__ import annotations
