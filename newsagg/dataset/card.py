@@ -21,7 +21,7 @@ from newsagg.dataset import coverage, provenance
 from newsagg.items import FIELDS, SCHEMA_VERSION
 from newsagg.sites import SITES
 
-#: What each field means (README "The record"); a field missing here reads "(undocumented)".
+#: What each field means (docs/ARCHITECTURE.md "The record"); a field missing here reads "(undocumented)".
 FIELD_DOCS = {
     "url": "canonical article URL on the aggregator (no query, no fragment)",
     "site": "the aggregator: `maghress` / `djazairess` / `turess`",

@@ -69,7 +69,7 @@ def _parquet_records(path: Path) -> Iterator[dict]:
 
 
 def _csv_records(path: Path, report) -> Iterator[dict]:
-    """The records of a run's CSV file, formula neutralisation undone (README "The files")."""
+    """The records of a run's CSV file, formula neutralisation undone (docs/ARCHITECTURE.md "Files")."""
     for rec in read_records(path, report):
         yield {k: unescape_cell(v) if isinstance(v, str) else v for k, v in rec.items()}
 

@@ -1,6 +1,6 @@
 """Alerts: Spidermon actions run when a health check failed.
 
-Each is on only when its setting is set (README "Monitoring"):
+Each is on only when its setting is set (docs/ARCHITECTURE.md "Health checks"):
 ``NEWSAGG_ALERT_EMAIL_TO`` (+ ``NEWSAGG_ALERT_SMTP_*``), ``NEWSAGG_ALERT_WEBHOOK_URL``
 (Slack-style JSON POST: ``{"text": ...}``), ``NEWSAGG_ALERT_FILE_DIR`` (a JSON file per failed run).
 A failing alert is logged by Spidermon as an action error; the data are not affected.

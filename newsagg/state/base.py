@@ -189,8 +189,8 @@ class SegmentCommit:
 
 
 def state_dir(settings) -> Path:
-    """``NEWSAGG_STATE_DIR``; when unset, ``<NEWSAGG_DATA_DIR>/state``. SQLite
-    databases, locks and the commit journals of every backend live there."""
+    """``NEWSAGG_STATE_DIR``; when unset, ``<NEWSAGG_DATA_DIR>/state``: the SQLite
+    databases and their locks live there."""
     configured = setting(settings, "NEWSAGG_STATE_DIR")
     return Path(configured) if configured else Path(setting(settings, "NEWSAGG_DATA_DIR")) / "state"
 
