@@ -30,6 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.statscollector import STATS_FILE_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 SPIDER = "maghress_worker"
 IDLE_S = 30  # > the time the last worker takes to start (the first one waits for it)
@@ -45,7 +47,6 @@ def _worker_cmd(redis_url: str, base_url: str, out: Path, job: str, settings: di
         "LOG_LEVEL": "INFO",
         "LOG_FILE": str(out / "crawl.log"),
         "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
-        "NEWSAGG_BENCH_STATS_FILE": str(out / "stats.json"),
     }
     for key, value in all_settings.items():
         cmd += ["-s", f"{key}={value}"]
@@ -74,8 +75,13 @@ def run_workers(n: int, replica, workdir: Path, log: Callable[[str], None] = pri
             cmd = _worker_cmd(rs.url, replica.base_url, out, job, common_settings())
             (out / "command.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
             err = open(out / "stderr.log", "wb")  # noqa: SIM115 - closed below
+            worker_env = {**env, STATS_FILE_ENV: str(out / "stats.json")}
             procs.append(
-                (subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err), out, err)
+                (
+                    subprocess.Popen(cmd, cwd=ROOT, env=worker_env, stdin=subprocess.DEVNULL, stdout=err, stderr=err),
+                    out,
+                    err,
+                )
             )
         crawl = CrawlKeys("newsagg", SPIDER)
         deadline = time.monotonic() + 300

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks.statscollector import STATS_FILE_ENV
 from newsagg.replica import process as replica_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,11 +147,14 @@ def crawl(
         "LOG_LEVEL": "INFO",
         "LOG_FILE": str(out_dir / "crawl.log"),
         "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
-        "NEWSAGG_BENCH_STATS_FILE": str(stats_file),
         **(settings or {}),
     }.items():
         cmd += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        STATS_FILE_ENV: str(stats_file),
+    }
     with open(out_dir / "stderr.log", "wb") as err:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
     stop, samples = threading.Event(), []

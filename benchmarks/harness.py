@@ -33,13 +33,14 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from benchmarks.statscollector import STATS_FILE_ENV
+from newsagg.commands.crawl import EXIT_HEALTH_FAILED
 from newsagg.replica import process as replica_process
-from newsagg.settings import NEWSAGG_HEALTH_EXIT_CODE
 
 ROOT = Path(__file__).resolve().parent.parent
 SPIDERS_DIR = Path(__file__).resolve().parent / "spiders"
 #: `scrapy crawl`'s exit status when a health check failed.
-HEALTH_EXIT = NEWSAGG_HEALTH_EXIT_CODE
+HEALTH_EXIT = EXIT_HEALTH_FAILED
 MB = 1024 * 1024
 
 #: CPUs of the pinned processes ("one core"): the server on one, each crawler on another.
@@ -163,7 +164,7 @@ def fetch_pages(pages: Iterable[tuple[str, str]]) -> Iterator[tuple[str, http.cl
 
 def warm_replica(replica: Replica) -> float:
     """Request every page once, so that no measured crawler pays the server's cold caches
-    (the first crawler of a round used to); returns the seconds it took."""
+    (else the first crawler of a round would); returns the seconds it took."""
     t0 = time.perf_counter()
     for _ in fetch_pages(replica_pages(replica)):
         pass
@@ -179,7 +180,7 @@ def crawler_args(name: str, replica: Replica, out: Path) -> list[str]:
     base_url = replica.base_url
     if name == "ceiling":  # fetch-only: the replica's own page list, nothing parsed
         return ["runspider", str(SPIDERS_DIR / "fetch.py"), "-a", f"urls={replica.pages_file(out.parent)}"]
-    if name == "follow":  # the link-following ceiling of earlier issues (parses links, extracts nothing)
+    if name == "follow":  # the link-following ceiling (parses links, extracts nothing)
         return ["runspider", str(SPIDERS_DIR / "ceiling.py"), "-a", f"base_url={base_url}"]
     if name == "dataset":
         # What users run: no -o/-O, so the dataset feeds (CSV + JSONL + Parquet),
@@ -365,7 +366,6 @@ def run_crawler(
         "LOG_LEVEL": "INFO",
         "LOG_FILE": str(out_dir / "crawl.log"),
         "STATS_CLASS": "benchmarks.statscollector.JsonStatsCollector",
-        "NEWSAGG_BENCH_STATS_FILE": str(stats_file),
         # "{out}" in a value = this run's folder (e.g. JOBDIR={out}/job: one per run)
         **{k: str(v).replace("{out}", str(out_dir)) for k, v in (settings or {}).items()},
     }
@@ -373,7 +373,11 @@ def run_crawler(
     for key, value in all_settings.items():
         cmd += ["-s", f"{key}={value}"]
     (out_dir / "command.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        STATS_FILE_ENV: str(stats_file),
+    }
 
     replica_cpu0 = replica.cpu_seconds()
     t0 = time.perf_counter()

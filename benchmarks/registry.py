@@ -1,26 +1,11 @@
-"""Benchmark sections: a registry other issues add rows to without touching the runner.
+"""Benchmark sections: a registry a new measurement joins without touching the runner.
 
 A section is a module in ``benchmarks/sections/`` that defines ``SECTION =
-Section(...)``. The runner imports every module there, lets each add its
+Section(...)``: the runner imports every module there, lets each add its
 command-line options, runs the selected ones in ``order`` and prints their
 tables, checks and targets; ``benchmarks/RESULTS.md`` keeps each section's
-latest output in its own block. Example (``benchmarks/sections/browser.py``)::
-
-    from benchmarks.registry import Context, Result, Section, Target
-
-    def add_arguments(parser):
-        parser.add_argument("--browser", action="store_true", help="...")
-
-    def run(ctx: Context) -> Result:
-        with ctx.replica(1000) as rep:                 # a replica process
-            r = ctx.crawl("newsagg", rep, "browser", settings={...}, args=[...])
-        return Result(text=..., data={...}, targets=[Target("...", value, ">= ...", ok)])
-
-    SECTION = Section("browser", "Browser-rendered pages", run, order=40,
-                      default=False, enabled=lambda o: o.browser, add_arguments=add_arguments)
-
-:data:`PLANNED` lists the sections announced by other issues; until a module
-of that name exists the output shows them as pending.
+latest output. How to add one: benchmarks/README.md "Adding a section".
+:data:`PLANNED` lists sections named before their module exists (shown as pending).
 """
 
 from __future__ import annotations
@@ -37,16 +22,16 @@ from typing import Any, TextIO
 
 from benchmarks import harness
 
-#: Sections other issues will add (name -> what it measures).
+#: Sections named before their module exists (name -> what it measures).
 PLANNED = {
-    "browser": "issue 4: pages/s and peak RSS over 1,000 browser-rendered pages",
-    "workers": "issue 7: pages/s with 1 vs 2 workers",
+    "browser": "pages/s and peak RSS over 1,000 browser-rendered pages",
+    "workers": "pages/s with 1 vs 2 workers",
 }
 
 
 @dataclass
 class Target:
-    """A target of the issue, checked on this run."""
+    """A goal of the section, checked on this run."""
 
     name: str
     value: str

@@ -1,7 +1,7 @@
 """A stats collector for benchmark runs: Scrapy's default one, plus a JSON dump.
 
-Set with ``-s STATS_CLASS=benchmarks.statscollector.JsonStatsCollector -s
-NEWSAGG_BENCH_STATS_FILE=path``. At close it adds the process's peak RSS
+Set with ``-s STATS_CLASS=benchmarks.statscollector.JsonStatsCollector`` and the
+environment variable ``NEWSAGG_BENCH_STATS_FILE=path``. At close it adds the process's peak RSS
 (``bench/peak_rss_bytes``: VmHWM of /proc/self/status, i.e. of this process
 image only; ``ru_maxrss`` would also count the benchmark runner that forked
 it), its CPU time in total and since the spider opened, then writes every
@@ -16,6 +16,9 @@ import resource
 from pathlib import Path
 
 from scrapy.statscollectors import MemoryStatsCollector
+
+#: Environment variable naming the JSON file the final stats go to (unset: nothing written).
+STATS_FILE_ENV = "NEWSAGG_BENCH_STATS_FILE"
 
 
 def peak_rss_bytes() -> int | None:
@@ -36,11 +39,11 @@ def _cpu() -> float:
 
 
 class JsonStatsCollector(MemoryStatsCollector):
-    """MemoryStatsCollector that also writes the final stats to ``NEWSAGG_BENCH_STATS_FILE``."""
+    """MemoryStatsCollector that also writes the final stats to the file :data:`STATS_FILE_ENV` names."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.path = crawler.settings.get("NEWSAGG_BENCH_STATS_FILE") or ""
+        self.path = os.environ.get(STATS_FILE_ENV, "")
         self._cpu_at_open: float | None = None
 
     def open_spider(self, spider=None) -> None:

@@ -1,16 +1,12 @@
 """The ``newsagg`` console command (``[project.scripts]`` in pyproject.toml).
 
-    newsagg crawl SITE ...  same as scrapy crawl SITE ... in the checkout, from any directory
-    newsagg status [--json] [--data-dir DIR] [--state-dir DIR]
-    newsagg demo ...        same as python -m newsagg.demo ...
-    newsagg replica ...     same as python -m newsagg.replica ...
-    newsagg dataset build SITE --data-dir D --out R [--csv] [--jsonl] [--fresh] [--json]
-    newsagg distributed ... same as python -m newsagg.distributed ... (seed, status, merge)
-    newsagg reextract SITE --data-dir D -o OUT   records again from the WARCs (newsagg.archive)
+    newsagg crawl SITE ...   scrapy crawl SITE ... from any directory
+    newsagg status | demo | replica | distributed ...   (newsagg status --help, ...)
+    newsagg dataset build SITE --data-dir D --out R   the release
+    newsagg reextract SITE --data-dir D -o OUT        records again from the WARCs
 
-Adding a subcommand: write ``def _cmd_x(sub)`` that adds its parser and sets
-``func`` (a callable taking the parsed namespace, returning the exit status),
-and list it in :data:`COMMANDS`.
+A subcommand is a ``_cmd_x(sub)`` that adds its parser and sets ``func``
+(namespace -> exit status), listed in :data:`COMMANDS`.
 """
 
 from __future__ import annotations

@@ -1,36 +1,12 @@
-"""French (Maghreb press) date strings -> ISO 8601. Pure: no I/O, no global state
-beyond caches.
+"""French (Maghreb press) date strings -> ISO 8601. Pure: no I/O, no global state beyond caches.
 
-Public API
-----------
-- ``parse_date(text, tz="Africa/Casablanca", now=None) -> str | None``
-  ``YYYY-MM-DD`` for a date, ``YYYY-MM-DDTHH:MM:SS±HH:MM`` for a date-time.
-- ``parse_datetime_parts(text, tz, now) -> DateParts | None``: the same parse as a
-  structured value (date, time, UTC offset, which parser answered).
-- ``date_status(text, tz, now) -> "ok" | "missing" | "impossible"``: tells "no
-  date in the text" from "a date-like text that is no valid date".
-- ``to_date(iso) -> datetime.date``: the calendar date of a ``parse_date`` result.
-- ``DATEPARSER_SETTINGS``: the settings of the dateparser fallback (the
-  benchmark compares against a parser built with exactly these).
-
-How it works
-------------
-1. The text is lower-cased (``_normalize``); the patterns accept accented and
-   unaccented spellings, Unicode spaces, dashes and apostrophes.
-2. Fast path: one compiled regex finds the leftmost absolute date (ISO / year-first,
-   day-first numeric, day + French month name) and a time right after it; else a
-   time just before it is looked for. A time is only ever taken *adjacent* to a
-   date, and a date's numbers must stand alone, so numbers elsewhere
-   (``H24 Info``, ``Médias 24``, ``2M``) are never read as dates or times.
-   Only when there is no absolute date are relative forms (``il y a 3 heures``,
-   ``hier à 14h05``) tried.
-3. A date-like match that is impossible (31 February, month 13, hour 25) or out of
-   range (before 1900, more than one year after ``now``) gives None: no guess and
-   no fallback.
-4. Only text that had no fast-path match *and* contains a French month word or a
-   relative-date word reaches dateparser (its public ``DateDataParser``, one
-   per ``now``, cached). Only the errors dateparser raises on bad input
-   (``ValueError``, ``OverflowError``) mean "no date"; any other propagates.
+``parse_date`` gives ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SS±HH:MM`` (or None);
+``parse_datetime_parts`` the same as a structured value; ``date_status`` tells
+"no date" from "an impossible date"; ``to_date``; ``DATEPARSER_SETTINGS`` (the
+fallback's, for the benchmark). A fast regex path reads dates and adjacent
+times (never the digits of a name), impossible or out-of-range dates give None,
+and only text with a French month or relative word reaches dateparser. The
+rules: docs/ARCHITECTURE.md "Dates".
 """
 
 from __future__ import annotations

@@ -1,26 +1,11 @@
-"""A dupefilter whose JOBDIR memory is only trusted after a clean stop.
+"""A dupefilter whose JOBDIR memory is only trusted after a clean stop (``-o``/``-O`` runs).
 
-Scrapy's ``RFPDupeFilter`` appends every request's fingerprint to
-``JOBDIR/requests.seen`` as the request is scheduled. After a SIGKILL (OOM
-killer, host reboot, a second Ctrl-C) that file remembers requests whose
-items never reached a closed feed file, and the disk queue's bookkeeping
-(``requests.queue/active.json``, written on close only) no longer matches its
-files: a resumed run would skip those articles for good, or read a queue
-that is not one.
-
-:class:`ResumableDupeFilter` keeps fingerprints in memory and writes
-``requests.seen`` only when the scheduler closes cleanly (a first Ctrl-C /
-SIGTERM: Scrapy finishes the requests in progress and saves its queue). A
-marker file ``newsagg.running`` lives in JOBDIR from the start of a run until
-its feeds are closed (and the incremental state committed). A run that finds
-the marker knows its predecessor died uncleanly: it discards the untrustworthy
-``requests.seen`` and ``requests.queue`` and starts discovery again from the
-home page; the incremental state (issue 3) then skips what earlier runs
-stored, and feed files of the dead run were never published (``*.part``).
-
-Stats: ``newsagg/resume/resumed`` (a clean JOBDIR was picked up),
-``newsagg/resume/unclean`` (the previous run died; its JOBDIR was reset).
-(Dataset runs do not use JOBDIR: they resume from their state.)
+:class:`ResumableDupeFilter` keeps request fingerprints in memory and writes
+``requests.seen`` only when the scheduler closes cleanly; a marker file in
+JOBDIR says a run is in progress, so a run that finds one left by a killed run
+discards the seen requests and the queue and starts again from the home page
+(``newsagg/resume/unclean``; a clean pick-up: ``newsagg/resume/resumed``).
+docs/ARCHITECTURE.md "Files".
 """
 
 from __future__ import annotations

@@ -1,16 +1,11 @@
 """Where published data lives under ``NEWSAGG_DATA_DIR``: the one place readers ask.
 
-A dataset run publishes *segments*. Each is a directory
-``<data dir>/<spider>/<stem>/`` holding ``<stem>.manifest.json`` and the
-segment's files (``<stem>.csv``, ``.jsonl``, ``.parquet``, ``.warc.gz``; per
-source ``<site>-<source>-<stamp>-<tag>-<seq>.csv`` ...), where the stem is
-``<site>-<UTC start>-<run tag>-<seq>``. A segment appears by one rename of
-its staging directory (``<data dir>/<spider>/.staging/<stem>/``): readers see
-all of it or nothing, and never look into a directory whose name starts
-with ``.``. Runs written before segments existed are flat:
-``<data dir>/<spider>/<site>-<UTC start>-<run tag>.manifest.json`` beside
-their files. Both read the same way: a manifest names its files relative to
-its own directory.
+A dataset run publishes segments, ``<data dir>/<spider>/<stem>/`` with
+``<stem>.manifest.json`` and its files, each appearing by one rename from
+``<data dir>/<spider>/.staging/`` (never read: readers skip dot-directories).
+Flat runs keep ``<stem>.manifest.json`` beside their files in the site
+directory. A manifest names its files relative to its own directory.
+docs/ARCHITECTURE.md "Publishing a dataset run".
 """
 
 from __future__ import annotations

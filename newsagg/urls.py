@@ -1,19 +1,11 @@
 """URL rules of the aggregator template: canonical forms and page kinds.
 
-Only ``/fr/`` pages of the configured site are ever requested. A site is one
-site whatever the host form (docs/SITES.md "Hosts"): ``www.`` and the bare
-name are twins, http and https are the same site, and for a loopback
-``base_url`` (the replica) ``127.0.0.1``, ``localhost`` and ``[::1]`` are
-aliases. Canonical URLs are written on the run's canonical root.
-
-Articles are ``/fr/<slug>/<digits>`` (ASCII digits only: Python's ``\\d`` would
-take Arabic-Indic or full-width ones); listings ``/fr/<slug>`` with pagination as
-``?page=N`` or ``/page/N``; anything else under ``/fr/`` is not an article.
-
-A slug becomes part of file names and state keys, so a valid one is bounded:
-:data:`SLUG_MAX` characters (live slugs are under 20: ``aujourdhuilemaroc``
-is 17). Classification still recognises a longer one, so that the crawl can
-refuse the link and count it (:func:`refusal`) instead of ignoring it.
+Only ``/fr/`` pages of the configured site are ever requested, and every host
+form of the site is the site (twins, http/https, loopback aliases): canonical
+URLs are written on the run's root. Articles are ``/fr/<slug>/<ASCII digits>``,
+listings ``/fr/<slug>`` (``?page=N`` or ``/page/N``). A valid slug is at most
+:data:`SLUG_MAX` characters; a longer one is still classified, so the crawl can
+refuse it and count it (:func:`refusal`). docs/ARCHITECTURE.md "Hosts".
 """
 
 from __future__ import annotations

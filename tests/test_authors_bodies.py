@@ -1,4 +1,4 @@
-"""Issue 11, authors and bodies: pure functions on tables of real strings, and
+"""Authors and bodies: pure functions on tables of real strings, and
 page objects on saved pages (tests/pages/) shaped like the live ones."""
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from scrapy import signals
-from scrapy.settings import Settings
 
 from newsagg.cli import main as cli_main
 from newsagg.commands.crawl import exit_status
@@ -170,7 +169,7 @@ def test_mistakes_are_one_line_and_exit_1_before_anything_starts(tmp_path, args,
     ],
 )
 def test_exit_status_of_a_crawl_that_ran(stats, status):
-    assert exit_status(stats, Settings({"NEWSAGG_HEALTH_EXIT_CODE": 3})) == status
+    assert exit_status(stats) == status
 
 
 def test_unreachable_site_exits_3_without_traceback(tmp_path):

@@ -1,4 +1,4 @@
-"""End-to-end, issue 11 (authors and bodies): turess and djazairess replicas,
+"""End-to-end, authors and bodies: turess and djazairess replicas,
 whose pages carry author links and ``Par`` lines, author pages, doubled
 bodies, promo lines and (turess) the older ``Tweet Share … Suivant`` layout.
 Every record equals the ground truth field by field, author included."""

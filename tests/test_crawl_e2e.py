@@ -114,11 +114,12 @@ async def test_since_until_window(replica, tmp_path):
 @pytest.mark.parametrize("defer_side_links", [True, False], ids=["deferred", "at-once"])
 @pytest_twisted.ensureDeferred
 async def test_side_links_deferred_or_followed_at_once(make_replica, tmp_path, defer_side_links):
-    """``NEWSAGG_DEFER_SIDE_LINKS``: either way every article comes out exact
-    and once; only the deferred crawl parks side links until the spider is idle."""
+    """Side links are deferred, except in a distributed worker (``NEWSAGG_DISTRIBUTED``):
+    either way every article comes out exact and once; only the deferred crawl
+    parks side links until the spider is idle."""
     r = make_replica(n_articles=80, seed=21)
     result = await crawl(
-        "maghress", tmp_path, settings={"NEWSAGG_DEFER_SIDE_LINKS": defer_side_links}, base_url=r.base_url
+        "maghress", tmp_path, settings={"NEWSAGG_DISTRIBUTED": not defer_side_links}, base_url=r.base_url
     )
     problems = compare_with_truth(result.items, r.truth, r.republication_groups)
     assert not problems, "\n".join(problems[:40])

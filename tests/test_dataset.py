@@ -424,7 +424,7 @@ def records_on(base_url: str, n: int, seed: int) -> list[dict]:
 @pytest.mark.parametrize(
     ("manifest", "want"),
     [
-        # Written before manifests had a fetch block: the base_url argument is the host.
+        # A manifest without a fetch block: the base_url argument is the host.
         (
             {"arguments": {"base_url": "http://127.0.0.1:8000"}, "health": checks()},
             {"hosts": ["127.0.0.1:8000"], "live": False, "fetch_settings": None, "health": "ok"},

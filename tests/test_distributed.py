@@ -59,8 +59,6 @@ def start_worker(redis_url: str, data_dir: Path, job: str, *extra: str) -> subpr
         f"MAX_IDLE_TIME_BEFORE_CLOSE={IDLE}",
         "-s",
         f"NEWSAGG_DISTRIBUTED_LEASE_TTL={TTL}",
-        "-s",
-        "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL=1",
         # A little delay per worker so one process cannot finish the whole
         # replica while the others are still importing Scrapy, and two
         # requests in flight per worker (the loopback profile allows 32):

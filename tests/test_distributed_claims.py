@@ -5,7 +5,7 @@ request. Whatever the order, exactly one copy of the pair ends up in a
 committed (published) file: never none, never two.
 
 Each worker here is the real item path of a worker process: the project's
-pipelines after the distributed profile, its ``RunCommit`` extension with a
+pipelines after the distributed profile, its ``DatasetPublisher`` extension with a
 ``RedisState``, its ``RunLease``, and the shared reliable queue; only the HTTP fetch is left out
 (items are built from the request URL), so every step happens in the order
 the test says.
@@ -225,7 +225,7 @@ def a_claims_then_dies_b_saw_it(workers):
 
 @pytest.mark.parametrize("redo_by", ["witness", "third"])
 def test_twin_dropped_for_a_dead_claimer_is_kept_by_the_redo(workers, redo_by):
-    """The race of issue 7: A claims twin 1 and dies before committing; B drops
+    """The race: A claims twin 1 and dies before committing; B drops
     twin 2 as claimed by A; A's request is recovered and redone -- by B itself
     (which has already seen that content once) or by a third worker."""
     a, b, c = a_claims_then_dies_b_saw_it(workers)

@@ -28,8 +28,7 @@ def settings(redis_url):
         {
             "REDIS_URL": redis_url,
             "NEWSAGG_STATE_BACKEND": "redis",
-            "NEWSAGG_DISTRIBUTED_LEASE_TTL": 2,
-            "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL": 0.3,
+            "NEWSAGG_DISTRIBUTED_LEASE_TTL": 2,  # a heartbeat every 1/3 s
         }
     )
 

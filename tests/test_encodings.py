@@ -181,7 +181,7 @@ def test_middleware_repairs_and_counts_mixed_pages(charset):
 
 
 def _reference_repair(body: bytes) -> bytes | None:
-    """_repair before it found the lead bytes with bytes.find (issue 15): a regex pass."""
+    """_repair as one regex pass (no bytes.find of the lead bytes first)."""
     import re
 
     from newsagg.middlewares.charset import _HIGH_RUN, _PLAUSIBLE_UTF8, _run_as_utf8

@@ -155,8 +155,11 @@ def test_csv_is_the_registered_exporter():
 async def test_jsonl_is_utf8_unescaped_and_parquet_typed(make_replica, tmp_path):
     site = make_replica(n_articles=40, seed=4)
     pq_path = tmp_path / "out.parquet"
-    feeds = {str(tmp_path / "out.jsonl"): {"format": "jsonlines"}, str(pq_path): {"format": "parquet"}}
-    crawler = get_crawler(SPIDERS["maghress"], project_settings(FEEDS=feeds, NEWSAGG_PARQUET_ROW_GROUP=7))
+    feeds = {
+        str(tmp_path / "out.jsonl"): {"format": "jsonlines"},
+        str(pq_path): {"format": "parquet", "item_export_kwargs": {"row_group_size": 7}},
+    }
+    crawler = get_crawler(SPIDERS["maghress"], project_settings(FEEDS=feeds))
     await crawler.crawl(base_url=site.base_url)
     raw = (tmp_path / "out.jsonl").read_bytes()
     assert "é".encode() in raw and b"\\u00" not in raw, "UTF-8, not \\u escapes"
@@ -165,7 +168,7 @@ async def test_jsonl_is_utf8_unescaped_and_parquet_typed(make_replica, tmp_path)
     assert all(list(i) == FIELDS for i in items) and len(items) > 20
 
     pf = pq.ParquetFile(pq_path)
-    assert pf.num_row_groups == -(-len(items) // 7), "row groups of NEWSAGG_PARQUET_ROW_GROUP rows"
+    assert pf.num_row_groups == -(-len(items) // 7), "row groups of row_group_size rows"
     assert pf.schema_arrow.metadata[b"newsagg.schema_version"] == str(SCHEMA_VERSION).encode()
     table = pf.read()
     assert table.schema.equals(parquet_schema(), check_metadata=False)

@@ -1,4 +1,4 @@
-"""The fast paths added for speed (issue 6) give exactly what the plain code gives."""
+"""Every fast path gives exactly what the plain code it stands for gives."""
 
 from __future__ import annotations
 
@@ -89,11 +89,11 @@ def test_every_white_space_but_the_space_is_unprintable():
     assert [hex(i) for i in range(sys.maxunicode + 1) if chr(i).isspace() and chr(i).isprintable()] == ["0x20"]
 
 
-# -- linearize: the walk of issue 15 gives what the plain iterwalk gave ------------------------------
+# -- linearize: the fast walk gives what a plain iterwalk gives -------------------------------------
 
 
 def reference_linearize(root) -> list:
-    """linearize before issue 15: every event through the tag sets, a chrome flag per element."""
+    """linearize as a plain iterwalk: every event through the tag sets, a chrome flag per element."""
     from lxml import etree
 
     from newsagg.pages.blocks import BLOCK_TAGS, SKIP_TAGS, Block, _chrome
@@ -240,7 +240,7 @@ def test_normalize_ws_tests_the_characters_that_str_split_keeps():
 
 
 def reference_article_hrefs_below(root) -> dict:
-    """_article_hrefs_below before issue 15: every ancestor of every article link gets the exact set."""
+    """_article_hrefs_below, plainly: every ancestor of every article link gets the exact set."""
     from newsagg.pages.aggregator import _ARTICLE_HREF
 
     below: dict = {}

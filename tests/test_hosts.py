@@ -1,4 +1,4 @@
-"""One site, whatever the host (issue 11, item 1).
+"""One site, whatever the host.
 
 Unit tables for the alias rules (``www.``/bare twins, http/https, the
 loopback aliases), then real crawls of replicas that answer on two host
@@ -329,8 +329,8 @@ async def test_article_redirect_to_twin_is_followed(tmp_path):
 
 
 def test_scrapy_crawl_cli_follows_the_twin(tmp_path):
-    """As a user runs it (issue 11: this used to end with 0 articles): the bare
-    host's home redirects to www; ``.test`` names through the replica resolver."""
+    """As a user runs it: the bare host's home redirects to www, and every
+    article comes out; ``.test`` names through the replica resolver."""
     from tests.test_cli import run_scrapy
 
     corpus = Corpus("maghress", n_articles=40, seed=8)

@@ -1,4 +1,4 @@
-"""Health checks (issue 13): real Spidermon, real crawls of the real replica.
+"""Health checks: real Spidermon, real crawls of the real replica.
 
 Each fault fails its check, with the exit status of a real ``scrapy crawl``
 subprocess and the manifest's health; healthy crawls pass every check; the
@@ -266,10 +266,10 @@ def test_progress_line_rewrites_itself_on_a_terminal():
 
     stats = StatsCollector(SimpleNamespace(settings=Settings()))
     stats.set_value("response_received_count", 12)
-    crawler = SimpleNamespace(settings=Settings({"NEWSAGG_PROGRESS_INTERVAL": 0.5}), stats=stats, engine=None)
+    crawler = SimpleNamespace(settings=Settings(), stats=stats, engine=None)
     term = Terminal()
     progress = Progress(crawler, stream=term)
-    assert progress.tty and progress.interval == 0.5
+    assert progress.tty and progress.interval == 1.0, "a terminal's line: every second"
     progress.t0 = time.monotonic() - 4.0  # as if opened 4 s ago
     progress.tick()
     stats.set_value("item_scraped_count", 3)

@@ -200,7 +200,7 @@ def test_an_item_dropped_later_leaves_the_index():
 
 
 def _reference_signature(title, body):
-    """signature before issue 15 (set of unsigned shingle hashes, a loop over all 64 bins)."""
+    """signature, plainly: a set of unsigned shingle hashes, a loop over all 64 bins."""
     import hashlib
     import struct
 

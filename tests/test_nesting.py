@@ -1,6 +1,6 @@
 """NestingMiddleware: runs of empty opening tags, and nesting beyond the parser's limit.
 
-The regex (``NEWSAGG_MAX_TAG_RUN`` consecutive opening tags with only
+The regex (``MAX_TAG_RUN`` consecutive opening tags with only
 whitespace between) is the definition of a run; ``_may_have_run`` must be
 true on every page the regex would change, so skipping never changes a
 response. Deeper nesting with text in it is capped (``cap_depth``): lxml is

@@ -1,4 +1,4 @@
-"""The replica's live-fidelity features (issue 11): page weight, the ticker,
+"""The replica's live-fidelity features: page weight, the ticker,
 9-digit ids, and pages mixing two charsets. Rendered pages, no crawler."""
 
 from __future__ import annotations

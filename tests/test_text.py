@@ -232,7 +232,7 @@ def test_trailing_source_link(text, ends, before):
     assert text_before_source_link(text) == before
 
 
-# --- fast paths (issue 15): each equals the plain code it replaced ------------
+# --- fast paths: each equals the plain code it stands for -------------------
 
 _TRICKY = list("aeiklmnoqrsuvzAEIKLQSU ’'`-.!?\n\u00a0\u200b\u200c\u00ad\u0301\u0307") + [
     "é",
@@ -267,7 +267,7 @@ _MIXED = st.lists(
 
 
 def _reference_strip_boilerplate_sentences(text: str) -> str:
-    """strip_boilerplate_sentences before its pre-check (issue 15)."""
+    """strip_boilerplate_sentences without its pre-check."""
     from newsagg.text import _MODAL_RE, _SOURCE_LINK_RE, _fold
 
     low = text.lower()
@@ -318,7 +318,7 @@ def test_lower_view_is_the_char_for_char_lower_case():
 
 
 def _reference_normalize_for_fingerprint(title, body):
-    """normalize_for_fingerprint before it skipped the whitespace pass (issue 15)."""
+    """normalize_for_fingerprint with the whitespace pass it skips."""
     from newsagg.text import _WORD, _fold
 
     return " ".join(_WORD.findall(_fold(f"{title or ''}\n{body or ''}")))
@@ -361,7 +361,7 @@ def test_ignore_case_view_covers_every_re_ignorecase_match_of_ascii():
 
 
 def _reference_clean_title(title, site_names):
-    """clean_title before its needle pre-check (issue 15)."""
+    """clean_title without its needle pre-check."""
     t = normalize_ws(title)
     for name in site_names:
         t = re.sub(rf"\s*[-|–—:]\s*{re.escape(name)}\s*$", "", t, flags=re.I)

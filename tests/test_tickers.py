@@ -1,4 +1,4 @@
-"""Tickers never give a title, a body or a publication date (issue 11, item 5).
+"""Tickers never give a title, a body or a publication date.
 
 Saved-page tests with the headlines live copies show (ANATOMY: foreign
 languages, blank items, dates inside headlines, a leading ``18 décembre..``

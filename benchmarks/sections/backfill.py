@@ -3,7 +3,7 @@
 Three measurements (``--backfill``; sizes with ``--backfill-sizes``):
 
 - **long runs**: one dataset run per replica size (default 10,000 and
-  100,000 articles; the issue's 1,000,000 on request): requests per stored
+  100,000 articles; the goal's 1,000,000 on request): requests per stored
   article (the limit is 1 + listing pages per article), peak RSS, and CPU per
   article at the start and at the end of the run (CPU of the crawler process
   during the first and the last published segments, per record);

@@ -23,7 +23,7 @@ from benchmarks.registry import Context, Result, Section, Target
 from newsagg.replica.truth import CRAWL_FACTS, align_links
 
 CRAWLERS = ("ceiling", "items", "dataset", "peer")
-#: Also runnable with --crawlers: the link-following ceiling and the -O path of earlier issues.
+#: Also runnable with --crawlers: the link-following ceiling and the -O path (no state).
 EXTRA_CRAWLERS = ("follow", "newsagg")
 #: The crawlers that run newsagg's own spider (records checked against the ground truth).
 NEWSAGG_CRAWLERS = ("dataset", "newsagg")

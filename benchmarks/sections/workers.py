@@ -1,4 +1,4 @@
-"""Distributed mode (issue 7): pages/s with 1 vs 2 workers sharing one Redis.
+"""Distributed mode: pages/s with 1 vs 2 workers sharing one Redis.
 
 The measurement lives in :mod:`benchmarks.bench_distributed` (also runnable
 alone); this section puts its table into the suite's report. It needs

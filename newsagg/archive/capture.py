@@ -1,14 +1,10 @@
 """The two middlewares at the edges of a captured crawl.
 
-:class:`RawResponseMiddleware` (downloader, 990: next to the download handler)
-keeps the response as it came off the wire (before decompression, charset
-repair, flattening) in ``request.meta``, for the publisher's WARC
-(:mod:`newsagg.extensions.publish`); it is off when no WARC is written.
-
-:class:`WarcStampMiddleware` (spider) copies the WARC-Record-ID of the page an
-item came from into its ``warc_record_id``, and the capture's WARC-Date into
-its ``crawled_at`` (so a record re-extracted from the WARC has the same one).
-Always on: it only reads meta keys.
+:class:`RawResponseMiddleware` (downloader, 990) keeps each response as it came
+off the wire in ``request.meta`` for the publisher's WARC (off when no WARC is
+written); :class:`WarcStampMiddleware` (spider, always on) copies the page's
+WARC-Record-ID and WARC-Date into its item's ``warc_record_id`` and
+``crawled_at``. docs/ARCHITECTURE.md "Raw captures".
 """
 
 from __future__ import annotations

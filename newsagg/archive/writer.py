@@ -1,21 +1,10 @@
 """WARC files: every HTML page of a dataset run, raw, one gzipped WARC per segment.
 
-``<stem>.warc.gz`` in the segment's directory (:mod:`newsagg.extensions.publish`).
-It opens with a ``warcinfo`` record (software, version, the settings that
-shape what was fetched and how, the robots policy); then, per page, a
-``response`` record (the bytes and headers as they came off the wire:
-:class:`~newsagg.archive.capture.RawResponseMiddleware`) and its ``request``
-record (``WARC-Concurrent-To``).
-
-Written: the home page, listings and articles answered 200 with an HTML
-content type. Not written: robots.txt, redirects, error answers, retried
-answers, pages the content guard failed (those never reach ``response_received``).
-
-Compression: each record is its own gzip member (as warcio writes them, so
-readers can seek to a record's offset), at zlib level 1: warcio's own writer
-compresses at level 9 in many small pieces per record (~590 µs a page against
-~220 µs, for a file 16% larger). So records are serialised by warcio
-uncompressed and compressed here in one call.
+:class:`WarcFile` is ``<stem>.warc.gz`` in the segment's directory: a
+``warcinfo`` record (:func:`warc_info`), then per page a ``response`` record
+(the wire bytes) and its ``request`` record, each its own gzip member at zlib
+level :data:`GZIP_LEVEL`. :func:`wants_capture` says which pages go in (200
+HTML answers of the pages the spider asked for). docs/ARCHITECTURE.md "Raw captures".
 """
 
 from __future__ import annotations
@@ -39,7 +28,7 @@ logger = logging.getLogger(__name__)
 WARC_SUFFIX = ".warc.gz"
 #: Page kinds written (request.meta["newsagg_kind"], set by the spider).
 CAPTURED_KINDS = frozenset({"home", "listing", "article"})
-#: zlib level of each record's gzip member (module doc).
+#: zlib level of each record's gzip member: a third of warcio's level-9 time, a 16% larger file.
 GZIP_LEVEL = 1
 #: WARC header naming the URL a redirected page was requested as (reextract asks for that one).
 REQUESTED_URL = "WARC-Newsagg-Requested-URI"
@@ -58,8 +47,6 @@ INFO_SETTINGS = (
     "DOWNLOAD_TIMEOUT",
     "DOWNLOAD_MAXSIZE",
     "RETRY_TIMES",
-    "NEWSAGG_FALLBACK_ENCODING",
-    "NEWSAGG_MAX_TAG_RUN",
 )
 
 
@@ -91,7 +78,7 @@ class WarcFile:
         self.size: int | None = None
         self.sha256: str | None = None
         self._fh = None
-        self._buf = BytesIO()  # one record, uncompressed (module doc)
+        self._buf = BytesIO()  # one record, serialised uncompressed, then compressed in one call
         self._writer: WARCWriter | None = None
 
     def open(self, info: dict) -> None:

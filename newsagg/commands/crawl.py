@@ -1,13 +1,11 @@
 """``scrapy crawl`` (and ``newsagg crawl``) with newsagg's exit status and one-line errors.
 
 Exit status: 0 all well; 1 the crawl could not start (unknown spider, bad
-spider argument or option, unknown output format, data directory locked by
-another run: finish reason ``state_locked``/``state_error``); 3
-(``NEWSAGG_HEALTH_EXIT_CODE``) a health check failed; 4 publication failed
-(stat ``newsagg/segments/failed``), which wins over 3. A mistake found before
-the crawl starts is one line on stderr; a network failure is logged without
-its traceback. Scrapy's stats dump goes to the log file (``LOG_FILE``); on the
-console it is DEBUG, so the crawl summary is the last thing shown.
+argument or option, unknown output format, data directory locked: finish
+reason ``state_locked``); 3 a health check failed; 4 publication failed (stat
+``newsagg/segments/failed``), which wins over 3. A mistake found before the
+start is one line on stderr; a network failure is logged without traceback;
+Scrapy's stats dump goes to the log file, so the summary is the last thing shown.
 """
 
 from __future__ import annotations
@@ -31,14 +29,15 @@ from scrapy.spiderloader import get_spider_loader
 from twisted.internet import error as terror
 
 from newsagg.args import ArgumentError, CrawlArgs
-from newsagg.config import setting
 from newsagg.sites import SITES
 
 logger = logging.getLogger(__name__)
 
 EXIT_NOT_STARTED = 1
+#: A health check failed (the crawl ran, its data are published).
+EXIT_HEALTH_FAILED = 3
 EXIT_PUBLICATION_FAILED = 4
-#: Finish reasons of a run that stopped before crawling (newsagg/extensions/commit.py).
+#: Finish reasons of a run that stopped before crawling (newsagg/extensions/publish.py).
 NOT_STARTED = ("state_locked", "state_error")
 SEGMENTS_FAILED = "newsagg/segments/failed"
 #: A download that failed for one of these is a fact of the network, not a bug: no traceback.
@@ -85,14 +84,14 @@ def unknown_spider_message(name: str, known: list[str]) -> str:
     return f"unknown spider {name!r}{hint} (spiders: {', '.join(sorted(known))})"
 
 
-def exit_status(stats: dict, settings) -> int:
+def exit_status(stats: dict) -> int:
     """The exit status of a crawl that ran, from its stats (module doc)."""
     if stats.get("finish_reason") in NOT_STARTED:
         return EXIT_NOT_STARTED
     if stats.get(SEGMENTS_FAILED):
         return EXIT_PUBLICATION_FAILED
     if stats.get("newsagg/health/failed_checks"):
-        return setting(settings, "NEWSAGG_HEALTH_EXIT_CODE", "getint")
+        return EXIT_HEALTH_FAILED
     return 0
 
 
@@ -153,4 +152,4 @@ class Command(ScrapyCrawl):
         stats = crawler.stats.get_stats() if crawler.stats is not None else {}
         if self._dump_stats:
             logger.debug("Dumping Scrapy stats:\n%s", pprint.pformat(stats))
-        self.exitcode = exit_status(stats, crawler.settings)
+        self.exitcode = exit_status(stats)

@@ -1,13 +1,9 @@
-"""The dataset card, ``R/README.md``: Hugging Face dataset-card YAML front
-matter, then what the release is, how it was collected (per run: the hosts,
-live site or not, the fetch settings it used, its health), its schema,
-counts, languages, coverage gaps, versions, loading recipes, limitations and a
-licence note.
+"""The dataset card, ``R/README.md``: Hugging Face front matter, then how the data
+was collected (per run: hosts, live site or not, fetch settings, health),
+schema, counts, languages, coverage gaps, versions, recipes, limitations.
 
-Everything in it is computed from the release's records and the runs it was
-built from, never from the build's clock, so the same release gives the same
-card (incremental and fresh builds compare byte for byte). Text that comes
-from pages (source names) is escaped: it cannot add Markdown or HTML.
+A function of the release's records and runs (no clock): the same release
+gives the same card. Text from pages (source names) is escaped.
 """
 
 from __future__ import annotations
@@ -25,7 +21,7 @@ from newsagg.dataset import coverage, provenance
 from newsagg.items import FIELDS, SCHEMA_VERSION
 from newsagg.sites import SITES
 
-#: What each field means (README "The record"); a field missing here reads "(undocumented)".
+#: What each field means (docs/ARCHITECTURE.md "The record"); a field missing here reads "(undocumented)".
 FIELD_DOCS = {
     "url": "canonical article URL on the aggregator (no query, no fragment)",
     "site": "the aggregator: `maghress` / `djazairess` / `turess`",
@@ -54,12 +50,9 @@ TYPED_DOCS = {
 #: The extraction settings of the installation that builds the release (their hash is in the card);
 #: what each run fetched with is its manifest's (newsagg.dataset.provenance).
 SETTINGS_THAT_MATTER = [
-    "NEWSAGG_FALLBACK_ENCODING",
-    "NEWSAGG_MAX_TAG_RUN",
     "NEWSAGG_BODY_PROMO_PATTERNS",
     "NEWSAGG_NEARDUP_ENABLED",
     "NEWSAGG_NEARDUP_THRESHOLD",
-    "NEWSAGG_STATE_KNOWN_PAGES",
     "NEWSAGG_SPLIT_BY_SOURCE",
 ]
 #: A language code the YAML front matter may list (ISO 639-1, or 639-3 where there is none).

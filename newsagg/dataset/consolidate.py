@@ -1,16 +1,11 @@
 """One sequence of records from many runs: each article once.
 
-Runs are taken in release order (start time, run, segment) and their records in
-file order; the first record of each article key (site, source_slug,
-article_id) and of each content fingerprint is kept, later ones are counted
-as ``duplicate_key`` / ``duplicate_content``. Near-duplicate links
-(``near_duplicate_of``) are kept as the runs wrote them: each nightly run
-linked its rewrites against everything stored before it.
-
-A run's records come from its first intact record format
-(:attr:`newsagg.dataset.runs.Run.sources`: JSON lines, else Parquet, else
-CSV); a format whose row counts do not match the manifest is passed over for
-the next one, and the run refused when none is left.
+Runs in release order (start time, run, segment), records in file order; the
+first record of each article key and of each content fingerprint is kept,
+later ones counted as ``duplicate_key`` / ``duplicate_content``;
+``near_duplicate_of`` is kept as the runs wrote it. A run is read from its
+first intact record format whose row counts match its manifest
+(:attr:`newsagg.dataset.runs.Run.sources`), else refused.
 """
 
 from __future__ import annotations
@@ -74,7 +69,7 @@ def _parquet_records(path: Path) -> Iterator[dict]:
 
 
 def _csv_records(path: Path, report) -> Iterator[dict]:
-    """The records of a run's CSV file, formula neutralisation undone (README "The files")."""
+    """The records of a run's CSV file, formula neutralisation undone (docs/ARCHITECTURE.md "Files")."""
     for rec in read_records(path, report):
         yield {k: unescape_cell(v) if isinstance(v, str) else v for k, v in rec.items()}
 

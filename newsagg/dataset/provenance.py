@@ -1,12 +1,9 @@
 """Where and how each run fetched its pages: the provenance the card and ``release.json`` report.
 
-From a run's manifest: its ``fetch`` block (base URL, hosts, ``local``, the
-fetch settings the run used) as written; a manifest without one (written
-before it existed) gives ``arguments.base_url`` as its host and no settings.
-A run is *from the live site* only when every host is one of the site's live
-hosts and it is not marked ``local``; otherwise it fetched a local replica or a
-mirror. A run *fetched nothing* when its WARC holds no response. Its health is
-the manifest's (``None``: not checked, e.g. a checkpoint segment).
+From a run's manifest ``fetch`` block (or, without one, ``arguments.base_url``):
+hosts, whether the run was *from the live site* (every host a live host, not
+``local``) or a local replica or mirror, its fetch settings, its health, and
+whether it *fetched nothing* (no response in its WARC).
 """
 
 from __future__ import annotations

@@ -1,30 +1,12 @@
 """The consolidated release of a site: ``newsagg dataset build`` and :func:`write_release`.
 
-A release directory R holds the Parquet dataset ``R/data/year=*/`` (:mod:`newsagg.dataset.writers`),
-the card ``README.md`` (:mod:`newsagg.dataset.card`), ``coverage.png``
-(:mod:`newsagg.dataset.coverage`), ``<site>.csv`` / ``<site>.jsonl`` when asked
-for, and ``release.json``: the state of the build (runs included with their
-manifest's sha256 and records kept, runs refused, provenance, the files with
-their sha256).
-
-Incremental: a rebuild reads only the runs not yet included and rewrites only
-the year files that gain records. It falls back to a fresh build (logged)
-when an included run changed, a new run starts before the last
-included one (first-stored order would change), the release's schema is
-not the current one, or a year file is not the one the last build wrote. Either way the result is the fresh build's, byte for
-byte (the writers and the card are deterministic).
-
-Nothing is lost without a word (README "Datasets"):
-
-- data files no manifest lists stop the build before anything is written
-  (:class:`UnlistedFiles`), unless *skip_unlisted* (then they are named in
-  ``release.json``, ``unlisted``);
-- a run with a damaged file is read from another intact format
-  (``release.json`` ``damaged``: the damage and the format read);
-- an included run that is refused now (or whose manifest vanished) keeps its
-  records from the earlier release (named in ``refused``, the reason saying
-  so); when the build is fresh anyway, its records leave the release and
-  ``removed`` says so (an ERROR each): the caller must not report success then.
+A release directory R holds ``R/data/year=*/`` (Parquet), the card
+``README.md``, ``coverage.png``, ``<site>.csv`` / ``.jsonl`` when asked for, and
+``release.json`` (runs included, refused, held, removed, unlisted, provenance,
+file digests). A rebuild is incremental and gives a fresh build's bytes; nothing
+is lost without a word: unlisted files stop the build, damaged ones are named, a
+refused run is named, a run whose records leave is ``removed`` (an ERROR).
+docs/ARCHITECTURE.md "The release".
 """
 
 from __future__ import annotations

@@ -1,26 +1,12 @@
-"""The published runs of a site under a data directory, each verified, and the
-data files no run lists.
+"""The published runs of a site under a data directory, each verified, and the data files no run lists.
 
-A run here is one published manifest: a segment of a run
-(``<data dir>/<site>/<stem>/<stem>.manifest.json``) or a run written before
-segments (``<data dir>/<site>/<stem>.manifest.json``), found with
-:func:`newsagg.layout.manifest_paths`; a manifest names its files relative to
-its own directory. A killed run leaves no manifest, so it is no run here.
-
-Verification, before any record is read: the manifest parses and names this
-site, and every file it lists exists with the listed size and sha256 (the WARC
-capture too). The records of a run are in each of its record formats
-(JSON lines, Parquet, CSV: several files each with ``NEWSAGG_SPLIT_BY_SOURCE``).
-A run whose files all verify is read from its JSON lines. A run with a damaged
-file is read from the first intact format that holds every record (its row
-counts add up to the manifest's ``items_written``), and says so
-(:attr:`Run.damaged`); a run with no such format is *refused*: named with the
-reason, and left out.
-
-Data files (``.csv``, ``.jsonl``, ``.parquet``, ``.warc.gz``) in the site
-directory or in a segment directory that no manifest lists are *unlisted*:
-a run whose manifest vanished, or files someone put there. They are named,
-never read.
+A run here is one published manifest (a segment, or a flat run:
+:func:`newsagg.layout.manifest_paths`). Before any record is read, every file
+it lists must exist with the listed size and sha256. Its record sources are its
+intact formats that hold every record (JSON lines, Parquet, CSV); a run with a
+damaged file says so (:attr:`Run.damaged`), one with no source is *refused*.
+Data files no manifest lists are *unlisted*: named, never read.
+docs/ARCHITECTURE.md "The release".
 """
 
 from __future__ import annotations

@@ -1,20 +1,10 @@
 """The release's files: Parquet partitioned by year, optional CSV and JSONL.
 
-Parquet: hive-style ``data/year=2024/part-0.parquet``, one file per year
-(under ``data/`` so that the directory pandas and pyarrow read holds Parquet
-only, not the card); a record
-without a publication date goes to ``data/year=0/`` (Hive's null partition,
-``__HIVE_DEFAULT_PARTITION__``, would make ``year`` null, but pandas 3 then
-fails to read the directory: "Cannot yet unify dictionaries with nulls"; 0 keeps
-``year`` an integer in every reader). The files hold the feed's columns and types
-(:func:`newsagg.exporters.parquet.parquet_schema`): the record fields, then
-``published_date`` and ``published_ts``; ``year`` lives in the path only. Every
-file has the same schema, as Hugging Face ``datasets`` requires.
-
-Inside a year, rows keep the release order. The writer is deterministic (no
-time or path in the file), so the same rows give the same bytes: an
-incremental build equals a fresh one byte for byte. CSV and JSONL hold the
-same records, year by year (undated last), written from the Parquet tables.
+``data/year=YYYY/part-0.parquet`` per year (``year=0``: no publication date),
+the feed's columns and types (:func:`newsagg.exporters.parquet.parquet_schema`),
+one schema for every file; rows in release order. Deterministic (no time or
+path in a file): the same rows give the same bytes. CSV and JSONL hold the same
+records, year by year. docs/ARCHITECTURE.md "The release".
 """
 
 from __future__ import annotations

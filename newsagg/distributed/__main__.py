@@ -5,10 +5,8 @@
     python -m newsagg.distributed status maghress --redis-url URL
     python -m newsagg.distributed merge DIR|MANIFEST|FILE ... -o merged.jsonl|merged.csv
 
-seed    stores the crawl's arguments and pushes its start URLs (a new crawl
-        clears the previous frontier; --add adds URLs to the running one).
-status  frontier size, runs and their in-flight requests, stored articles (JSON).
-merge   one dataset from the workers' files, each article once (see merge.py).
+seed: the crawl's arguments and start URLs (a new crawl clears the frontier;
+--add adds to it); status: frontier, runs, stored articles (JSON); merge.py.
 """
 
 from __future__ import annotations

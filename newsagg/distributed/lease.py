@@ -1,16 +1,10 @@
 """A run's liveness lease: a Redis key with a TTL, refreshed by a daemon thread.
 
-A worker that dies (SIGKILL, lost machine) stops refreshing; once the TTL
-lapses any other worker may treat the run as dead and reclaim its work (its
-in-flight requests and its uncommitted claims). A thread rather than a
-reactor timer keeps the lease alive while the reactor is busy parsing.
-
-Liveness belongs here, not to the state backend: :class:`RunLease` (an
-extension, on whenever ``NEWSAGG_STATE_BACKEND`` is ``redis``) holds the lease
-of the run on the state's Redis server for the whole run, so the Redis
-backend's claims stay protected; a worker spider holds the one on its
-frontier's server and hangs its reaper on it. :func:`hold` shares one thread
-per (Redis server, run) with a reference count.
+A run whose heartbeat stops for ``NEWSAGG_DISTRIBUTED_LEASE_TTL`` seconds is
+dead: others reclaim its work. :class:`RunLease` (on with the Redis state)
+holds the lease on the state's server for the whole run; a worker holds the one
+on its frontier's server, with its reaper; :func:`hold` shares one thread per
+(server, run). docs/ARCHITECTURE.md "Distributed mode".
 """
 
 from __future__ import annotations
@@ -38,17 +32,21 @@ def _server_id(server) -> tuple:
     return (kw.get("host"), kw.get("port"), kw.get("db"), kw.get("path"))
 
 
+#: The heartbeat refreshes the lease this many times per TTL: a few missed beats never lose it.
+BEATS_PER_TTL = 6
+
+
 class Lease:
     """Keep ``key`` set (value ``run_id``) with ``ttl`` seconds to live,
-    refreshing it every ``interval`` seconds; callbacks added with
+    refreshing it :data:`BEATS_PER_TTL` times per TTL; callbacks added with
     :meth:`on_tick` run in the thread after each refresh."""
 
-    def __init__(self, server, key: str, run_id: str, ttl: float, interval: float | None = None):
+    def __init__(self, server, key: str, run_id: str, ttl: float):
         if ttl <= 0:
             raise ValueError("lease ttl must be > 0")
         self.server, self.key, self.run_id = server, key, run_id
         self.ttl = max(1, round(ttl))
-        self.interval = interval if interval and interval > 0 else max(0.2, ttl / 3)
+        self.interval = max(0.2, ttl / BEATS_PER_TTL)
         self._ticks: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -105,13 +103,13 @@ class Lease:
                 logger.warning("Run %s: could not delete lease %s", self.run_id, self.key, exc_info=True)
 
 
-def hold(server, key: str, run_id: str, ttl: float, interval: float | None = None) -> Lease:
+def hold(server, key: str, run_id: str, ttl: float) -> Lease:
     """Start (or share) the lease of *run_id*; pair with :func:`release`."""
     ident = (_server_id(server), key)
     with _lock:
         lease = _leases.get(ident)
         if lease is None:
-            lease = Lease(server, key, run_id, ttl, interval)
+            lease = Lease(server, key, run_id, ttl)
             lease.start()
             _leases[ident] = lease
         lease._refs += 1
@@ -130,16 +128,9 @@ def release(lease: Lease, delete: bool = True) -> None:
     lease.stop(delete=delete)
 
 
-def lease_interval(settings) -> float | None:
-    """``NEWSAGG_DISTRIBUTED_LEASE_INTERVAL`` in seconds; None (0): a third of the TTL."""
-    return setting(settings, "NEWSAGG_DISTRIBUTED_LEASE_INTERVAL", "getfloat") or None
-
-
 def hold_run(server, settings, run_id: str) -> Lease:
-    """:func:`hold` the liveness lease of *run_id* with the TTL and interval of *settings*."""
-    return hold(
-        server, RunKeys(prefix_of(settings), run_id).alive, run_id, lease_ttl(settings), lease_interval(settings)
-    )
+    """:func:`hold` the liveness lease of *run_id* with the TTL of *settings*."""
+    return hold(server, RunKeys(prefix_of(settings), run_id).alive, run_id, lease_ttl(settings))
 
 
 class RunLease:

@@ -1,28 +1,12 @@
 """Merge the workers' dataset files into one, each article exactly once.
 
-Inputs are feed files (``.jsonl`` / ``.jl`` - Scrapyd's items files - or
-``.csv`` when a file set has no JSON lines), directories holding them
-(searched recursively, published segments included; ``*.part`` files and
-staging directories, whose names start with ``.``, are never data), or
-segment/run manifests (``*.json`` with a ``files`` list). A file listed in a
-manifest - given, or found in a directory - must match the manifest's
-sha256 and row count.
-
-Records are read in a stable order (the arguments in order; inside a
-directory, by path) and the first record of each article key (site,
-source_slug, article_id) and of each content fingerprint is kept; later ones
-are counted as ``duplicate_key`` / ``duplicate_content``. A worker killed
-mid-write leaves a truncated last line: it is skipped (``unreadable_line``),
-its article was emitted again by another worker. The output is written to a
-temporary file, re-read and checked (rows, unique keys and fingerprints)
-before it replaces ``-o``.
-
-Near-duplicates: each worker links a rewrite only to articles *it* saw (or
-that were stored before it started), so a pair split across two workers is
-unlinked in their files. The merge links such records with the crawl's own
-method (:mod:`newsagg.pipelines.neardup`, ``NEWSAGG_NEARDUP_THRESHOLD``): a
-record without ``near_duplicate_of`` gets the URL of the most similar
-earlier record of the merged dataset (``--no-neardup`` keeps links as read).
+Inputs: feed files, directories holding them (``*.part`` files and
+dot-directories are never data) or manifests, whose files must match their
+sha256 and row counts. Records are read in a stable order, the first of each
+key and fingerprint kept; a truncated last line is skipped; near-duplicates a
+worker could not see are linked with the crawl's own method (``--no-neardup``:
+kept as read). The output is checked before it replaces ``-o``.
+docs/ARCHITECTURE.md "Distributed mode".
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """scrapy-redis' scheduler with an atomic enqueue and the reliable queue.
 
-Identical to ``scrapy_redis.scheduler.Scheduler`` (shared frontier in a
-Redis sorted set, shared ``RFPDupeFilter``, ``SCHEDULER_PERSIST``) except:
-
-- the dupefilter check and the push are one Lua script, so a worker killed
-  between the two cannot leave a request "seen" but never queued;
-- pops go through :class:`~newsagg.distributed.queue.ReliablePriorityQueue`,
-  which records them in the run's in-flight set until the run commits;
-- on open, work held by dead runs is returned to the frontier.
+As ``scrapy_redis.scheduler.Scheduler``, except: the dupefilter check and the
+push are one Lua script; pops go through
+:class:`~newsagg.distributed.queue.ReliablePriorityQueue` (recorded per run
+until it commits); on open, dead runs' work returns to the frontier.
 """
 
 from __future__ import annotations

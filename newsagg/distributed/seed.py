@@ -1,13 +1,9 @@
 """Seed a distributed crawl: its arguments and start URLs go to Redis.
 
-``seed()`` validates the spider arguments exactly as a spider would, stores
-them as the crawl's config (workers read it), and pushes the start URLs (the
-home page, or the ``urls`` argument) onto the worker spider's ``start_urls``
-list. By default it starts a *new* crawl: the frontier and request
-dupefilter of the previous one are cleared (the incremental state is kept:
-that is what makes the next crawl incremental). It refuses while live
-workers hold work of the crawl, unless forced; idle workers started before
-the seed simply pick the new crawl up.
+:func:`seed` validates the arguments as a spider would, stores them as the
+crawl's config and pushes the start URLs. A new crawl clears the previous
+frontier and dupefilter (the state stays: the next crawl is incremental); it
+is refused while live workers hold work of the crawl, unless forced.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """Worker spiders: ``maghress_worker``, ``djazairess_worker``, ``turess_worker``.
 
-Each is the site's ordinary spider (same routing, page objects, pipelines)
-plus :class:`WorkerMixin`, a scrapy-redis ``RedisMixin``: it takes its
-requests from the shared frontier, reads seeds from the ``start_urls`` list
-that ``python -m newsagg.distributed seed`` fills, waits while there is no
-work, and stops after ``MAX_IDLE_TIME_BEFORE_CLOSE`` idle seconds.
-
-Run: ``scrapy crawl maghress_worker -s REDIS_URL=redis://host:6379/0``
-(the crawl's arguments come from the seed; ``-a`` ones must agree with it).
+Each is the site's spider plus :class:`WorkerMixin` (scrapy-redis
+``RedisMixin``): requests from the shared frontier, seeds from the list the
+``seed`` command fills, waiting while there is no work. Run:
+``scrapy crawl maghress_worker -s REDIS_URL=redis://host:6379/0`` (arguments
+from the seed; ``-a`` ones must agree). docs/ARCHITECTURE.md "Distributed mode".
 """
 
 from __future__ import annotations

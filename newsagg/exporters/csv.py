@@ -1,16 +1,10 @@
 """Spreadsheet-safe CSV: the ``csv`` feed format (``FEED_EXPORTERS``).
 
-- UTF-8; ``NEWSAGG_CSV_BOM = True`` writes a BOM first so Excel detects it.
-- A header row (also in an empty file), columns in ``FEED_EXPORT_FIELDS``
-  order (:data:`newsagg.items.FIELDS`); null -> empty cell.
-- RFC 4180 quoting: cells with ``"``, ``,`` or a line break are quoted and
-  ``"`` doubled, so ``csv`` and pandas read every cell back unchanged.
-- Formula injection: a text cell whose first character -- after any leading
-  apostrophes -- is ``=``, ``+``, ``-``, ``@``, TAB or CR gets ONE apostrophe
-  ``'`` prepended (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``). Spreadsheets
-  then show it as text. :func:`unescape_cell` undoes it exactly (the "after
-  leading apostrophes" part makes the rule reversible). Numbers are never
-  touched. ``NEWSAGG_CSV_NEUTRALIZE = False`` turns it off.
+UTF-8 (``NEWSAGG_CSV_BOM``: with a BOM), a header row even in an empty file,
+columns in :data:`newsagg.items.FIELDS` order, RFC 4180 quoting; a text cell
+that a spreadsheet would run as a formula gets one ``'`` prepended
+(``NEWSAGG_CSV_NEUTRALIZE``), which :func:`unescape_cell` undoes exactly.
+docs/ARCHITECTURE.md "Files".
 """
 
 from __future__ import annotations
@@ -30,7 +24,7 @@ FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize_cell(value: Any) -> Any:
-    """Prefix one ``'`` to a string that would start a formula (see module doc)."""
+    """Prefix one ``'`` to a string that would start a formula (docs/ARCHITECTURE.md "Files")."""
     if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_CHARS):
         return "'" + value
     return value

@@ -1,21 +1,10 @@
 """The ``parquet`` feed format: typed columns for pandas / Arrow.
 
-Columns, in order: every record field (:data:`newsagg.items.FIELDS`), then
-two typed views of the publication date:
-
-- text fields: ``string`` (null stays null);
-- ``word_count``: ``int32``; ``crawled_at``: ``timestamp[ms, UTC]``;
-- ``published_at``: the same ISO 8601 text as in CSV/JSONL (``YYYY-MM-DD`` or
-  ``YYYY-MM-DDTHH:MM:SS±HH:MM``: a date-only value is not a midnight);
-- ``published_date``: ``date32``, the local calendar date (whenever a date is known);
-- ``published_ts``: ``timestamp[ms, UTC]``, only when the byline gave a time
-  (null for date-only articles).
-
-Rows are buffered (as JSON lines: :class:`ParquetItemExporter`) and written
-as row groups of ``NEWSAGG_PARQUET_ROW_GROUP`` rows, so memory stays bounded;
-the footer is written when the feed closes.
-The schema version (:data:`newsagg.items.SCHEMA_VERSION`) is in the file's
-key-value metadata (``newsagg.schema_version``).
+Every record field (:data:`newsagg.items.FIELDS`: text as ``string``,
+``word_count`` ``int32``, ``crawled_at`` ``timestamp[ms, UTC]``), then two typed
+views of the publication date, ``published_date`` and ``published_ts``; the
+schema version in the file's metadata. Rows are written in row groups of
+:data:`ROW_GROUP` rows (bounded memory). Columns: docs/ARCHITECTURE.md "Files".
 """
 
 from __future__ import annotations
@@ -31,12 +20,13 @@ import pyarrow.parquet as pq
 from itemadapter import ItemAdapter
 from scrapy.exporters import BaseItemExporter
 
-from newsagg.config import setting
 from newsagg.items import FIELDS, SCHEMA_VERSION
 
 _TS = pa.timestamp("ms", tz="UTC")  # Parquet has no second unit
 _TYPES = {"word_count": pa.int32(), "crawled_at": _TS}
 EXTRA_COLUMNS = [("published_date", pa.date32()), ("published_ts", _TS)]
+#: Rows buffered per row group: bounds the exporter's memory (~1000 x 6 KB).
+ROW_GROUP = 1000
 
 
 def parquet_schema(fields: list[str] | None = None) -> pa.Schema:
@@ -121,7 +111,7 @@ class ParquetItemExporter(BaseItemExporter):
     nothing), and the text waits as UTF-8 bytes rather than Python strings.
     """
 
-    def __init__(self, file, *, row_group_size: int = 1000, compression: str = "snappy", **kwargs: Any):
+    def __init__(self, file, *, row_group_size: int = ROW_GROUP, compression: str = "snappy", **kwargs: Any):
         super().__init__(dont_fail=True, **kwargs)
         self.file = file
         self.fields = list(self.fields_to_export or FIELDS)
@@ -131,11 +121,6 @@ class ParquetItemExporter(BaseItemExporter):
         self.compression = compression
         self.writer: pq.ParquetWriter | None = None
         self._reset()
-
-    @classmethod
-    def from_crawler(cls, crawler, file, *args: Any, **kwargs: Any):
-        kwargs.setdefault("row_group_size", setting(crawler.settings, "NEWSAGG_PARQUET_ROW_GROUP", "getint"))
-        return cls(file, *args, **kwargs)
 
     def _reset(self) -> None:
         self._lines = io.BytesIO()

@@ -1,28 +1,12 @@
 """Publishing a dataset run: segments, each committed with the state, whatever kills the run.
 
-This module is the whole protocol:
-
-1. A run writes its records and raw pages into a *segment*: the directory
-   ``<data dir>/<spider>/.staging/<stem>/`` (:mod:`newsagg.layout`), files
-   opened as their first record arrives (:class:`~newsagg.exporters.segment.SegmentFiles`).
-2. Every ``NEWSAGG_CHECKPOINT_ITEMS`` records or ``NEWSAGG_CHECKPOINT_SECONDS``
-   seconds, and when the spider closes, the segment is cut: the engine pauses
-   until no response is being processed (so every record of a captured page,
-   and every claim, is in the segment), the files are finished and fsync'ed,
-   the manifest is written, then the state commits the segment's claims,
-   history and finished links in one transaction, then one rename publishes
-   the directory as ``<data dir>/<spider>/<stem>/``.
-3. At the next run: a staged segment the state committed is renamed, any
-   other is deleted. Killed anywhere, a run loses at most its open segment,
-   whose articles the state still lists as pending: the next run fetches them.
-
-A write that fails (no space, quota, inodes, a name the filesystem refuses,
-the state database) fails the segment: nothing of it is committed, its staging
-directory is deleted, one ERROR names the cause, the run stops with finish
-reason ``publish_failed`` and ``newsagg/segments/failed`` (``scrapy crawl``
-exits 4). The publisher also owns the run's state backend: the spider's gate
-(:class:`~newsagg.state.gate.StoredGate`) and frontier
-(:mod:`newsagg.state.frontier`), and the claims (:meth:`DatasetPublisher.claim`).
+:class:`DatasetPublisher` opens the state (the spider's gate and frontier, the
+claims), writes records and captured pages into the open segment's staging
+directory, cuts a segment every ``NEWSAGG_CHECKPOINT_ITEMS`` records or
+``NEWSAGG_CHECKPOINT_SECONDS`` seconds and at the end (files fsync'ed, manifest,
+state commit, one rename), and recovers what killed runs left. A write that
+fails fails the segment (``publish_failed``, exit 4), nothing of it committed.
+The protocol: docs/ARCHITECTURE.md "Publishing a dataset run".
 """
 
 from __future__ import annotations
@@ -244,7 +228,7 @@ class DatasetPublisher:
         raise CloseSpider(reason)
 
     def _recover(self) -> None:
-        """Finish or undo the segments earlier runs left in staging (module doc)."""
+        """Finish or undo the segments earlier runs left in staging (docs/ARCHITECTURE.md "Publishing a dataset run")."""
         staging = self._site_dir / STAGING
         if not staging.is_dir():
             return
@@ -365,7 +349,7 @@ class DatasetPublisher:
             self.checkpoint()
 
     def checkpoint(self) -> None:
-        """Cut the open segment as soon as no response is being processed (module doc)."""
+        """Cut the open segment as soon as no response is being processed (docs/ARCHITECTURE.md "Publishing a dataset run")."""
         if self._cutting or self.failed or self.segment is None:
             return
         engine = self.crawler.engine
@@ -465,7 +449,7 @@ class DatasetPublisher:
         }
 
     def _publish(self, *, final: bool, reason: str) -> bool:
-        """Close, commit and publish the open segment (module doc); False when it failed."""
+        """Close, commit and publish the open segment; False when it failed."""
         segment = self.segment
         if segment is None or self.failed:
             return False
@@ -525,7 +509,7 @@ class DatasetPublisher:
         return True
 
     def _fail(self, exc: BaseException) -> None:
-        """The open segment cannot be published: undo it and stop the run (module doc)."""
+        """The open segment cannot be published: undo it and stop the run."""
         segment, self.segment = self.segment, None
         if self.failed:
             return

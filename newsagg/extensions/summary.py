@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 
-from newsagg.config import setting
 from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
 
 logger = logging.getLogger(__name__)
@@ -94,15 +92,13 @@ def format_summary(summary: dict) -> str:
 
 
 class CrawlSummary:
-    """Logs the summary when the spider closes (``NEWSAGG_SUMMARY_ENABLED``)."""
+    """Logs the summary when the spider closes (always: ``EXTENSIONS`` lists it)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not setting(crawler.settings, "NEWSAGG_SUMMARY_ENABLED", "getbool"):
-            raise NotConfigured
         ext = cls(crawler)
         # Loaded after CoreStats (EXTENSIONS order), so finish_time is set.
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

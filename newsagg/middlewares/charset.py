@@ -1,20 +1,10 @@
 """Correct a wrongly declared charset before the page is parsed.
 
-Scrapy decodes with the charset of the ``Content-Type`` header, else of the
-``<meta>``; when that declaration lies, every accented letter turns into
-``\ufffd`` or mojibake (``Ã©``). Rules, in order:
-
-1. A body that is valid UTF-8 and not plain ASCII is UTF-8 (windows-1252
-   French text is practically never valid UTF-8), whatever was declared.
-2. A body declared UTF-8 that is not valid UTF-8 uses the ``<meta>`` charset
-   when that one differs and decodes it cleanly, else
-   ``NEWSAGG_FALLBACK_ENCODING`` (windows-1252, the sites' legacy charset).
-3. Anything else is left as declared.
-
-Pages may also mix the two charsets, one fragment at a time (a windows-1252
-paragraph inside a UTF-8 page, or UTF-8 sequences inside a windows-1252
-page): no single charset decodes them without losing letters. Such a body
-is re-encoded as clean UTF-8 run by run (:func:`repair_mixed`).
+A body that is valid UTF-8 is UTF-8; one declared UTF-8 that is not takes its
+``<meta>`` charset, else :data:`FALLBACK_ENCODING` (``newsagg/charset/fixed``);
+a body mixing UTF-8 and windows-1252 fragments is re-encoded as clean UTF-8 run
+by run (:func:`repair_mixed`, ``newsagg/charset/mixed``). The rules:
+docs/ARCHITECTURE.md "Downloader middlewares".
 """
 
 from __future__ import annotations
@@ -29,6 +19,9 @@ from w3lib.encoding import html_body_declared_encoding
 from newsagg.stats import PREFIX, inc
 
 logger = logging.getLogger(__name__)
+
+#: Bytes declared UTF-8 that are not, without a usable ``<meta>``: the sites' legacy charset (windows-1252).
+FALLBACK_ENCODING = "cp1252"
 
 
 # A valid UTF-8 sequence of a character French/Arabic pages actually hold:
@@ -104,7 +97,7 @@ def _repair(body: bytes) -> bytes | None:
     return None
 
 
-def decode_mixed(body: bytes, declared: str | None = None, fallback: str = "cp1252") -> str:
+def decode_mixed(body: bytes, declared: str | None = None, fallback: str = FALLBACK_ENCODING) -> str:
     """The text of *body* with every fragment in its own charset (pure; never raises).
 
     Clean UTF-8 costs one ``bytes.decode``; a mixed body goes through
@@ -141,7 +134,7 @@ def _decodes(body: bytes, encoding: str) -> bool:
 
 
 def corrected_encoding(
-    body: bytes, declared: str | None, fallback: str = "cp1252", valid_utf8: bool | None = None
+    body: bytes, declared: str | None, fallback: str = FALLBACK_ENCODING, valid_utf8: bool | None = None
 ) -> str | None:
     """The encoding to use instead of *declared*, or None when *declared* is right.
 
@@ -166,12 +159,12 @@ class CharsetMiddleware:
     windows-1252 fragments is replaced by its clean UTF-8 (:func:`repair_mixed`,
     counted as ``newsagg/charset/mixed``)."""
 
-    def __init__(self, stats, fallback: str):
-        self.stats, self.fallback = stats, fallback
+    def __init__(self, stats):
+        self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.get("NEWSAGG_FALLBACK_ENCODING") or "cp1252")
+        return cls(crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or not 200 <= response.status < 300:
@@ -192,7 +185,7 @@ class CharsetMiddleware:
                     response.encoding,
                 )
                 return response.replace(body=repaired, encoding="utf-8")
-        fixed = corrected_encoding(body, response.encoding, self.fallback, valid_utf8)
+        fixed = corrected_encoding(body, response.encoding, FALLBACK_ENCODING, valid_utf8)
         if fixed is None:
             return response
         inc(self.stats, f"{PREFIX}/charset/fixed")

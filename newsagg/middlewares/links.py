@@ -1,13 +1,9 @@
 """Refuse page requests whose URL could not be stored: counted, never silently dropped.
 
-Scrapy's ``UrlLengthMiddleware`` drops requests over ``URLLENGTH_LIMIT``
-(2,083 characters) with an INFO line only, and only those a callback yields
-(deferred side links reach the engine directly). This downloader middleware
-takes its place for every page request: such a page fails as
-``url_too_long``, and a page whose source slug is over
-:data:`newsagg.urls.SLUG_MAX` (it would become a file name and a state key)
-as ``slug_too_long``. Both go to the request's errback like any failed page
-(``newsagg/pages_failed/<reason>``, a warning, the health checks).
+Every page request over ``URLLENGTH_LIMIT`` fails as ``url_too_long``, one
+whose source slug is over :data:`newsagg.urls.SLUG_MAX` as ``slug_too_long``;
+both go to the request's errback like any failed page. Scrapy's
+``UrlLengthMiddleware``, which drops some of them at INFO only, is off.
 """
 
 from __future__ import annotations

@@ -1,23 +1,10 @@
 """Keep absurdly deep nesting from making the HTML parser drop the page's text.
 
-libxml2 (lxml, parsel) stops building the tree beyond its depth limit (2048
-elements with ``huge_tree``): everything after that point is lost, silently
-(a page wrapped in thousands of unclosed ``<div><span>``, a broken template
-loop, parses as an empty document; thousands of nested wrappers inside an
-article cut its body and its source link). Browsers cap the depth instead.
-Two steps:
-
-1. A run of at least ``NEWSAGG_MAX_TAG_RUN`` consecutive opening tags with
-   nothing but whitespace between them keeps only its first and last few
-   tags (the real page's own opening tags sit at the ends of such a run): the
-   wrappers carry no text, and the stray end tags they leave are ignored by
-   the parser. A cheap pre-check skips almost every page.
-2. A page that still goes deeper than the parser can (checked by parsing it,
-   only when it has :data:`DEPTH_CHECK` opening tags) is
-   capped at :data:`MAX_DEPTH` levels, Chromium's own DOM cap
-   (:func:`cap_depth`): the deepest open elements are closed early to make
-   room. Every text and element is kept; only the nesting of the chain goes. A page the cap cannot bring under the parser's limit
-   fails as ``too_deep`` (counted, never parsed half).
+libxml2 silently drops everything past its depth limit. Runs of at least
+:data:`MAX_TAG_RUN` empty opening tags are flattened (``newsagg/html/flattened``);
+a page still deeper than the parser goes is capped at :data:`MAX_DEPTH` levels
+(``newsagg/html/depth_capped``), or fails as ``too_deep``. Every text and element
+is kept. How: docs/ARCHITECTURE.md "Downloader middlewares".
 """
 
 from __future__ import annotations
@@ -26,16 +13,16 @@ import logging
 import re
 
 from lxml import etree
-from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
 
-from newsagg.config import setting
 from newsagg.failures import PageFailed
 from newsagg.stats import PREFIX, inc
 
 logger = logging.getLogger(__name__)
 
 _OPEN_TAG = rb"<[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?>\s*"
+#: A run of this many opening tags with only whitespace between them is flattened.
+MAX_TAG_RUN = 256
 _KEEP_HEAD, _KEEP_TAIL = 8, 32  # tags kept at each end of a run
 
 #: Nesting levels kept (Chromium's own DOM cap): far below libxml2's 2048.
@@ -154,12 +141,12 @@ def too_deep(body: bytes) -> bool:
 
 
 class NestingMiddleware:
-    """Removes runs of >= ``NEWSAGG_MAX_TAG_RUN`` empty opening tags from HTML
+    """Removes runs of >= *run* (:data:`MAX_TAG_RUN`) empty opening tags from HTML
     (``newsagg/html/flattened`` counts the pages), then caps what is still
     nested beyond the parser's limit (``newsagg/html/depth_capped``), or fails
-    the page (``too_deep``); ``NEWSAGG_MAX_TAG_RUN = 0`` turns both off."""
+    the page (``too_deep``)."""
 
-    def __init__(self, stats, run: int):
+    def __init__(self, stats, run: int = MAX_TAG_RUN):
         self.stats = stats
         self.run = run
         self.pattern = re.compile(rb"(?:%s){%d,}" % (_OPEN_TAG, run))
@@ -169,10 +156,7 @@ class NestingMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        run = setting(crawler.settings, "NEWSAGG_MAX_TAG_RUN", "getint")
-        if run <= 0:
-            raise NotConfigured("NEWSAGG_MAX_TAG_RUN = 0")
-        return cls(crawler.stats, run)
+        return cls(crawler.stats)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, HtmlResponse):

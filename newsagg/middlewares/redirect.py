@@ -1,14 +1,9 @@
 """Redirects that may not loop nor leave the configured site.
 
-Scrapy's redirect middlewares would hand a redirect loop (``a -> b -> a``) to
-the dupefilter, which silently drops the second ``a``, and its offsite
-filter silently drops a redirect to another host: either way the page is lost
-without a trace. These subclasses fail the page instead, with a stat reason
-(``redirect_loop``, ``offsite_redirect``) the spider's errback counts.
-
-A redirect to a twin of the host (``www.`` <-> bare, http <-> https, the
-loopback aliases: :func:`newsagg.urls.same_site`) stays on the site and is
-followed.
+Scrapy would lose both without a trace (the dupefilter drops a loop's second
+visit, the offsite filter a redirect to another host): these subclasses fail
+the page instead (``redirect_loop``, ``offsite_redirect``). A redirect to a twin
+of the host (:func:`newsagg.urls.same_site`) is followed.
 """
 
 from __future__ import annotations

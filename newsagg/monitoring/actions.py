@@ -1,6 +1,6 @@
 """Alerts: Spidermon actions run when a health check failed.
 
-Each is on only when its setting is set (README "Monitoring"):
+Each is on only when its setting is set (docs/ARCHITECTURE.md "Health checks"):
 ``NEWSAGG_ALERT_EMAIL_TO`` (+ ``NEWSAGG_ALERT_SMTP_*``), ``NEWSAGG_ALERT_WEBHOOK_URL``
 (Slack-style JSON POST: ``{"text": ...}``), ``NEWSAGG_ALERT_FILE_DIR`` (a JSON file per failed run).
 A failing alert is logged by Spidermon as an action error; the data are not affected.
@@ -18,6 +18,9 @@ from pathlib import Path
 from spidermon.core.actions import Action
 
 from newsagg.monitoring.health import Health
+
+#: Seconds an alert may take (SMTP, webhook) before it gives up.
+TIMEOUT = 10.0
 
 
 def configured(settings) -> list[type[Action]]:
@@ -84,7 +87,7 @@ class EmailAlert(HealthAlert):
         with smtplib.SMTP(
             s.get("NEWSAGG_ALERT_SMTP_HOST"),
             s.getint("NEWSAGG_ALERT_SMTP_PORT"),
-            timeout=s.getfloat("NEWSAGG_ALERT_TIMEOUT"),
+            timeout=TIMEOUT,
         ) as smtp:
             if s.getbool("NEWSAGG_ALERT_SMTP_STARTTLS"):
                 smtp.starttls()
@@ -104,7 +107,7 @@ class WebhookAlert(HealthAlert):
             method="POST",
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(req, timeout=self.settings.getfloat("NEWSAGG_ALERT_TIMEOUT")) as resp:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
             resp.read()
 
 

@@ -1,15 +1,10 @@
 """The health checks as pure functions (stats, settings values, history in;
-a :class:`~newsagg.monitoring.health.Check` out). The Spidermon monitors in
-:mod:`newsagg.monitoring.monitors` call them; tests call them directly too.
+a :class:`~newsagg.monitoring.health.Check` out), and their fixed constants.
 
-Stats keys read (all counted by the crawl, README "Monitoring"):
-``newsagg/links/new_articles`` (article requests made: links not stored yet),
-``newsagg/articles/no_record`` (article pages that gave no record for a reason
-of their own: every article page lost but to a broken site or a dead link,
-:func:`newsagg.failures.lost_article`),
-``newsagg/pages/<kind>``, ``newsagg/pages_failed/<reason>``,
-``newsagg/start_page/failed``, ``item_scraped_count``,
-``newsagg/health/written_without_date``.
+The Spidermon monitors (:mod:`newsagg.monitoring.monitors`) call them, tests
+call them directly. The stats they read are counted by the crawl
+(``newsagg/links/new_articles``, ``newsagg/articles/no_record``, ...).
+docs/ARCHITECTURE.md "Health checks".
 """
 
 from __future__ import annotations
@@ -22,6 +17,17 @@ from collections.abc import Iterable, Mapping
 from newsagg.failures import DEAD_LINK_REASONS, lost_article, site_broken
 from newsagg.monitoring.health import Check
 from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
+
+#: The share checks judge runs of at least this many pages/records (fewer: noise, they pass).
+MIN_SAMPLE = 50
+#: A *regular* source: its median daily articles over this many days (before its last article)...
+REGULAR_WINDOW_DAYS = 30
+#: ...is at least this.
+REGULAR_MIN_DAILY = 1.0
+#: The article count of a run is compared with this many recent committed runs...
+RUN_HISTORY = 10
+#: ...once there are at least this many.
+RUN_MIN_HISTORY = 3
 
 NEW_ARTICLE_LINKS = f"{PREFIX}/links/new_articles"
 NO_RECORD = f"{PREFIX}/articles/no_record"

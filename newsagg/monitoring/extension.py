@@ -1,14 +1,11 @@
 """Runs the health suite once at the end of the crawl and publishes the result.
 
-A :class:`spidermon.contrib.scrapy.extensions.Spidermon` (so ``SPIDERMON_*``
-settings work as documented there) loaded *before* the publisher (EXTENSIONS
-order): its ``spider_closed`` handler runs first, so the health exists when the
-last segment's manifest is written. :func:`run_health` evaluates it on demand
-as well, whatever the order. The history checks read the state the publisher
-opened (``newsagg.signals.state_opened``) plus this run's records not yet
-published. Results: stats ``newsagg/health/*``, one ERROR line per failed
-check, the summary's health block, the manifest's ``health``, and the exit
-status of ``scrapy crawl`` (newsagg/commands/crawl.py).
+:class:`HealthMonitor` is a Spidermon extension loaded before the publisher,
+so the health exists when the last manifest is written; :func:`run_health`
+evaluates it on demand. History checks read the state the publisher opened
+plus this run's unpublished records. Results: stats ``newsagg/health/*``, ERROR
+lines, the summary, the manifest, alerts, exit status 3.
+docs/ARCHITECTURE.md "Health checks".
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorR
 
 from newsagg import signals as newsagg_signals
 from newsagg.config import setting
-from newsagg.monitoring.checks import WITHOUT_DATE
+from newsagg.monitoring.checks import RUN_HISTORY, WITHOUT_DATE
 from newsagg.monitoring.health import Check, Health
 from newsagg.stats import PREFIX, inc
 
@@ -170,10 +167,7 @@ class HealthMonitor(Spidermon):
                 or getattr(args, "max_pages", None)
             )
             if recent is not None and not getattr(args, "full", False) and not partial:
-                out["runs"] = [
-                    entries
-                    for _, _, entries in recent(setting(self.crawler.settings, "NEWSAGG_HEALTH_RUN_HISTORY", "getint"))
-                ]
+                out["runs"] = [entries for _, _, entries in recent(RUN_HISTORY)]
         except Exception as exc:
             logger.warning("History checks skipped: %s", exc)
         out.setdefault("why", "no comparable history (partial, full=1 or non-SQLite run)")

@@ -27,10 +27,6 @@ class HealthCheckMonitor(Monitor):
         return self.data.crawler.settings
 
     @property
-    def min_sample(self) -> int:
-        return self.settings.getint("NEWSAGG_HEALTH_MIN_SAMPLE")
-
-    @property
     def history(self) -> dict:
         return self.data.get("newsagg") or {}
 
@@ -41,7 +37,7 @@ class NoRecordMonitor(HealthCheckMonitor):
     def test_pages_no_record(self):
         """Share of article pages that gave no record (NEWSAGG_HEALTH_NO_RECORD_MAX)."""
         self.record(
-            checks.no_record(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_NO_RECORD_MAX"), self.min_sample)
+            checks.no_record(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_NO_RECORD_MAX"), checks.MIN_SAMPLE)
         )
 
 
@@ -51,7 +47,7 @@ class FailedPagesMonitor(HealthCheckMonitor):
     def test_failed_pages(self):
         """Share of pages failed (5xx, timeouts, connections, offsite) (NEWSAGG_HEALTH_FAILED_MAX); start page."""
         self.record(
-            checks.failed_pages(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_FAILED_MAX"), self.min_sample)
+            checks.failed_pages(self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_FAILED_MAX"), checks.MIN_SAMPLE)
         )
 
 
@@ -62,7 +58,7 @@ class MissingDatesMonitor(HealthCheckMonitor):
         """Share of written records without published_at (NEWSAGG_HEALTH_MISSING_DATES_MAX)."""
         self.record(
             checks.missing_dates(
-                self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_MISSING_DATES_MAX"), self.min_sample
+                self.data.stats, self.settings.getfloat("NEWSAGG_HEALTH_MISSING_DATES_MAX"), checks.MIN_SAMPLE
             )
         )
 
@@ -79,7 +75,7 @@ class NewLinksMonitor(HealthCheckMonitor):
 class SilentSourcesMonitor(HealthCheckMonitor):
     @monitors.name("silent_sources")
     def test_silent_sources(self):
-        """A regular source (NEWSAGG_HEALTH_REGULAR_*) without a new article for NEWSAGG_HEALTH_SILENT_DAYS,
+        """A regular source without a new article for NEWSAGG_HEALTH_SILENT_DAYS,
         unlikely by chance (NEWSAGG_HEALTH_SILENT_MAX_CHANCE)."""
         h = self.history
         if h.get("daily") is None:
@@ -89,8 +85,8 @@ class SilentSourcesMonitor(HealthCheckMonitor):
         check, _ = checks.silent_sources(
             h["daily"],
             silent_days=s.getint("NEWSAGG_HEALTH_SILENT_DAYS"),
-            window_days=s.getint("NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS"),
-            min_daily=s.getfloat("NEWSAGG_HEALTH_REGULAR_MIN_DAILY"),
+            window_days=checks.REGULAR_WINDOW_DAYS,
+            min_daily=checks.REGULAR_MIN_DAILY,
             max_chance=s.getfloat("NEWSAGG_HEALTH_SILENT_MAX_CHANCE"),
             sources=h.get("sources"),
         )
@@ -119,6 +115,6 @@ class RunCountMonitor(HealthCheckMonitor):
                 self.data.stats.get("item_scraped_count", 0),
                 h["runs"],
                 min_ratio=self.settings.getfloat("NEWSAGG_HEALTH_RUN_MIN_RATIO"),
-                min_runs=self.settings.getint("NEWSAGG_HEALTH_RUN_MIN_HISTORY"),
+                min_runs=checks.RUN_MIN_HISTORY,
             )
         )

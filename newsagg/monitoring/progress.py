@@ -1,9 +1,9 @@
 """The console progress line: pages, articles, pages/s, queue, segments published, sources finished.
 
-Replaces Scrapy's LogStats (its per-minute "Crawled N pages" INFO lines).
+Takes the place of Scrapy's LogStats (its per-minute "Crawled N pages" INFO lines).
 On a terminal (stderr is a TTY) one line is rewritten in place every
-``NEWSAGG_PROGRESS_INTERVAL`` seconds; elsewhere (a log file, Scrapyd) the
-same text is an INFO line every ``NEWSAGG_PROGRESS_LOG_INTERVAL`` seconds.
+:data:`TTY_INTERVAL` seconds; elsewhere (a log file, Scrapyd) the same text is
+an INFO line every ``NEWSAGG_PROGRESS_LOG_INTERVAL`` seconds (0: none).
 """
 
 from __future__ import annotations
@@ -15,9 +15,13 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
+from newsagg.config import setting
 from newsagg.stats import PREFIX
 
 logger = logging.getLogger(__name__)
+
+#: Seconds between updates of the line on a terminal.
+TTY_INTERVAL = 1.0
 
 
 def progress_text(stats: dict, elapsed: float, queued: int | None) -> str:
@@ -40,11 +44,8 @@ class Progress:
         self.crawler = crawler
         self.stream = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        s = crawler.settings
         self.interval = (
-            s.getfloat("NEWSAGG_PROGRESS_INTERVAL", 1.0)
-            if self.tty
-            else s.getfloat("NEWSAGG_PROGRESS_LOG_INTERVAL", 60.0)
+            TTY_INTERVAL if self.tty else setting(crawler.settings, "NEWSAGG_PROGRESS_LOG_INTERVAL", "getfloat")
         )
         self.loop = None
         self.t0 = 0.0

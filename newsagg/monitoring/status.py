@@ -1,14 +1,10 @@
 """``newsagg status``: each site and source at a glance, from the state and the manifests.
 
-Per site: the last run (its newest published segment: time, finish reason,
-health), whether a run holds the site now, stored articles (as in the
-dataset: republications the state knows only to skip them are counted apart);
-per source: stored articles, articles per day over the last
-``NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS`` days as a sparkline, the last
-``published_at``, the days since the last new article, the flag of the
-``silent_sources`` check, and the backfill: whether a walk of its listing ever
-reached the end, and for an unfinished one the deepest listing page and the
-oldest date reached. Read-only: works while a crawl runs.
+Per site: the last run, whether a run holds the site now, stored articles
+(aliases apart); per source: stored articles, a sparkline of the regular-source
+window, the last ``published_at``, the ``silent_sources`` flag and the
+backfill (walked to the end, or how deep and how old). Read-only: works while a
+crawl runs.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ from pathlib import Path
 
 from newsagg.config import setting
 from newsagg.layout import manifest_paths
-from newsagg.monitoring.checks import silent_sources
+from newsagg.monitoring.checks import REGULAR_MIN_DAILY, REGULAR_WINDOW_DAYS, silent_sources
 from newsagg.state.sqlite import daily_counts, read_only
 
 SPARKS = " ▁▂▃▄▅▆▇█"
@@ -41,7 +37,7 @@ def _query(db: sqlite3.Connection | None, sql: str) -> list[tuple]:
     try:
         return db.execute(sql).fetchall()
     except sqlite3.Error:
-        return []  # a state written before this table existed
+        return []  # a state without this table or column
 
 
 def _newest_manifests(data_dir: Path) -> dict[str, dict]:
@@ -99,7 +95,7 @@ def _last_run(m: dict | None) -> dict | None:
 
 def collect(data_dir: Path, state_dir: Path, settings) -> dict:
     """The report as a dict (what ``--json`` prints)."""
-    window = setting(settings, "NEWSAGG_HEALTH_REGULAR_WINDOW_DAYS", "getint")
+    window = REGULAR_WINDOW_DAYS
     manifests = _newest_manifests(data_dir)
     sites = set(manifests)
     if state_dir.is_dir():
@@ -109,7 +105,7 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
         db = read_only(state_dir, site)
         try:
             stored = dict(_query(db, "SELECT source_slug, count(*) FROM stored WHERE alias = 0 GROUP BY source_slug"))
-            if not stored:  # a state from before aliases were marked
+            if not stored:  # a state without the alias column
                 stored = dict(_query(db, "SELECT source_slug, count(*) FROM stored GROUP BY source_slug"))
             aliases = sum(n for (n,) in _query(db, "SELECT count(*) FROM stored WHERE alias = 1"))
             daily = daily_counts(_query(db, "SELECT source_slug, day, count(*) FROM history GROUP BY source_slug, day"))
@@ -132,7 +128,7 @@ def collect(data_dir: Path, state_dir: Path, settings) -> dict:
             daily,
             silent_days=setting(settings, "NEWSAGG_HEALTH_SILENT_DAYS", "getint"),
             window_days=window,
-            min_daily=setting(settings, "NEWSAGG_HEALTH_REGULAR_MIN_DAILY", "getfloat"),
+            min_daily=REGULAR_MIN_DAILY,
             max_chance=setting(settings, "NEWSAGG_HEALTH_SILENT_MAX_CHANCE", "getfloat"),
         )
         by_source = {r["source"]: r for r in rows}

@@ -1,7 +1,7 @@
 """The health suite run when the spider closes (``SPIDERMON_SPIDER_CLOSE_MONITORS``).
 
 Alerts are its "monitors failed" actions, added only when configured
-(``NEWSAGG_ALERT_*``, all off by default; README "Monitoring").
+(``NEWSAGG_ALERT_*``, all off by default; docs/ARCHITECTURE.md "Health checks").
 """
 
 from __future__ import annotations

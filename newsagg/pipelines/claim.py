@@ -1,18 +1,11 @@
 """Last pipeline: the incremental state's gate for items, and the claim.
 
-With state (a dataset run: :mod:`newsagg.extensions.publish`) an article
-stored by an earlier run -- same key, or same content (a republication) -- is
-dropped as ``already_stored``; every other item is *claimed* for this run
-(:meth:`DatasetPublisher.claim`), to be marked stored when its segment commits.
-A ``full=1`` run keeps everything and refreshes the state. Another
-live run holding the key or content (distributed mode) drops it as
-``claimed_elsewhere``: that run emits it, or, if it dies first, its request is
-redone once its claims are released. A run that was presumed dead and
-recovered by the others claims nothing more (``run_presumed_dead``; it cannot
-commit either). Without state every item passes.
-
-The worker's in-run dedup is the claim too (see :meth:`ClaimPipeline.own_repeat`).
-Slugs are checked earlier, by :class:`~newsagg.pipelines.validate.ValidationPipeline`.
+With state, an article an earlier run stored (same key or same content) is
+dropped as ``already_stored``; every other item is claimed for this run
+(:meth:`DatasetPublisher.claim`), stored when its segment commits. Another live
+run's claim drops it as ``claimed_elsewhere``; a run presumed dead claims
+nothing (``run_presumed_dead``); in a worker the claims are the in-run dedup.
+Without state every item passes. docs/ARCHITECTURE.md "Incremental state".
 """
 
 from __future__ import annotations

@@ -1,24 +1,11 @@
 """Annotate near-duplicates: the same story slightly rewritten by another newspaper.
 
-Exact republications are dropped earlier (DedupPipeline, same fingerprint).
-A *near*-duplicate -- a title word swapped, a sentence added or removed --
-is kept, and ``near_duplicate_of`` gets the URL of the near-identical article
-the dataset already holds: one emitted earlier in this run, or stored by an
-earlier run. A link only ever points to an article already written, so of a
-pair crawled in the "wrong" order it is the earlier publication that points to
-the later one; the ground-truth comparisons accept either direction
-(``align_links`` in replica/truth.py).
-
-Method (:mod:`newsagg.minhash`): MinHash signatures of 5-word shingles, LSH
-bands; a candidate counts when the estimated Jaccard similarity is at least
-``NEWSAGG_NEARDUP_THRESHOLD`` (0.5). On the replica, rewrites score >= 0.77
-and distinct articles <= 0.30. The best candidate wins (ties: the earliest).
-
-Where the candidates come from: this run's articles not yet published, in a
-temporary SQLite index (:class:`MinHashIndex`); articles stored by earlier
-runs and earlier segments, from the state's own band keys (SQLite state:
-nothing is loaded per run, whatever the archive's size); a backend without
-them (Redis) has its stored signatures loaded into the index at the start.
+A near-duplicate is kept, and ``near_duplicate_of`` gets the URL of the
+near-identical article the dataset already holds (written earlier in this run,
+or stored by an earlier run). MinHash signatures of 5-word shingles, LSH bands
+(:mod:`newsagg.minhash`), ``NEWSAGG_NEARDUP_THRESHOLD``; this run's unpublished
+articles in a temporary index (:class:`MinHashIndex`), stored ones from the
+state. docs/ARCHITECTURE.md "Key and dedup".
 """
 
 from __future__ import annotations
@@ -59,7 +46,7 @@ CREATE TABLE sigs (id INTEGER PRIMARY KEY, url TEXT NOT NULL, sig BLOB NOT NULL)
 CREATE TABLE bands (key INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
 """
 # One statement per number of band keys looked up (the ones the filter lets through).
-# Each entry once, however many bands it shares (a join returned one row per band).
+# Each entry once, however many bands it shares (a join would return one row per band).
 _CANDIDATES = [
     "SELECT id, url, sig FROM sigs WHERE id IN (SELECT id FROM bands WHERE key IN ({}))".format(",".join("?" * n))
     for n in range(BANDS + 1)

@@ -1,18 +1,9 @@
 """Rendering JavaScript pages in Chromium, only where needed (spider argument ``render``).
 
-- ``policy.RenderPolicy``: the spider's side: which page is fetched again
-  through the browser (``auto``), and how render failures are counted.
-- ``middleware.RenderMiddleware``: ``render=always``, and the
-  ``newsagg/rendered/<why>`` stats.
-- ``handler.RenderingDownloadHandler``: scrapy-playwright's download handler,
-  started lazily (no Playwright driver, no Chromium until a page needs one),
-  with the browser path from ``NEWSAGG_CHROMIUM`` / ``NEWSAGG_CHROMIUM_PATH``,
-  one clear error when there is no browser, and recycled browser contexts.
-- ``browser``: path, launch options, blocked resource types.
-- ``wait``: waiting for the content (byline, listing links) in the page.
-
-Settings: ``NEWSAGG_RENDER_*``, ``NEWSAGG_CHROMIUM_PATH`` and ``PLAYWRIGHT_*``
-in newsagg/settings.py.
+``policy`` (which page goes through the browser), ``middleware``
+(``render=always``), ``handler`` (the lazy scrapy-playwright handler),
+``browser`` (path, launch options, blocked resources), ``wait`` (the content in
+the page). docs/ARCHITECTURE.md "Rendering".
 """
 
 from __future__ import annotations

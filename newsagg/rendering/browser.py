@@ -1,15 +1,9 @@
 """Which Chromium to launch, and what it may download.
 
-The browser is Debian's Chromium (``apt-get install -y chromium``) by default;
-``playwright install chromium`` needs internet access, which our machines do
-not have. The path comes from, first match wins:
-
-1. the environment variable ``NEWSAGG_CHROMIUM`` (the machine's browser: CI,
-   Scrapyd hosts and laptops differ, while settings travel with the project);
-2. the setting ``NEWSAGG_CHROMIUM_PATH`` (default ``/usr/bin/chromium``).
-
-The value ``playwright`` means the browser downloaded by
-``playwright install chromium`` (no ``executable_path``).
+The path: the environment variable ``NEWSAGG_CHROMIUM`` first (the machine's
+browser), else ``NEWSAGG_CHROMIUM_PATH`` (default Debian's
+``/usr/bin/chromium``); ``playwright`` means the one ``playwright install
+chromium`` downloaded. Images, media and fonts are never downloaded.
 """
 
 from __future__ import annotations

@@ -1,30 +1,12 @@
 """scrapy-playwright's download handler, started only when a page needs a browser.
 
-Installed for http/https (``DOWNLOAD_HANDLERS``): requests without
-``meta["playwright"]`` go to Scrapy's HTTP/1.1 handler untouched. Unlike the
-stock handler, nothing is started when the engine starts: the Playwright
-driver and Chromium are launched on the first page that needs them, so a
-crawl without JavaScript pages never runs a browser.
-
-- Browser: ``NEWSAGG_CHROMIUM`` (env) / ``NEWSAGG_CHROMIUM_PATH`` (see
-  browser.py), with ``PLAYWRIGHT_LAUNCH_OPTIONS`` (headless, sandbox flags).
-- No browser (missing binary, failed launch): ONE error naming the fix; every
-  page that needed the browser then fails fast with :class:`RenderUnavailable`
-  (counted ``render_unavailable`` by the spider); plain pages go on.
-- Memory: a browser context serves ``NEWSAGG_RENDER_CONTEXT_PAGES`` pages, then
-  a fresh one takes over and the old one is closed once its pages are done
-  (``PLAYWRIGHT_MAX_CONTEXTS`` >= 2 leaves room for that hand-over). Pages are
-  closed after each request, also on errors (``playwright_include_page`` is
-  never set).
-
-scrapy-playwright has no public API for a lazy start: the parent class starts
-Playwright from ``engine_started`` (``_maybe_launch_in_thread``, or
-``_engine_started`` on older Scrapy), and ``_launch`` / ``_maybe_launch_browser``
-/ ``_close`` start and stop it. Those hooks are used in the "lifecycle"
-section below and nowhere else; requests go through the public
-``download_request``. ``tests/test_render_units.py`` pins the hooks
-(``test_scrapy_playwright_hooks_we_use``): an upgrade that renames them fails
-there, not by quietly launching a browser at every engine start.
+Requests without ``meta["playwright"]`` go to Scrapy's HTTP/1.1 handler
+untouched; Playwright and Chromium are launched on the first page that needs
+them. Without a browser: one error naming the fix, and every page that needed
+it fails as ``render_unavailable``. Browser contexts are recycled every
+``NEWSAGG_RENDER_CONTEXT_PAGES`` pages. The non-public scrapy-playwright hooks
+it uses are confined to the "lifecycle" section (docs/ARCHITECTURE.md
+"Rendering", "Dependency internals").
 """
 
 from __future__ import annotations
@@ -46,6 +28,9 @@ from .playwright_api import FIX, MISSING, PlaywrightError, ScrapyPlaywrightDownl
 logger = logging.getLogger(__name__)
 
 CONTEXT_PREFIX = "newsagg-"
+#: Options of every browser context: no service workers (their requests would escape
+#: the blocked resource types of :func:`newsagg.rendering.browser.abort_heavy_request`).
+CONTEXT_KWARGS = {"service_workers": "block"}
 
 
 class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
@@ -65,7 +50,6 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         super().__init__(crawler)
         self.config.launch_options = launch_options(crawler.settings, self.chromium)
         self.context_pages = max(1, setting(crawler.settings, "NEWSAGG_RENDER_CONTEXT_PAGES", "getint"))
-        self.context_kwargs = crawler.settings.getdict("NEWSAGG_RENDER_CONTEXT_KWARGS")
         self._start_lock = asyncio.Lock()
         self._ready = False
         self._generation = 0
@@ -176,7 +160,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._served += 1
         name = f"{CONTEXT_PREFIX}{self._generation}"
         request.meta["playwright_context"] = name
-        request.meta.setdefault("playwright_context_kwargs", dict(self.context_kwargs))
+        request.meta.setdefault("playwright_context_kwargs", dict(CONTEXT_KWARGS))
         self._inflight[name] += 1
         return name
 

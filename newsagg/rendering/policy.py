@@ -1,14 +1,10 @@
 """The spider's side of rendering: which pages go through the browser.
 
-``render=auto`` (default): a listing page without article links of its source
-outside page chrome whose markup suggests scripted content
-(:func:`suggests_scripted_content`: an empty listing is just empty otherwise),
-or an article page without the byline anchor, is fetched again through
-Chromium; every other page stays plain HTTP. A body that is not HTML at all
-(empty, JSON, PDF ...) never gets here: the content guard fails it first
-(``newsagg.middlewares.content``). ``always``: every
-page through the browser (see middleware.py). ``never``: no browser; such
-pages are counted as ``newsagg/pages_failed/needs_render``.
+``render=auto``: a listing page without article links of its source whose
+markup suggests scripted content, or an article page without the byline
+anchor, is fetched again through Chromium; ``always``: every page
+(middleware.py); ``never``: such pages count as ``needs_render``.
+docs/ARCHITECTURE.md "Rendering".
 """
 
 from __future__ import annotations
@@ -41,10 +37,7 @@ def render_meta(kind: str, slug: str | None, why: str, settings) -> dict:
         "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
         "playwright_page_init_callback": "newsagg.rendering.browser.repair_mixed_documents",
     }
-    wait = {
-        "timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000,
-        "grace_ms": settings.getfloat("NEWSAGG_RENDER_IDLE_GRACE") * 1000,
-    }
+    wait = {"timeout_ms": settings.getfloat("NEWSAGG_RENDER_WAIT_TIMEOUT") * 1000}
     methods = []
     if kind == "article":
         methods.append(PageMethod(wait_for_content, ARTICLE_READY, **wait))

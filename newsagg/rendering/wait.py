@@ -18,6 +18,8 @@ from newsagg.text import AD_LABELS
 from .playwright_api import PlaywrightError, PlaywrightTimeout
 
 FOUND, MISSING, TIMEOUT = "found", "missing", "timeout"
+#: Milliseconds the wait goes on after the network went idle without the content.
+IDLE_GRACE_MS = 1000
 
 # Byline anchor in the visible text (innerText skips scripts holding the data).
 ARTICLE_READY = r"""() => /Publi[ée]e?\s+dans\s+\S/i.test(document.body ? document.body.innerText : "")"""
@@ -45,7 +47,7 @@ def listing_arg(slug: str) -> list:
 
 
 async def wait_for_content(
-    page, expression: str, arg=None, timeout_ms: float = 15000, grace_ms: float = 1000, polling_ms: float = 100
+    page, expression: str, arg=None, timeout_ms: float = 15000, grace_ms: float = IDLE_GRACE_MS, polling_ms: float = 100
 ) -> str:
     """Wait until *expression* is truthy in *page* (a scrapy-playwright ``PageMethod``).
 

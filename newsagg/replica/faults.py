@@ -1,33 +1,11 @@
 """Fault injection for the replica server: a plan (which page, when) + handlers (what).
 
-Every request goes through ``plan.fault_for(key, count)`` where *key* is the
-page's canonical path (``Route.key``: tracking queries and alternate listing
-URLs map to one key) and *count* is how many requests that key has had in
-this server process, this one included (1 = first). A non-None answer names a
-handler in :data:`HANDLERS`, which then owns the response.
-
-Adding a fault (e.g. a half body)::
-
-    @register("half_body")
-    async def half_body(ctx: FaultContext) -> bool:
-        status, ctype, body = ctx.normal()             # what the page would have been
-        ctx.writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body))
-        ctx.writer.write(body[: len(body) // 2])
-        return False                                   # False: server closes the connection
-
-    plan = FaultPlan().add("/fr/lematin/2016", "half_body", times=None)  # every time
-
-A handler gets the raw ``asyncio.StreamWriter`` and may write anything, sleep,
-or ``ctx.writer.transport.abort()`` (connection reset). It returns True to keep
-the connection alive for the next request, False to have it closed.
-
-The catalogue of faults a real site throws (:data:`MODES`: 5xx once/twice,
-429 + Retry-After, slow, reset, truncated, oversized, a gzip bomb, redirect
-loop, offsite redirect, non-HTML, garbage, an empty or JSON body, wrong
-charset, deep nesting with and without text, unclosed HTML, a NUL in a title,
-hostile links (an over-long slug or URL, non-ASCII digits), endless
-pagination) is applied to deterministically chosen pages with
-:meth:`FaultPlan.for_modes` (``python -m newsagg.replica serve --faults all``).
+Every request asks ``plan.fault_for(key, count)`` (the page's canonical path,
+and its requests so far in this server process, 1 = first); a name it returns
+selects a handler in :data:`HANDLERS`, which then owns the raw connection.
+:data:`MODES` is the catalogue of faults real sites throw, applied to
+deterministically chosen pages by :meth:`FaultPlan.for_modes`. How to add one:
+docs/CONTRIBUTING.md "Adding a fault mode"; the plan's knobs: newsagg/replica/README.md.
 """
 
 from __future__ import annotations
@@ -744,7 +722,7 @@ class FaultPlan:
                 for n, enc in enumerate(("windows-1252", "utf-8")[:per_mode]):
                     k = next((j for j, i in enumerate(pool) if j >= n and corpus.flags(i)["encoding"] == enc), n)
                     pool.insert(n, pool.pop(k))
-            if name == "deep_nesting_text":  # pages of the semantic markup with a source link (module doc)
+            if name == "deep_nesting_text":  # pages of the semantic markup with a source link (its handler)
                 for n in range(per_mode):
                     k = next((j for j, i in enumerate(pool) if j >= n and _semantic_with_source(corpus, i)), n)
                     pool.insert(n, pool.pop(k))

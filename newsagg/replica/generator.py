@@ -37,7 +37,7 @@ AUTHOR_NONE, AUTHOR_LINK, AUTHOR_AFTER, AUTHOR_PAR, AUTHOR_PAR_LINK = "none", "l
 
 @dataclass(frozen=True)
 class Extras:
-    """Per-article issue-11 draws (own RNG stream: other columns are untouched)."""
+    """Per-article draws of authors and page shapes (own RNG stream: other columns are untouched)."""
 
     author: str | None
     author_slug: str | None
@@ -101,8 +101,8 @@ class Article:
     encoding: str  # one of ENCODINGS
     declaration: str  # one of DECLARATIONS
     edition: int
-    # Issue 11 cases (:meth:`Corpus.extras`): the record's author and what the
-    # page adds to the text (a "Par" line, a repeat, a promo line, old layout).
+    # Drawn by :meth:`Corpus.extras`: the record's author and what the page
+    # adds to the text (a "Par" line, a repeat, a promo line, old layout).
     author: str | None = None
     author_slug: str | None = None  # /fr/author/<slug> as linked (percent-encoded)
     author_form: str = AUTHOR_NONE  # AUTHOR_NONE, AUTHOR_LINK, AUTHOR_AFTER, AUTHOR_PAR or AUTHOR_PAR_LINK

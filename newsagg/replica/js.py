@@ -1,18 +1,10 @@
 """JavaScript variants of the replica (``Corpus(..., js=True)``).
 
-Two sources get scripted listings and a share of articles (``js_rate``) get a
-scripted body; plain HTTP sees none of that content, a browser sees the very
-text of the static pages, so the ground truth (truth.py) does not change:
-
-- ``feed`` listing (the corpus's 3rd source): an empty list and pager filled by
-  ``fetch("/fr/<slug>/feed.json?page=N")``; the JSON endpoint answers only here.
-- ``inline`` listing (the 5th source): the same data in an inline
-  ``window.__LISTING__ = {...}`` script.
-- scripted article: chrome (ticker, sidebar, ...) stays static; title, byline,
-  paragraphs and the source link are built from ``window.__ARTICLE__``.
-
-Everything is a pure function of (corpus, page, Host header), like the other
-renderers. The JSON is ASCII (``\\uXXXX``), so windows-1252 pages stay exact.
+Two sources get scripted listings (``feed``: filled from
+``/fr/<slug>/feed.json``; ``inline``: from ``window.__LISTING__``) and a share
+of articles (``js_rate``) a scripted body. Plain HTTP sees none of that content,
+a browser the very text of the static pages, so the ground truth does not
+change. Pure functions of (corpus, page, Host header); the JSON is ASCII.
 """
 
 from __future__ import annotations

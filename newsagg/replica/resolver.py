@@ -1,17 +1,11 @@
 """A DNS resolver for the replica: ``*.test`` names resolve to loopback.
 
-``.test`` is reserved for testing (RFC 2606) and never resolves on the real
-network, so ``www.maghress.test`` / ``maghress.test`` can stand for the live
-twin hosts while the replica serves them on 127.0.0.1. Every other name
-(IPv4 and IPv6 literals included) goes to the reactor's resolver unchanged.
-
-Test and replica use only, never in settings.py (the live path)::
-
-    scrapy crawl maghress -a base_url=http://www.maghress.test:PORT \\
-        -s TWISTED_DNS_RESOLVER=newsagg.replica.resolver.TestNamesResolver
-
-In-process (tests): ``previous = install(reactor)``, then
-``reactor.installNameResolver(previous)`` to put the old one back.
+``.test`` never resolves on the real network (RFC 2606), so
+``www.maghress.test`` / ``maghress.test`` can stand for the live twin hosts
+while the replica serves them on 127.0.0.1; every other name goes to the
+reactor's resolver. Tests and replica users only, never settings.py:
+``-s TWISTED_DNS_RESOLVER=newsagg.replica.resolver.TestNamesResolver``, or
+``previous = install(reactor)`` in-process.
 """
 
 from __future__ import annotations

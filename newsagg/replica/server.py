@@ -1,18 +1,10 @@
 """A minimal HTTP/1.1 server on asyncio streams serving a replica corpus.
 
-GET and HEAD, keep-alive (``Connection: close`` honoured), Content-Length,
-loopback only. It runs in a background thread with its own event loop, so a
-test or a crawl in the main thread can use it; pages are rendered on demand
-with a small LRU cache. Every request goes through a :class:`FaultPlan`.
-
-Host forms (docs/SITES.md "Hosts"): with ``ipv6=True`` the server also
-listens on ``[::1]`` at the same port, so ``127.0.0.1``, ``localhost`` and
-``[::1]`` all reach it. With ``twin_hosts=(entry, canonical)`` the site
-answers like a live site forcing its canonical host: every request that comes
-with Host *entry* is redirected (301) to the same target on *canonical*, and
-pages served on *canonical* link their articles (and some listings)
-absolutely on *entry*, the other form. Names under ``.test`` reach loopback
-through :class:`newsagg.replica.resolver.TestNamesResolver`.
+GET and HEAD, keep-alive, Content-Length, loopback only, in a background
+thread with its own event loop; pages rendered on demand (small LRU cache),
+every request through a :class:`FaultPlan`. ``ipv6=True`` also listens on
+``[::1]``; ``twin_hosts=(entry, canonical)`` answers like a live site forcing
+its canonical host. newsagg/replica/README.md.
 """
 
 from __future__ import annotations

@@ -1,27 +1,11 @@
 """The aggregator spider: routing only.
 
-Requests go home -> source listings -> pagination -> articles (plus ticker and
-sidebar links). Page objects in ``newsagg.pages`` do all extraction; the
-pipelines clean, date, validate and deduplicate.
-
-Listings are read by *walks* (:mod:`newsagg.state.frontier`): one per source
-from page 1 (a *tail* walk to the end of the listing until the source was
-walked once, then a *head* walk that stops at a page of known articles), plus
-the unfinished walks of earlier runs, resumed at their cursor. Each listing
-page processed moves its walk's cursor, in the state, with the article links
-it requested; the publisher's commits forget the links finished. Walks are
-bounded: ``NEWSAGG_LISTING_STALE_PAGES`` pages in a row without a new article
-link, or ``NEWSAGG_MAX_LISTING_PAGES`` pages of one source in a run, stop them
-(counted, warned).
-
-Side links (the ticker and sidebars) point all over the archive: they wait in
-the frontier as URLs and are requested when the spider is idle, i.e. after the
-listings, only those the listings did not reach (``NEWSAGG_DEFER_SIDE_LINKS``).
-
-Hosts: every host form of the site is the site (``newsagg.urls.same_site``).
-When the home page redirects to a twin host (``www.`` <-> bare, the loopback
-aliases), the host it landed on becomes the run's canonical root
-(``base_url``): record URLs and requests use it from then on.
+Requests go home -> source listings, read by *walks* -> articles; side links
+(ticker, sidebars) wait in the frontier until the spider is idle; author pages
+are never requested; the gate skips stored articles. Page objects
+(``newsagg.pages``) do all extraction, the pipelines the rest. When the home
+page redirects to a twin host, that host becomes the run's canonical root.
+docs/ARCHITECTURE.md "Listing walks and the frontier", "Hosts".
 """
 
 from __future__ import annotations
@@ -93,7 +77,7 @@ class AggregatorSpider(scrapy.Spider):
     site: ClassVar[str] = ""
     #: Set by the publisher on an incremental run (not full=1): a StoredGate.
     stored_gate: Any = None
-    #: Side links kept as URLs until idle (module doc); set from the settings.
+    #: Side links wait in the frontier until the spider is idle; not in a distributed worker.
     defer_side_links: bool = False
     side_links_batch: int = 1000
     _root_adopted: bool = False
@@ -131,9 +115,7 @@ class AggregatorSpider(scrapy.Spider):
         settings = crawler.settings
         apply_runtime_settings(settings, spider.base_url, dataset=is_dataset_run(crawler))
         # Distributed workers share one frontier in Redis: nothing to defer there.
-        spider.defer_side_links = setting(settings, "NEWSAGG_DEFER_SIDE_LINKS", "getbool") and not settings.getbool(
-            "NEWSAGG_DISTRIBUTED"
-        )
+        spider.defer_side_links = not settings.getbool("NEWSAGG_DISTRIBUTED")
         spider.max_listing_pages = max(1, setting(settings, "NEWSAGG_MAX_LISTING_PAGES", "getint"))
         spider.stale_pages = max(1, setting(settings, "NEWSAGG_LISTING_STALE_PAGES", "getint"))
         if spider.defer_side_links:
@@ -149,7 +131,7 @@ class AggregatorSpider(scrapy.Spider):
 
     async def start(self):
         """Direct article URLs (``urls``); else the home page, the unfinished walks
-        and the pending article links of earlier runs (module doc)."""
+        and the pending article links of earlier runs (docs/ARCHITECTURE.md "Listing walks and the frontier")."""
         state = getattr(self, "state", None)
         if isinstance(state, dict) and state.get(_STATE_ROOT):  # a -O run's JOBDIR resumed: keep its root
             self.base_url, self._root_adopted = state[_STATE_ROOT], True
@@ -222,7 +204,7 @@ class AggregatorSpider(scrapy.Spider):
         when another walk of this run reads that page: this walk then ends, and a
         tail walk hands its mode to the other one.
 
-        *check*: a page read back to find the anchors of a resumed walk (module doc)."""
+        *check*: a page read back to find the anchors of a resumed walk (:meth:`_read_back`)."""
         ref = classify(walk.next_url, self.base_url)
         if ref.kind != "listing":
             self.logger.warning("Walk of %s: %s is not a listing page; the walk ends", walk.slug, walk.next_url)
@@ -462,7 +444,7 @@ class AggregatorSpider(scrapy.Spider):
         yield request
 
     def _stop_reason(self, walk: Walk, page: ListingPage, page_no: int, refs, dated, url: str) -> str | None:
-        """Why the walk stops after this page, or None (module doc)."""
+        """Why the walk stops after this page (end, known, max_pages, since, stale, ceiling), or None."""
         stats = self.crawler.stats
         if page.next_page() is None:
             return "end"
@@ -535,7 +517,7 @@ class AggregatorSpider(scrapy.Spider):
         """The first page of a resumed walk joins what was read before: it shows
         some of the anchors (the listing moved down with news), or only known
         articles (it moved down more); the cursor's own page with neither may
-        follow a listing that moved up (articles removed): read back (module doc)."""
+        follow a listing that moved up (articles removed): read back (docs/ARCHITECTURE.md "Listing walks and the frontier")."""
         return not walk.anchors or bool({r.article_id for r in refs} & set(walk.anchors)) or self._known(refs)
 
     def _read_back(self, walk: Walk, page_no: int, ref: PageRef, refs: list[PageRef], anchors: tuple[str, ...]):

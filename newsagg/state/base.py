@@ -1,13 +1,10 @@
 """The incremental-state backend interface.
 
-A backend remembers, per site, which articles earlier runs *stored* (in a
-published segment) so a scheduled run requests and emits only what is new.
-Keys are ``(site, source_slug, article_id)``; content is also indexed by
-fingerprint (exact republications), and an entry may carry the near-duplicate
-signature. Lookups see stored entries only; :meth:`StateBackend.claim_result`
-is the one atomic check-and-set that also sees the claims of live runs.
-:meth:`StateBackend.commit` makes one segment's claims stored, atomically with
-the segment's record (the publisher renames the segment only after it).
+A backend remembers, per site, which articles earlier runs stored (key, content
+fingerprint, near-duplicate signature). Lookups see stored entries only;
+:meth:`StateBackend.claim_result` is the one atomic check-and-set that also
+sees live runs' claims; :meth:`StateBackend.commit` makes one segment's claims
+stored, atomically with its record. docs/ARCHITECTURE.md "Incremental state".
 """
 
 from __future__ import annotations
@@ -192,8 +189,8 @@ class SegmentCommit:
 
 
 def state_dir(settings) -> Path:
-    """``NEWSAGG_STATE_DIR``; when unset, ``<NEWSAGG_DATA_DIR>/state``. SQLite
-    databases, locks and the commit journals of every backend live there."""
+    """``NEWSAGG_STATE_DIR``; when unset, ``<NEWSAGG_DATA_DIR>/state``: the SQLite
+    databases and their locks live there."""
     configured = setting(settings, "NEWSAGG_STATE_DIR")
     return Path(configured) if configured else Path(setting(settings, "NEWSAGG_DATA_DIR")) / "state"
 

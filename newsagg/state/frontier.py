@@ -1,18 +1,11 @@
 """Where a site's listing walks are, and which article links wait: kept across runs.
 
-A *walk* reads one source's listing pages in order. Its cursor (the next page,
-and the articles of the last page read, as anchors) is written as each listing
-page is processed, together with the page's article links that were requested
-(*pending* entries) and its side links (ticker, sidebars: *pending* side links,
-requested once the listings are done). A link leaves ``pending`` when the
-segment holding its article (or the record of its failure) commits. So a run
-that dies or stops resumes every unfinished walk at its cursor and refetches
-only what no committed segment holds. A source whose walk once reached the end
-of its listing is *walked*: later runs read it from page 1 until a page of
-known articles.
-
-:class:`Frontier` keeps all this in the SQLite state's database;
-:class:`MemoryFrontier` is the same for a run without state (nothing survives it).
+A :class:`Walk` reads one source's listing in order; its cursor is saved with
+the page's pending links as each page is processed, and a link leaves
+``pending`` when the segment holding its article commits, so an interrupted
+run resumes every walk and refetches only what no segment holds.
+:class:`Frontier` keeps this in the SQLite state; :class:`MemoryFrontier` is
+the same for a run without one. docs/ARCHITECTURE.md "Listing walks and the frontier".
 """
 
 from __future__ import annotations

@@ -1,40 +1,11 @@
-"""The Redis backend of the incremental state (distributed mode, issue 7).
+"""The Redis backend of the incremental state: one site's state shared by several machines.
 
-Several workers on several machines share one site's state; every check-and-
-set is one Lua script, so two workers can never both claim an article:
-
-- ``claim``   reserves the key *and* the content fingerprint for a run, unless
-  either is stored or claimed (by any run, this one included: in a worker the
-  claims are the run's only in-run dedup) - so an article, or a
-  republication of it, is emitted by exactly one worker;
-- ``commit``  turns all of a run's claims into stored entries and records the
-  segment (and, with the run's last one, the run) as committed, in one step,
-  once the segment's files are complete;
-- ``release`` drops a run's claims (failed run, or a dead one: see below).
-
-A run's claims are protected by its liveness key (``<prefix>:run:<id>:alive``):
-every claim sets it with the lease TTL, and the distributed mode's lease
-(:class:`newsagg.distributed.lease.RunLease`, not this backend) refreshes it
-while the run lives. When a run dies without committing, its
-lease lapses and :meth:`RedisState.open` (or any worker's reaper) releases its
-claims - before its in-flight requests go back to the frontier - so the
-articles it never got into a closed file are emitted again by whoever redoes
-them. A worker that dropped a twin as ``claimed_elsewhere`` keeps no memory of
-it, so the redo can claim even there. The release also marks the run
-``reaped``: a run that was only stalled (heartbeat starved past the TTL) and
-comes back can then neither claim nor commit - its files are discarded - so
-the work that was handed to others is never published twice.
-Keys (``<prefix>:state:<site>:...``): ``keys`` / ``fps`` (hash:
-stored key or fingerprint -> URL), ``claimed_keys`` / ``claimed_fps`` (hash ->
-run id), ``run:<id>:claims`` (hash: key -> JSON), ``runs`` (set: runs holding
-claims), ``run:<id>:aliases`` (hash: key of a republication -> URL),
-``committed`` / ``reaped`` (hash: run id -> time), ``segments`` (hash:
-segment name -> run id), ``sigs`` (hash: URL -> near-
-duplicate signature) with ``sig_order`` (list of those URLs, oldest first).
-
-Key names: :mod:`newsagg.state.keys`. Settings: ``NEWSAGG_STATE_REDIS_URL``
-(else scrapy-redis' ``REDIS_URL`` / ``REDIS_PARAMS``), ``NEWSAGG_REDIS_PREFIX``,
-``NEWSAGG_DISTRIBUTED_LEASE_TTL``.
+Every check-and-set is one Lua script, so two workers can never both claim an
+article: ``claim`` reserves key and fingerprint, ``commit`` makes a run's claims
+stored with its segment's record, ``release`` drops them. A run's claims are
+protected by its lease (:mod:`newsagg.distributed.lease`); a run released while
+its lease is gone is ``reaped`` and can neither claim nor commit. Keys and the
+protocol: docs/ARCHITECTURE.md "Distributed mode".
 """
 
 from __future__ import annotations

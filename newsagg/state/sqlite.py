@@ -1,14 +1,11 @@
 """SQLite state backend: one database per site under ``NEWSAGG_STATE_DIR``.
 
-``<state_dir>/<site>.sqlite3`` (WAL mode) holds the stored articles (with their
-near-duplicate signatures and LSH band keys), the committed segments and runs,
-the publication history (``published_at`` per stored article, for the health
-checks and ``newsagg status``) and the frontier of interrupted walks
-(:mod:`newsagg.state.frontier`). ``<site>.lock`` is an ``fcntl`` lock held for
-the whole run: a second run of the site gets :class:`StateLocked`. Because of
-that lock, claims need no persistence: they live in a private temporary
-database until :meth:`SQLiteState.commit` copies them into the state in the
-segment's one transaction (synchronous=FULL: it survives a power cut).
+``<site>.sqlite3`` (WAL) holds the stored articles with their near-duplicate
+signatures and band keys, the committed segments and runs, the publication
+history and the frontier; ``<site>.lock`` (``fcntl``) excludes a second run of
+the site (:class:`StateLocked`). Claims live in a private temporary database
+until a segment's commit copies them in, in one transaction.
+docs/ARCHITECTURE.md "Incremental state".
 """
 
 from __future__ import annotations
