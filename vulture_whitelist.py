@@ -48,6 +48,7 @@ DirectReplayMiddleware.process_start  # Scrapy spider-middleware hook
 CrawlSummary
 DatasetPublisher
 ResumableDupeFilter  # DUPEFILTER_CLASS
+ResumableDupeFilter.request_seen  # Scrapy dupefilter hook
 LanguagePipeline  # ITEM_PIPELINES
 HealthSuite  # SPIDERMON_SPIDER_CLOSE_MONITORS
 DjazairessWorker  # spiders found by Scrapy's SPIDER_MODULES scan

@@ -161,3 +161,25 @@ async def test_interrupted_run_hands_over_to_the_next(make_replica, tmp_path):
     quiet = await crawl_dataset("maghress", data, base_url=site.base_url)  # all walked: page 1 and stop
     assert quiet.items == [] and "newsagg/listings/resumed" not in quiet.stats
     assert quiet.stats["newsagg/listings/stopped_known"] > 0
+
+
+@pytest_twisted.ensureDeferred
+async def test_listing_ceiling_hands_the_rest_to_the_next_run(make_replica, tmp_path):
+    """NEWSAGG_MAX_LISTING_PAGES bounds a run's share of each listing (counted); the
+    walk keeps its cursor, the next run goes on from there and reads nothing twice."""
+    site = make_replica(n_articles=200, seed=12)
+    data = tmp_path / "data"
+    first = await crawl_dataset("maghress", data, {"NEWSAGG_MAX_LISTING_PAGES": 2}, base_url=site.base_url)
+    pages = {s.slug: site.corpus.listing_page_count(s.slug) for s in site.corpus.sources}
+    long = [slug for slug, n in pages.items() if n > 2]
+    assert long and first.stats["newsagg/listings/stopped_ceiling"] == len(long)
+    state = open_state(Settings({"NEWSAGG_STATE_DIR": str(data / "state")}), "maghress")
+    try:
+        walks = {w.slug: w.next_page for w in state.frontier().walks()}
+    finally:
+        state.close()
+    assert walks == dict.fromkeys(long, 3)
+    second = await crawl_dataset("maghress", data, base_url=site.base_url)
+    assert second.stats["newsagg/listings/resumed"] == len(long)
+    problems = compare_with_truth(first.items + second.items, site.truth, site.republication_groups)
+    assert not problems, "\n".join(problems[:30])

@@ -15,7 +15,7 @@ import pytest_twisted
 
 from newsagg.dataset.release import build_release
 from newsagg.replica import Corpus, ReplicaServer
-from tests.crawling import crawl_dataset, scrapy_env
+from tests.crawling import crawl_dataset, published_records, scrapy_env
 
 
 def status(data: Path, cwd: Path) -> dict:
@@ -54,6 +54,7 @@ def test_status_shows_an_interrupted_backfill(tmp_path):
         data = tmp_path / "data"
         cmd = [sys.executable, "-m", "scrapy.cmdline", "crawl", "maghress", "-a", f"base_url={server.base_url}"]
         cmd += ["-s", f"NEWSAGG_DATA_DIR={data}", "-s", "CONCURRENT_REQUESTS=4", "-s", f"LOG_FILE={tmp_path / 'c.log'}"]
+        cmd += ["-s", "NEWSAGG_CHECKPOINT_ITEMS=60"]  # several segments before the stop
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=scrapy_env())
         deadline = time.monotonic() + 120
         while sum(1 for _, t in list(server.request_log) if "?page=" in t or "/page/" in t) < 12:
@@ -65,6 +66,8 @@ def test_status_shows_an_interrupted_backfill(tmp_path):
         server.stop()
     (report,) = status(data, tmp_path)["sites"]
     assert report["running"] is None and report["last_run"]["finish_reason"] == "shutdown"
+    published = published_records(data / "maghress")
+    assert report["last_run"]["items_written"] == len(published) == report["stored"], "every segment of the run"
     walking = {s["source"]: s for s in report["sources"] if s["backfill"]}
     assert walking and report["backfilling"] == sorted(walking)
     corpus = Corpus("maghress", n_articles=900, seed=5)

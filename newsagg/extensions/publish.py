@@ -192,6 +192,7 @@ class DatasetPublisher:
     def spider_opened(self, spider):
         run = self.run
         if run.data_dir is None:
+            inc(self.stats, f"{SEGMENTS}/failed")
             self._stop_at_once("publish_failed", "NEWSAGG_DATA_DIR is not set: nowhere to publish the dataset")
         self._site_dir = run.data_dir / run.spider
         try:

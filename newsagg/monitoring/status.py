@@ -41,8 +41,10 @@ def _query(db: sqlite3.Connection | None, sql: str) -> list[tuple]:
 
 
 def _newest_manifests(data_dir: Path) -> dict[str, dict]:
-    """The newest published segment (or flat run) of each site, by finish time."""
+    """The newest published segment (or flat run) of each site, by finish time, with
+    ``_written``: the records of every segment its run published."""
     newest: dict[str, dict] = {}
+    written: dict[tuple[str, str], int] = {}
     if not data_dir.is_dir():
         return newest
     for spider_dir in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -52,8 +54,18 @@ def _newest_manifests(data_dir: Path) -> dict[str, dict]:
             except (OSError, ValueError):
                 continue
             site = m.get("site") or m.get("spider")
-            if site and (site not in newest or (m.get("finished_at") or "") > (newest[site].get("finished_at") or "")):
+            if not site:
+                continue
+            run = (site, str(m.get("run_id")))
+            written[run] = written.get(run, 0) + int(m.get("items_written") or 0)
+            # Ties (one second) go to the later name: the later segment of the run.
+            if site not in newest or (m.get("finished_at") or "", path.name) > (
+                newest[site].get("finished_at") or "",
+                Path(newest[site]["_path"]).name,
+            ):
                 newest[site] = {**m, "_path": str(path)}
+    for site, m in newest.items():
+        m["_written"] = written[(site, str(m.get("run_id")))]
     return newest
 
 
@@ -87,7 +99,7 @@ def _last_run(m: dict | None) -> dict | None:
         "final": bool(segment.get("final")),
         "health": health.get("status"),
         "failed_checks": [c["name"] for c in health.get("checks", []) if not c.get("ok")],
-        "items_written": (m.get("run") or {}).get("items_written", m.get("items_written")),
+        "items_written": m["_written"],
         "run_id": m.get("run_id"),
         "manifest": m["_path"],
     }

@@ -430,10 +430,16 @@ class AggregatorSpider(scrapy.Spider):
                 response.url,
             )
         stop = self._stop_reason(walk, page, page_no, refs, dated, response.url)
+        nxt = page.next_page()
+        if stop == "ceiling":  # this run's share of the listing is read: the next run goes on from here
+            walk.next_url, walk.next_page = nxt.url, page_no + 1
+            walk.anchors = tuple(r.article_id or "" for r in refs)
+            self._write(self.frontier.save, walk, self.run_id, requested)
+            self._walk_stopped(walk)
+            return
         if stop is not None:
             self._walk_stopped(walk, stop, requested)
             return
-        nxt = page.next_page()
         walk.next_url, walk.next_page = nxt.url, page_no + 1
         walk.anchors = tuple(r.article_id or "" for r in refs)
         self._write(self.frontier.save, walk, self.run_id, requested)
@@ -506,7 +512,8 @@ class AggregatorSpider(scrapy.Spider):
         if why is not None:
             if requested:
                 self._write(self.frontier.save, walk, self.run_id, requested)
-            self._write(self.frontier.finish, walk, why == "end")
+            # The listing's end, or pages after it holding nothing new, covers the source.
+            self._write(self.frontier.finish, walk, why in ("end", "stale"))
         walks = self._walks.get(walk.slug, [])
         if any(w is walk for w in walks):
             walks[:] = [w for w in walks if w is not walk]
