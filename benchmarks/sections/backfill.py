@@ -168,6 +168,24 @@ def _listing(target: str) -> str | None:
     return None if len(parts) == 3 and parts[2].isdigit() else target
 
 
+def _read_listings(data: Path) -> set[str]:
+    """Listing pages (path and query) captured in the WARCs under *data*, staging included."""
+    from urllib.parse import urlsplit
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newsagg.archive.writer import PAGE_KIND
+
+    out = set()
+    for path in data.rglob("*.warc.gz"):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "response" and record.rec_headers.get_header(PAGE_KIND) == "listing":
+                    parts = urlsplit(record.rec_headers.get_header("WARC-Target-URI"))
+                    out.add(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return out
+
+
 def kill_cost(ctx: Context, n: int) -> tuple[list[str], dict, list[str]]:
     from newsagg.replica import Corpus, ReplicaServer
 
@@ -196,6 +214,7 @@ def kill_cost(ctx: Context, n: int) -> tuple[list[str], dict, list[str]]:
         first.send_signal(signal.SIGKILL)
         first.wait()
         killed = list(server.request_log)
+        read_before = _read_listings(data)
         published = sum(
             json.loads(m.read_text())["items_written"] for m in (data / "maghress").glob("maghress-*/*.manifest.json")
         )
@@ -209,7 +228,7 @@ def kill_cost(ctx: Context, n: int) -> tuple[list[str], dict, list[str]]:
         server.stop()
     a1 = {a for _, t in killed if (a := _article(t))}
     a2 = [a for _, t in second if (a := _article(t))]
-    l1 = {x for _, t in killed if (x := _listing(t))}
+    l1 = read_before  # listing pages the killed run read (captured); one in flight at the kill is not
     l2 = [x for _, t in second if (x := _listing(t))]
     again = len({a for a in a2 if a in a1})
     per_source = Counter(x.split("?")[0].split("/")[2] for x in set(l2) if x in l1)
