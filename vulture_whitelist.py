@@ -10,7 +10,6 @@ from benchmarks import harness
 from benchmarks.spiders import ceiling, fetch, follow, items, peer
 from benchmarks.statscollector import JsonStatsCollector
 from newsagg.archive.capture import RawResponseMiddleware, WarcStampMiddleware
-from newsagg.archive.replay import DirectReplayMiddleware, ReplayDownloadHandler
 from newsagg.commands.crawl import Command
 from newsagg.distributed.spiders import DjazairessWorker, TuressWorker
 from newsagg.dupefilter import ResumableDupeFilter
@@ -42,9 +41,6 @@ RenderMiddleware.process_request  # Scrapy downloader-middleware hook
 RawResponseMiddleware
 WarcStampMiddleware
 WarcStampMiddleware.get_processed_item  # BaseSpiderMiddleware hook
-ReplayDownloadHandler  # DOWNLOAD_HANDLERS of newsagg reextract
-DirectReplayMiddleware  # SPIDER_MIDDLEWARES of newsagg reextract
-DirectReplayMiddleware.process_start  # Scrapy spider-middleware hook
 CrawlSummary
 DatasetPublisher
 ResumableDupeFilter  # DUPEFILTER_CLASS
@@ -88,6 +84,7 @@ harness.CrawlRun.pages_per_cpu_s
 # Test servers' hooks (aiosmtpd handler, http.server handler) and components named by dotted path in tests.
 _.handle_DATA
 _.do_POST
+_.do_GET
 _.log_message
 _.BrokenSuite
 _.BrokenExporter

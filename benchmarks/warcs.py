@@ -1,10 +1,4 @@
-"""WARC records for the re-extraction benchmark: written from a replica, read back, processed.
-
-The reextract section needs the pages a dataset run captured. When the tree
-writes WARCs (``NEWSAGG_WARC_ENABLED``) they come from the dataset run;
-otherwise :func:`write_replica_warc` fetches every page of the replica over
-HTTP (:func:`benchmarks.harness.fetch_pages`) and writes each as a WARC ``response``
-record with warcio, as a capturing crawl would.
+"""WARC records for the re-extraction benchmark: read back and processed by a contender.
 
 ``python -m benchmarks.warcs parse|trafilatura FILE.warc.gz...`` is the
 measured worker (run pinned to one CPU by the section): it reads every
@@ -24,27 +18,6 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
-
-
-def write_replica_warc(pages: Iterable[tuple[str, str]], path: Path) -> int:
-    """Fetch every (kind, URL) page and write it as a gzipped WARC response record; returns the count."""
-    from io import BytesIO
-
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    from benchmarks.harness import fetch_pages
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("wb") as fh:
-        writer = WARCWriter(fh, gzip=True)
-        for url, resp, body in fetch_pages(pages):
-            headers = StatusAndHeaders(f"{resp.status} {resp.reason}", list(resp.getheaders()), protocol="HTTP/1.1")
-            record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers)
-            writer.write_record(record)
-            count += 1
-    return count
 
 
 def read_responses(paths: Iterable[Path]) -> Iterator[tuple[str, int, dict[str, str], bytes]]:

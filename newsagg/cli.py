@@ -3,7 +3,7 @@
     newsagg crawl SITE ...   scrapy crawl SITE ... from any directory
     newsagg status | demo | replica | distributed ...   (newsagg status --help, ...)
     newsagg dataset build SITE --data-dir D --out R   the release
-    newsagg reextract SITE --data-dir D -o OUT        records again from the WARCs
+    newsagg reextract SITE --data-dir D [-o OUT] [--release R] [--jobs N]   records again from the WARCs
 
 A subcommand is a ``_cmd_x(sub)`` that adds its parser and sets ``func``
 (namespace -> exit status), listed in :data:`COMMANDS`.

@@ -133,11 +133,6 @@ NEWSAGG_CHECKPOINT_ITEMS = 5000  # records per segment: at most this much is los
 NEWSAGG_CHECKPOINT_SECONDS = 1800  # s per segment, whichever comes first: at most this long lost to a kill
 NEWSAGG_SPLIT_BY_SOURCE = False  # True: one data file set per source in each segment
 NEWSAGG_WARC_ENABLED = True  # False: no WARC of the raw pages (smaller data dir, no re-extraction)
-# `newsagg reextract` sets it: every request is answered from these WARC files, never the network.
-NEWSAGG_REPLAY_WARCS = []
-# ... and its archived 2xx article pages go straight to the spider's callback, past
-# the scheduler and downloader (newsagg/archive/replay.py); False: all through the engine.
-NEWSAGG_REPLAY_DIRECT = True
 
 # --- incremental state (newsagg/state; docs/ARCHITECTURE.md "Incremental state") ---
 NEWSAGG_STATE_BACKEND = "sqlite"  # "redis": a state shared by several machines (distributed mode)

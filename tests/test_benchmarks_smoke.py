@@ -57,19 +57,19 @@ def test_benchmark_runner_prints_every_row(tmp_path):
     assert "newsagg vs ground truth: 39/39 records exact" in out  # 40 articles, one republication
     warc = "NEWSAGG_WARC_ENABLED" in (ROOT / "newsagg" / "settings.py").read_text(encoding="utf-8")
     assert ("WARC ON" if warc else "WARC off") in out and "not pinned (--no-pin" in out
-    # reextract: trafilatura and the parse floor over the same WARC records; reextract once it exists
+    # reextract on one and two cores, trafilatura and the parse floor over the same WARC records
     assert re.search(r"^trafilatura\s+(\d+)\s+40\s+40\s", out, re.M), out
     assert re.search(r"^parse\s+(\d+)\s+40\s+\1\s", out, re.M), out  # one tree per record
-    reextract = re.search(r"^reextract\s+\d+\s+40\s+39\s", out, re.M)
-    assert reextract or "pending: reextract not available" in out, out
+    assert re.search(r"^reextract j1\s+\d+\s+40\s+39\s+1\s", out, re.M), out
+    assert re.search(r"^reextract j2\s+\d+\s+40\s+39\s+2\s", out, re.M), out
+    assert "--jobs 1 and 2 outputs identical" in out, out
     # dates: both corpora
     assert re.search(r"^bylines\s+\d+\s", out, re.M) and re.search(r"^test table\s+\d+\s", out, re.M), out
     # rss: both sizes (40 reused from the crawl section)
     assert re.search(r"^\s+40\s+1\s+\d+", out, re.M) and re.search(r"^\s+60\s+1\s+\d+", out, re.M), out
     assert re.search(r"peak RSS 60 / 40: \d+\.\d\dx", out), out
     # every target reported, and RESULTS.md got one block per section with the command
-    targets = 6 + (2 if reextract else 0)
-    assert len(re.findall(r"^\s+\[\s*(met|MISSED)\]", out, re.M)) == targets, out
+    assert len(re.findall(r"^\s+\[\s*(met|MISSED)\]", out, re.M)) == 8, out
     md = results.read_text(encoding="utf-8")
     for name in ("crawl", "reextract", "dates", "rss"):
         assert f"<!-- section:{name} -->" in md and f"<!-- /section:{name} -->" in md

@@ -1,21 +1,24 @@
-"""Re-extraction over WARC records: ``newsagg reextract`` vs trafilatura vs a parse-only floor.
+"""Re-extraction over WARC records: ``newsagg reextract`` on one and two cores vs trafilatura vs a parse-only floor.
 
-The records are the dataset run's capture (its ``.warc.gz``, when the tree
-writes WARCs: ``NEWSAGG_WARC_ENABLED``); otherwise one written here with
-warcio from every page of a replica of ``--articles`` articles
-(:func:`benchmarks.warcs.write_replica_warc`). Each contender runs as its own
-process pinned to one CPU, ``--runs`` rounds in alternating order, medians:
+The archive is the dataset run's (its data folder: manifest, ``.warc.gz``):
+the crawl section's first one when it ran, else one crawled here (``scrapy
+crawl maghress`` with no -o/-O over a replica of ``--articles`` articles).
+Each contender runs as its own process, ``--runs`` rounds in alternating
+order, medians:
 
-- reextract: ``newsagg reextract maghress --data-dir D -o OUT`` (page objects +
-  pipelines over the WARC through an in-process Scrapy crawl); "pending" while
-  the command is missing from this tree;
+- reextract j1: ``newsagg reextract maghress --data-dir D -o OUT --jobs 1``,
+  pinned to one CPU;
+- reextract j2: the same with ``--jobs 2``, on both CPUs (the main process
+  and its two workers);
 - trafilatura: ``bare_extraction(with_metadata=True)`` on every article record
-  (``python -m benchmarks.warcs trafilatura``);
+  (``python -m benchmarks.warcs trafilatura``), one CPU;
 - parse: the HTML parser alone on every record (Scrapy ``HtmlResponse`` decoding
-  + lxml tree; ``python -m benchmarks.warcs parse``), the floor of any extractor.
+  + lxml tree; ``python -m benchmarks.warcs parse``), one CPU: the floor of any extractor.
 
-Times are process wall seconds (start-up included: what a user waits for);
-the throughput unit is article records per second.
+Times are process wall seconds (start-up and output included: what a user
+waits for); the throughput unit is article records per second. Checks: every
+process exits 0, the two reextract outputs are the same bytes and hold the
+dataset run's records.
 """
 
 from __future__ import annotations
@@ -28,39 +31,31 @@ import time
 from pathlib import Path
 
 from benchmarks import harness
-from benchmarks.harness import CRAWLER_CPU, count_records, dataset_files, median, pin_note, pin_process, replica_pages
+from benchmarks.harness import CRAWLER_CPU, count_records, dataset_files, median, pin_note, pin_process
 from benchmarks.registry import Context, Result, Section, Target
 
-TRAFILATURA_FACTOR = 10.0  # reextract >= 10 x trafilatura's articles/s
-FLOOR_FACTOR = 3.0  # reextract within 3 x of the parse-only floor
+TRAFILATURA_FACTOR = 10.0  # reextract --jobs 1 >= 10 x trafilatura's articles/s
+JOBS_FACTOR = 1.7  # reextract --jobs 2 >= 1.7 x --jobs 1
 
 
-def reextract_available() -> bool:
-    """Whether this tree's ``newsagg`` command has a ``reextract`` subcommand."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "newsagg.cli", "reextract", "--help"],
-        cwd=harness.ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return proc.returncode == 0
-
-
-def _measure(cmd: list[str], out_dir: Path) -> dict:
-    """Run *cmd* pinned to the crawler CPU; wall and CPU seconds, exit status, its stdout."""
+def _measure(cmd: list[str], out_dir: Path, cpus: int = 1) -> dict:
+    """Run *cmd* on *cpus* CPUs (the crawler CPU for one, every CPU for more); wall and
+    CPU seconds (its children included), exit status, its stdout."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "command.txt").write_text(" ".join(cmd) + "\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(harness.ROOT), os.environ.get("PYTHONPATH")]))}
+    load = os.getloadavg()[0]  # other jobs on the machine take CPUs from a run: shown per round
     t0 = time.perf_counter()
     with open(out_dir / "stdout.log", "wb") as out, open(out_dir / "stderr.log", "wb") as err:
         proc = subprocess.Popen(cmd, cwd=harness.ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        pin_process(proc.pid, CRAWLER_CPU)
+        if cpus == 1:
+            pin_process(proc.pid, CRAWLER_CPU)
         _pid, status, usage = os.wait4(proc.pid, 0)
     return {
         "returncode": os.waitstatus_to_exitcode(status),
         "wall_s": time.perf_counter() - t0,
         "cpu_s": usage.ru_utime + usage.ru_stime,
+        "load": load,
         "stdout": (out_dir / "stdout.log").read_text(encoding="utf-8", errors="replace"),
     }
 
@@ -72,13 +67,12 @@ def _worker(mode: str, warcs: list[Path], out_dir: Path) -> dict:
     return run
 
 
-def _reextract(data_dir: Path, out_dir: Path, articles: int) -> dict:
+def _reextract(data_dir: Path, out_dir: Path, jobs: int) -> dict:
     out = out_dir / "records.jsonl"
-    cmd = [sys.executable, "-m", "newsagg.cli", "reextract", "maghress", "--data-dir", str(data_dir), "-o", str(out)]
-    run = _measure(cmd, out_dir)
-    found = [out] if out.is_file() else sorted(out.rglob("*.jsonl")) if out.is_dir() else []
-    run["outputs"] = sum(count_records(p) for p in found)
-    run["articles"] = articles
+    cmd = [sys.executable, "-m", "newsagg.cli", "reextract", "maghress", "--data-dir", str(data_dir)]
+    run = _measure([*cmd, "-o", str(out), "--jobs", str(jobs)], out_dir, cpus=jobs)
+    run["outputs"] = count_records(out) if out.is_file() else 0
+    run["output"] = out
     return run
 
 
@@ -93,35 +87,30 @@ def add_arguments(parser) -> None:
     )
 
 
+def _archive(ctx: Context, n: int):
+    """The dataset run whose data folder is re-extracted: the crawl section's, else one crawled here."""
+    dataset = ctx.shared.get("dataset_run")
+    if dataset is not None and dataset_files(dataset.out_dir, ".warc.gz"):
+        return dataset, "the crawl section's dataset run"
+    ctx.log(f"[reextract] crawling a {n}-article replica into a data folder (the archive)")
+    with ctx.replica(n) as rep:
+        dataset = ctx.crawl("dataset", rep, f"reextract-{n}/archive")
+    return dataset, "a dataset run of this section"
+
+
 def run(ctx: Context) -> Result:
     opts = ctx.opts
     n, rounds = opts.articles, opts.runs
     peer_rounds = max(1, min(rounds, opts.trafilatura_runs or rounds))
     base = ctx.workdir / f"reextract-{n}"
     problems: list[str] = []
-    notes: list[str] = []
-    dataset = ctx.shared.get("dataset_run")
-    warcs = dataset_files(dataset.out_dir, ".warc.gz") if dataset is not None else []
-    data_dir = dataset.out_dir / "data" if warcs else None
-    if warcs:
-        source = f"the dataset run's WARC ({', '.join(p.name for p in warcs)}), {dataset.pages} pages"
-    else:
-        from benchmarks.warcs import write_replica_warc
-
-        path = base / "replica.warc.gz"
-        ctx.log(f"[reextract] writing a WARC of the {n}-article replica's pages with warcio")
-        with ctx.replica(n) as rep:
-            count = write_replica_warc(replica_pages(rep), path)
-        warcs = [path]
-        source = (
-            f"a WARC written with warcio from every page of the replica ({count} response records, "
-            + ("the dataset run wrote none" if dataset is not None else "no dataset run in this benchmark")
-            + ")"
-        )
+    dataset, origin = _archive(ctx, n)
+    warcs = dataset_files(dataset.out_dir, ".warc.gz")
+    if not dataset.ok or not warcs:
+        return Result("Re-extraction: no archive (the dataset run failed or wrote no WARC)", problems=["no archive"])
+    data_dir = dataset.out_dir / "data"
     size_mb = sum(p.stat().st_size for p in warcs) / harness.MB
-    available = reextract_available()
-    has_reextract = data_dir is not None and available
-    contenders = (["reextract"] if has_reextract else []) + ["trafilatura", "parse"]
+    contenders = ["reextract j1", "reextract j2", "trafilatura", "parse"]
     ctx.log(f"[reextract] {rounds} round(s) of {', '.join(contenders)} over {size_mb:.1f} MB of WARC")
     runs: dict[str, list[dict]] = {c: [] for c in contenders}
     articles = None
@@ -130,94 +119,109 @@ def run(ctx: Context) -> Result:
         for name in order:
             if name == "trafilatura" and r >= peer_rounds:
                 continue
-            out_dir = base / f"{name}-{r + 1}"
-            if name == "reextract":
-                res = _reextract(data_dir, out_dir, articles or n)
+            out_dir = base / f"{name.replace(' ', '-')}-{r + 1}"
+            if name.startswith("reextract"):
+                res = _reextract(data_dir, out_dir, jobs=int(name[-1]))
             else:
                 res = _worker(name, warcs, out_dir)
                 articles = res.get("articles", articles)
             runs[name].append(res)
             ctx.log(
-                f"  {name:<12} {res.get('outputs', 0):>7} outputs {res['wall_s']:8.1f} s  CPU {res['cpu_s']:7.1f} s"
+                f"  {name:<13} {res.get('outputs', 0):>7} outputs {res['wall_s']:8.1f} s  CPU {res['cpu_s']:7.1f} s"
                 + ("" if res["returncode"] == 0 else f"  FAILED (exit {res['returncode']}, see {out_dir})")
             )
             if res["returncode"] != 0:
                 problems.append(f"reextract section: {name} exit {res['returncode']} (log: {out_dir / 'stderr.log'})")
     articles = articles or n
-    if runs.get("trafilatura") and median(x.get("outputs", 0) for x in runs["trafilatura"]) < 0.9 * articles:
+    if median(x.get("outputs", 0) for x in runs["trafilatura"]) < 0.9 * articles:
         problems.append(f"trafilatura extracted fewer than 90% of {articles} article records")
-    if runs.get("reextract"):
-        got = median(x["outputs"] for x in runs["reextract"])
-        expected = dataset.items if dataset is not None else None
-        if expected is not None and got != expected:
-            problems.append(f"reextract wrote {got:.0f} records, the dataset run {expected}")
-        notes.append(f"reextract records: {got:.0f} (the dataset run wrote {expected})")
+    outputs = {
+        x["output"].read_bytes() for c in ("reextract j1", "reextract j2") for x in runs[c] if x["returncode"] == 0
+    }
+    if len(outputs) != 1:
+        problems.append("reextract: the outputs of --jobs 1 and --jobs 2 differ")
+    got = median(x["outputs"] for x in runs["reextract j1"])
+    if got != dataset.items:
+        problems.append(f"reextract wrote {got:.0f} records, the dataset run {dataset.items}")
 
     def med(c: str, key: str) -> float:
         return median(x.get(key, float("nan")) for x in runs[c])
 
-    header = f"{'contender':<12} {'records':>8} {'articles':>8} {'outputs':>8} {'wall s':>8} {'articles/s':>10} {'CPU s':>8} {'art./CPU s':>10}"
+    header = (
+        f"{'contender':<13} {'records':>8} {'articles':>8} {'outputs':>8} {'CPUs':>4} {'wall s':>8} "
+        f"{'articles/s':>10} {'CPU s':>8} {'art./CPU s':>10}"
+    )
     lines = [
-        f"Re-extraction: {source}; {size_mb:.1f} MB; median of {rounds} round(s), order alternating"
+        f"Re-extraction: {origin} ({', '.join(p.name for p in warcs)}, {dataset.pages} pages); {size_mb:.1f} MB; "
+        f"median of {rounds} round(s), order alternating"
         + (f" (trafilatura: {peer_rounds} round(s))" if peer_rounds != rounds else ""),
-        "reextract = newsagg reextract maghress --data-dir D -o OUT (page objects + pipelines over the WARC); "
-        "trafilatura = bare_extraction(with_metadata) per article record; parse = Scrapy HtmlResponse decoding + "
-        "lxml tree per record, nothing extracted (the floor); wall s = process start to exit",
-        pin_note(),
+        "reextract jN = newsagg reextract maghress --data-dir D -o OUT --jobs N (page objects + pipelines over the "
+        "WARC, capture order; N worker processes); trafilatura = bare_extraction(with_metadata) per article record; "
+        "parse = Scrapy HtmlResponse decoding + lxml tree per record, nothing extracted (the floor); "
+        "wall s = process start to exit; CPU s = the process and its workers",
+        pin_note() + "; reextract j2: both CPUs",
         "",
         header,
         "-" * len(header),
     ]
     data: dict = {"articles": articles, "rounds": rounds, "warc_mb": round(size_mb, 1), "median": {}}
     for c in contenders:
-        rate = articles / med(c, "wall_s")
-        cpu_rate = articles / med(c, "cpu_s")
-        recs = med(c, "records") if c != "reextract" else med("parse", "records")  # the same WARC records
+        recs = med("parse", "records") if c.startswith("reextract") else med(c, "records")  # the same WARC records
         lines.append(
-            f"{c:<12} {recs:>8.0f} {articles:>8} {med(c, 'outputs'):>8.0f} {med(c, 'wall_s'):>8.1f} "
-            f"{rate:>10.1f} {med(c, 'cpu_s'):>8.1f} {cpu_rate:>10.1f}"
+            f"{c:<13} {recs:>8.0f} {articles:>8} {med(c, 'outputs'):>8.0f} {2 if c.endswith('j2') else 1:>4} "
+            f"{med(c, 'wall_s'):>8.1f} {articles / med(c, 'wall_s'):>10.1f} {med(c, 'cpu_s'):>8.1f} "
+            f"{articles / med(c, 'cpu_s'):>10.1f}"
         )
         data["median"][c] = {"wall_s": round(med(c, "wall_s"), 3), "cpu_s": round(med(c, "cpu_s"), 3)}
-    targets: list[Target] = []
-    lines.append("")
-    if has_reextract:
-        vs_traf = med("trafilatura", "wall_s") / med("reextract", "wall_s")
-        vs_floor = med("reextract", "wall_s") / med("parse", "wall_s")
-        cpu_traf = med("trafilatura", "cpu_s") / med("reextract", "cpu_s")
-        cpu_floor = med("reextract", "cpu_s") / med("parse", "cpu_s")
-        lines += [
-            f"reextract/trafilatura articles/s {vs_traf:6.2f}  target >= {TRAFILATURA_FACTOR:.0f};"
-            f"  per CPU second: {cpu_traf:.2f}",
-            f"reextract time / parse floor     {vs_floor:6.2f}  target <= {FLOOR_FACTOR:.0f};"
-            f"  per CPU second: {cpu_floor:.2f}",
-        ]
-        data["ratios"] = {"reextract/trafilatura": round(vs_traf, 3), "reextract/parse time": round(vs_floor, 3)}
-        targets += [
-            Target(
-                f"reextract >= {TRAFILATURA_FACTOR:g} x trafilatura articles/s",
-                f"{vs_traf:.2f}",
-                f">= {TRAFILATURA_FACTOR:.0f}",
-                vs_traf >= TRAFILATURA_FACTOR,
-            ),
-            Target(
-                f"reextract within {FLOOR_FACTOR:g} x of the parse-only floor",
-                f"{vs_floor:.2f}x",
-                f"<= {FLOOR_FACTOR:.0f}x",
-                vs_floor <= FLOOR_FACTOR,
-            ),
-        ]
-    else:
-        why = "no `newsagg reextract` command on this tree" if not available else "no dataset run WARC to re-extract"
-        lines.append(f"reextract: pending: reextract not available ({why})")
-        floor_vs_traf = med("trafilatura", "wall_s") / med("parse", "wall_s")
-        lines.append(f"trafilatura time / parse floor: {floor_vs_traf:.2f}x (what 'within 3x of the floor' leaves)")
-    lines += notes
-    return Result("\n".join(lines), data, targets, problems, notes)
+    vs_traf = med("trafilatura", "wall_s") / med("reextract j1", "wall_s")
+    cpu_traf = med("trafilatura", "cpu_s") / med("reextract j1", "cpu_s")
+    # j1 and j2 run back to back in each round: their ratio per round compares them under the
+    # same load from other jobs; the target takes the median of those ratios.
+    pairs = list(zip(runs["reextract j1"], runs["reextract j2"], strict=False))
+    per_round = [a["wall_s"] / b["wall_s"] for a, b in pairs]
+    j2 = median(per_round)
+    j2_medians = med("reextract j1", "wall_s") / med("reextract j2", "wall_s")
+    added = med("reextract j2", "cpu_s") / med("reextract j1", "cpu_s")
+    floor = med("reextract j1", "wall_s") / med("parse", "wall_s")
+    lines += [
+        "",
+        f"reextract j1 / trafilatura articles/s  {vs_traf:6.2f}  target >= {TRAFILATURA_FACTOR:.0f};  per CPU second: {cpu_traf:.2f}",
+        f"reextract j2 / j1 articles/s           {j2:6.2f}  target >= {JOBS_FACTOR} (median of the rounds: "
+        + ", ".join(f"{x:.2f} at load {b['load']:.1f}" for x, (_, b) in zip(per_round, pairs, strict=True))
+        + f"; of the medians: {j2_medians:.2f}); CPU seconds j2 / j1: {added:.2f}",
+        "(load: the machine's 1-minute load average as j2 started: other jobs take CPUs from a run)",
+        f"reextract j1 time / parse floor        {floor:6.2f}  (j2: {med('reextract j2', 'wall_s') / med('parse', 'wall_s'):.2f}; "
+        f"per CPU second: {med('reextract j1', 'cpu_s') / med('parse', 'cpu_s'):.2f})",
+        f"reextract records: {got:.0f} (the dataset run wrote {dataset.items}); --jobs 1 and 2 outputs "
+        + ("identical" if len(outputs) == 1 else "DIFFER"),
+    ]
+    data["ratios"] = {
+        "reextract j1/trafilatura": round(vs_traf, 3),
+        "reextract j2/j1": round(j2, 3),
+        "reextract j2/j1 per round": [round(x, 3) for x in per_round],
+        "reextract j2/j1 CPU": round(added, 3),
+        "reextract j1/parse time": round(floor, 3),
+    }
+    targets = [
+        Target(
+            f"reextract --jobs 1 >= {TRAFILATURA_FACTOR:g} x trafilatura articles/s",
+            f"{vs_traf:.2f}",
+            f">= {TRAFILATURA_FACTOR:.0f}",
+            vs_traf >= TRAFILATURA_FACTOR,
+        ),
+        Target(
+            f"reextract --jobs 2 >= {JOBS_FACTOR} x --jobs 1 (median of the rounds)",
+            f"{j2:.2f}",
+            f">= {JOBS_FACTOR}",
+            j2 >= JOBS_FACTOR,
+        ),
+    ]
+    return Result("\n".join(lines), data, targets, problems, [])
 
 
 SECTION = Section(
     "reextract",
-    "Re-extraction over WARC records: reextract vs trafilatura vs parse floor",
+    "Re-extraction over WARC records: reextract --jobs 1 and 2 vs trafilatura vs parse floor",
     run,
     order=15,
     add_arguments=add_arguments,

@@ -1,23 +1,15 @@
-"""``newsagg reextract SITE --data-dir D -o OUT``: the records again, from the WARCs alone.
+"""``newsagg reextract SITE --data-dir D [-o OUT] [--release R] [--jobs N]``: the records
+again, from the site's committed WARCs alone, with today's extraction.
 
-A real Scrapy crawl, in this process, of the site's spider with the project's
-settings (page objects, middlewares, every item pipeline: boilerplate, dates,
-validation, dedup by key and by content, near-duplicates), where
-:mod:`newsagg.archive.replay` answers every request from the committed WARCs
-(:mod:`newsagg.archive.index`) and never opens a connection: a URL not in them
-fails as ``not_archived``. The spider is given the archived article pages in
-capture order (``urls``, oldest run first), one at a time, with the runs'
-``since``/``until`` window (:func:`replay_window`), so duplicates and
-near-duplicates resolve as they did when crawled; their 2xx answers go straight
-to the callback (``DirectReplayMiddleware``), the rest through the engine. Incremental
-state, WARC capture, manifest and health checks are off; the feed is OUT.
+The replay itself is :mod:`newsagg.archive.replay` (capture order, every core,
+the crawl's components); here: the command, the runs' ``since``/``until``
+window (:func:`replay_window`), the comparison with the stored dataset (the
+committed JSONL, else Parquet, files of the segments replayed: by URL, field
+by field, ``crawled_at`` aside: :class:`Comparison`) and the release
+(:func:`newsagg.dataset.release.write_release`).
 
-Then the re-extracted records are compared with the stored dataset (the
-committed JSONL, else Parquet, files of the runs that have a WARC), by URL,
-field by field (``crawled_at`` aside, though a replayed record takes its
-capture's WARC-Date, as the crawl did): records changed (per field), new, missing.
-
-``--release R`` hands the records to :func:`newsagg.dataset.release.write_release`.
+Exit status: 0; 1 when a WARC was left out (named; the output holds the
+rest); 2 when nothing could be done (bad arguments, no archive).
 """
 
 from __future__ import annotations
@@ -25,38 +17,30 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import struct
 import sys
 import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from newsagg.archive.index import RunArchive, WarcIndex, committed_warcs, warcinfo
-from newsagg.extensions.summary import summarize
+from newsagg.archive.index import RunArchive, committed_warcs
 from newsagg.items import FIELDS
-from newsagg.stats import PREFIX
+from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
 
 logger = logging.getLogger(__name__)
 
-FORMATS = {".jsonl": "jsonlines", ".csv": "csv", ".parquet": "parquet"}
-#: Downloader middlewares a replayed answer has nothing for: every archived page
-#: is a 200 answer that already passed them when it was captured (redirects and
-#: meta refreshes never reach the WARC), so they cannot change a record here;
-#: the ones that transform a body (decompression, charset repair, nesting,
-#: content guard) stay. About 6 % of a replay's CPU.
-REPLAY_SKIPPED_MIDDLEWARES = (
-    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
-    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
-    "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware",
-    "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware",
-    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware",
-    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
-    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware",
-    "scrapy.downloadermiddlewares.stats.DownloaderStats",
-    "newsagg.middlewares.redirect.GuardedMetaRefreshMiddleware",
-    "newsagg.middlewares.redirect.GuardedRedirectMiddleware",
-)
-DIRECT_REPLAY = "newsagg.archive.replay.DirectReplayMiddleware"
+#: Output suffixes (newsagg.archive.replay.FORMATS; kept here so --help and errors import nothing heavy).
+SUFFIXES = (".jsonl", ".csv", ".parquet")
 #: Not compared: when the record was made.
 UNCOMPARED = ("crawled_at",)
+COMPARED = [f for f in FIELDS if f not in UNCOMPARED]
+_DIGEST = struct.Struct(f"{len(COMPARED)}q")
+
+
+class UsageError(Exception):
+    """A bad argument: one line, exit status 2."""
 
 
 def _value(text: str):
@@ -67,9 +51,8 @@ def _value(text: str):
         return text
 
 
-def stored_records(runs: list[RunArchive]) -> list[dict]:
-    """The records of the runs' committed dataset files (JSONL, else Parquet)."""
-    records = []
+def stored_records(runs: list[RunArchive]) -> Iterator[dict]:
+    """The records of the segments' committed dataset files (JSONL, else Parquet)."""
     for run in runs:
         files = run.data.get("files", [])
         jsonl = [e for e in files if e.get("format") == "jsonlines"]
@@ -78,36 +61,75 @@ def stored_records(runs: list[RunArchive]) -> list[dict]:
             path = run.manifest.parent / entry["name"]
             if entry["format"] == "jsonlines":
                 with path.open(encoding="utf-8") as fh:
-                    records += [json.loads(line) for line in fh if line.strip()]
+                    yield from (json.loads(line) for line in fh if line.strip())
             else:
                 import pyarrow.parquet as pq
 
-                for row in pq.read_table(path, columns=[c for c in FIELDS if c != "crawled_at"]).to_pylist():
-                    records.append(row)
-    return records
+                yield from pq.read_table(path, columns=COMPARED).to_pylist()
 
 
-def compare(new: list[dict], stored: list[dict]) -> dict:
-    """Differences by URL: ``changed`` records, ``fields`` changed counts, ``new``, ``missing``."""
-    old = {r["url"]: r for r in stored}
-    fresh = {r["url"]: r for r in new}
-    fields: dict[str, int] = {}
-    changed = 0
-    for url, rec in fresh.items():
-        before = old.get(url)
-        if before is None:
-            continue
-        diff = [f for f in FIELDS if f not in UNCOMPARED and rec.get(f) != before.get(f)]
-        changed += bool(diff)
-        for f in diff:
-            fields[f] = fields.get(f, 0) + 1
+def _digest(get) -> bytes:
+    """The compared fields of a record as one hash each (this process's ``hash()``)."""
+    return _DIGEST.pack(*(hash(get(f)) for f in COMPARED))
+
+
+class Comparison:
+    """The re-extracted records against the stored ones, by URL, field by field
+    (``crawled_at`` aside). Each record is kept as one 64-bit hash per field: an
+    archive of millions of records fits in memory."""
+
+    def __init__(self):
+        self.fresh: dict[str, bytes] = {}
+
+    def add(self, record) -> None:
+        """One re-extracted record (an item or a dict)."""
+        get = record.get if isinstance(record, dict) else record.__getattribute__
+        self.fresh[get("url")] = _digest(get)
+
+    def result(self, stored: Iterable[dict]) -> dict:
+        """``records``, ``stored``, ``changed``, ``fields`` (records changed per field),
+        ``new``, ``missing`` against the *stored* records."""
+        old = {r["url"]: _digest(r.get) for r in stored}
+        fields: Counter = Counter()
+        changed = 0
+        for url, now in self.fresh.items():
+            before = old.get(url)
+            if before is None or before == now:
+                continue
+            changed += 1
+            for name, a, b in zip(COMPARED, _DIGEST.unpack(now), _DIGEST.unpack(before), strict=True):
+                if a != b:
+                    fields[name] += 1
+        return {
+            "records": len(self.fresh),
+            "stored": len(old),
+            "changed": changed,
+            "fields": dict(sorted(fields.items())),
+            "new": sorted(set(self.fresh) - set(old)),
+            "missing": sorted(set(old) - set(self.fresh)),
+        }
+
+
+def counts(stats: dict) -> dict:
+    """What the replay wrote, dropped and failed, and why: the sections of a crawl's
+    summary (``newsagg/items_dropped/*``, ``pages_failed/*``, ``pages/*``, ``dates/*``,
+    the other ``newsagg/`` counts)."""
+
+    def under(prefix: str) -> dict:
+        return {k[len(prefix) + 1 :]: v for k, v in sorted(stats.items()) if k.startswith(prefix + "/")}
+
+    grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates")
     return {
-        "records": len(fresh),
-        "stored": len(old),
-        "changed": changed,
-        "fields": dict(sorted(fields.items())),
-        "new": sorted(set(fresh) - set(old)),
-        "missing": sorted(set(old) - set(fresh)),
+        "articles_written": stats.get("item_scraped_count", 0),
+        "items_dropped": under(ITEMS_DROPPED),
+        "pages_failed": under(PAGES_FAILED),
+        "pages_parsed": under(PAGES),
+        "dates": under(f"{PREFIX}/dates"),
+        "other": {
+            k: v
+            for k, v in under(PREFIX).items()
+            if not f"{PREFIX}/{k}".startswith(tuple(g + "/" for g in grouped)) and isinstance(v, (int, float))
+        },
     }
 
 
@@ -123,142 +145,132 @@ def replay_window(runs: list[RunArchive]) -> tuple[dict[str, str], list[str]]:
     return {name: value for name, value in (("since", since), ("until", until)) if value}, []
 
 
-def crawl(
-    site: str, runs: list[RunArchive], out: Path, overrides: dict, window: dict[str, str]
-) -> tuple[list[dict], dict]:
-    """The replay crawl (module doc), *window* its since/until (:func:`replay_window`):
-    the records written to *out*, and the crawl's stats."""
-    import os
-
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
-
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsagg.settings")
-    warcs = [r.warc for r in runs]
-    base_url = warcinfo(warcs[0]).get("base-url") or None
-    index = WarcIndex.shared(warcs, base_url)
-    urls = list(dict.fromkeys(c.requested_url or c.url for c in index.captures if c.kind == "article"))
-    settings = get_project_settings()
-    handler = "newsagg.archive.replay.ReplayDownloadHandler"
-    forced = {
-        "FEEDS": {str(out): {"format": FORMATS[out.suffix], "overwrite": True}},  # OUT is this run's records
-        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
-        "NEWSAGG_REPLAY_WARCS": [str(p) for p in warcs],
-        "NEWSAGG_STATE_ENABLED": False,
-        "NEWSAGG_WARC_ENABLED": False,
-        "NEWSAGG_MANIFEST_ENABLED": False,
-        "NEWSAGG_HEALTH_ENABLED": False,
-        "SPIDERMON_ENABLED": False,
-        "ROBOTSTXT_OBEY": False,  # robots.txt was obeyed when the pages were fetched
-        # One page at a time, in capture order: dedup and near-duplicates see the pages as the crawl did.
-        "CONCURRENT_REQUESTS": 1,
-        "DOWNLOAD_DELAY": 0,
-        "AUTOTHROTTLE_ENABLED": False,
-        "NEWSAGG_LOCAL_FULL_SPEED": False,
-        "RETRY_ENABLED": False,
-        "DOWNLOADER_MIDDLEWARES": {
-            **settings.getdict("DOWNLOADER_MIDDLEWARES"),
-            **dict.fromkeys(REPLAY_SKIPPED_MIDDLEWARES),
-        },
-        # Closest to the spider: it sees the start requests first (newsagg/archive/replay.py).
-        "SPIDER_MIDDLEWARES": {**settings.getdict("SPIDER_MIDDLEWARES"), DIRECT_REPLAY: 1000},
-    }
-    for name, value in {**forced, **overrides}.items():
-        settings.set(name, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
-    crawler = process.create_crawler(site)
-    items: list[dict] = []
-    crawler.signals.connect(
-        lambda item: items.append({f: getattr(item, f) for f in FIELDS}), signal=signals.item_scraped, weak=False
-    )
-    args = {"urls": ",".join(urls), **window}
-    if base_url:
-        args["base_url"] = base_url
-    process.crawl(crawler, **args)
-    process.start()
-    return items, dict(crawler.stats.get_stats())
-
-
 def format_summary(s: dict) -> str:
-    """The human summary."""
+    """The short human result: what was read, where the records went, what differs."""
+    where = [f"-> {s['output']}"] if s["output"] else []
+    where += [f"-> release {s['release']}"] if s["release"] else []
+    c, crawl = s["comparison"], s["crawl"]
     lines = [
-        f"reextract {s['site']}: {s['runs']} run(s) with a WARC, {s['pages']} page(s) replayed, "
-        f"{s['comparison']['records']} record(s) -> {s['output']} ({s['seconds']:.1f} s, "
-        f"{s['pages_per_second']:.0f} pages/s)",
+        f"reextract {s['site']}: {s['runs']} run(s), {len(s['warcs'])} WARC(s), {s['pages']} page(s), "
+        f"{c['records']} record(s) {' '.join(where)} ({s['seconds']:.1f} s, {s['jobs']} job(s))",
     ]
-    c = s["comparison"]
+    for title, counts in (("dropped", crawl["items_dropped"]), ("pages failed", crawl["pages_failed"])):
+        if counts:
+            lines.append(f"{title}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     lines.append(
         f"against the stored dataset ({c['stored']} record(s)): {c['changed']} changed, "
         f"{len(c['new'])} new, {len(c['missing'])} missing"
     )
     lines += [f"  {name}: {n} record(s) changed" for name, n in c["fields"].items()]
     lines += [f"  new: {u}" for u in c["new"][:20]] + [f"  missing: {u}" for u in c["missing"][:20]]
-    lines += [f"  warning: {p}" for p in s["problems"]]
+    lines += [f"left out: {p}" for p in s["left_out"]]
+    lines += [f"warning: {p}" for p in s["warnings"]]
     return "\n".join(lines) + "\n"
+
+
+def _settings(sets: list[str] | None):
+    """The project's settings with the ``--set`` overrides."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsagg.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for item in sets or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("NEWSAGG_"):
+            raise UsageError(f"--set {item!r}: expected NEWSAGG_NAME=VALUE")
+        settings.set(name, _value(value), priority="cmdline")
+    return settings
+
+
+def _check(opts) -> tuple[Path | None, int]:
+    from newsagg.sites import SITES
+
+    if opts.site not in SITES:
+        raise UsageError(f"unknown site {opts.site!r} (one of {', '.join(SITES)})")
+    if not opts.output and not opts.release:
+        raise UsageError("nothing to write: give -o OUT and/or --release R")
+    out = Path(opts.output) if opts.output else None
+    if out is not None and out.suffix not in SUFFIXES:
+        raise UsageError(f"-o {out}: expected a .jsonl, .csv or .parquet file")
+    jobs = opts.jobs if opts.jobs is not None else len(os.sched_getaffinity(0))
+    if jobs < 1:
+        raise UsageError(f"--jobs {jobs}: expected at least 1")
+    return out, jobs
 
 
 def run(opts) -> int:
     """The ``newsagg reextract`` command; its exit status."""
-    from newsagg.sites import SITES
-
-    if opts.site not in SITES:
-        print(f"newsagg reextract: unknown site {opts.site!r} (one of {', '.join(SITES)})", file=sys.stderr)
+    # Per-page messages (dates, drops) are counted in the result: the console shows them with -v.
+    logging.basicConfig(
+        level=logging.INFO if opts.verbose else logging.ERROR,
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        out, jobs = _check(opts)
+        settings = _settings(opts.set)
+    except UsageError as exc:
+        print(f"newsagg reextract: {exc}", file=sys.stderr)
         return 2
-    out = Path(opts.output)
-    if out.suffix not in FORMATS:
-        print(f"newsagg reextract: -o {out}: expected a .jsonl, .csv or .parquet file", file=sys.stderr)
-        return 2
-    overrides = {}
-    for item in opts.set or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.startswith("NEWSAGG_"):
-            print(f"newsagg reextract: --set {item!r}: expected NEWSAGG_NAME=VALUE", file=sys.stderr)
-            return 2
-        overrides[name] = _value(value)
-    runs, problems = committed_warcs(Path(opts.data_dir) / opts.site)
-    window, window_problems = replay_window(runs)
-    problems += window_problems
+    runs, left_out = committed_warcs(Path(opts.data_dir) / opts.site, opts.site)
     if not runs:
-        print(f"newsagg reextract: no committed run of {opts.site} with a WARC under {opts.data_dir}", file=sys.stderr)
-        for p in problems:
-            print(f"  {p}", file=sys.stderr)
-        return 1
-    out.parent.mkdir(parents=True, exist_ok=True)
+        why = f" ({'; '.join(left_out)})" if left_out else ""
+        print(
+            f"newsagg reextract: no committed run of {opts.site} with a WARC under {opts.data_dir}{why}",
+            file=sys.stderr,
+        )
+        return 2
+    window, warnings = replay_window(runs)
+
+    from newsagg.archive.replay import replay  # late: Scrapy and the components
+
+    records: list[dict] = []
+    comparison = Comparison()
+
+    def keep(item) -> None:
+        comparison.add(item)
+        if opts.release:
+            records.append({f: getattr(item, f) for f in FIELDS})
+
+    def restart() -> None:  # a damaged WARC left out: the records so far are void
+        records.clear()
+        comparison.fresh.clear()
+
     started = time.monotonic()
-    items, stats = crawl(opts.site, runs, out, overrides, window)
-    seconds = time.monotonic() - started
-    pages = stats.get(f"{PREFIX}/archive/replayed", 0)
+    done = replay(opts.site, runs, settings, window, jobs=jobs, out=out, sink=keep, restart=restart)
+    left_out += done.left_out
     summary = {
         "site": opts.site,
-        "runs": len(runs),
-        "warcs": [r.warc.name for r in runs],
-        "pages": pages,
-        "not_archived": stats.get(f"{PREFIX}/archive/not_archived", 0),
-        "seconds": seconds,
-        "pages_per_second": pages / seconds if seconds else 0.0,
-        "output": str(out),
-        "comparison": compare(items, stored_records(runs)),
-        "problems": problems,
-        "crawl": summarize(stats),  # what was dropped or failed, and why (as the crawl's summary)
+        "runs": len({r.run for r in done.runs}),
+        "warcs": [r.warc.name for r in done.runs],
+        "pages": done.stats.get("newsagg/archive/replayed", 0),
+        "jobs": jobs,
+        "output": str(out) if out else None,
+        "release": opts.release,
+        "comparison": comparison.result(stored_records(done.runs)),
+        "left_out": left_out,
+        "warnings": warnings,
+        "crawl": None,
     }
     if opts.release:
-        from newsagg.dataset.release import write_release  # late: pandas-free, but matplotlib for the plot
+        from newsagg.dataset.release import write_release  # late: matplotlib for the coverage plot
 
         write_release(
-            items,
+            records,
             Path(opts.release),
             site=opts.site,
             provenance={
                 "source": "reextract",
-                "warcs": [{"warc": r.warc.name, "run_id": r.data.get("run_id")} for r in runs],
+                "warcs": [{"warc": r.warc.name, "run_id": r.data.get("run_id")} for r in done.runs],
             },
         )
+    summary["seconds"] = time.monotonic() - started
+    summary["crawl"] = counts(done.stats)
     if opts.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
     else:
         sys.stdout.write(format_summary(summary))
-    return 0
+    return 1 if left_out else 0
 
 
 def add_parser(sub) -> None:
@@ -268,15 +280,18 @@ def add_parser(sub) -> None:
         help="rebuild a site's records from its committed WARCs (no network), diff with the stored dataset",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Rebuild SITE's records from the WARCs of its committed runs under --data-dir, through\n"
-        "the current page objects and pipelines, with no network; print the differences from the\n"
-        "stored dataset (records changed per field, new, missing).",
+        "today's page objects and pipelines, in capture order, with no network; print the differences\n"
+        "from the stored dataset (records changed per field, new, missing).\n"
+        "Exit status: 0; 1 a WARC was left out (named); 2 nothing done (bad argument, no archive).",
     )
     p.add_argument("site", help="maghress, djazairess or turess")
     p.add_argument("--data-dir", required=True, help="NEWSAGG_DATA_DIR of the runs (WARCs under <dir>/<site>/)")
-    p.add_argument("-o", "--output", required=True, help="the re-extracted records: OUT.jsonl, .csv or .parquet")
-    p.add_argument("--release", help="also write the consolidated release here (newsagg dataset)")
+    p.add_argument("-o", "--output", help="the re-extracted records: OUT.jsonl, .csv or .parquet (replaced)")
+    p.add_argument("--release", help="write the consolidated release of the records here (newsagg dataset)")
+    p.add_argument("-j", "--jobs", type=int, help="worker processes extracting pages (default: every core)")
     p.add_argument(
         "-s", "--set", action="append", metavar="NAME=VALUE", help="a NEWSAGG_ setting for the extraction (JSON value)"
     )
-    p.add_argument("--json", action="store_true", help="the summary as JSON")
+    p.add_argument("--json", action="store_true", help="the result as JSON")
+    p.add_argument("-v", "--verbose", action="store_true", help="log per-page messages (default: errors only)")
     p.set_defaults(func=run)

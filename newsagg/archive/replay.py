@@ -1,180 +1,337 @@
-"""Answering a crawl from committed WARCs: the two components of ``newsagg reextract``.
+"""Re-extraction: the records again from committed WARCs, in capture order, on every core.
 
-:class:`ReplayDownloadHandler` (``DOWNLOAD_HANDLERS``, http and https) answers
-every request the engine downloads from the WARCs (:mod:`newsagg.archive.index`)
-and never opens a connection: a URL not in them fails as ``not_archived``.
+Not a crawl: the records are read in capture order (runs by start, segments
+by number, records in file order: :mod:`newsagg.archive.index`), each page is
+extracted on its own (:mod:`newsagg.archive.extract`: the crawl's response
+preparation, page objects and per-item pipelines), and this process takes the
+results in that order and does what depends on it, exactly as a crawl did:
 
-:class:`DirectReplayMiddleware` (spider middleware, ``NEWSAGG_REPLAY_DIRECT``)
-spares the replay's start requests, the archived article pages, the trip
-through the scheduler and the downloader: a request whose archived answer is
-a 2xx page gets that response built here as the handler builds it, passed
-through the engine's own downloader middlewares (same instances, same order:
-decompression, charset repair, nesting, content guard), and handed to its
-callback; the callback's items, stamped as
-:class:`~newsagg.archive.capture.WarcStampMiddleware` stamps them, and its
-requests leave ``start()`` for the pipelines and the engine; a browser
-re-fetch of the page is answered from its rendered capture at once, so its
-record keeps the page's place in capture order (the engine path puts it
-wherever the scheduler does). Requests whose answer is anything else (not
-archived, an error page) are yielded as they are and take the engine's path,
-where ``HttpErrorMiddleware``, the errbacks and the handler count them as in
-any crawl. The records are the same either way (tests/test_archive.py
-compares the two paths); the scheduling is what is saved.
+- a plain article page without the article's anchors stands for nothing when
+  the run holds its rendered capture (``WARC-Newsagg-Rendered``, the browser's
+  re-fetch): the record comes from that one, at its place; without one it
+  counts as ``needs_render``. A rendered capture of a page whose plain capture
+  gave an answer is not used (``newsagg/archive/rendered_unused``);
+- the other item pipelines of ``ITEM_PIPELINES`` in their order (window,
+  dedup by key and content, near-duplicates, any added later; the state's
+  claim left out), talking through the crawler's signals as in a crawl;
+- the output (:class:`Output`) and the caller's *sink* per record written.
+
+``jobs`` worker processes extract side by side, each a span of a WARC at a
+time (:mod:`newsagg.archive.records`); ``jobs=1`` does everything here, in one
+pass over each WARC. The records are the same whatever the number: only the
+extraction of a page, which depends on no other, is shared out.
+
+A WARC found damaged while it is read is left out and the replay starts over
+without it (nothing of it reaches the output); :attr:`Replayed.left_out` names it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from scrapy import Request, signals
-from scrapy.core.downloader.handlers.base import BaseDownloadHandler
-from scrapy.exceptions import NotConfigured
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
-from twisted.python.failure import Failure
+from scrapy import signals
+from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
+from scrapy.utils.conf import feed_complete_default_values_from_settings
+from scrapy.utils.log import logformatter_adapter
+from scrapy.utils.misc import build_from_crawler, load_object
 
-from newsagg.archive.capture import CAPTURED_AT_META, RECORD_ID_META, stamp
-from newsagg.archive.index import Capture, WarcIndex
-from newsagg.config import setting
-from newsagg.failures import PageFailed
-from newsagg.stats import PREFIX, inc
+from newsagg.archive.extract import (
+    PageExtractor,
+    PageResult,
+    SpanResult,
+    build,
+    call,
+    pipeline_paths,
+    replay_crawler,
+    settled,
+    wants_spider,
+)
+from newsagg.archive.index import RunArchive
+from newsagg.archive.records import Span, SpanReader, WarcDamaged, spans
+from newsagg.items import ArticleItem
+from newsagg.stats import PREFIX, fail_key, inc
 
 logger = logging.getLogger(__name__)
 
 REPLAYED = f"{PREFIX}/archive/replayed"
+#: Output formats by suffix (the feed formats of ``FEED_EXPORTERS``).
+FORMATS = {".jsonl": "jsonlines", ".csv": "csv", ".parquet": "parquet"}
+#: Bytes of WARC per worker task: about 64 tasks per worker (the last one, which one
+#: worker finishes alone, is short), within these bounds.
+SPAN_MIN, SPAN_MAX = 256 << 10, 8 << 20
 
 
-def replay_index(crawler) -> WarcIndex:
-    """The index of the WARCs this crawl replays (``NEWSAGG_REPLAY_WARCS``), shared per process."""
-    paths = [Path(p) for p in setting(crawler.settings, "NEWSAGG_REPLAY_WARCS", "getlist")]
-    return WarcIndex.shared(paths, getattr(crawler.spider, "base_url", None))
+@dataclass
+class Replayed:
+    """What a replay did: its stats (the crawl summary's keys), the WARCs left out and why."""
+
+    stats: dict
+    runs: list[RunArchive]
+    left_out: list[str] = field(default_factory=list)
 
 
-def archived_response(crawler, index: WarcIndex, cap: Capture, request: Request, answer=None) -> Response:
-    """The response of *cap* for *request*, as a crawl built it off the wire (counted as replayed).
+class Output:
+    """OUT, written by the feed exporter of its format with the crawl's feed options
+    (``FEED_EXPORTERS``, ``FEED_EXPORT_*``) as ``OUT.part``, renamed when complete."""
 
-    *answer* is ``index.read(cap)`` when the caller has it already."""
-    status, protocol, headers, body = answer or index.read(cap)
-    request.meta[RECORD_ID_META] = cap.record_id
-    request.meta[CAPTURED_AT_META] = _iso(cap.date)
-    inc(crawler.stats, REPLAYED)
-    headers = Headers(headers)  # as the wire gave them: the class follows Content-Type, as in a crawl
-    cls = responsetypes.from_args(headers=headers, url=cap.url, body=body)
-    return cls(url=cap.url, status=status, headers=headers, body=body, request=request, protocol=protocol)
-
-
-def _iso(warc_date: str) -> str:
-    """WARC-Date (``...Z``) as the records write ``crawled_at`` (``...+00:00``)."""
-    try:
-        return dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00")).isoformat(timespec="seconds")
-    except (AttributeError, ValueError):
-        return warc_date
-
-
-class ReplayDownloadHandler(BaseDownloadHandler):
-    """Download handler (http and https): the archived answer, or ``not_archived``."""
-
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        self.index = replay_index(crawler)
-
-    async def download_request(self, request):
-        cap = self.index.lookup(request.url, rendered=bool(request.meta.get("playwright")))
-        if cap is None:
-            inc(self.crawler.stats, f"{PREFIX}/archive/not_archived")
-            raise PageFailed("not_archived", f"not in the WARCs: {request.url}")
-        return archived_response(self.crawler, self.index, cap, request)
-
-    async def close(self) -> None:
-        self.index.close()
-
-
-class _EnginePath(Exception):
-    """Raised inside the middleware chain: this request is the engine's to download."""
-
-
-class DirectReplayMiddleware:
-    """Spider middleware: archived 2xx answers of start requests straight to their callbacks (module doc)."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.index: WarcIndex | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        if not setting(crawler.settings, "NEWSAGG_REPLAY_DIRECT", "getbool"):
-            raise NotConfigured("NEWSAGG_REPLAY_DIRECT is off")
-        return cls(crawler)
-
-    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for out in start:
-            for result in await self._expand(out):
-                yield result
-
-    async def _expand(self, out) -> list:
-        """What *out* becomes: a request answered here gives its callback's outputs (expanded
-        the same way), anything else stays as it is, for the engine."""
-        done = await self._direct(out) if isinstance(out, Request) and out.callback else None
-        return [out] if done is None else done
-
-    async def _direct(self, request: Request) -> list | None:
-        """The callback's outputs for *request* answered here, or None: the engine's to download."""
-        if self.index is None:
-            self.index = replay_index(self.crawler)
-        try:
-            response = await self.downloader_middlewares().download_async(self._answer, request)
-        except _EnginePath:
-            return None
-        except Exception as exc:  # a middleware refused the page (content guard, ...): the errback's
-            if request.errback is None:
-                logger.warning("Replayed page refused, no errback: %s (%s)", request, exc)
-                return []
-            failure = Failure(exc)
-            failure.request = request  # as Scrapy hands a download failure to an errback
-            return self._outputs(self._call(request, request.errback, failure), None)
-        if isinstance(response, Request):  # a middleware asked for another request: the engine's
-            return [response]
-        self.crawler.signals.send_catch_log(
-            signal=signals.response_received, response=response, request=request, spider=self.crawler.spider
+    def __init__(self, path: Path, crawler):
+        self.path = Path(path)
+        fmt = FORMATS[self.path.suffix]
+        feed = feed_complete_default_values_from_settings({"format": fmt}, crawler.settings)
+        self.part = self.path.with_name(self.path.name + ".part")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = self.part.open("wb")
+        self.exporter = build_from_crawler(
+            load_object(crawler.settings.getwithbase("FEED_EXPORTERS")[fmt]),
+            crawler,
+            self.file,
+            fields_to_export=feed["fields"],
+            encoding=feed["encoding"],
+            indent=feed["indent"],
+            **feed["item_export_kwargs"],
         )
-        outputs = []
-        for out in self._outputs(self._call(request, request.callback, response, **request.cb_kwargs), response):
-            # A browser re-fetch of this page is answered here too, at once: its record
-            # takes the page's place in capture order, whatever the scheduler would do.
-            outputs += await self._expand(out)
-        return outputs
+        self.exporter.start_exporting()
 
-    def _call(self, request: Request, func, *args, **kwargs) -> list:
-        """The outputs of a callback or errback (run to their end), [] when it raised:
-        logged and counted as Scrapy's scraper does."""
+    def export(self, item: ArticleItem) -> None:
+        self.exporter.export_item(item)
+
+    def finish(self) -> None:
+        """Complete the file and put it in place of OUT."""
+        self.exporter.finish_exporting()
+        self.file.close()
+        os.replace(self.part, self.path)
+
+    def discard(self) -> None:
+        self.file.close()
+        self.part.unlink(missing_ok=True)
+
+
+class Ordered:
+    """This process's part (module doc): the pages' results in capture order -> records."""
+
+    def __init__(self, crawler, paths: list[str], sink: Callable[[ArticleItem], None]):
+        self.crawler, self.stats, self.spider = crawler, crawler.stats, crawler.spider
+        self.sink = sink
+        self.logformatter = build_from_crawler(load_object(crawler.settings["LOG_FORMATTER"]), crawler)
+        self.pipelines = build(paths, crawler)
+        self.steps = [(p.process_item, wants_spider(p.process_item)) for p in self.pipelines]
+        self.run: str | None = None
+        self.plain: set[int] = set()  # hash() of the URLs of this run's plain article captures
+        self.waiting: dict[int, str] = {}  # ... of those that need their rendered capture
+
+    def open(self) -> None:
+        self.crawler.signals.send_catch_log(signal=signals.spider_opened, spider=self.spider)
+        for p in self.pipelines:
+            if hasattr(p, "open_spider"):
+                call(p.open_spider, self.spider)
+
+    def close(self, reason: str = "finished") -> None:
+        self._end_run()
+        for p in reversed(self.pipelines):
+            if hasattr(p, "close_spider"):
+                call(p.close_spider, self.spider)
+        self.crawler.signals.send_catch_log(signal=signals.spider_closed, spider=self.spider, reason=reason)
+
+    def page(self, arch: RunArchive, res: PageResult) -> None:
+        if arch.run != self.run:
+            self._end_run()
+            self.run = arch.run
+        inc(self.stats, REPLAYED)
+        if res.kind != "article":
+            return
+        key = hash(res.url)
+        if res.rendered:
+            if self.waiting.pop(key, None) is None and key in self.plain:
+                inc(self.stats, f"{PREFIX}/archive/rendered_unused")  # the plain page gave an answer
+                return
+        else:
+            self.plain.add(key)
+            if res.browser:
+                self.waiting[key] = res.url
+        self._merge(res.stats)
+        if res.browser or res.error:
+            return
+        if res.failed:
+            if res.failed.startswith("no_article_"):
+                logger.warning("No article found (%s): %s", res.failed, res.url)
+            return
+        if res.dropped is not None:
+            self._dropped(res.item, res.dropped.rebuild())
+            return
+        self._process(res.item)
+
+    def _process(self, item: ArticleItem) -> None:
+        spider = self.spider
+        for process, with_spider in self.steps:
+            try:
+                item = settled(process(item, spider) if with_spider else process(item))
+            except DropItem as exc:
+                self._dropped(item, exc)
+                return
+            except Exception:  # as Scrapy's scraper: logged with its traceback, item_error sent
+                logger.log(*logformatter_adapter(self.logformatter.item_error(item, None, None, spider)), exc_info=True)
+                from twisted.python.failure import Failure
+
+                self.crawler.signals.send_catch_log(
+                    signal=signals.item_error, item=item, response=None, spider=spider, failure=Failure()
+                )
+                return
+        self.sink(item)
+        self.crawler.signals.send_catch_log(signal=signals.item_scraped, item=item, response=None, spider=spider)
+
+    def _dropped(self, item: ArticleItem, exc: DropItem) -> None:
+        logkws = self.logformatter.dropped(item, exc, None, self.spider)
+        if logkws is not None:
+            logger.log(*logformatter_adapter(logkws))
+        self.crawler.signals.send_catch_log(
+            signal=signals.item_dropped, item=item, response=None, exception=exc, spider=self.spider
+        )
+
+    def _merge(self, stats: dict) -> None:
+        for key, value in stats.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self.stats.inc_value(key, value)
+            else:
+                self.stats.set_value(key, value)
+
+    def _end_run(self) -> None:
+        """The pages of the run that needed a browser and have no rendered capture."""
+        for url in self.waiting.values():
+            inc(self.stats, fail_key("needs_render"))
+            inc(self.stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
+            logger.warning("Needs a browser, and the archive holds no rendered capture: %s", url)
+        self.waiting.clear()
+        self.plain.clear()
+
+
+# -- the workers -------------------------------------------------------------
+
+_extractor: PageExtractor | None = None  # a worker's, inherited from the parent (fork)
+
+
+def _work(span: Span) -> SpanResult:
+    try:
+        return _extractor.span(span)
+    except Exception:  # a bug: its text crosses, not an exception the parent may fail to rebuild
+        import traceback
+
+        raise RuntimeError(f"worker failed on {span}:\n{traceback.format_exc()}") from None
+
+
+def _inline(runs: list[RunArchive], extractor: PageExtractor) -> Iterator[tuple[RunArchive, PageResult]]:
+    """Every page in capture order, extracted here (one pass over each WARC)."""
+    for arch in runs:
+        for rec in SpanReader(Span(arch.warc, 0, arch.warc.stat().st_size, True)):
+            yield arch, extractor.page(rec)
+
+
+def _pooled(runs: list[RunArchive], pool, jobs: int) -> Iterator[tuple[RunArchive, PageResult]]:
+    """Every page in capture order, extracted by *pool* a span at a time (at most
+    ``2 * jobs + 2`` spans in flight). A span whose first record is not where the
+    one before it stopped (its search met a gzip member that is not a record's)
+    is dropped with the rest of its WARC, which is then read as one span."""
+    sizes = {arch.warc: arch.warc.stat().st_size for arch in runs}
+    target = max(SPAN_MIN, min(SPAN_MAX, sum(sizes.values()) // (jobs * 64)))
+    todo = ((arch, span) for arch in runs for span in spans(arch.warc, sizes[arch.warc], target))
+    queue: deque = deque()
+    stop: dict[Path, int] = {}
+    whole: set[Path] = set()  # WARCs read as one span from where the spans lost the thread
+
+    def fill() -> None:
+        while len(queue) < 2 * jobs + 2:
+            nxt = next(todo, None)
+            if nxt is None:
+                return
+            if nxt[1].path not in whole:
+                queue.append((*nxt, pool.apply_async(_work, (nxt[1],))))
+
+    fill()
+    while queue:
+        arch, span, pending = queue.popleft()
+        res: SpanResult = pending.get()
+        if not span.exact and res.first != stop[span.path]:  # (whatever it met after that false start)
+            logger.info(
+                "%s: span at byte %d began at %s, not %s: the rest read as one span",
+                span.path.name,
+                span.start,
+                res.first,
+                stop[span.path],
+            )
+            while queue and queue[0][1].path == span.path:
+                queue.popleft()
+            whole.add(span.path)
+            rest = Span(span.path, stop[span.path], sizes[span.path], True)
+            queue.appendleft((arch, rest, pool.apply_async(_work, (rest,))))
+            continue
+        if res.damaged is not None:
+            raise res.damaged
+        stop[span.path] = res.stop
+        fill()
+        for page in res.pages:
+            yield arch, page
+
+
+def replay(
+    site: str,
+    runs: list[RunArchive],
+    settings: Settings,
+    spider_args: dict[str, str],
+    *,
+    jobs: int = 1,
+    out: Path | None = None,
+    sink: Callable[[ArticleItem], None] | None = None,
+    restart: Callable[[], None] | None = None,
+) -> Replayed:
+    """Re-extract the records of *runs* (module doc) into *out* (when given) and *sink*;
+    *spider_args*: the since/until window the runs were crawled with. *restart* is
+    called when the replay starts over without a damaged WARC (the sink's records
+    so far are void)."""
+    global _extractor
+    left_out: list[str] = []
+    runs = list(runs)
+    while True:
+        per_item, ordered = pipeline_paths(settings)
+        _extractor = PageExtractor(replay_crawler(site, settings, spider_args), site, per_item)
+        pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 and runs else None
+        crawler = replay_crawler(site, settings, spider_args)
+        output = Output(out, crawler) if out is not None else None
+
+        def written(item: ArticleItem, output=output) -> None:
+            if output is not None:
+                output.export(item)
+            if sink is not None:
+                sink(item)
+
+        ordered_part = Ordered(crawler, ordered, written)
+        ordered_part.open()
         try:
-            return list(func(*args, **kwargs) or ())
-        except Exception as exc:
-            logger.exception("Spider error processing %s", request)
-            self.crawler.stats.inc_value("spider_exceptions/count")
-            self.crawler.stats.inc_value(f"spider_exceptions/{type(exc).__name__}")
-            return []
-
-    async def _answer(self, request: Request) -> Response:
-        """The download function given to the downloader middlewares: a 2xx capture."""
-        cap = self.index.lookup(request.url, rendered=bool(request.meta.get("playwright")))
-        if cap is None:
-            raise _EnginePath
-        answer = self.index.read(cap)
-        if not 200 <= answer[0] < 300:
-            raise _EnginePath
-        return archived_response(self.crawler, self.index, cap, request, answer)
-
-    def downloader_middlewares(self):
-        """The engine's downloader middleware manager: the instances the engine path uses
-        (a Scrapy internal: ARCHITECTURE "Dependency internals", pinned by tests/test_archive.py)."""
-        return self.crawler.engine.downloader.middleware
-
-    @staticmethod
-    def _outputs(result: list, response: Response | None) -> list:
-        meta = response.meta if response is not None else None
-        return [o if isinstance(o, Request) else stamp(o, meta) for o in result]
+            pages = _pooled(runs, pool, jobs) if pool is not None else _inline(runs, _extractor)
+            for arch, page in pages:
+                ordered_part.page(arch, page)
+        except WarcDamaged as exc:
+            ordered_part.close("damaged")
+            _extractor.close()
+            if output is not None:
+                output.discard()
+            left_out.append(f"{exc}: left out")
+            logger.error("%s: left out, the replay starts over without it", exc)
+            runs = [r for r in runs if r.warc != exc.path]
+            if restart is not None:
+                restart()
+            continue
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+        ordered_part.close()
+        _extractor.close()
+        if output is not None:
+            output.finish()
+        return Replayed(dict(crawler.stats.get_stats()), runs, left_out)
