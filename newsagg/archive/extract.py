@@ -1,18 +1,10 @@
-"""One captured page, extracted on its own: the part of a re-extraction workers do side by side.
+"""One captured page, extracted on its own: what a re-extraction's workers do.
 
-For each response record (:mod:`newsagg.archive.records`) holding an article page:
-
-1. the response, built as the crawl's download handler built it off the wire;
-2. the downloader middlewares that prepare an answer for the page objects
-   (:data:`PREPARING`: decompression, content guard, charset repair, nesting
-   flattening), built from the settings like the crawl's, in its order;
-3. the page objects (:func:`extract_article`, the one place that calls them);
-4. the item pipelines that judge an item by itself (:data:`PER_ITEM`: the
-   leading run of ``ITEM_PIPELINES`` made of them), built like the crawl's.
-
-What depends on other pages (dedup, near-duplicates, the window, whether a
-rendered capture stands for a page) is :mod:`newsagg.archive.replay`'s, in
-capture order. Every component is built from a :func:`replay_crawler`.
+:class:`PageExtractor` turns a response record into a :class:`PageResult`:
+the answer as the crawl's download handler built it, the :data:`PREPARING`
+downloader middlewares, the page objects (:func:`extract_article`, the one
+call into them) and the :data:`PER_ITEM` pipelines, all built from a
+:func:`replay_crawler`. docs/ARCHITECTURE.md "Re-extraction".
 """
 
 from __future__ import annotations
@@ -61,12 +53,13 @@ PREPARING = frozenset(
         "newsagg.middlewares.nesting.NestingMiddleware",
     }
 )
-#: Item pipelines whose verdict on an item depends on that item alone. Those of
-#: ``ITEM_PIPELINES`` up to the first other one run where the page is extracted;
-#: the rest (and any pipeline added later) in capture order, in one process.
+#: Item pipelines whose ``process_item`` depends on the item alone. Those of
+#: ``ITEM_PIPELINES`` up to the first other one process items where the page is
+#: extracted; the rest (and any pipeline added later) in capture order, in one process.
 PER_ITEM = frozenset(
     {
         "newsagg.pipelines.clean.BoilerplatePipeline",
+        "newsagg.pipelines.language.LanguagePipeline",
         "newsagg.pipelines.dates.DatePipeline",
         "newsagg.pipelines.validate.ValidationPipeline",
     }
@@ -99,13 +92,14 @@ def components(settings: Settings, name: str, *, load: bool = True) -> list[str]
     return [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in build_component_list(composed)]
 
 
-def pipeline_paths(settings: Settings) -> tuple[list[str], list[str]]:
-    """``ITEM_PIPELINES`` in order, without :data:`LEFT_OUT`: (per item, in capture order)."""
+def pipeline_paths(settings: Settings) -> tuple[list[str], int]:
+    """``ITEM_PIPELINES`` in order, without :data:`LEFT_OUT`, and how many of them
+    (the first ones) process items where the page is extracted (:data:`PER_ITEM`)."""
     paths = [p for p in components(settings, "ITEM_PIPELINES") if p not in LEFT_OUT]
     n = 0
     while n < len(paths) and paths[n] in PER_ITEM:
         n += 1
-    return paths[:n], paths[n:]
+    return paths, n
 
 
 def build(paths: list[str], crawler: Crawler) -> list[Any]:
@@ -157,7 +151,8 @@ def extract_article(response: TextResponse, root: str, site: str, requested_url:
         article_id=ref.article_id or "",
         canonical_url=ref.url,
     )
-    return page.to_item(), page.why_not, page.notes
+    found = page.extract(crawled_at=None)
+    return found.item, found.why_not, found.notes
 
 
 class Portable:

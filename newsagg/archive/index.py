@@ -1,11 +1,9 @@
-"""The committed archives of a site: which WARCs a re-extraction reads, and in which order.
+"""The committed archives of a site: which WARCs a re-extraction reads, in which order.
 
-:func:`committed_warcs` finds the manifests of the site's published segments
-and flat runs (:func:`newsagg.layout.manifest_paths`: staging and ``.part``
-files are never read) and keeps each WARC a manifest lists whose sha256
-matches it; the others are named, not read. Order: the runs' start, then the
-segment number (a flat run is one segment), which with the capture order
-inside each WARC is the order the pages were fetched in (:func:`in_capture_order`).
+:func:`committed_warcs`: the WARCs the manifests of the site's published
+segments and flat runs list, each checked against its sha256 (the others
+named, not read), in capture order (:func:`in_capture_order`).
+docs/ARCHITECTURE.md "Re-extraction".
 """
 
 from __future__ import annotations

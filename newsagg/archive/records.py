@@ -1,19 +1,12 @@
-"""The response records of a WARC, read stretch by stretch.
+"""A WARC's response records, read span by span.
 
-A re-extraction reads each WARC once, front to back, in *spans*: byte ranges
-that workers read side by side (:func:`spans`). Each record of a
-``.warc.gz`` is its own gzip member (the writer's, and warcio's, layout), so
-a span that does not start the file starts at the first member at or after
-its start that opens a WARC record (:func:`member_start`); it holds the
-records that begin before its end. A span reports where its first record
-began (``first``) and where the next span's must begin (``stop``): when each
-span's ``first`` is the previous one's ``stop``, the spans read every record
-exactly once (:mod:`newsagg.archive.replay` checks it, and reads the rest of
-the file as one span when not). A WARC that is not gzipped per record is
-read by its first span alone (the others find no member).
-
-Damage (a gzip member that does not inflate, a record cut short, bytes that
-are no WARC) raises :class:`WarcDamaged` with the offset of the record.
+:func:`spans` cuts a WARC into byte ranges; :class:`SpanReader` reads the
+response records that begin in one (a span after the first starts at the
+first gzip member at or after its start that opens a WARC record) and says
+where its first record began (``first``) and where the next span's must
+(``stop``). Damage (a member that does not inflate, a record or the file cut
+short, bytes that are no WARC) raises :class:`WarcDamaged`.
+docs/ARCHITECTURE.md "Re-extraction".
 """
 
 from __future__ import annotations

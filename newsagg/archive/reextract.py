@@ -1,15 +1,11 @@
-"""``newsagg reextract SITE --data-dir D [-o OUT] [--release R] [--jobs N]``: the records
-again, from the site's committed WARCs alone, with today's extraction.
+"""``newsagg reextract SITE --data-dir D [-o OUT] [--release R] [--jobs N]``: the
+records again, from the site's committed WARCs alone, with today's extraction.
 
-The replay itself is :mod:`newsagg.archive.replay` (capture order, every core,
-the crawl's components); here: the command, the runs' ``since``/``until``
-window (:func:`replay_window`), the comparison with the stored dataset (the
-committed JSONL, else Parquet, files of the segments replayed: by URL, field
-by field, ``crawled_at`` aside: :class:`Comparison`) and the release
-(:func:`newsagg.dataset.release.write_release`).
-
-Exit status: 0; 1 when a WARC was left out (named; the output holds the
-rest); 2 when nothing could be done (bad arguments, no archive).
+The command around :func:`newsagg.archive.replay.replay`: the runs' window
+(:func:`replay_window`), the comparison with the stored dataset
+(:class:`Comparison`), the release. Exit status: 0; 1 a WARC was left out
+(named; the output holds the rest); 2 nothing done (bad arguments, no
+archive). docs/ARCHIVE.md.
 """
 
 from __future__ import annotations

@@ -1,28 +1,11 @@
 """Re-extraction: the records again from committed WARCs, in capture order, on every core.
 
-Not a crawl: the records are read in capture order (runs by start, segments
-by number, records in file order: :mod:`newsagg.archive.index`), each page is
-extracted on its own (:mod:`newsagg.archive.extract`: the crawl's response
-preparation, page objects and per-item pipelines), and this process takes the
-results in that order and does what depends on it, exactly as a crawl did:
-
-- a plain article page without the article's anchors stands for nothing when
-  the run holds its rendered capture (``WARC-Newsagg-Rendered``, the browser's
-  re-fetch): the record comes from that one, at its place; without one it
-  counts as ``needs_render``. A rendered capture of a page whose plain capture
-  gave an answer is not used (``newsagg/archive/rendered_unused``);
-- the other item pipelines of ``ITEM_PIPELINES`` in their order (window,
-  dedup by key and content, near-duplicates, any added later; the state's
-  claim left out), talking through the crawler's signals as in a crawl;
-- the output (:class:`Output`) and the caller's *sink* per record written.
-
-``jobs`` worker processes extract side by side, each a span of a WARC at a
-time (:mod:`newsagg.archive.records`); ``jobs=1`` does everything here, in one
-pass over each WARC. The records are the same whatever the number: only the
-extraction of a page, which depends on no other, is shared out.
-
-A WARC found damaged while it is read is left out and the replay starts over
-without it (nothing of it reaches the output); :attr:`Replayed.left_out` names it.
+:func:`replay` has the pages extracted (here, or by ``jobs`` worker processes
+a span at a time) and takes their results in capture order in this process
+(:class:`Ordered`): rendered captures for the pages that needed a browser, the
+other item pipelines, the output (:class:`Output`). The records are the same
+whatever ``jobs``; a WARC found damaged is left out and the replay starts over
+without it. docs/ARCHITECTURE.md "Re-extraction".
 """
 
 from __future__ import annotations
@@ -114,14 +97,19 @@ class Output:
 
 
 class Ordered:
-    """This process's part (module doc): the pages' results in capture order -> records."""
+    """This process's part (module doc): the pages' results in capture order -> records.
 
-    def __init__(self, crawler, paths: list[str], sink: Callable[[ArticleItem], None]):
+    Every pipeline is built here, so that each one's signal handlers see every
+    record written or dropped; those after the first *per_item* ones process items."""
+
+    def __init__(self, crawler, paths: list[str], per_item: int, sink: Callable[[ArticleItem], None]):
         self.crawler, self.stats, self.spider = crawler, crawler.stats, crawler.spider
         self.sink = sink
         self.logformatter = build_from_crawler(load_object(crawler.settings["LOG_FORMATTER"]), crawler)
         self.pipelines = build(paths, crawler)
-        self.steps = [(p.process_item, wants_spider(p.process_item)) for p in self.pipelines]
+        built = {type(p): p for p in self.pipelines}
+        ordered = [built[c] for c in map(load_object, paths[per_item:]) if c in built]
+        self.steps = [(p.process_item, wants_spider(p.process_item)) for p in ordered]
         self.run: str | None = None
         self.plain: set[int] = set()  # hash() of the URLs of this run's plain article captures
         self.waiting: dict[int, str] = {}  # ... of those that need their rendered capture
@@ -297,8 +285,8 @@ def replay(
     left_out: list[str] = []
     runs = list(runs)
     while True:
-        per_item, ordered = pipeline_paths(settings)
-        _extractor = PageExtractor(replay_crawler(site, settings, spider_args), site, per_item)
+        paths, per_item = pipeline_paths(settings)
+        _extractor = PageExtractor(replay_crawler(site, settings, spider_args), site, paths[:per_item])
         pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 and runs else None
         crawler = replay_crawler(site, settings, spider_args)
         output = Output(out, crawler) if out is not None else None
@@ -309,7 +297,7 @@ def replay(
             if sink is not None:
                 sink(item)
 
-        ordered_part = Ordered(crawler, ordered, written)
+        ordered_part = Ordered(crawler, paths, per_item, written)
         ordered_part.open()
         try:
             pages = _pooled(runs, pool, jobs) if pool is not None else _inline(runs, _extractor)
