@@ -562,8 +562,8 @@ def test_a_span_that_loses_the_thread_is_read_again_whole(tmp_path):
     warc.open({"base-url": base})
     for n in range(30):
         status, protocol, headers, body = _article_page(corpus, n, base)
-        # In a comment near the end (past the content guard's first 4 KB): no text of the page.
-        body = body.replace(b"</body>", b"<!-- " + fake * 200 + b" --></body>")
+        # In a comment near the end: no text of the page, and too few control bytes to look binary.
+        body = body.replace(b"</body>", b"<!-- " + fake * 20 + b" --></body>")
         warc.write_page(base + corpus.path(n), (status, protocol, headers, body), [], kind="article")
     warc.close()
     assert warc.path.stat().st_size > 1 << 20
