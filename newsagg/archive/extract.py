@@ -32,7 +32,7 @@ from twisted.python.failure import Failure
 from newsagg.archive.capture import CAPTURED_AT_META, RECORD_ID_META, stamp
 from newsagg.archive.records import Record, Span, SpanReader, WarcDamaged
 from newsagg.args import CrawlArgs
-from newsagg.failures import failure_reason
+from newsagg.failures import failure_reason, lost_article
 from newsagg.items import ArticleItem
 from newsagg.pages.aggregator import ArticlePage
 from newsagg.sites import SITES
@@ -198,7 +198,7 @@ class SpanResult:
 
 
 class PageExtractor:
-    """Steps 1-4 of the module doc for one record at a time."""
+    """The module doc's work, one record at a time."""
 
     def __init__(self, crawler: Crawler, site: str, pipelines: list[str]):
         self.crawler, self.site = crawler, site
@@ -252,14 +252,12 @@ class PageExtractor:
 
     def _article(self, rec: Record, result: PageResult) -> None:
         stats = self.stats
-        if not 200 <= rec.status < 300:
-            result.failed = f"http_{rec.status}"
-            inc(stats, fail_key(result.failed))
-            return
-        response = self.response(rec)
-        if isinstance(response, str):
+        response = self.response(rec) if 200 <= rec.status < 300 else f"http_{rec.status}"
+        if isinstance(response, str):  # failed as the spider's errback counts it
             result.failed = response
             inc(stats, fail_key(response))
+            if lost_article(response):
+                inc(stats, f"{PREFIX}/articles/no_record")  # health: pages_no_record
             return
         inc(stats, f"{PAGES}/article")
         item, why_not, notes = extract_article(
