@@ -22,11 +22,11 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
-from newsagg.extensions.summary import summarize
 from newsagg.items import FIELDS
 from newsagg.monitoring.extension import run_health
 from newsagg.replica import process as replica_process
 from newsagg.sites import SITES
+from newsagg.stats import summarize
 
 
 def check_against_truth(site: str, articles: int, seed: int, base_url: str, jsonl: Path) -> dict:

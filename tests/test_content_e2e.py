@@ -9,7 +9,8 @@ import pytest
 import pytest_twisted
 from twisted.internet import defer
 
-from newsagg.extensions.summary import format_summary, summarize
+from newsagg.extensions.summary import format_summary
+from newsagg.stats import summarize
 from tests.crawling import compare_with_truth, crawl
 
 SITES = ("turess", "djazairess")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from newsagg.extensions.summary import format_summary, summarize
+from newsagg.extensions.summary import format_summary
 from newsagg.items import ArticleItem
 from newsagg.language import detect
 from newsagg.pipelines.language import LanguagePipeline
+from newsagg.stats import summarize
 
 YABILADI_EN = (
     "After the CJEU rulings, Morocco demands deeds not words from the EU",

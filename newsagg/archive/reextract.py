@@ -23,7 +23,7 @@ from pathlib import Path
 
 from newsagg.archive.index import RunArchive, committed_warcs
 from newsagg.items import FIELDS
-from newsagg.stats import ITEMS_DROPPED, PAGES, PAGES_FAILED, PREFIX
+from newsagg.stats import summarize
 
 logger = logging.getLogger(__name__)
 
@@ -104,29 +104,6 @@ class Comparison:
             "new": sorted(set(self.fresh) - set(old)),
             "missing": sorted(set(old) - set(self.fresh)),
         }
-
-
-def counts(stats: dict) -> dict:
-    """What the replay wrote, dropped and failed, and why: the sections of a crawl's
-    summary (``newsagg/items_dropped/*``, ``pages_failed/*``, ``pages/*``, ``dates/*``,
-    the other ``newsagg/`` counts)."""
-
-    def under(prefix: str) -> dict:
-        return {k[len(prefix) + 1 :]: v for k, v in sorted(stats.items()) if k.startswith(prefix + "/")}
-
-    grouped = (ITEMS_DROPPED, PAGES_FAILED, PAGES, f"{PREFIX}/dates")
-    return {
-        "articles_written": stats.get("item_scraped_count", 0),
-        "items_dropped": under(ITEMS_DROPPED),
-        "pages_failed": under(PAGES_FAILED),
-        "pages_parsed": under(PAGES),
-        "dates": under(f"{PREFIX}/dates"),
-        "other": {
-            k: v
-            for k, v in under(PREFIX).items()
-            if not f"{PREFIX}/{k}".startswith(tuple(g + "/" for g in grouped)) and isinstance(v, (int, float))
-        },
-    }
 
 
 def replay_window(runs: list[RunArchive]) -> tuple[dict[str, str], list[str]]:
@@ -261,7 +238,7 @@ def run(opts) -> int:
             },
         )
     summary["seconds"] = time.monotonic() - started
-    summary["crawl"] = counts(done.stats)
+    summary["crawl"] = summarize(done.stats)
     if opts.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
     else:
