@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +36,18 @@ def scrapy_env() -> dict:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["SCRAPY_SETTINGS_MODULE"] = "newsagg.settings"
     return env
+
+
+def newsagg(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``newsagg ARGS`` in a subprocess on this checkout, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "newsagg.cli", *args],
+        cwd=cwd,
+        env=scrapy_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @dataclass

@@ -15,18 +15,11 @@ import pytest_twisted
 
 from newsagg.dataset.release import build_release
 from newsagg.replica import Corpus, ReplicaServer
-from tests.crawling import crawl_dataset, published_records, scrapy_env
+from tests.crawling import crawl_dataset, newsagg, published_records, scrapy_env
 
 
 def status(data: Path, cwd: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "newsagg.cli", "status", "--json", "--data-dir", str(data)],
-        cwd=cwd,
-        env=scrapy_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = newsagg("status", "--json", "--data-dir", str(data), cwd=cwd)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -76,14 +69,7 @@ def test_status_shows_an_interrupted_backfill(tmp_path):
         assert 1 <= deepest < corpus.listing_page_count(slug)
         assert src["backfill"]["next_pages"] == [deepest + 1]
         assert src["backfill"]["oldest_day"], "listings show dates: the oldest one reached"
-    text = subprocess.run(
-        [sys.executable, "-m", "newsagg.cli", "status", "--data-dir", str(data)],
-        cwd=tmp_path,
-        env=scrapy_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    text = newsagg("status", "--data-dir", str(data), cwd=tmp_path).stdout
     slug = next(iter(walking))
     line = next(row for row in text.splitlines() if row.strip().startswith(slug + " "))
     assert f"backfill p.{walking[slug]['backfill']['deepest_page']}" in line

@@ -18,7 +18,7 @@ import pytest
 
 from newsagg.layout import manifest_paths
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
-from tests.crawling import compare_with_truth, published_records, read_jsonl, scrapy_env
+from tests.crawling import compare_with_truth, newsagg, published_records, read_jsonl, scrapy_env
 
 
 @pytest.fixture
@@ -92,14 +92,7 @@ def test_a_full_disk_fails_the_run_loudly_and_the_next_run_repairs_it(site, tmp_
     before = assert_nothing_half_done(data)
     assert len(before) < 240
 
-    status = subprocess.run(
-        [sys.executable, "-m", "newsagg.cli", "status", "--data-dir", str(data)],
-        cwd=tmp_path,
-        env=scrapy_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    status = newsagg("status", "--data-dir", str(data), cwd=tmp_path)
     assert status.returncode == 0 and "Traceback" not in status.stderr, status.stderr
     assert "maghress" in status.stdout
 
