@@ -48,9 +48,11 @@ class _DataFile:
             self._exporter.finish_exporting()
             self._fh.flush()
             os.fsync(self._fh.fileno())
-        finally:
-            self._fh.close()
-            self._fh = None
+        except BaseException:
+            self.abort()  # the exporter's own writer too: nothing is left to fail later
+            raise
+        self._fh.close()
+        self._fh = None
         self.size = self.path.stat().st_size
         self.sha256 = sha256_of(self.path)
 
