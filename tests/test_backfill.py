@@ -18,17 +18,23 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import pytest_twisted
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from newsagg.archive.writer import PAGE_KIND
 from newsagg.dataset.release import build_release
 from newsagg.layout import manifest_paths
 from newsagg.replica import Corpus, ReplicaServer, expected_records, republication_groups
+from newsagg.spiders.maghress import MaghressSpider
+from newsagg.state.frontier import TAIL, MemoryFrontier, Walk
 from tests.crawling import compare_with_truth, published_records, read_csv, read_jsonl, scrapy_env
 
 CHECKPOINT = 100
@@ -282,3 +288,41 @@ def test_a_dataset_run_ignores_jobdir_with_a_warning(site, tmp_path):
     log = (tmp_path / "crawl.log").read_text()
     assert log.count("JOBDIR is not used by a dataset run") == 1
     assert not (tmp_path / "job").exists()
+
+
+class _LeftWalks(MemoryFrontier):
+    """A frontier holding the unfinished walks of an earlier run."""
+
+    def __init__(self, walks):
+        super().__init__()
+        self._left = walks
+
+    def walks(self):
+        return [Walk(w.slug, w.mode, w.next_url, w.next_page, w.anchors) for w in self._left]
+
+
+@pytest_twisted.ensureDeferred
+async def test_resumed_sources_read_for_news_only_when_the_home_page_answers_first(replica):
+    """The engine may parse the home page before the resumed walks are taken
+    from start(): those sources are still read from page 1 for news only (head),
+    never walked again from page 1 to the cursor (tail)."""
+    home_html = urllib.request.urlopen(f"{replica.base_url}/fr/", timeout=30).read()
+    slugs = [s.slug for s in replica.corpus.sources]
+    resumed = set(slugs[::2])
+    crawler = get_crawler(MaghressSpider)
+    spider = MaghressSpider.from_crawler(crawler, base_url=replica.base_url)
+    spider.frontier = _LeftWalks(
+        [Walk(s, TAIL, f"{replica.base_url}/fr/{s}?page=5", 5, ("1",)) for s in sorted(resumed)]
+    )
+    start = spider.start()
+    home = await start.__anext__()  # only the home page taken so far
+    assert home.callback == spider.parse_home
+    answer = HtmlResponse(home.url, body=home_html, encoding="utf-8", request=home)
+    first_pages = {
+        r.meta["newsagg_walk"].slug: r.meta["newsagg_walk"].mode
+        for r in spider.parse_home(answer)
+        if r.meta.get("newsagg_kind") == "listing"
+    }
+    assert set(first_pages) == set(slugs)
+    assert {s for s, mode in first_pages.items() if mode == "head"} == resumed
+    await start.aclose()

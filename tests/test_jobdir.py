@@ -4,6 +4,7 @@ run again with the same JOBDIR, the appended file holds each article exactly onc
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -41,9 +42,15 @@ def test_a_one_off_crawl_resumes_its_jobdir_without_repeats(tmp_path):
     # a near-duplicate pair split over them unlinked (not a JOBDIR matter).
     truth = expected_records(server.corpus, server.base_url)
     groups = republication_groups(server.corpus, server.base_url)
+    first_run = {r["url"] for r in records[:stopped]}
+
+    def split_over_the_runs(problem: str) -> bool:
+        kept = [u for u in re.findall(r"'([^']+)'", problem) if any(r["url"] == u for r in records)]
+        return problem.startswith("republication group") and 0 < len(first_run.intersection(kept)) < len(kept)
+
     problems = [
         p
         for p in compare_with_truth(records, truth, groups)
-        if "near_duplicate_of" not in p and "unexpected item" not in p
+        if "near_duplicate_of" not in p and "unexpected item" not in p and not split_over_the_runs(p)
     ]
     assert problems == [], problems[:10]

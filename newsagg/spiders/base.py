@@ -139,6 +139,10 @@ class AggregatorSpider(scrapy.Spider):
             for url in self.args.urls:
                 yield self.article_request(classify(url, self.base_url), follow=False)
             return
+        # Known before the home page's answer (it may come before the walks are
+        # yielded): a source whose walk resumes is read from page 1 for news only.
+        walks = [] if self.args.full else [w for w in self.frontier.walks() if self.args.wants_source(w.slug)]
+        self._resumed.update(w.slug for w in walks)
         yield scrapy.Request(
             f"{self.base_url}/fr/",
             callback=self.parse_home,
@@ -148,15 +152,13 @@ class AggregatorSpider(scrapy.Spider):
         )
         if self.args.full:
             return  # a full re-crawl reads every listing from page 1
-        for walk in self.frontier.walks():
-            if self.args.wants_source(walk.slug):
-                walk.next_url = self._rebase(walk.next_url)
-                self.logger.info("Resuming the walk of %s at listing page %d", walk.slug, walk.next_page)
-                inc(self.crawler.stats, f"{LISTINGS}/resumed")
-                self._resumed.add(walk.slug)
-                request = self.walk_request(walk, start=True, resumed=True)
-                if request is not None:
-                    yield request
+        for walk in walks:
+            walk.next_url = self._rebase(walk.next_url)
+            self.logger.info("Resuming the walk of %s at listing page %d", walk.slug, walk.next_page)
+            inc(self.crawler.stats, f"{LISTINGS}/resumed")
+            request = self.walk_request(walk, start=True, resumed=True)
+            if request is not None:
+                yield request
         resumed = 0
         for url in self.frontier.pending_entries():
             ref = classify(self._rebase(url), self.base_url)
