@@ -37,7 +37,16 @@ from newsagg.monitoring.status import sparkline
 from newsagg.replica import Corpus, FaultPlan, ReplicaServer
 from newsagg.replica.generator import _flags_from_bits
 from newsagg.urls import classify
-from tests.crawling import ROOT, compare_with_truth, crawl, crawl_dataset, project_settings, read_jsonl, scrapy_env
+from tests.crawling import (
+    ROOT,
+    compare_with_truth,
+    crawl,
+    crawl_dataset,
+    newsagg,
+    project_settings,
+    read_jsonl,
+    scrapy_env,
+)
 from tests.test_cli import run_scrapy
 
 ARTICLE = re.compile(r"/fr/[a-z0-9]+/\d+")
@@ -595,17 +604,6 @@ class SilencingCorpus(Corpus):
         self.edition_sizes.append(len(self._ts))
 
 
-def newsagg_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsagg.cli", *args],
-        cwd=cwd,
-        env=scrapy_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_source_going_silent_over_nightly_runs(tmp_path):
     data = tmp_path / "data"
     first = SilencingCorpus("maghress", n_articles=240, seed=21)
@@ -637,7 +635,7 @@ def test_source_going_silent_over_nightly_runs(tmp_path):
     assert int(re.search(r"silent (\d+) d", check["message"])[1]) >= 3
 
     # newsagg status: the same verdict, for people and as JSON.
-    text = newsagg_cli(["status", "--data-dir", str(data)], tmp_path)
+    text = newsagg("status", "--data-dir", str(data), cwd=tmp_path)
     assert text.returncode == 0, text.stderr
     assert re.search(
         r"^maghress  last run \S+  finished after 1 segment\(s\)  health FAILED \(silent_sources\)", text.stdout, re.M
@@ -645,7 +643,7 @@ def test_source_going_silent_over_nightly_runs(tmp_path):
     line = next(row for row in text.stdout.splitlines() if row.strip().startswith(silent + " "))
     assert "FLAGGED" in line and "|" in line
     assert text.stdout.rstrip().endswith(f"flagged: {silent}")
-    report = json.loads(newsagg_cli(["status", "--json", "--data-dir", str(data)], tmp_path).stdout)
+    report = json.loads(newsagg("status", "--json", "--data-dir", str(data), cwd=tmp_path).stdout)
     [site] = report["sites"]
     assert site["site"] == "maghress" and site["flagged"] == [silent]
     assert site["last_run"]["health"] == "failed" and site["last_run"]["failed_checks"] == ["silent_sources"]
