@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import random
 import signal
@@ -141,7 +142,7 @@ def long_runs(ctx: Context, sizes: list[int]) -> tuple[list[str], dict, list[Tar
         )
     r = rows[large]
     cpu_growth = r["cpu_ms_end"] / r["cpu_ms_start"] if r["cpu_ms_start"] else float("nan")
-    if cpu_growth != cpu_growth:  # NaN: fewer than two full segments to compare
+    if math.isnan(cpu_growth):  # fewer than two full segments to compare
         lines.append(f"CPU per record, end / start of the {large:,} run: too few segments to compare")
         return lines, rows, targets, problems
     lines.append(f"CPU per record, end / start of the {large:,} run: {cpu_growth:.2f}x (goal <= {CPU_GROWTH}x)")
